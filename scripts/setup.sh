@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs chop's build and test dependencies from Debian's archive; skips what is present.
+# Idempotent: a machine that already has everything runs no apt command at all.
+set -euo pipefail
+PKGS=(cmake g++ make ccache pkg-config
+      libtorch-dev libtomlplusplus-dev libcli11-dev libfmt-dev nlohmann-json3-dev
+      libgtest-dev libgmock-dev libsqlite3-dev libhdf5-dev hdf5-plugin-lzf zlib1g-dev)
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "setup: all ${#PKGS[@]} packages present"
+  exit 0
+fi
+echo "setup: installing ${missing[*]}"
+SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
