@@ -1,0 +1,81 @@
+// The sampler table. To add a sampler: write samplers/<name>.{h,cpp} with a
+// make_<name>_sampler(const Json& options, uint64_t seed) factory, include it here and fill
+// its entry (an entry with an empty factory is listed but reported as not available).
+#include "search/sampler_registry.h"
+
+#include <cctype>
+
+#include "core/error.h"
+#include "core/strings.h"
+#include "search/samplers/random.h"
+
+namespace chop::search {
+
+const std::vector<SamplerInfo>& sampler_registry() {
+  static const std::vector<SamplerInfo> table = {
+      {"random",
+       {},
+       "independent uniform sampling (log/step aware)",
+       "",
+       true,
+       make_random_sampler},
+      {"tpe", {}, "tree-structured Parzen estimator (Optuna 3.x defaults)", "", true, nullptr},
+      {"nsgaii",
+       {"nsga2"},
+       "NSGA-II genetic algorithm for multi-objective studies",
+       "",
+       true,
+       nullptr},
+      {"nsgaiii",
+       {"nsga3"},
+       "NSGA-III (reference-point niching) for many objectives",
+       "",
+       true,
+       nullptr},
+      {"qmc", {}, "quasi-Monte Carlo (scrambled Sobol or Halton)", "", true, nullptr},
+      {"grid", {}, "Optuna's GridSampler: every grid point once, seeded order", "", true, nullptr},
+      {"bruteforce",
+       {},
+       "every configuration of a finite space exactly once, then stop",
+       "",
+       true,
+       nullptr},
+  };
+  return table;
+}
+
+std::string normalize_sampler_name(const std::string& name) {
+  std::string out;
+  for (char c : name)
+    if (c != '-' && c != '_' && !std::isspace(static_cast<unsigned char>(c)))
+      out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+const SamplerInfo* find_sampler(const std::string& name) {
+  const std::string n = normalize_sampler_name(name);
+  for (const auto& info : sampler_registry()) {
+    if (normalize_sampler_name(info.name) == n) return &info;
+    for (const auto& a : info.aliases)
+      if (normalize_sampler_name(a) == n) return &info;
+  }
+  return nullptr;
+}
+
+std::vector<std::string> sampler_names() {
+  std::vector<std::string> out;
+  for (const auto& info : sampler_registry()) out.push_back(info.name);
+  return out;
+}
+
+std::unique_ptr<Sampler> make_sampler(const std::string& name, const Json& options, uint64_t seed) {
+  const SamplerInfo* info = find_sampler(name);
+  if (!info)
+    throw UserError("unknown sampler '" + name + "'" + did_you_mean(name, sampler_names()) +
+                    "; available: " + list_of(sampler_names()));
+  if (!info->factory)
+    throw UserError("sampler '" + info->name + "' is not available in this build");
+  return info->factory(options, seed);
+}
+
+}  // namespace chop::search

@@ -1,0 +1,60 @@
+// The TPE algorithm on plain arrays (no study types): split the history, fit l(x) to the good
+// trials and g(x) to the rest, draw candidates from l and return the one maximising
+// log l − log g. The Sampler adapter (tpe_sampler.h) feeds it from a StudyView.
+#pragma once
+
+#include <vector>
+
+#include "search/rng.h"
+#include "search/samplers/param_domain.h"
+#include "search/samplers/parzen_estimator.h"
+#include "search/samplers/tpe_options.h"
+#include "search/samplers/tpe_split.h"
+
+namespace chop::search::samplers {
+
+/// The part of a study TPE looks at: one key per usable trial in trial-number order (COMPLETE
+/// and PRUNED; RUNNING too under the constant liar; multi-objective: COMPLETE only).
+struct TpeHistory {
+  std::vector<TpeTrialKey> keys;
+  int n_finished = 0;  // COMPLETE + PRUNED among keys: drives n_startup_trials and gamma
+  bool use_violations = false;
+};
+
+/// Per-trial split, shared by all parameters sampled for that trial.
+struct TpePrepared {
+  bool startup = true;  // fewer than n_startup_trials finished: sample at random
+  TpeSplit split;
+  bool multi_objective = false;
+  std::vector<double> below_weights;  // MOTPE only: one per split.below entry
+};
+
+/// Reusable buffers; one per thread. Keeps steady-state sampling allocation-free.
+struct TpeWorkspace {
+  ParzenEstimator below, above;
+  std::vector<double> below_vals, above_vals, below_w, above_w, candidates, ll, lg;
+  std::vector<const double*> below_cols, above_cols;
+  std::vector<int> kept;
+};
+
+class TpeEngine {
+ public:
+  explicit TpeEngine(TpeOptions options = {});
+  const TpeOptions& options() const { return options_; }
+
+  TpePrepared prepare(const TpeHistory& history) const;
+
+  /// Samples `dims` jointly (one dim = univariate TPE) and writes internal values to `out`.
+  /// columns[d][i] is dim d's internal value in history key i (NaN: the trial lacks it); only
+  /// trials holding every dim are used. Returns false while in the startup phase (caller
+  /// samples at random).
+  bool sample(const std::vector<ParamDomain>& dims, const std::vector<const double*>& columns,
+              const TpePrepared& prepared, Rng& rng, TpeWorkspace& ws, double* out) const;
+
+ private:
+  void weights_for(int n, std::vector<double>& out) const;
+  TpeOptions options_;
+  ParzenOptions parzen_;
+};
+
+}  // namespace chop::search::samplers
