@@ -1,0 +1,32 @@
+// The action registry (`chop ACTION ...`): one row per action, each implemented in its own
+// cli/action_<name>.cpp. Actions receive the resolved configuration and positional words.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "config/resolve.h"
+
+namespace chop::cli {
+
+struct ActionContext {
+  std::string action;
+  std::vector<std::string> words;  // positionals after the action (MODEL DATASET, or a kind)
+  config::RunConfig cfg;
+  config::Json extra =
+      config::Json::object();  // action-specific flags (--graph, --out, ...) by dest
+};
+
+struct ActionEntry {
+  std::string name;
+  std::string usage;  // "chop analyze MODEL [DATASET] [--batch-size N] [--graph]"
+  std::string summary;
+  int (*run)(ActionContext& ctx);
+};
+
+const std::vector<ActionEntry>& action_registry();
+
+int run_list(ActionContext& ctx);
+int run_analyze(ActionContext& ctx);
+
+}  // namespace chop::cli

@@ -1,0 +1,109 @@
+// `chop analyze MODEL`: builds the graph, verifies it, and prints the network overview
+// (nodes per fx op and per mase_op, parameters, float32 size); optionally the graph text, DOT,
+// and a timed forward/backward pass on a random batch.
+#include <ATen/ATen.h>
+#include <ATen/CPUGeneratorImpl.h>
+
+#include <chrono>
+#include <iostream>
+#include <map>
+
+#include "cli/action.h"
+#include "cli/model_setup.h"
+#include "core/error.h"
+#include "core/files.h"
+#include "core/strings.h"
+#include "core/table.h"
+#include "graph/dot.h"
+#include "graph/text.h"
+#include "graph/verify.h"
+#include "runtime/executor.h"
+
+namespace chop::cli {
+namespace {
+
+graph::Shape batch_shape(const graph::Graph& g, int64_t batch) {
+  graph::Shape s = g.nodes().front().attrs.at("shape").get<graph::Shape>();
+  s[0] = batch;
+  return s;
+}
+
+void print_overview(const graph::Graph& g, const std::vector<graph::Shape>& shapes) {
+  std::map<std::string, int> by_fx;
+  std::vector<std::pair<std::string, int>> by_op;
+  for (const auto& n : g.nodes()) {
+    by_fx[graph::fx_op_name(n.op)]++;
+    auto it =
+        std::find_if(by_op.begin(), by_op.end(), [&](auto& p) { return p.first == n.mase_op; });
+    if (it == by_op.end())
+      by_op.emplace_back(n.mase_op, 1);
+    else
+      it->second++;
+  }
+  std::cout << "Network overview: " << g.model_name() << "\n";
+  for (const char* k :
+       {"placeholder", "get_attr", "call_function", "call_method", "call_module", "output"})
+    std::cout << "  " << k << ": " << by_fx[k] << "\n";
+  Table t{
+      {"Node name", "Fx Node op", "Mase type", "Mase op", "Output shape", "Parameters"}, {}, {}};
+  for (size_t i = 0; i < g.nodes().size(); ++i) {
+    const auto& n = g.nodes()[i];
+    int64_t np = 0;
+    for (const auto& [pn, p] : n.params) np += p.numel();
+    t.rows.push_back({n.name, graph::fx_op_name(n.op), n.mase_type, n.mase_op,
+                      graph::shape_str(shapes[i]), with_thousands(np)});
+  }
+  std::cout << t.render(TableStyle::kPretty);
+  std::cout << "Layer types:";
+  for (const auto& [op, count] : by_op) std::cout << " " << op << "×" << count;
+  std::cout << "\n";
+  int64_t n_params = g.num_parameters();
+  std::cout << "Parameters: " << with_thousands(n_params) << "\n";
+  std::cout << "Model size: " << with_thousands(n_params * 4) << " bytes (float32)\n";
+}
+
+void forward_backward(graph::Graph& g, const graph::Shape& in_shape, int64_t n_classes) {
+  auto gen = at::make_generator<at::CPUGeneratorImpl>(0);
+  at::Tensor x = at::randn(in_shape, gen);
+  at::Tensor y = at::randint(n_classes, {in_shape[0]}, gen);
+  auto t0 = std::chrono::steady_clock::now();
+  at::Tensor logits = runtime::forward(g, x, {.training = true});
+  at::Tensor loss = at::cross_entropy_loss(logits, y);
+  auto t1 = std::chrono::steady_clock::now();
+  loss.backward();
+  auto t2 = std::chrono::steady_clock::now();
+  int with_grad = 0, total = 0;
+  for (const auto& [name, p] : g.named_parameters()) {
+    ++total;
+    if (p.grad().defined() && p.grad().abs().sum().item<double>() > 0) ++with_grad;
+  }
+  auto ms = [](auto a, auto b) { return std::chrono::duration<double, std::milli>(b - a).count(); };
+  std::cout << "Forward/backward on a random batch " << graph::shape_str(in_shape) << ": loss "
+            << format_double(loss.item<double>()) << ", forward " << format_double(ms(t0, t1))
+            << " ms, backward " << format_double(ms(t1, t2)) << " ms, " << with_grad << "/" << total
+            << " parameter tensors received a non-zero gradient\n";
+}
+
+}  // namespace
+
+int run_analyze(ActionContext& ctx) {
+  std::string model = model_name(ctx);
+  if (model.empty()) throw UserError("chop analyze needs a MODEL (see `chop list models`)");
+  std::string dataset = dataset_name(ctx);
+  models::ModelOptions opts = model_options_for(ctx, model, dataset);
+  at::manual_seed(static_cast<uint64_t>(ctx.cfg.integer("seed")));
+  graph::Graph g = models::build_model(model, opts);
+  graph::Shape in_shape = batch_shape(g, ctx.cfg.integer("batch_size"));
+  std::vector<graph::Shape> shapes = graph::verify(g, in_shape);
+  if (ctx.extra.value("graph", false)) std::cout << graph::print_graph(g) << "\n";
+  if (ctx.extra.contains("dot")) {
+    std::string path = ctx.extra["dot"].get<std::string>();
+    write_file_atomic(path, graph::to_dot(g));
+    std::cout << "Wrote " << path << "\n";
+  }
+  print_overview(g, shapes);
+  if (ctx.extra.value("forward_backward", false)) forward_backward(g, in_shape, opts.n_classes);
+  return 0;
+}
+
+}  // namespace chop::cli

@@ -1,0 +1,21 @@
+// chop-only flags; see extra_options.h.
+#include "cli/extra_options.h"
+
+namespace chop::cli {
+
+const std::vector<ExtraOption>& extra_option_table() {
+  static const std::vector<ExtraOption> table = {
+      {"--graph", "graph", true, "analyze", "print the graph in chop's text form"},
+      {"--dot", "dot", false, "analyze", "write the graph as Graphviz DOT to this file"},
+      {"--forward-backward", "forward_backward", true, "analyze",
+       "run one forward and backward pass on a random batch and report the loss and timing"},
+      {"--show-config", "show_config", true, "all",
+       "print the resolved configuration table (default for train/test/transform/search)"},
+      {"--out", "out", false, "dataset export", "output folder"},
+      {"--hidden-features", "hidden_features", false, "all",
+       "mlp widths, comma-separated (e.g. 256,128); TOML: model_config.hidden_features"},
+  };
+  return table;
+}
+
+}  // namespace chop::cli

@@ -1,0 +1,37 @@
+// The one table of chop's CLI options (MASE's flag names, dests and defaults). It drives CLI
+// parsing, --help, TOML key validation and the resolved-configuration table.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace chop::config {
+
+using Json = nlohmann::ordered_json;
+
+enum class OptionType { kString, kInt, kFloat, kBool, kPath };
+
+struct OptionSpec {
+  std::string flag;                  // "--batch-size" (first name shown in --help)
+  std::vector<std::string> aliases;  // "--cpu" for --num-workers, ...
+  std::string dest;                  // "batch_size": the TOML key, as in MASE
+  OptionType type;
+  Json default_value;                // null = None
+  std::vector<std::string> choices;  // empty: any value
+  std::string group;                 // "general", "trainer", "runtime", "project", "search", ...
+  std::string help;
+  bool in_table = true;  // MASE prints a row only for dests in CLI_DEFAULTS
+};
+
+const std::vector<OptionSpec>& option_table();
+const OptionSpec* find_option_by_dest(const std::string& dest);
+
+/// Top-level TOML tables read by actions rather than merged as flags.
+const std::vector<std::string>& known_toml_tables();
+
+/// chop's default number of data-loader workers (MASE: os.cpu_count()).
+int default_num_workers();
+
+}  // namespace chop::config

@@ -1,0 +1,32 @@
+// Builds graphs the way torch.fx traces nn.Sequential models: node names from module paths,
+// parameters created with PyTorch's default initialisation from one seeded generator.
+#pragma once
+
+#include <string>
+
+#include "graph/graph.h"
+#include "graph/ops.h"
+
+namespace chop::graph {
+
+class GraphBuilder {
+ public:
+  GraphBuilder(std::string model_name, uint64_t seed);
+
+  /// The input placeholder (fx name "x"); `shape` is one sample's shape with batch -1.
+  std::string input(const std::string& name, const Shape& sample_shape);
+  /// A call_module node for `target` ("seq_blocks.2"); fx name derived from it.
+  std::string module(const std::string& target, const std::string& mase_op,
+                     const std::string& input, Json attrs = Json::object());
+  /// A call_function/call_method node (flatten, view, add, ...) named `name`.
+  std::string function(const std::string& name, const std::string& mase_op,
+                       std::vector<std::string> inputs, Json attrs = Json::object());
+  /// Closes the graph with the "output" node and returns it.
+  Graph finish(const std::string& result);
+
+ private:
+  Graph graph_;
+  at::Generator gen_;
+};
+
+}  // namespace chop::graph

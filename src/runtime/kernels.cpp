@@ -1,0 +1,168 @@
+// Kernels for every op in graph/ops.cpp. Quantized nodes quantize x/weight/bias (and relu's
+// input, unsigned) before the float op, as MASE's quantized modules do.
+#include "runtime/kernels.h"
+
+#include <map>
+
+#include "core/error.h"
+
+namespace chop::runtime {
+namespace {
+
+using graph::Node;
+using Tensors = std::vector<at::Tensor>;
+
+at::Tensor q_in(const Node& n, const at::Tensor& x) {
+  return n.quant && n.quant->data_in ? n.quant->data_in(x) : x;
+}
+at::Tensor q_w(const Node& n, const at::Tensor& w) {
+  return n.quant && n.quant->weight ? n.quant->weight(w) : w;
+}
+at::Tensor q_b(const Node& n, const at::Tensor& b) {
+  return n.quant && n.quant->bias && b.defined() ? n.quant->bias(b) : b;
+}
+at::Tensor q_out(const Node& n, const at::Tensor& y) {
+  return n.quant && n.quant->data_out ? n.quant->data_out(y) : y;
+}
+at::Tensor param_or_undef(const Node& n, const char* name) {
+  const at::Tensor* t = n.param(name);
+  return t ? *t : at::Tensor();
+}
+std::vector<int64_t> ints(const Node& n, const char* key, size_t dims) {
+  const auto& v = n.attrs.at(key);
+  if (v.is_number_integer()) return std::vector<int64_t>(dims, v.get<int64_t>());
+  return v.get<std::vector<int64_t>>();
+}
+
+at::Tensor k_identity(Node&, const Tensors& in, bool) {
+  return in[0];
+}
+
+at::Tensor k_linear(Node& n, const Tensors& in, bool) {
+  return q_out(
+      n, at::linear(q_in(n, in[0]), q_w(n, *n.param("weight")), q_b(n, param_or_undef(n, "bias"))));
+}
+
+at::Tensor k_conv1d(Node& n, const Tensors& in, bool) {
+  return q_out(
+      n, at::conv1d(q_in(n, in[0]), q_w(n, *n.param("weight")), q_b(n, param_or_undef(n, "bias")),
+                    ints(n, "stride", 1), ints(n, "padding", 1), ints(n, "dilation", 1),
+                    n.attrs.value("groups", int64_t{1})));
+}
+
+at::Tensor k_conv2d(Node& n, const Tensors& in, bool) {
+  return q_out(
+      n, at::conv2d(q_in(n, in[0]), q_w(n, *n.param("weight")), q_b(n, param_or_undef(n, "bias")),
+                    ints(n, "stride", 2), ints(n, "padding", 2), ints(n, "dilation", 2),
+                    n.attrs.value("groups", int64_t{1})));
+}
+
+at::Tensor k_batch_norm(Node& n, const Tensors& in, bool training) {
+  at::Tensor* rm = n.buffer("running_mean");
+  at::Tensor* rv = n.buffer("running_var");
+  bool use_batch_stats = training || !rm;
+  double momentum = n.attrs.value("momentum", 0.1);
+  if (training && rm) {
+    if (at::Tensor* nbt = n.buffer("num_batches_tracked")) nbt->add_(1);
+  }
+  return at::batch_norm(in[0], param_or_undef(n, "weight"), param_or_undef(n, "bias"),
+                        rm ? *rm : at::Tensor(), rv ? *rv : at::Tensor(), use_batch_stats, momentum,
+                        n.attrs.value("eps", 1e-5), /*cudnn_enabled=*/true);
+}
+
+at::Tensor k_layer_norm(Node& n, const Tensors& in, bool) {
+  return at::layer_norm(in[0], n.attrs.at("normalized_shape").get<std::vector<int64_t>>(),
+                        param_or_undef(n, "weight"), param_or_undef(n, "bias"),
+                        n.attrs.value("eps", 1e-5));
+}
+
+// ReLU's input is quantized with the unsigned quantizer (MASE); the hook already is unsigned.
+at::Tensor k_relu(Node& n, const Tensors& in, bool) {
+  return q_out(n, at::relu(q_in(n, in[0])));
+}
+at::Tensor k_relu6(Node& n, const Tensors& in, bool) {
+  return at::hardtanh(in[0], 0.0, 6.0);
+}
+at::Tensor k_hardtanh(Node& n, const Tensors& in, bool) {
+  return at::hardtanh(in[0], n.attrs.value("min_val", -1.0), n.attrs.value("max_val", 1.0));
+}
+at::Tensor k_sigmoid(Node&, const Tensors& in, bool) {
+  return at::sigmoid(in[0]);
+}
+at::Tensor k_dropout(Node& n, const Tensors& in, bool training) {
+  return at::dropout(in[0], n.attrs.value("p", 0.5), training);
+}
+
+std::vector<int64_t> pool_stride(const Node& n) {
+  if (n.attrs.contains("stride") && !n.attrs["stride"].is_null()) return ints(n, "stride", 2);
+  return ints(n, "kernel_size", 2);
+}
+at::Tensor k_max_pool2d(Node& n, const Tensors& in, bool) {
+  return at::max_pool2d(in[0], ints(n, "kernel_size", 2), pool_stride(n), ints(n, "padding", 2));
+}
+at::Tensor k_avg_pool2d(Node& n, const Tensors& in, bool) {
+  return at::avg_pool2d(in[0], ints(n, "kernel_size", 2), pool_stride(n), ints(n, "padding", 2));
+}
+at::Tensor k_adaptive_avg_pool2d(Node& n, const Tensors& in, bool) {
+  return at::adaptive_avg_pool2d(in[0], ints(n, "output_size", 2));
+}
+at::Tensor k_flatten(Node& n, const Tensors& in, bool) {
+  return at::flatten(in[0], n.attrs.value("start_dim", int64_t{1}),
+                     n.attrs.value("end_dim", int64_t{-1}));
+}
+at::Tensor k_view(Node& n, const Tensors& in, bool) {
+  return in[0].reshape(n.attrs.at("shape").get<std::vector<int64_t>>());
+}
+at::Tensor k_add(Node& n, const Tensors& in, bool) {
+  return q_in(n, in[0]) + q_in(n, in[1]);
+}
+at::Tensor k_sub(Node& n, const Tensors& in, bool) {
+  return q_in(n, in[0]) - q_in(n, in[1]);
+}
+at::Tensor k_mul(Node& n, const Tensors& in, bool) {
+  return q_in(n, in[0]) * q_in(n, in[1]);
+}
+at::Tensor k_matmul(Node& n, const Tensors& in, bool) {
+  return at::matmul(q_in(n, in[0]), q_w(n, in[1]));
+}
+at::Tensor k_bmm(Node& n, const Tensors& in, bool) {
+  return at::bmm(q_in(n, in[0]), q_w(n, in[1]));
+}
+
+const std::map<std::string, Kernel>& kernel_table() {
+  static const std::map<std::string, Kernel> table = {
+      {"output", k_identity},
+      {"linear", k_linear},
+      {"conv1d", k_conv1d},
+      {"conv2d", k_conv2d},
+      {"batch_norm1d", k_batch_norm},
+      {"batch_norm2d", k_batch_norm},
+      {"layer_norm", k_layer_norm},
+      {"relu", k_relu},
+      {"relu6", k_relu6},
+      {"hardtanh", k_hardtanh},
+      {"sigmoid", k_sigmoid},
+      {"dropout", k_dropout},
+      {"max_pool2d", k_max_pool2d},
+      {"avg_pool2d", k_avg_pool2d},
+      {"adaptive_avg_pool2d", k_adaptive_avg_pool2d},
+      {"flatten", k_flatten},
+      {"view", k_view},
+      {"add", k_add},
+      {"sub", k_sub},
+      {"mul", k_mul},
+      {"matmul", k_matmul},
+      {"bmm", k_bmm},
+  };
+  return table;
+}
+
+}  // namespace
+
+Kernel find_kernel(const std::string& mase_op) {
+  const auto& t = kernel_table();
+  auto it = t.find(mase_op);
+  return it == t.end() ? nullptr : it->second;
+}
+
+}  // namespace chop::runtime
