@@ -1,0 +1,19 @@
+// MASE's integer (fixed-point) quantizer, config names "integer" and its alias "fixed".
+#pragma once
+
+#include <ATen/ATen.h>
+
+#include <optional>
+
+namespace chop::quant {
+
+/// clamp(round_half_even(x * 2^f), lo, hi) / 2^f with [lo, hi] = [-2^(w-1), 2^(w-1)-1] (signed)
+/// or [0, 2^w-1] (unsigned); f = width / 2 when frac_width is unset. f may be negative or larger
+/// than width. Straight-through gradient.
+at::Tensor integer_quantize(const at::Tensor& x, int width, std::optional<int> frac_width,
+                            bool is_signed = true);
+
+/// The fraction width actually used: frac_width, or width / 2 (floor) when unset.
+int effective_frac_width(int width, std::optional<int> frac_width);
+
+}  // namespace chop::quant
