@@ -8,6 +8,7 @@
 #include <numeric>
 
 #include "core/error.h"
+#include "search/samplers/mixture_math.h"
 #include "search/samplers/numpy_argsort.h"
 #include "search/samplers/truncnorm.h"
 
@@ -25,7 +26,8 @@ constexpr double kLogSumExpCut = 50.0;
 
 void ParzenEstimator::build(const std::vector<ParamDomain>& dims,
                             const std::vector<const double*>& columns, int n_obs,
-                            const double* obs_weights, const ParzenOptions& options) {
+                            const double* obs_weights, const ParzenOptions& options,
+                            const int* sorted_order) {
   CHOP_ASSERT(columns.size() == dims.size(), "one observation column per dimension");
   const bool with_prior = options.consider_prior || n_obs == 0;
   n_kernels_ = n_obs + (with_prior ? 1 : 0);
@@ -55,6 +57,7 @@ void ParzenEstimator::build(const std::vector<ParamDomain>& dims,
     cum_weights_[i] = run;
   }
   for (auto& c : cum_weights_) c /= run;
+  log_weights_max_ = max_of(log_weights_.data(), n_kernels_);
 
   const int n_dims = static_cast<int>(dims.size());
   sigma0_ =
@@ -67,12 +70,13 @@ void ParzenEstimator::build(const std::vector<ParamDomain>& dims,
     if (dim.categorical)
       build_categorical(dim, columns[d], n_obs, with_prior, options);
     else
-      build_numeric(dim, columns[d], n_obs, with_prior, options);
+      build_numeric(dim, columns[d], n_obs, with_prior, options,
+                    n_dims == 1 ? sorted_order : nullptr);
   }
 }
 
 void ParzenEstimator::build_numeric(Dim& dim, const double* column, int n_obs, bool with_prior,
-                                    const ParzenOptions& options) {
+                                    const ParzenOptions& options, const int* sorted_order) {
   const ParamDomain& p = dim.domain;
   dim.log = p.log;
   if (p.kind == ParamDomain::Kind::kFloat) {
@@ -102,7 +106,8 @@ void ParzenEstimator::build_numeric(Dim& dim, const double* column, int n_obs, b
   } else {
     // Neighbour rule on the sorted centres padded with the bounds. Tied centres get different σ
     // depending on their order, so sort exactly as numpy does.
-    numpy_argsort(dim.mus.data(), k, order_);
+    if (!sorted_order || !merge_prior_into_order(dim.mus, n_obs, with_prior, sorted_order))
+      numpy_argsort(dim.mus.data(), k, order_);
     for (int s = 0; s < k; ++s) {
       const double mu = dim.mus[order_[s]];
       const double left = s == 0 ? low : dim.mus[order_[s - 1]];
@@ -122,6 +127,7 @@ void ParzenEstimator::build_numeric(Dim& dim, const double* column, int n_obs, b
   dim.inv_sigmas.resize(k);
   dim.log_mass.resize(k);
   dim.log_norm.resize(k);
+  dim.neg_log_sigma.resize(k);
   double last_sigma = -1.0, last_log_sigma = 0.0;
   for (int i = 0; i < k; ++i) {
     const double s = dim.sigmas[i];
@@ -129,8 +135,34 @@ void ParzenEstimator::build_numeric(Dim& dim, const double* column, int n_obs, b
     dim.log_mass[i] = log_gauss_mass((low - dim.mus[i]) / s, (high - dim.mus[i]) / s);
     if (s != last_sigma) last_sigma = s, last_log_sigma = std::log(s);  // most σ are equal
     const double log_sigma = options.legacy_v31_logpdf ? 0.0 : last_log_sigma;
+    dim.neg_log_sigma[i] = -last_log_sigma;
     dim.log_norm[i] = -log_sigma - dim.log_mass[i] - kLogSqrt2Pi;
   }
+  dim.log_norm_max = max_of(dim.log_norm.data(), k);
+  dim.log_w_norm.resize(k);
+  for (int i = 0; i < k; ++i) dim.log_w_norm[i] = log_weights_[i] + dim.log_norm[i];
+  dim.log_w_norm_max = max_of(dim.log_w_norm.data(), k);
+}
+
+bool ParzenEstimator::merge_prior_into_order(const std::vector<double>& mus, int n_obs,
+                                             bool with_prior, const int* sorted_order) {
+  order_.resize(n_obs + (with_prior ? 1 : 0));
+  if (!with_prior) {
+    std::copy(sorted_order, sorted_order + n_obs, order_.begin());
+    return true;
+  }
+  const double prior_mu = mus[n_obs];
+  int out = 0;
+  bool placed = false;
+  for (int s = 0; s < n_obs; ++s) {
+    const double v = mus[sorted_order[s]];
+    // A tie (with the prior, or created by the log transform) needs numpy's exact order.
+    if (v == prior_mu || (s > 0 && !(mus[sorted_order[s - 1]] < v))) return false;
+    if (!placed && prior_mu < v) order_[out++] = n_obs, placed = true;
+    order_[out++] = sorted_order[s];
+  }
+  if (!placed) order_[out++] = n_obs;
+  return true;
 }
 
 void ParzenEstimator::build_categorical(Dim& dim, const double* column, int n_obs, bool with_prior,
@@ -220,42 +252,96 @@ void ParzenEstimator::sample(Rng& rng, int n, double* out) const {
   }
 }
 
-void ParzenEstimator::add_numeric_log_pdf(const Dim& dim, double x, double* acc) const {
+void ParzenEstimator::add_discrete_log_mass(const Dim& dim, double x, double* acc) const {
   const int k = n_kernels_;
   const double xt = dim.log ? std::log(x) : x;
-  const double* mus = dim.mus.data();
-  if (dim.q == 0) {
-    if (xt < dim.low_t || xt > dim.high_t) {
-      for (int i = 0; i < k; ++i) acc[i] = kNegInf;
-      return;
-    }
-    const double* inv = dim.inv_sigmas.data();
-    const double* norm = dim.log_norm.data();
-    for (int i = 0; i < k; ++i) {
-      const double z = (xt - mus[i]) * inv[i];
-      acc[i] += norm[i] - 0.5 * z * z;
-    }
-    return;
-  }
   const double ub = std::min(xt + 0.5 * dim.q, dim.high_t);
   const double lb = std::max(xt - 0.5 * dim.q, dim.low_t);
+  const double* mus = dim.mus.data();
   for (int i = 0; i < k; ++i) {
     const double inv = dim.inv_sigmas[i];
     acc[i] += log_gauss_mass((lb - mus[i]) * inv, (ub - mus[i]) * inv) - dim.log_mass[i];
   }
 }
 
+double ParzenEstimator::log_pdf_discrete_1d(double x) const {
+  // Exact terms only where an upper bound (cell width × peak density on the cell, and ≤ 1) says
+  // the term can come within kLogSumExpCut of the largest one; erf-based masses are costly.
+  const Dim& dim = dims_[0];
+  const int k = n_kernels_;
+  const double xt = dim.log ? std::log(x) : x;
+  const double ub = std::min(xt + 0.5 * dim.q, dim.high_t);
+  const double lb = std::max(xt - 0.5 * dim.q, dim.low_t);
+  if (!(ub > lb)) return kNegInf;
+  const double log_width = std::log(ub - lb);
+  acc_.resize(k);
+  bound_.resize(k);
+  double best_bound = kNegInf;
+  for (int i = 0; i < k; ++i) {
+    const double mu = dim.mus[i], inv = dim.inv_sigmas[i];
+    const double z_near = mu < lb ? (lb - mu) * inv : (mu > ub ? (mu - ub) * inv : 0.0);
+    const double base = log_weights_[i] - dim.log_mass[i];
+    const double b = base + std::min(0.0, dim.neg_log_sigma[i] - kLogSqrt2Pi + log_width -
+                                              0.5 * z_near * z_near);
+    bound_[i] = b;
+    best_bound = std::max(best_bound, b);
+    acc_[i] = kNegInf;
+  }
+  auto exact = [&](int i) {
+    const double inv = dim.inv_sigmas[i];
+    acc_[i] = log_weights_[i] - dim.log_mass[i] +
+              log_gauss_mass((lb - dim.mus[i]) * inv, (ub - dim.mus[i]) * inv);
+    return acc_[i];
+  };
+  double top = kNegInf;
+  for (int i = 0; i < k; ++i)
+    if (bound_[i] >= best_bound - kLogSumExpCut) top = std::max(top, exact(i));
+  if (top == kNegInf) return kNegInf;
+  for (int i = 0; i < k; ++i)
+    if (acc_[i] == kNegInf && bound_[i] >= top - kLogSumExpCut &&
+        bound_[i] < best_bound - kLogSumExpCut)
+      top = std::max(top, exact(i));
+  return log_sum_exp_bounded(acc_.data(), k, top);
+}
+
 void ParzenEstimator::log_pdf(const double* points, int n, double* out) const {
   const int n_dims = static_cast<int>(dims_.size());
-  if (n_dims == 1 && dims_[0].categorical) {
-    for (int j = 0; j < n; ++j) out[j] = dims_[0].mixture_log_pmf[static_cast<int>(points[j])];
+  const int k = n_kernels_;
+  if (n_dims == 1) {
+    const Dim& dim = dims_[0];
+    if (dim.categorical) {
+      for (int j = 0; j < n; ++j) out[j] = dim.mixture_log_pmf[static_cast<int>(points[j])];
+      return;
+    }
+    if (dim.q == 0) {
+      // One fused pass per point: t_i = log w_i + log N_i(x), summed against a bound of max t_i.
+      const double* a = dim.log_w_norm.data();
+      const double* mus = dim.mus.data();
+      const double* inv = dim.inv_sigmas.data();
+      for (int j = 0; j < n; ++j) {
+        const double xt = dim.log ? std::log(points[j]) : points[j];
+        if (!(xt >= dim.low_t && xt <= dim.high_t)) {
+          out[j] = kNegInf;
+          continue;
+        }
+        out[j] = gauss_mixture_log_sum(a, mus, inv, k, xt, dim.log_w_norm_max);
+      }
+      return;
+    }
+    // Discrete: candidates often repeat after rounding; score each distinct value once.
+    for (int j = 0; j < n; ++j) {
+      int prev = -1;
+      for (int i = 0; i < j; ++i)
+        if (points[i] == points[j]) prev = i;
+      out[j] = prev >= 0 ? out[prev] : log_pdf_discrete_1d(points[j]);
+    }
     return;
   }
-  const int k = n_kernels_;
   acc_.resize(k);
   double* acc = acc_.data();
   for (int j = 0; j < n; ++j) {
     std::copy(log_weights_.begin(), log_weights_.end(), acc);
+    double upper = log_weights_max_;
     for (int d = 0; d < n_dims; ++d) {
       const Dim& dim = dims_[d];
       const double x = points[static_cast<size_t>(j) * n_dims + d];
@@ -264,21 +350,21 @@ void ParzenEstimator::log_pdf(const double* points, int n, double* out) const {
         for (int i = 0; i < k; ++i)
           acc[i] += dim.choice[i] < 0 ? dim.log_uniform
                                       : (dim.choice[i] == c ? dim.log_hit : dim.log_miss);
+        upper += std::max(dim.log_hit, dim.log_uniform);
+      } else if (dim.q != 0) {
+        add_discrete_log_mass(dim, x, acc);
+        upper += 0.0;  // a probability mass is ≤ 1
       } else {
-        add_numeric_log_pdf(dim, x, acc);
+        const double xt = dim.log ? std::log(x) : x;
+        if (!(xt >= dim.low_t && xt <= dim.high_t)) {
+          upper = kNegInf;
+          break;
+        }
+        add_gauss_log(acc, dim.log_norm.data(), dim.mus.data(), dim.inv_sigmas.data(), k, xt);
+        upper += dim.log_norm_max;
       }
     }
-    double m = kNegInf;
-    for (int i = 0; i < k; ++i) m = std::max(m, acc[i]);
-    if (m == kNegInf) {
-      out[j] = kNegInf;
-      continue;
-    }
-    const double cut = m - kLogSumExpCut;
-    double s = 0.0;
-    for (int i = 0; i < k; ++i)
-      if (acc[i] > cut) s += std::exp(acc[i] - m);
-    out[j] = m + std::log(s);
+    out[j] = log_sum_exp_bounded(acc, k, upper);
   }
 }
 

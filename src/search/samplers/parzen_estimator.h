@@ -24,8 +24,12 @@ class ParzenEstimator {
   /// Builds the mixture. `columns[d]` points at `n_obs` internal values of dimension d (all
   /// finite); `obs_weights` holds `n_obs` non-negative raw weights in the same order. Buffers are
   /// reused across builds, so a long-lived estimator does not allocate in steady state.
+  /// `sorted_order` (optional, one numeric dim only): the observations' positions in ascending
+  /// value order, valid only when no two observations are equal (then every sort agrees with
+  /// numpy's and the O(N log N) sort is skipped).
   void build(const std::vector<ParamDomain>& dims, const std::vector<const double*>& columns,
-             int n_obs, const double* obs_weights, const ParzenOptions& options);
+             int n_obs, const double* obs_weights, const ParzenOptions& options,
+             const int* sorted_order = nullptr);
 
   int n_dims() const { return static_cast<int>(dims_.size()); }
   int n_kernels() const { return n_kernels_; }
@@ -52,7 +56,10 @@ class ParzenEstimator {
     bool log = false;
     double low_t = 0, high_t = 0, q = 0;
     // numeric kernels
-    std::vector<double> mus, sigmas, inv_sigmas, log_mass, log_norm;
+    std::vector<double> mus, sigmas, inv_sigmas, log_mass, neg_log_sigma;
+    std::vector<double> log_norm;  // −log σ − log mass − log √(2π): continuous log N_i(x) + z²/2
+    std::vector<double> log_w_norm;  // log w_i + log_norm_i (one-dimensional fast path)
+    double log_norm_max = 0, log_w_norm_max = 0;
     // categorical kernels: choice of each observation kernel (−1 for the prior row)
     std::vector<int> choice;
     double log_hit = 0, log_miss = 0, log_uniform = 0;
@@ -61,18 +68,22 @@ class ParzenEstimator {
   };
 
   void build_numeric(Dim& dim, const double* column, int n_obs, bool with_prior,
-                     const ParzenOptions& options);
+                     const ParzenOptions& options, const int* sorted_order);
   void build_categorical(Dim& dim, const double* column, int n_obs, bool with_prior,
                          const ParzenOptions& options);
+  bool merge_prior_into_order(const std::vector<double>& mus, int n_obs, bool with_prior,
+                              const int* sorted_order);
   double to_external(const Dim& dim, double x) const;
-  void add_numeric_log_pdf(const Dim& dim, double x, double* acc) const;
+  void add_discrete_log_mass(const Dim& dim, double x, double* acc) const;
+  double log_pdf_discrete_1d(double x) const;
 
   std::vector<Dim> dims_;
   std::vector<double> weights_, log_weights_, cum_weights_;
+  double log_weights_max_ = 0;
   int n_kernels_ = 0;
   double sigma0_ = 0;  // multivariate bandwidth factor
   // scratch
-  mutable std::vector<double> acc_;
+  mutable std::vector<double> acc_, bound_;
   mutable std::vector<int> active_;
   std::vector<int> order_;
 };

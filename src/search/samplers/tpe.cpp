@@ -35,8 +35,8 @@ void TpeEngine::weights_for(int n, std::vector<double>& out) const {
   }
   out = options_.weights(n);
   if (static_cast<int>(out.size()) < n)
-    throw UserError("TPE weights function returned " + std::to_string(out.size()) +
-                    " values for " + std::to_string(n) + " observations");
+    throw UserError("TPE weights function returned " + std::to_string(out.size()) + " values for " +
+                    std::to_string(n) + " observations");
   out.resize(n);
 }
 
@@ -54,7 +54,8 @@ TpePrepared TpeEngine::prepare(const TpeHistory& history) const {
 
 bool TpeEngine::sample(const std::vector<ParamDomain>& dims,
                        const std::vector<const double*>& columns, const TpePrepared& prepared,
-                       Rng& rng, TpeWorkspace& ws, double* out) const {
+                       Rng& rng, TpeWorkspace& ws, double* out,
+                       const std::vector<int>* sorted_keys) const {
   if (prepared.startup) return false;
   const size_t n_dims = dims.size();
   CHOP_ASSERT(columns.size() == n_dims && n_dims > 0, "TPE: one column per dimension");
@@ -64,7 +65,11 @@ bool TpeEngine::sample(const std::vector<ParamDomain>& dims,
     return true;
   };
   // Gather observations column-major: vals[d * n + j].
-  auto gather = [&](const std::vector<int>& idx, std::vector<double>& vals, std::vector<int>* kept) {
+  const bool presorted = sorted_keys && n_dims == 1;
+  if (presorted)
+    ws.pos_of_key.assign(prepared.split.below.size() + prepared.split.above.size(), -1);
+  auto gather = [&](const std::vector<int>& idx, std::vector<double>& vals, std::vector<int>* kept,
+                    bool record_pos) {
     int n = 0;
     for (int i : idx) n += has_all(i);
     vals.resize(n * n_dims);
@@ -74,14 +79,25 @@ bool TpeEngine::sample(const std::vector<ParamDomain>& dims,
       if (!has_all(i)) continue;
       for (size_t d = 0; d < n_dims; ++d) vals[d * n + j] = columns[d][i];
       if (kept) kept->push_back(static_cast<int>(pos));
+      if (record_pos) ws.pos_of_key[i] = j;
       ++j;
     }
     return n;
   };
   std::vector<int>& kept = ws.kept;
   kept.clear();
-  const int n_below = gather(prepared.split.below, ws.below_vals, &kept);
-  const int n_above = gather(prepared.split.above, ws.above_vals, nullptr);
+  const int n_below = gather(prepared.split.below, ws.below_vals, &kept, false);
+  const int n_above = gather(prepared.split.above, ws.above_vals, nullptr, presorted);
+  // g(x)'s observations in ascending order, taken from the caller's maintained sort order.
+  const int* above_order = nullptr;
+  if (presorted) {
+    ws.above_order.clear();
+    for (int key : *sorted_keys) {
+      const int j = ws.pos_of_key[key];
+      if (j >= 0) ws.above_order.push_back(j);
+    }
+    if (static_cast<int>(ws.above_order.size()) == n_above) above_order = ws.above_order.data();
+  }
   if (prepared.multi_objective) {
     ws.below_w.resize(n_below);
     for (int j = 0; j < n_below; ++j) ws.below_w[j] = prepared.below_weights[kept[j]];
@@ -100,7 +116,7 @@ bool TpeEngine::sample(const std::vector<ParamDomain>& dims,
     ws.above_cols[d] = ws.above_vals.data() + d * n_above;
   }
   ws.below.build(dims, ws.below_cols, n_below, ws.below_w.data(), po);
-  ws.above.build(dims, ws.above_cols, n_above, ws.above_w.data(), po);
+  ws.above.build(dims, ws.above_cols, n_above, ws.above_w.data(), po, above_order);
 
   const int n_cand = options_.n_ei_candidates;
   ws.candidates.resize(static_cast<size_t>(n_cand) * n_dims);
@@ -115,7 +131,8 @@ bool TpeEngine::sample(const std::vector<ParamDomain>& dims,
     const double score = ws.ll[k] - ws.lg[k];
     if (score > best_score || (k == 0)) best = k, best_score = score;
   }
-  for (size_t d = 0; d < n_dims; ++d) out[d] = ws.candidates[static_cast<size_t>(best) * n_dims + d];
+  for (size_t d = 0; d < n_dims; ++d)
+    out[d] = ws.candidates[static_cast<size_t>(best) * n_dims + d];
   return true;
 }
 

@@ -34,7 +34,7 @@ struct TpeWorkspace {
   ParzenEstimator below, above;
   std::vector<double> below_vals, above_vals, below_w, above_w, candidates, ll, lg;
   std::vector<const double*> below_cols, above_cols;
-  std::vector<int> kept;
+  std::vector<int> kept, pos_of_key, above_order;
 };
 
 class TpeEngine {
@@ -48,8 +48,11 @@ class TpeEngine {
   /// columns[d][i] is dim d's internal value in history key i (NaN: the trial lacks it); only
   /// trials holding every dim are used. Returns false while in the startup phase (caller
   /// samples at random).
+  /// `sorted_keys` (optional, one dim only): the history keys holding a value, in ascending
+  /// value order (any order among equal values); lets g(x) skip its O(N log N) sort.
   bool sample(const std::vector<ParamDomain>& dims, const std::vector<const double*>& columns,
-              const TpePrepared& prepared, Rng& rng, TpeWorkspace& ws, double* out) const;
+              const TpePrepared& prepared, Rng& rng, TpeWorkspace& ws, double* out,
+              const std::vector<int>* sorted_keys = nullptr) const;
 
  private:
   void weights_for(int n, std::vector<double>& out) const;

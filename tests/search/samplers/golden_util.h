@@ -14,7 +14,8 @@ namespace chop::search::samplers::testing {
 
 inline const nlohmann::json& optuna_golden() {
   static const nlohmann::json golden = [] {
-    const std::string path = std::string(CHOP_SOURCE_DIR) + "/tests/search/golden/optuna_tpe_golden.json";
+    const std::string path =
+        std::string(CHOP_SOURCE_DIR) + "/tests/search/golden/optuna_tpe_golden.json";
     std::ifstream in(path);
     if (!in) throw std::runtime_error("cannot open " + path);
     return nlohmann::json::parse(in);

@@ -60,8 +60,8 @@ ParamDomain domain_of(const nlohmann::json& s) {
   const double step = num(s["step"]);
   if (type == "int")
     return ParamDomain::int_range(static_cast<int64_t>(num(s["low"])),
-                                  static_cast<int64_t>(num(s["high"])),
-                                  static_cast<int64_t>(step), s["log"]);
+                                  static_cast<int64_t>(num(s["high"])), static_cast<int64_t>(step),
+                                  s["log"]);
   return ParamDomain::float_range(num(s["low"]), num(s["high"]), step, s["log"]);
 }
 
@@ -76,9 +76,8 @@ void check_case(const nlohmann::json& c, bool legacy) {
     cols.push_back(nums(c["obs"][names.back()]));
   }
   const int n_obs = static_cast<int>(cols[0].size());
-  std::vector<double> w = c["predetermined_weights"].is_null()
-                              ? default_weights(n_obs)
-                              : nums(c["predetermined_weights"]);
+  std::vector<double> w = c["predetermined_weights"].is_null() ? default_weights(n_obs)
+                                                               : nums(c["predetermined_weights"]);
   ParzenOptions opt;
   opt.multivariate = c["options"]["multivariate"];
   opt.consider_prior = c["options"]["consider_prior"];
@@ -93,7 +92,8 @@ void check_case(const nlohmann::json& c, bool legacy) {
 
   const auto weights = nums(c["weights"]);
   ASSERT_EQ(weights.size(), est.weights().size());
-  for (size_t i = 0; i < weights.size(); ++i) expect_close(weights[i], est.weights()[i], 1e-13, "w");
+  for (size_t i = 0; i < weights.size(); ++i)
+    expect_close(weights[i], est.weights()[i], 1e-13, "w");
 
   for (size_t d = 0; d < dims.size(); ++d) {
     const auto& gd = c["dims"][names[d]];
@@ -158,11 +158,10 @@ TEST(ParzenEstimator, SamplesStayInDomainAndFollowTheMixture) {
 }
 
 TEST(ParzenEstimator, DiscreteSamplesLandOnTheGrid) {
-  std::vector<ParamDomain> dims{ParamDomain::int_range(0, 20, 4),
-                                ParamDomain::float_range(0.0, 1.0, 0.25),
-                                ParamDomain::int_range(1, 1024, 1, true),
-                                ParamDomain::float_range(1e-4, 1.0, 0.0, true),
-                                ParamDomain::categorical(3)};
+  std::vector<ParamDomain> dims{
+      ParamDomain::int_range(0, 20, 4), ParamDomain::float_range(0.0, 1.0, 0.25),
+      ParamDomain::int_range(1, 1024, 1, true), ParamDomain::float_range(1e-4, 1.0, 0.0, true),
+      ParamDomain::categorical(3)};
   std::vector<double> c0{4, 8}, c1{0.25, 0.5}, c2{16, 64}, c3{1e-3, 1e-2}, c4{0, 2}, w{1, 1};
   ParzenOptions opt;
   opt.multivariate = true;
@@ -172,7 +171,8 @@ TEST(ParzenEstimator, DiscreteSamplesLandOnTheGrid) {
   std::vector<double> xs(5 * 500);
   est.sample(rng, 500, xs.data());
   for (int k = 0; k < 500; ++k)
-    for (int d = 0; d < 5; ++d) ASSERT_TRUE(dims[d].contains(xs[k * 5 + d])) << d << " " << xs[k * 5 + d];
+    for (int d = 0; d < 5; ++d)
+      ASSERT_TRUE(dims[d].contains(xs[k * 5 + d])) << d << " " << xs[k * 5 + d];
 }
 
 }  // namespace

@@ -1,0 +1,158 @@
+// Vectorised mixture loops; see mixture_math.h. Written with GCC/Clang vector extensions (4
+// doubles per operation: one AVX2 instruction, or two SSE2 ones in the baseline clone) so the
+// exp/log-sum-exp inner loops run several kernels per instruction without -ffast-math.
+#include "search/samplers/mixture_math.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define CHOP_MULTIVERSION __attribute__((target_clones("avx2", "default")))
+#else
+#define CHOP_MULTIVERSION
+#endif
+
+namespace chop::search::samplers {
+namespace {
+
+typedef double V4 __attribute__((vector_size(32)));
+typedef int64_t I4 __attribute__((vector_size(32)));
+
+constexpr double kNegInf = -std::numeric_limits<double>::infinity();
+
+inline V4 splat(double v) {
+  return V4{v, v, v, v};
+}
+
+inline V4 load(const double* p) {
+  V4 v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+// Loads the last `m` < 4 elements, padding with `pad`.
+inline V4 load_tail(const double* p, int m, double pad) {
+  double buf[4] = {pad, pad, pad, pad};
+  for (int i = 0; i < m; ++i) buf[i] = p[i];
+  return load(buf);
+}
+
+// exp on four lanes: x = k·ln2 + r with |r| ≤ ln2/2, exp(r) by a degree-13 Taylor polynomial
+// (relative error < 2e-16), 2^k assembled from the bits of the rounded k. Inputs are clamped to
+// [-700, 700]; a clamped tiny term (≈1e-304) is irrelevant inside a sum with a large one.
+inline V4 exp4(V4 x) {
+  x = x < splat(-700.0) ? splat(-700.0) : x;
+  x = x > splat(700.0) ? splat(700.0) : x;
+  const double kShifter = 6755399441055744.0;  // 1.5·2^52: adding it rounds to an integer
+  const V4 kd = (x * 1.4426950408889634074 + kShifter) - kShifter;
+  const V4 r = (x - kd * 6.93147180369123816490e-01) - kd * 1.90821492927058770002e-10;
+  V4 p = splat(1.0 / 6227020800.0);
+  p = p * r + 1.0 / 479001600.0;
+  p = p * r + 1.0 / 39916800.0;
+  p = p * r + 1.0 / 3628800.0;
+  p = p * r + 1.0 / 362880.0;
+  p = p * r + 1.0 / 40320.0;
+  p = p * r + 1.0 / 5040.0;
+  p = p * r + 1.0 / 720.0;
+  p = p * r + 1.0 / 120.0;
+  p = p * r + 1.0 / 24.0;
+  p = p * r + 1.0 / 6.0;
+  p = p * r + 0.5;
+  p = p * r + 1.0;
+  p = p * r + 1.0;
+  const V4 shifted = kd + kShifter;
+  I4 bits;
+  std::memcpy(&bits, &shifted, sizeof bits);
+  bits = (bits - 0x4338000000000000LL + 1023) << 52;
+  V4 scale;
+  std::memcpy(&scale, &bits, sizeof scale);
+  return p * scale;
+}
+
+inline double hsum(V4 s) {
+  return (s[0] + s[1]) + (s[2] + s[3]);
+}
+
+CHOP_MULTIVERSION
+double gauss_sum_shifted(const double* a, const double* mu, const double* inv, int k, double x,
+                         double shift) {
+  V4 s = splat(0.0);
+  const V4 xv = splat(x), sh = splat(shift);
+  int i = 0;
+  for (; i + 4 <= k; i += 4) {
+    const V4 z = (xv - load(mu + i)) * load(inv + i);
+    s += exp4((load(a + i) - sh) - 0.5 * z * z);
+  }
+  if (i < k) {
+    const int m = k - i;
+    const V4 z = (xv - load_tail(mu + i, m, 0.0)) * load_tail(inv + i, m, 0.0);
+    V4 e = exp4((load_tail(a + i, m, 0.0) - sh) - 0.5 * z * z);
+    for (int j = m; j < 4; ++j) e[j] = 0.0;
+    s += e;
+  }
+  return hsum(s);
+}
+
+CHOP_MULTIVERSION
+double sum_shifted(const double* t, int k, double shift) {
+  V4 s = splat(0.0);
+  const V4 sh = splat(shift);
+  int i = 0;
+  for (; i + 4 <= k; i += 4) s += exp4(load(t + i) - sh);
+  if (i < k) {
+    const int m = k - i;
+    V4 e = exp4(load_tail(t + i, m, 0.0) - sh);
+    for (int j = m; j < 4; ++j) e[j] = 0.0;
+    s += e;
+  }
+  return hsum(s);
+}
+
+}  // namespace
+
+double max_of(const double* t, int k) {
+  double m[4] = {kNegInf, kNegInf, kNegInf, kNegInf};
+  int i = 0;
+  for (; i + 4 <= k; i += 4)
+    for (int j = 0; j < 4; ++j) m[j] = t[i + j] > m[j] ? t[i + j] : m[j];
+  for (; i < k; ++i) m[0] = t[i] > m[0] ? t[i] : m[0];
+  return std::max(std::max(m[0], m[1]), std::max(m[2], m[3]));
+}
+
+CHOP_MULTIVERSION
+void add_gauss_log(double* acc, const double* norm, const double* mu, const double* inv, int k,
+                   double x) {
+  for (int i = 0; i < k; ++i) {
+    const double z = (x - mu[i]) * inv[i];
+    acc[i] += norm[i] - 0.5 * z * z;
+  }
+}
+
+double log_sum_exp_bounded(const double* t, int k, double upper) {
+  if (k == 0 || upper == kNegInf) return kNegInf;
+  const double s = sum_shifted(t, k, upper);
+  if (s > 1e-200) return upper + std::log(s);
+  const double m = max_of(t, k);
+  if (m == kNegInf) return kNegInf;
+  return m + std::log(sum_shifted(t, k, m));
+}
+
+double gauss_mixture_log_sum(const double* a, const double* mu, const double* inv, int k, double x,
+                             double upper) {
+  if (k == 0 || upper == kNegInf) return kNegInf;
+  const double s = gauss_sum_shifted(a, mu, inv, k, x, upper);
+  if (s > 1e-200) return upper + std::log(s);
+  // Every term is far below the bound: find the true maximum, then sum again.
+  double m = kNegInf;
+  for (int i = 0; i < k; ++i) {
+    const double z = (x - mu[i]) * inv[i];
+    m = std::max(m, a[i] - 0.5 * z * z);
+  }
+  if (m == kNegInf) return kNegInf;
+  return m + std::log(gauss_sum_shifted(a, mu, inv, k, x, m));
+}
+
+}  // namespace chop::search::samplers
