@@ -4,6 +4,7 @@
 
 #include "core/error.h"
 #include "quant/config.h"
+#include "quant/meta.h"
 
 namespace chop::quant {
 namespace {
