@@ -35,6 +35,7 @@ function(chop_add_test name)
   if(NOT A_TIMEOUT)
     set(A_TIMEOUT 600)
   endif()
+  string(REPLACE ";" "\\;" A_LABELS "${A_LABELS}")
   include(GoogleTest)
   gtest_discover_tests(${name}
     WORKING_DIRECTORY ${PROJECT_BINARY_DIR}
