@@ -52,6 +52,10 @@ class Sampler {
   /// optimize() then stops asking for new trials.
   virtual bool exhausted(const StudyView& view) const { return false; }
 
+  /// True for model-based samplers (TPE, CMA-ES style) that should only learn from the trials a
+  /// pruner groups with this one (Hyperband brackets, as Optuna's _filter_study).
+  virtual bool uses_pruner_filter() const { return false; }
+
   /// Replaces the seed. Unlike Optuna, threads never reseed: streams derive from trial numbers.
   virtual void reseed(uint64_t seed) { seed_ = seed; }
   uint64_t seed() const { return seed_; }

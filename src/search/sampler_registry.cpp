@@ -7,40 +7,35 @@
 
 #include "core/error.h"
 #include "core/strings.h"
+#include "search/samplers/bruteforce.h"
+#include "search/samplers/grid.h"
+#include "search/samplers/qmc.h"
 #include "search/samplers/random.h"
 
 namespace chop::search {
 
 const std::vector<SamplerInfo>& sampler_registry() {
+  // clang-format off
   static const std::vector<SamplerInfo> table = {
-      {"random",
-       {},
-       "independent uniform sampling (log/step aware)",
-       "",
-       true,
+      // name, aliases, summary, options, multi-objective, factory
+      {"random", {}, "independent uniform sampling (log/step aware)", "", true,
        make_random_sampler},
-      {"tpe", {}, "tree-structured Parzen estimator (Optuna 3.x defaults)", "", true, nullptr},
-      {"nsgaii",
-       {"nsga2"},
-       "NSGA-II genetic algorithm for multi-objective studies",
-       "",
-       true,
+      {"tpe", {}, "tree-structured Parzen estimator (Optuna 3.x defaults)", "", true,
        nullptr},
-      {"nsgaiii",
-       {"nsga3"},
-       "NSGA-III (reference-point niching) for many objectives",
-       "",
-       true,
+      {"nsgaii", {"nsga2"}, "NSGA-II genetic algorithm for multi-objective studies", "", true,
        nullptr},
-      {"qmc", {}, "quasi-Monte Carlo (scrambled Sobol or Halton)", "", true, nullptr},
-      {"grid", {}, "Optuna's GridSampler: every grid point once, seeded order", "", true, nullptr},
-      {"bruteforce",
-       {},
-       "every configuration of a finite space exactly once, then stop",
-       "",
-       true,
+      {"nsgaiii", {"nsga3"}, "NSGA-III (reference-point niching) for many objectives", "", true,
        nullptr},
+      {"qmc", {}, "quasi-Monte Carlo points (scrambled Sobol or Halton)",
+       "qmc_type (\"sobol\" or \"halton\"), scramble (true)", true, make_qmc_sampler},
+      {"grid", {"gridsearch"}, "every grid point once in a seeded order, then stop",
+       "search_space ({name = [values...]}; default: the declared space)", true,
+       make_grid_sampler},
+      {"bruteforce", {"exhaustive"},
+       "every configuration of a finite space exactly once, then stop", "", true,
+       make_bruteforce_sampler},
   };
+  // clang-format on
   return table;
 }
 

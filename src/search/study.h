@@ -80,6 +80,8 @@ struct TrialContext;
 
 class Study {
  public:
+  struct Record;  // study-internal trial record (defined in study.cpp)
+
   explicit Study(StudyOptions options);
   ~Study();
   Study(const Study&) = delete;
@@ -136,7 +138,6 @@ class Study {
   FrozenTrial snapshot_for(const TrialContext& ctx);
 
  private:
-  struct Record;
   std::shared_ptr<StudyView> build_view(int64_t number, int horizon);
   std::shared_ptr<StudyView> build_live_view(int64_t exclude_number);
   void ingest_locked(std::vector<FrozenTrial>&& changed);
@@ -146,9 +147,9 @@ class Study {
                      std::optional<int64_t> reused_from);
   void check_duplicate(TrialContext& ctx);
   void resume_fail_stale();
-  void worker_loop(const Objective& objective, const OptimizeOptions& opts, int horizon,
-                   OptimizeSummary& summary, std::exception_ptr& error);
-  bool exhausted();
+  std::optional<Trial> ask_impl(int horizon, bool stop_if_exhausted);
+  FrozenTrial tell_impl(TrialContext& ctx, TrialState state, const std::vector<double>& values);
+  FrozenTrial run_one(Trial& trial, const Objective& objective, const OptimizeOptions& opts);
 
   StudyOptions options_;
   std::vector<Direction> directions_;

@@ -104,6 +104,7 @@ class Trial {
   const std::map<std::string, double>& params() const;
 
  private:
+  friend class Study;
   Study* study_ = nullptr;
   std::shared_ptr<TrialContext> ctx_;
 };

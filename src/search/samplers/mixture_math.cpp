@@ -15,6 +15,9 @@
 #define CHOP_MULTIVERSION
 #endif
 
+// The 32-byte vector helpers below are all inlined; their ABI never matters.
+#pragma GCC diagnostic ignored "-Wpsabi"
+
 namespace chop::search::samplers {
 namespace {
 

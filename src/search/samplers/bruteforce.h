@@ -1,0 +1,37 @@
+// BruteForceSampler: every configuration of a finite space exactly once, then the study stops.
+// The space is the declared one (Study::declare_search_space) or, define-by-run, the one the
+// first finished trial used. Configurations are enumerated in mixed-radix order over the
+// name-sorted parameters (first name fastest); each trial takes the first configuration that no
+// trial in its history (finished, running or planned) holds.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <unordered_map>
+
+#include "search/sampler.h"
+
+namespace chop::search {
+
+class BruteForceSampler : public Sampler {
+ public:
+  explicit BruteForceSampler(uint64_t seed = 0) : Sampler(seed) {}
+  std::string name() const override { return "bruteforce"; }
+  SearchSpace infer_relative_search_space(const StudyView& view, const FrozenTrial& trial) override;
+  std::map<std::string, double> sample_relative(const StudyView& view, const FrozenTrial& trial,
+                                                const SearchSpace& space) override;
+  double sample_independent(const StudyView& view, const FrozenTrial& trial,
+                            const std::string& param_name, const Distribution& dist) override;
+  bool exhausted(const StudyView& view) const override;
+
+ private:
+  /// Finite space to enumerate (declared, else learned from the first finished trial).
+  static SearchSpace space_of(const StudyView& view);
+  /// Mixed-radix index of a trial's configuration in `space`, or -1 if it holds another one.
+  static int64_t index_of(const FrozenTrial& t, const SearchSpace& space);
+  std::vector<bool> visited(const StudyView& view, const SearchSpace& space, uint64_t size) const;
+};
+
+std::unique_ptr<Sampler> make_bruteforce_sampler(const Json& options, uint64_t seed);
+
+}  // namespace chop::search

@@ -1,0 +1,585 @@
+// SQLite storage in Optuna 3.x's table layout (schema 12), plus chop_trial_changes, an
+// append-only change log that lets each process re-read only what others changed. WAL journal,
+// busy timeout, one IMMEDIATE transaction per write.
+#include <sqlite3.h>
+
+#include <cmath>
+#include <ctime>
+#include <map>
+#include <mutex>
+#include <unordered_map>
+
+#include "core/error.h"
+#include "core/strings.h"
+#include "search/storage.h"
+
+namespace chop::search {
+namespace {
+
+const char* kSchema = R"SQL(
+CREATE TABLE IF NOT EXISTS studies (study_id INTEGER NOT NULL, study_name VARCHAR(512) NOT NULL,
+  PRIMARY KEY (study_id));
+CREATE UNIQUE INDEX IF NOT EXISTS ix_studies_study_name ON studies (study_name);
+CREATE TABLE IF NOT EXISTS version_info (version_info_id INTEGER NOT NULL, schema_version INTEGER,
+  library_version VARCHAR(256), PRIMARY KEY (version_info_id), CHECK (version_info_id=1));
+CREATE TABLE IF NOT EXISTS study_directions (study_direction_id INTEGER NOT NULL,
+  direction VARCHAR(8) NOT NULL, study_id INTEGER NOT NULL, objective INTEGER NOT NULL,
+  PRIMARY KEY (study_direction_id), UNIQUE (study_id, objective),
+  FOREIGN KEY(study_id) REFERENCES studies (study_id));
+CREATE TABLE IF NOT EXISTS study_user_attributes (study_user_attribute_id INTEGER NOT NULL,
+  study_id INTEGER, "key" VARCHAR(512), value_json TEXT, PRIMARY KEY (study_user_attribute_id),
+  UNIQUE (study_id, "key"), FOREIGN KEY(study_id) REFERENCES studies (study_id));
+CREATE TABLE IF NOT EXISTS study_system_attributes (study_system_attribute_id INTEGER NOT NULL,
+  study_id INTEGER, "key" VARCHAR(512), value_json TEXT, PRIMARY KEY (study_system_attribute_id),
+  UNIQUE (study_id, "key"), FOREIGN KEY(study_id) REFERENCES studies (study_id));
+CREATE TABLE IF NOT EXISTS trials (trial_id INTEGER NOT NULL, number INTEGER, study_id INTEGER,
+  state VARCHAR(8) NOT NULL, datetime_start DATETIME, datetime_complete DATETIME,
+  PRIMARY KEY (trial_id), FOREIGN KEY(study_id) REFERENCES studies (study_id));
+CREATE TABLE IF NOT EXISTS trial_user_attributes (trial_user_attribute_id INTEGER NOT NULL,
+  trial_id INTEGER, "key" VARCHAR(512), value_json TEXT, PRIMARY KEY (trial_user_attribute_id),
+  UNIQUE (trial_id, "key"), FOREIGN KEY(trial_id) REFERENCES trials (trial_id));
+CREATE TABLE IF NOT EXISTS trial_system_attributes (trial_system_attribute_id INTEGER NOT NULL,
+  trial_id INTEGER, "key" VARCHAR(512), value_json TEXT,
+  PRIMARY KEY (trial_system_attribute_id), UNIQUE (trial_id, "key"),
+  FOREIGN KEY(trial_id) REFERENCES trials (trial_id));
+CREATE TABLE IF NOT EXISTS trial_params (param_id INTEGER NOT NULL, trial_id INTEGER,
+  param_name VARCHAR(512), param_value FLOAT, distribution_json TEXT, PRIMARY KEY (param_id),
+  UNIQUE (trial_id, param_name), FOREIGN KEY(trial_id) REFERENCES trials (trial_id));
+CREATE TABLE IF NOT EXISTS trial_values (trial_value_id INTEGER NOT NULL,
+  trial_id INTEGER NOT NULL, objective INTEGER NOT NULL, value FLOAT,
+  value_type VARCHAR(7) NOT NULL, PRIMARY KEY (trial_value_id), UNIQUE (trial_id, objective),
+  FOREIGN KEY(trial_id) REFERENCES trials (trial_id));
+CREATE TABLE IF NOT EXISTS trial_intermediate_values (
+  trial_intermediate_value_id INTEGER NOT NULL, trial_id INTEGER NOT NULL, step INTEGER NOT NULL,
+  intermediate_value FLOAT, intermediate_value_type VARCHAR(7) NOT NULL,
+  PRIMARY KEY (trial_intermediate_value_id), UNIQUE (trial_id, step),
+  FOREIGN KEY(trial_id) REFERENCES trials (trial_id));
+CREATE TABLE IF NOT EXISTS trial_heartbeats (trial_heartbeat_id INTEGER NOT NULL,
+  trial_id INTEGER NOT NULL, heartbeat DATETIME NOT NULL, PRIMARY KEY (trial_heartbeat_id),
+  UNIQUE (trial_id), FOREIGN KEY(trial_id) REFERENCES trials (trial_id));
+CREATE TABLE IF NOT EXISTS alembic_version (version_num VARCHAR(32) NOT NULL,
+  CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num));
+INSERT OR IGNORE INTO version_info VALUES (1, 12, '3.1.0');
+INSERT INTO alembic_version SELECT 'v3.0.0.d' WHERE NOT EXISTS (SELECT 1 FROM alembic_version);
+CREATE TABLE IF NOT EXISTS chop_trial_changes (seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  study_id INTEGER NOT NULL, trial_id INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS chop_ix_changes_study ON chop_trial_changes (study_id, seq);
+CREATE INDEX IF NOT EXISTS chop_ix_trials_study ON trials (study_id, number);
+)SQL";
+
+// Optuna writes naive local datetimes with microseconds.
+std::string format_datetime(int64_t ms) {
+  if (ms <= 0) return "";
+  std::time_t secs = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  localtime_r(&secs, &tm);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02d %02d:%02d:%02d.%06d", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                static_cast<int>(ms % 1000) * 1000);
+  return buf;
+}
+
+int64_t parse_datetime(const unsigned char* text) {
+  if (!text) return 0;
+  std::tm tm{};
+  int us = 0;
+  if (std::sscanf(reinterpret_cast<const char*>(text), "%d-%d-%d %d:%d:%d.%d", &tm.tm_year,
+                  &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &us) < 6)
+    return 0;
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  tm.tm_isdst = -1;
+  return static_cast<int64_t>(std::mktime(&tm)) * 1000 + us / 1000;
+}
+
+const char* value_type(double v) {
+  if (std::isnan(v)) return "NAN";
+  if (std::isinf(v)) return v > 0 ? "INF_POS" : "INF_NEG";
+  return "FINITE";
+}
+
+double typed_value(sqlite3_stmt* st, int col_value, int col_type) {
+  const std::string type = reinterpret_cast<const char*>(sqlite3_column_text(st, col_type));
+  if (type == "INF_POS") return INFINITY;
+  if (type == "INF_NEG") return -INFINITY;
+  if (type == "NAN") return NAN;
+  return sqlite3_column_double(st, col_value);
+}
+
+class SqliteStorage : public Storage {
+ public:
+  SqliteStorage(const std::string& path, int busy_timeout_ms) : path_(path) {
+    const int rc = sqlite3_open_v2(
+        path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+        nullptr);
+    if (rc != SQLITE_OK) {
+      std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
+      if (db_) sqlite3_close(db_);
+      db_ = nullptr;
+      throw DataError(path, "cannot open the study database: " + msg);
+    }
+    sqlite3_busy_timeout(db_, busy_timeout_ms);
+    exec("PRAGMA journal_mode=WAL");
+    exec("PRAGMA synchronous=NORMAL");
+    exec("BEGIN IMMEDIATE");
+    try {
+      exec(kSchema);
+      exec("COMMIT");
+    } catch (...) {
+      sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+      throw;
+    }
+  }
+
+  ~SqliteStorage() override {
+    for (auto& [sql, st] : stmts_) sqlite3_finalize(st);
+    if (db_) sqlite3_close(db_);
+  }
+
+  int64_t create_or_load_study(const std::string& name, const std::vector<Direction>& directions,
+                               bool load_if_exists) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    Txn txn(this);
+    auto* st = stmt("SELECT study_id FROM studies WHERE study_name = ?");
+    bind_text(st, 1, name);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+      const int64_t id = sqlite3_column_int64(st, 0);
+      sqlite3_reset(st);
+      if (!load_if_exists) throw UserError("study '" + name + "' already exists in " + path_);
+      const auto stored = directions_locked(id);
+      if (stored != directions)
+        throw UserError("study '" + name + "' in " + path_ + " has " +
+                        std::to_string(stored.size()) +
+                        " direction(s) that differ from the requested ones; use another study "
+                        "name or the same directions");
+      txn.commit();
+      return id;
+    }
+    sqlite3_reset(st);
+    st = stmt("INSERT INTO studies (study_name) VALUES (?)");
+    bind_text(st, 1, name);
+    step_done(st);
+    const int64_t id = sqlite3_last_insert_rowid(db_);
+    for (size_t k = 0; k < directions.size(); ++k) {
+      st = stmt("INSERT INTO study_directions (direction, study_id, objective) VALUES (?, ?, ?)");
+      bind_text(st, 1, directions[k] == Direction::kMinimize ? "MINIMIZE" : "MAXIMIZE");
+      sqlite3_bind_int64(st, 2, id);
+      sqlite3_bind_int64(st, 3, static_cast<int64_t>(k));
+      step_done(st);
+    }
+    txn.commit();
+    return id;
+  }
+
+  std::vector<Direction> study_directions(int64_t study_id) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return directions_locked(study_id);
+  }
+
+  std::vector<std::string> study_names() override {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::vector<std::string> out;
+    auto* st = stmt("SELECT study_name FROM studies ORDER BY study_id");
+    while (step_row(st)) out.push_back(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)));
+    return out;
+  }
+
+  void set_study_system_attr(int64_t id, const std::string& key, const Json& v) override {
+    set_study_attr("study_system_attributes", id, key, v);
+  }
+  Json study_system_attrs(int64_t id) override {
+    return study_attrs("study_system_attributes", id);
+  }
+  void set_study_user_attr(int64_t id, const std::string& key, const Json& v) override {
+    set_study_attr("study_user_attributes", id, key, v);
+  }
+  Json study_user_attrs(int64_t id) override { return study_attrs("study_user_attributes", id); }
+
+  FrozenTrial create_trial(int64_t study_id, const FrozenTrial& tmpl) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    Txn txn(this);
+    auto* st = stmt("SELECT COUNT(*) FROM trials WHERE study_id = ?");
+    sqlite3_bind_int64(st, 1, study_id);
+    step_row(st);
+    FrozenTrial t = tmpl;
+    t.number = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    st = stmt(
+        "INSERT INTO trials (number, study_id, state, datetime_start, datetime_complete) "
+        "VALUES (?, ?, ?, ?, ?)");
+    sqlite3_bind_int64(st, 1, t.number);
+    sqlite3_bind_int64(st, 2, study_id);
+    bind_text(st, 3, to_string(t.state));
+    bind_datetime(st, 4, t.datetime_start_ms);
+    bind_datetime(st, 5, t.datetime_complete_ms);
+    step_done(st);
+    t.trial_id = sqlite3_last_insert_rowid(db_);
+    write_children(t, false);
+    log_change(study_id, t.trial_id);
+    txn.commit();
+    return t;
+  }
+
+  bool write_trial(int64_t study_id, const FrozenTrial& t) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    Txn txn(this);
+    auto* st = stmt("SELECT state FROM trials WHERE trial_id = ?");
+    sqlite3_bind_int64(st, 1, t.trial_id);
+    if (!step_row(st)) {
+      sqlite3_reset(st);
+      throw DataError(path_, "trial " + std::to_string(t.number) + " vanished from the database");
+    }
+    const TrialState stored =
+        parse_trial_state(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)));
+    sqlite3_reset(st);
+    if (is_finished(stored)) return false;  // Txn rolls back
+    st = stmt(
+        "UPDATE trials SET state = ?, datetime_start = ?, datetime_complete = ? "
+        "WHERE trial_id = ?");
+    bind_text(st, 1, to_string(t.state));
+    bind_datetime(st, 2, t.datetime_start_ms);
+    bind_datetime(st, 3, t.datetime_complete_ms);
+    sqlite3_bind_int64(st, 4, t.trial_id);
+    step_done(st);
+    write_children(t, true);
+    log_change(study_id, t.trial_id);
+    txn.commit();
+    return true;
+  }
+
+  bool claim_waiting_trial(int64_t study_id, int64_t trial_id, int64_t start_ms,
+                           const Json& system_attrs) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    Txn txn(this);
+    auto* st = stmt(
+        "UPDATE trials SET state = 'RUNNING', datetime_start = ? "
+        "WHERE trial_id = ? AND state = 'WAITING'");
+    bind_datetime(st, 1, start_ms);
+    sqlite3_bind_int64(st, 2, trial_id);
+    step_done(st);
+    if (sqlite3_changes(db_) == 0) return false;
+    for (auto it = system_attrs.begin(); it != system_attrs.end(); ++it) {
+      st = stmt(
+          "INSERT OR REPLACE INTO trial_system_attributes (trial_id, \"key\", value_json) "
+          "VALUES (?, ?, ?)");
+      sqlite3_bind_int64(st, 1, trial_id);
+      bind_text(st, 2, it.key());
+      bind_text(st, 3, it.value().dump());
+      step_done(st);
+    }
+    log_change(study_id, trial_id);
+    txn.commit();
+    return true;
+  }
+
+  std::vector<FrozenTrial> changed_trials(int64_t study_id, int64_t& cursor) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    exec("BEGIN");  // one read snapshot for the cursor and the rows
+    try {
+      auto out = changed_locked(study_id, cursor);
+      exec("COMMIT");
+      return out;
+    } catch (...) {
+      sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+      throw;
+    }
+  }
+
+  std::string describe() const override { return "sqlite:" + path_; }
+
+ private:
+  // Rolls back unless committed (exceptions and early returns).
+  struct Txn {
+    explicit Txn(SqliteStorage* s) : s_(s) { s_->exec("BEGIN IMMEDIATE"); }
+    void commit() {
+      s_->exec("COMMIT");
+      done_ = true;
+    }
+    ~Txn() {
+      if (!done_) sqlite3_exec(s_->db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    }
+    SqliteStorage* s_;
+    bool done_ = false;
+  };
+
+  [[noreturn]] void fail(const std::string& what) {
+    const int code = sqlite3_errcode(db_);
+    std::string msg = what + ": " + sqlite3_errmsg(db_);
+    if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
+      msg += " (another process held the database longer than the busy timeout)";
+    throw DataError(path_, msg);
+  }
+
+  void exec(const char* sql) {
+    char* err = nullptr;
+    if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+      std::string msg = err ? err : "unknown error";
+      sqlite3_free(err);
+      throw DataError(path_, std::string("SQLite error: ") + msg);
+    }
+  }
+
+  sqlite3_stmt* stmt(const char* sql) {
+    auto it = stmts_.find(sql);
+    if (it != stmts_.end()) {
+      sqlite3_reset(it->second);
+      sqlite3_clear_bindings(it->second);
+      return it->second;
+    }
+    sqlite3_stmt* st = nullptr;
+    if (sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, nullptr) != SQLITE_OK)
+      fail(std::string("cannot prepare '") + sql + "'");
+    stmts_[sql] = st;
+    return st;
+  }
+
+  void bind_text(sqlite3_stmt* st, int i, const std::string& s) {
+    sqlite3_bind_text(st, i, s.c_str(), static_cast<int>(s.size()), SQLITE_TRANSIENT);
+  }
+  void bind_datetime(sqlite3_stmt* st, int i, int64_t ms) {
+    if (ms <= 0)
+      sqlite3_bind_null(st, i);
+    else
+      bind_text(st, i, format_datetime(ms));
+  }
+  void step_done(sqlite3_stmt* st) {
+    const int rc = sqlite3_step(st);
+    if (rc != SQLITE_DONE) fail("write failed");
+    sqlite3_reset(st);
+  }
+  bool step_row(sqlite3_stmt* st) {
+    const int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) return true;
+    if (rc != SQLITE_DONE) fail("read failed");
+    return false;
+  }
+
+  std::vector<Direction> directions_locked(int64_t id) {
+    std::vector<Direction> out;
+    auto* st = stmt("SELECT direction FROM study_directions WHERE study_id = ? ORDER BY objective");
+    sqlite3_bind_int64(st, 1, id);
+    while (step_row(st))
+      out.push_back(std::string(reinterpret_cast<const char*>(sqlite3_column_text(st, 0))) ==
+                            "MAXIMIZE"
+                        ? Direction::kMaximize
+                        : Direction::kMinimize);
+    return out;
+  }
+
+  void set_study_attr(const std::string& table, int64_t id, const std::string& key, const Json& v) {
+    std::lock_guard<std::mutex> lock(mu_);
+    Txn txn(this);
+    const std::string sql =
+        "INSERT OR REPLACE INTO " + table + " (study_id, \"key\", value_json) VALUES (?, ?, ?)";
+    auto* st = stmt(intern(sql));
+    sqlite3_bind_int64(st, 1, id);
+    bind_text(st, 2, key);
+    bind_text(st, 3, v.dump());
+    step_done(st);
+    txn.commit();
+  }
+
+  Json study_attrs(const std::string& table, int64_t id) {
+    std::lock_guard<std::mutex> lock(mu_);
+    Json out = Json::object();
+    auto* st = stmt(intern("SELECT \"key\", value_json FROM " + table + " WHERE study_id = ?"));
+    sqlite3_bind_int64(st, 1, id);
+    while (step_row(st))
+      out[reinterpret_cast<const char*>(sqlite3_column_text(st, 0))] =
+          Json::parse(reinterpret_cast<const char*>(sqlite3_column_text(st, 1)));
+    return out;
+  }
+
+  // Statement cache keys must outlive the map: keep dynamic SQL strings alive here.
+  const char* intern(const std::string& sql) {
+    auto it = interned_.emplace(sql, sql).first;
+    return it->second.c_str();
+  }
+
+  void log_change(int64_t study_id, int64_t trial_id) {
+    auto* st = stmt("INSERT INTO chop_trial_changes (study_id, trial_id) VALUES (?, ?)");
+    sqlite3_bind_int64(st, 1, study_id);
+    sqlite3_bind_int64(st, 2, trial_id);
+    step_done(st);
+  }
+
+  void write_children(const FrozenTrial& t, bool replace) {
+    if (replace) {
+      for (const char* sql : {"DELETE FROM trial_params WHERE trial_id = ?",
+                              "DELETE FROM trial_values WHERE trial_id = ?",
+                              "DELETE FROM trial_intermediate_values WHERE trial_id = ?",
+                              "DELETE FROM trial_user_attributes WHERE trial_id = ?",
+                              "DELETE FROM trial_system_attributes WHERE trial_id = ?"}) {
+        auto* st = stmt(sql);
+        sqlite3_bind_int64(st, 1, t.trial_id);
+        step_done(st);
+      }
+    }
+    for (const auto& [name, v] : t.params) {
+      auto* st = stmt(
+          "INSERT INTO trial_params (trial_id, param_name, param_value, distribution_json) "
+          "VALUES (?, ?, ?, ?)");
+      sqlite3_bind_int64(st, 1, t.trial_id);
+      bind_text(st, 2, name);
+      sqlite3_bind_double(st, 3, v);
+      bind_text(st, 4, dist_json(t.distributions.at(name)));
+      step_done(st);
+    }
+    for (size_t k = 0; k < t.values.size(); ++k) {
+      auto* st = stmt(
+          "INSERT INTO trial_values (trial_id, objective, value, value_type) VALUES (?, ?, ?, ?)");
+      sqlite3_bind_int64(st, 1, t.trial_id);
+      sqlite3_bind_int64(st, 2, static_cast<int64_t>(k));
+      if (std::isfinite(t.values[k]))
+        sqlite3_bind_double(st, 3, t.values[k]);
+      else
+        sqlite3_bind_null(st, 3);
+      bind_text(st, 4, value_type(t.values[k]));
+      step_done(st);
+    }
+    for (const auto& [step, v] : t.intermediate_values) {
+      auto* st = stmt(
+          "INSERT INTO trial_intermediate_values (trial_id, step, intermediate_value, "
+          "intermediate_value_type) VALUES (?, ?, ?, ?)");
+      sqlite3_bind_int64(st, 1, t.trial_id);
+      sqlite3_bind_int64(st, 2, step);
+      if (std::isfinite(v))
+        sqlite3_bind_double(st, 3, v);
+      else
+        sqlite3_bind_null(st, 3);
+      bind_text(st, 4, value_type(v));
+      step_done(st);
+    }
+    write_attrs(
+        "INSERT INTO trial_user_attributes (trial_id, \"key\", value_json) VALUES (?, ?, ?)",
+        t.trial_id, t.user_attrs);
+    write_attrs(
+        "INSERT INTO trial_system_attributes (trial_id, \"key\", value_json) VALUES (?, ?, ?)",
+        t.trial_id, t.system_attrs);
+  }
+
+  void write_attrs(const char* sql, int64_t trial_id, const Json& attrs) {
+    for (auto it = attrs.begin(); it != attrs.end(); ++it) {
+      auto* st = stmt(sql);
+      sqlite3_bind_int64(st, 1, trial_id);
+      bind_text(st, 2, it.key());
+      bind_text(st, 3, it.value().dump());
+      step_done(st);
+    }
+  }
+
+  const std::string& dist_json(const Distribution& d) {
+    // Parameters of one study share few distributions; cache their JSON both ways.
+    for (auto& [text, dist] : dist_cache_)
+      if (dist == d) return text;
+    auto it = dist_cache_.emplace(d.to_json().dump(), d).first;
+    return it->first;
+  }
+  const Distribution& dist_from(const char* text) {
+    auto it = dist_cache_.find(text);
+    if (it != dist_cache_.end()) return it->second;
+    return dist_cache_.emplace(text, Distribution::from_json(Json::parse(text))).first->second;
+  }
+
+  std::vector<FrozenTrial> changed_locked(int64_t study_id, int64_t& cursor) {
+    auto* st = stmt("SELECT IFNULL(MAX(seq), 0) FROM chop_trial_changes");
+    step_row(st);
+    const int64_t new_cursor = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    // cursor 0 loads every trial (also those written by Optuna, which has no change log).
+    const std::string filter =
+        " WHERE t.study_id = ?1 AND (?2 = 0 OR t.trial_id IN (SELECT trial_id FROM "
+        "chop_trial_changes WHERE study_id = ?1 AND seq > ?2))";
+    std::vector<FrozenTrial> out;
+    std::unordered_map<int64_t, size_t> index;
+    st =
+        stmt(intern("SELECT t.trial_id, t.number, t.state, t.datetime_start, t.datetime_complete "
+                    "FROM trials t" +
+                    filter + " ORDER BY t.number"));
+    sqlite3_bind_int64(st, 1, study_id);
+    sqlite3_bind_int64(st, 2, cursor);
+    while (step_row(st)) {
+      FrozenTrial t;
+      t.trial_id = sqlite3_column_int64(st, 0);
+      t.number = sqlite3_column_int64(st, 1);
+      t.state = parse_trial_state(reinterpret_cast<const char*>(sqlite3_column_text(st, 2)));
+      t.datetime_start_ms = parse_datetime(sqlite3_column_text(st, 3));
+      t.datetime_complete_ms = parse_datetime(sqlite3_column_text(st, 4));
+      index[t.trial_id] = out.size();
+      out.push_back(std::move(t));
+    }
+    if (out.empty()) {
+      cursor = new_cursor;
+      return out;
+    }
+    auto rows = [&](const std::string& select, const std::string& table) {
+      auto* s = stmt(intern(select + " FROM " + table +
+                            " x JOIN trials t ON x.trial_id = t.trial_id" + filter));
+      sqlite3_bind_int64(s, 1, study_id);
+      sqlite3_bind_int64(s, 2, cursor);
+      return s;
+    };
+    st =
+        rows("SELECT x.trial_id, x.param_name, x.param_value, x.distribution_json", "trial_params");
+    while (step_row(st)) {
+      FrozenTrial& t = out[index.at(sqlite3_column_int64(st, 0))];
+      const std::string name = reinterpret_cast<const char*>(sqlite3_column_text(st, 1));
+      t.params[name] = sqlite3_column_double(st, 2);
+      t.distributions.emplace(name,
+                              dist_from(reinterpret_cast<const char*>(sqlite3_column_text(st, 3))));
+    }
+    st = rows("SELECT x.trial_id, x.objective, x.value, x.value_type", "trial_values");
+    while (step_row(st)) {
+      FrozenTrial& t = out[index.at(sqlite3_column_int64(st, 0))];
+      const auto k = static_cast<size_t>(sqlite3_column_int64(st, 1));
+      if (t.values.size() <= k) t.values.resize(k + 1, NAN);
+      t.values[k] = typed_value(st, 2, 3);
+    }
+    st = rows("SELECT x.trial_id, x.step, x.intermediate_value, x.intermediate_value_type",
+              "trial_intermediate_values");
+    while (step_row(st)) {
+      FrozenTrial& t = out[index.at(sqlite3_column_int64(st, 0))];
+      t.intermediate_values[sqlite3_column_int64(st, 1)] = typed_value(st, 2, 3);
+    }
+    for (int user = 0; user < 2; ++user) {
+      st = rows("SELECT x.trial_id, x.\"key\", x.value_json",
+                user ? "trial_user_attributes" : "trial_system_attributes");
+      while (step_row(st)) {
+        FrozenTrial& t = out[index.at(sqlite3_column_int64(st, 0))];
+        (user ? t.user_attrs
+              : t.system_attrs)[reinterpret_cast<const char*>(sqlite3_column_text(st, 1))] =
+            Json::parse(reinterpret_cast<const char*>(sqlite3_column_text(st, 2)));
+      }
+    }
+    cursor = new_cursor;
+    return out;
+  }
+
+  std::string path_;
+  sqlite3* db_ = nullptr;
+  std::mutex mu_;
+  std::map<std::string, sqlite3_stmt*> stmts_;
+  std::map<std::string, std::string> interned_;
+  std::map<std::string, Distribution> dist_cache_;
+};
+
+}  // namespace
+
+std::shared_ptr<Storage> open_sqlite_storage(const std::string& path, int busy_timeout_ms) {
+  return std::make_shared<SqliteStorage>(path, busy_timeout_ms);
+}
+
+std::shared_ptr<Storage> open_storage(const std::string& url) {
+  const std::string l = to_lower(url);
+  if (url.empty() || l == ":memory:" || l == "memory" || l == "inmemory" || l == "in-memory")
+    return make_in_memory_storage();
+  if (starts_with(url, "sqlite:///")) return open_sqlite_storage(url.substr(9));
+  if (starts_with(url, "sqlite:")) return open_sqlite_storage(url.substr(7));
+  if (ends_with(l, ".db") || ends_with(l, ".sqlite") || ends_with(l, ".sqlite3"))
+    return open_sqlite_storage(url);
+  throw UserError("unknown storage '" + url +
+                  "' (expected sqlite:///path.db, a path ending in .db, or \"memory\")");
+}
+
+}  // namespace chop::search
