@@ -35,10 +35,12 @@ function(chop_add_test name)
   if(NOT A_TIMEOUT)
     set(A_TIMEOUT 600)
   endif()
-  string(REPLACE ";" "\\;" A_LABELS "${A_LABELS}")
+  # gtest_discover_tests cannot carry a list-valued property: one label per test binary.
+  list(GET A_LABELS 0 A_LABELS)
   include(GoogleTest)
   gtest_discover_tests(${name}
     WORKING_DIRECTORY ${PROJECT_BINARY_DIR}
     PROPERTIES LABELS "${A_LABELS}" TIMEOUT ${A_TIMEOUT}
     DISCOVERY_TIMEOUT 120)
 endfunction()
+
