@@ -11,6 +11,7 @@
 #include "search/samplers/grid.h"
 #include "search/samplers/qmc.h"
 #include "search/samplers/random.h"
+#include "search/samplers/tpe_sampler.h"
 
 namespace chop::search {
 

@@ -574,7 +574,7 @@ std::shared_ptr<Storage> open_storage(const std::string& url) {
   const std::string l = to_lower(url);
   if (url.empty() || l == ":memory:" || l == "memory" || l == "inmemory" || l == "in-memory")
     return make_in_memory_storage();
-  if (starts_with(url, "sqlite:///")) return open_sqlite_storage(url.substr(9));
+  if (starts_with(url, "sqlite:///")) return open_sqlite_storage(url.substr(10));
   if (starts_with(url, "sqlite:")) return open_sqlite_storage(url.substr(7));
   if (ends_with(l, ".db") || ends_with(l, ".sqlite") || ends_with(l, ".sqlite3"))
     return open_sqlite_storage(url);

@@ -1,0 +1,213 @@
+// Storages: SQLite round trip, resume after a killed process, two writers on one study file,
+// and Optuna 3.x reading chop's study file.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <set>
+#include <thread>
+
+#include "core/error.h"
+#include "core/strings.h"
+#include "search/sampler_registry.h"
+#include "search/study.h"
+
+using namespace chop;
+using namespace chop::search;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string temp_db(const std::string& name) {
+  const fs::path dir = fs::temp_directory_path() / ("chop_search_test_" + std::to_string(getpid()));
+  fs::create_directories(dir);
+  const fs::path p = dir / (name + ".db");
+  for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(p.string() + suffix);
+  return p.string();
+}
+
+StudyOptions sqlite_opts(const std::string& path, const std::string& name, uint64_t seed,
+                         std::vector<Direction> dirs = {Direction::kMinimize}) {
+  StudyOptions o;
+  o.name = name;
+  o.directions = std::move(dirs);
+  o.storage = open_sqlite_storage(path);
+  o.sampler = make_sampler("random", Json::object(), seed);
+  return o;
+}
+
+std::vector<double> objective(Trial& t) {
+  const double x = t.suggest_float("x", -3, 3);
+  const auto k = t.suggest_int("k", 1, 64, 1, true);
+  const auto c = t.suggest_categorical("c", {Json("relu"), Json(nullptr), Json(4)});
+  for (int step = 0; step < 3; ++step) t.report(step, x * x / (step + 1));
+  t.set_user_attr("sampled_config", {{"k", k}, {"c", c}});
+  return {x * x + static_cast<double>(k)};
+}
+
+OptimizeOptions n(int64_t n_trials, int n_jobs = 1) {
+  OptimizeOptions o;
+  o.n_trials = n_trials;
+  o.n_jobs = n_jobs;
+  return o;
+}
+
+}  // namespace
+
+TEST(SqliteStorage, RoundTripsEveryTrialField) {
+  const std::string path = temp_db("roundtrip");
+  std::vector<FrozenTrial> before;
+  {
+    Study s(sqlite_opts(path, "rt", 1, {Direction::kMinimize, Direction::kMaximize}));
+    s.optimize([](Trial& t) { return std::vector<double>{objective(t)[0], INFINITY}; }, n(6));
+    Trial fail = s.ask();
+    fail.suggest_float("x", -3, 3);
+    s.tell(fail.number(), TrialState::kFail);
+    before = s.trials();
+  }
+  Study s(sqlite_opts(path, "rt", 1, {Direction::kMinimize, Direction::kMaximize}));
+  const auto after = s.trials();
+  ASSERT_EQ(after.size(), before.size());
+  for (size_t i = 0; i < after.size(); ++i) {
+    EXPECT_EQ(after[i].number, before[i].number);
+    EXPECT_EQ(after[i].state, before[i].state);
+    EXPECT_EQ(after[i].params, before[i].params);
+    EXPECT_EQ(after[i].params_json(), before[i].params_json());
+    EXPECT_EQ(after[i].values, before[i].values);
+    EXPECT_EQ(after[i].intermediate_values, before[i].intermediate_values);
+    EXPECT_EQ(after[i].user_attrs, before[i].user_attrs);
+    EXPECT_EQ(after[i].datetime_start_ms, before[i].datetime_start_ms);
+    EXPECT_EQ(after[i].datetime_complete_ms, before[i].datetime_complete_ms);
+  }
+  EXPECT_THROW(Study(sqlite_opts(path, "rt", 1, {Direction::kMaximize})), UserError);
+}
+
+TEST(SqliteStorage, KilledSearchResumesWithEveryFinishedTrial) {
+  const std::string path = temp_db("resume");
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    // The child runs 5 trials, then dies in the middle of the sixth (no cleanup, no flush).
+    try {
+      Study s(sqlite_opts(path, "resume", 3));
+      s.optimize(
+          [](Trial& t) {
+            auto v = objective(t);
+            if (t.number() == 5) _exit(0);
+            return v;
+          },
+          n(100));
+    } catch (...) {
+      _exit(2);
+    }
+    _exit(1);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status));
+  ASSERT_EQ(WEXITSTATUS(status), 0);
+
+  Study s(sqlite_opts(path, "resume", 3));
+  EXPECT_EQ(s.failed_on_resume(), std::vector<int64_t>{5});
+  const auto trials = s.trials();
+  ASSERT_EQ(trials.size(), 6u);
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(trials[i].state, TrialState::kComplete);
+    EXPECT_EQ(trials[i].params.size(), 3u);
+    EXPECT_EQ(trials[i].intermediate_values.size(), 3u);
+    EXPECT_TRUE(trials[i].user_attrs.contains("sampled_config"));
+    EXPECT_DOUBLE_EQ(trials[i].values.at(0),
+                     std::pow(trials[i].params.at("x"), 2) + trials[i].params.at("k"));
+  }
+  EXPECT_EQ(trials[5].state, TrialState::kFail);
+  // The search goes on with new numbers; the reseeded stream of trial n does not change.
+  s.optimize(objective, n(3));
+  EXPECT_EQ(s.n_trials(), 9u);
+  EXPECT_EQ(s.trials({TrialState::kComplete}).size(), 8u);
+}
+
+TEST(SqliteStorage, TwoProcessesShareOneStudy) {
+  const std::string path = temp_db("two_procs");
+  { Study init(sqlite_opts(path, "shared", 0)); }
+  std::vector<pid_t> children;
+  for (int w = 0; w < 2; ++w) {
+    const pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      try {
+        Study s(sqlite_opts(path, "shared", 100 + w));
+        s.optimize(objective, n(25));
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "worker %d: %s\n", w, e.what());
+        _exit(2);
+      }
+      _exit(0);
+    }
+    children.push_back(pid);
+  }
+  for (pid_t pid : children) {
+    int status = 0;
+    ASSERT_EQ(waitpid(pid, &status, 0), pid);
+    ASSERT_TRUE(WIFEXITED(status));
+    EXPECT_EQ(WEXITSTATUS(status), 0);
+  }
+  Study s(sqlite_opts(path, "shared", 0));
+  const auto trials = s.trials();
+  ASSERT_EQ(trials.size(), 50u);
+  std::set<int64_t> ids;
+  for (size_t i = 0; i < trials.size(); ++i) {
+    EXPECT_EQ(trials[i].number, static_cast<int64_t>(i));
+    EXPECT_EQ(trials[i].state, TrialState::kComplete);
+    ids.insert(trials[i].trial_id);
+  }
+  EXPECT_EQ(ids.size(), 50u);
+}
+
+TEST(SqliteStorage, TwoStudyObjectsInThreadsSeeEachOther) {
+  const std::string path = temp_db("two_threads");
+  Study a(sqlite_opts(path, "threads", 1));
+  Study b(sqlite_opts(path, "threads", 2));
+  std::thread ta([&] { a.optimize(objective, n(30)); });
+  std::thread tb([&] { b.optimize(objective, n(30)); });
+  ta.join();
+  tb.join();
+  EXPECT_EQ(a.n_trials(), 60u);
+  EXPECT_EQ(b.trials({TrialState::kComplete}).size(), 60u);
+  EXPECT_TRUE(a.failed_on_resume().empty());
+  EXPECT_TRUE(b.failed_on_resume().empty());
+}
+
+TEST(SqliteStorage, OptunaReadsTheStudyFile) {
+  if (std::system("/usr/bin/python3 -c 'import optuna' >/dev/null 2>&1") != 0)
+    GTEST_SKIP() << "python3-optuna not installed";
+  const std::string path = temp_db("optuna_reads");
+  double best = 0;
+  {
+    Study s(sqlite_opts(path, "for_optuna", 4));
+    s.optimize(objective, n(5));
+    best = s.best_trial().value();
+  }
+  const std::string cmd =
+      "/usr/bin/python3 -c \"import optuna; optuna.logging.set_verbosity(optuna.logging.ERROR); "
+      "s = optuna.load_study(study_name='for_optuna', storage='sqlite:///" +
+      path + "'); print(len(s.trials), repr(s.best_value), sorted(s.best_params))\"";
+  FILE* p = popen(cmd.c_str(), "r");
+  ASSERT_NE(p, nullptr);
+  char buf[512] = {0};
+  std::string out;
+  while (fgets(buf, sizeof buf, p)) out += buf;
+  ASSERT_EQ(pclose(p), 0) << out;
+  EXPECT_EQ(out.substr(0, out.find('\n')), "5 " + format_double(best) + " ['c', 'k', 'x']") << out;
+}
+
+TEST(Storage, OpenStorageUrls) {
+  EXPECT_EQ(open_storage("")->describe(), "in-memory");
+  EXPECT_EQ(open_storage("memory")->describe(), "in-memory");
+  const std::string path = temp_db("url");
+  EXPECT_EQ(open_storage("sqlite:///" + path)->describe(), "sqlite:" + path);
+  EXPECT_THROW(open_storage("postgres://x"), UserError);
+  EXPECT_THROW(open_sqlite_storage("/nonexistent-dir/x/y.db"), DataError);
+}
