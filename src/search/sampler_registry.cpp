@@ -21,8 +21,13 @@ const std::vector<SamplerInfo>& sampler_registry() {
       // name, aliases, summary, options, multi-objective, factory
       {"random", {}, "independent uniform sampling (log/step aware)", "", true,
        make_random_sampler},
-      {"tpe", {}, "tree-structured Parzen estimator (Optuna 3.x defaults)", "", true,
-       nullptr},
+      {"tpe", {}, "tree-structured Parzen estimator (Optuna 3.x defaults)",
+       "n_startup_trials (10), n_ei_candidates (24), gamma (\"default\" or \"hyperopt\"), "
+       "multivariate (false), group (false), constant_liar (\"auto\": acts when n_jobs > 1), "
+       "consider_prior (true), prior_weight (1.0), consider_magic_clip (true), "
+       "consider_endpoints (false), constraints (false), warn_independent_sampling (true), "
+       "legacy_v31_logpdf (false)", true,
+       make_tpe_sampler},
       {"nsgaii", {"nsga2"}, "NSGA-II genetic algorithm for multi-objective studies", "", true,
        nullptr},
       {"nsgaiii", {"nsga3"}, "NSGA-III (reference-point niching) for many objectives", "", true,

@@ -8,6 +8,7 @@
 #include <numeric>
 
 #include "core/error.h"
+#include "search/sampler_registry.h"
 #include "search/samplers/random.h"
 #include "search/samplers/tpe_sampler.h"
 #include "search/study.h"
@@ -88,9 +89,10 @@ Race race(std::vector<double> (*objective)(Trial&), int n, double target, int n_
 
 TEST(TpeSampler, BeatsRandomOnSphere) {
   const Race r = race(sphere3, 80, 0.5, 20);
-  std::printf("sphere3, 80 trials, 20 seeds: mean best TPE %.4f random %.4f; trials to f<=0.5 "
-              "TPE %.1f random %.1f\n",
-              r.tpe_mean_best, r.random_mean_best, r.tpe_mean_hit, r.random_mean_hit);
+  std::printf(
+      "sphere3, 80 trials, 20 seeds: mean best TPE %.4f random %.4f; trials to f<=0.5 "
+      "TPE %.1f random %.1f\n",
+      r.tpe_mean_best, r.random_mean_best, r.tpe_mean_hit, r.random_mean_hit);
   EXPECT_LT(r.tpe_mean_best, 0.5 * r.random_mean_best)
       << "TPE " << r.tpe_mean_best << " vs random " << r.random_mean_best;
   EXPECT_LT(r.tpe_mean_hit, r.random_mean_hit)
@@ -99,9 +101,10 @@ TEST(TpeSampler, BeatsRandomOnSphere) {
 
 TEST(TpeSampler, BeatsRandomOnCategoricalProblem) {
   const Race r = race(categorical6, 80, 1.0, 20);
-  std::printf("categorical6, 80 trials, 20 seeds: mean best TPE %.3f random %.3f; trials to <=1 "
-              "wrong TPE %.1f random %.1f\n",
-              r.tpe_mean_best, r.random_mean_best, r.tpe_mean_hit, r.random_mean_hit);
+  std::printf(
+      "categorical6, 80 trials, 20 seeds: mean best TPE %.3f random %.3f; trials to <=1 "
+      "wrong TPE %.1f random %.1f\n",
+      r.tpe_mean_best, r.random_mean_best, r.tpe_mean_hit, r.random_mean_hit);
   EXPECT_LT(r.tpe_mean_best, r.random_mean_best - 0.5)
       << "TPE " << r.tpe_mean_best << " vs random " << r.random_mean_best;
   EXPECT_LT(r.tpe_mean_hit, r.random_mean_hit)
@@ -150,8 +153,8 @@ TEST(TpeSampler, MultivariateGroupAndConditionalSpaces) {
     }
     return std::vector<double>{v};
   };
-  for (const Json& opt : {Json{{"multivariate", true}},
-                          Json{{"multivariate", true}, {"group", true}}}) {
+  for (const Json& opt :
+       {Json{{"multivariate", true}}, Json{{"multivariate", true}, {"group", true}}}) {
     Study s(study_with(make_tpe_sampler(opt, 1)));
     const auto sum = s.optimize(objective, trials(60));
     EXPECT_EQ(sum.n_failed, 0) << opt.dump();
@@ -166,9 +169,8 @@ TEST(TpeSampler, ConstraintsSteerTowardsFeasibleTrials) {
   auto run = [](bool constrained, double& best_feasible) {
     auto tpe = std::make_shared<TpeSampler>(samplers::TpeOptions{}, 2, constrained);
     if (constrained)
-      tpe->set_constraints_func([](const FrozenTrial& t) {
-        return std::vector<double>{2.0 - t.params.at("x")};
-      });
+      tpe->set_constraints_func(
+          [](const FrozenTrial& t) { return std::vector<double>{2.0 - t.params.at("x")}; });
     Study s(study_with(tpe));
     s.optimize(
         [](Trial& t) {
@@ -222,6 +224,20 @@ TEST(TpeSampler, BadOptionsNameTheKey) {
   }
   EXPECT_THROW(make_tpe_sampler(Json{{"group", true}}, 0), ConfigError);
   EXPECT_THROW(make_tpe_sampler(Json{{"constant_liar", 3}}, 0), ConfigError);
+}
+
+}  // namespace
+}  // namespace chop::search
+
+namespace chop::search {
+namespace {
+
+TEST(TpeSampler, RegisteredCaseInsensitively) {
+  for (const char* name : {"tpe", "TPE", "Tpe"}) {
+    auto s = make_sampler(name, Json::object(), 1);
+    ASSERT_TRUE(s);
+    EXPECT_EQ(s->name(), "tpe");
+  }
 }
 
 }  // namespace
