@@ -1,6 +1,8 @@
 // Pareto utilities: dominance, fronts, non-dominated sorting and exact hypervolume.
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include "search/pareto.h"
 #include "search/rng.h"
 
@@ -68,4 +70,19 @@ TEST(Hypervolume, Contributions) {
   EXPECT_DOUBLE_EQ(c[0], 1.0);
   EXPECT_DOUBLE_EQ(c[1], 1.0);
   EXPECT_DOUBLE_EQ(c[2], 1.0);
+}
+
+TEST(Hypervolume, MatchesOptunaWfg) {
+  std::ifstream in(std::string(CHOP_SOURCE_DIR) + "/tests/search/golden/hypervolume.json");
+  ASSERT_TRUE(in.good());
+  const auto golden = chop::search::Json::parse(in);
+  ASSERT_EQ(golden["generated_by"], "tools/gen_hypervolume_golden.py, do not edit");
+  ASSERT_EQ(golden["cases"].size(), 12u);
+  for (const auto& c : golden["cases"]) {
+    const auto pts = c["points"].get<std::vector<Point>>();
+    const auto ref = c["ref"].get<Point>();
+    const double expected = c["hv"].get<double>();
+    EXPECT_NEAR(hypervolume(pts, ref), expected, 1e-12 * std::max(1.0, expected))
+        << pts.size() << " points in " << ref.size() << "-D";
+  }
 }
