@@ -1,0 +1,306 @@
+// Readers for the two real JSC layouts: the official HDF5 file (compound dataset t_allpar_new,
+// read member by member by name) and the OpenML 42468 table as CSV or ARFF.
+#include <hdf5.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cstring>
+#include <fstream>
+#include <string_view>
+
+#include "core/error.h"
+#include "core/files.h"
+#include "core/strings.h"
+#include "data/hdf5_lzf.h"
+#include "data/jsc.h"
+
+namespace chop::data::jsc {
+
+namespace {
+
+const char* const kLabelNames[kNumClasses] = {"j_g", "j_q", "j_w", "j_z", "j_t"};
+
+/// Closes an HDF5 handle on scope exit.
+class H5Id {
+ public:
+  H5Id(hid_t id, herr_t (*close)(hid_t)) : id_(id), close_(close) {}
+  ~H5Id() {
+    if (id_ >= 0) close_(id_);
+  }
+  H5Id(const H5Id&) = delete;
+  H5Id& operator=(const H5Id&) = delete;
+  hid_t get() const { return id_; }
+  bool ok() const { return id_ >= 0; }
+
+ private:
+  hid_t id_;
+  herr_t (*close_)(hid_t);
+};
+
+herr_t collect_name(hid_t, const char* name, const H5L_info_t*, void* out) {
+  auto* names = static_cast<std::vector<std::string>*>(out);
+  if (names->size() < 12) names->push_back(name);
+  return 0;
+}
+
+struct HdfRow {
+  float f[kNumFeatures];
+  int32_t label[kNumClasses];
+};
+
+}  // namespace
+
+Table read_hdf5(const std::string& path) {
+  ensure_hdf5_filters();
+  if (H5Fis_hdf5(path.c_str()) <= 0) throw DataError(path, "not an HDF5 file");
+  H5Id file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
+  if (!file.ok()) throw DataError(path, "cannot open as HDF5 (corrupt or truncated file?)");
+  if (H5Lexists(file.get(), "t_allpar_new", H5P_DEFAULT) <= 0) {
+    std::vector<std::string> names;
+    hsize_t idx = 0;
+    H5Literate(file.get(), H5_INDEX_NAME, H5_ITER_NATIVE, &idx, collect_name, &names);
+    throw DataError(path, "no dataset 't_allpar_new' (the official JSC file has it); found: " +
+                              (names.empty() ? std::string("nothing") : list_of(names)));
+  }
+  H5Id dset(H5Dopen2(file.get(), "t_allpar_new", H5P_DEFAULT), H5Dclose);
+  if (!dset.ok()) throw DataError(path, "'t_allpar_new' is not a readable dataset");
+  H5Id ftype(H5Dget_type(dset.get()), H5Tclose);
+  if (H5Tget_class(ftype.get()) != H5T_COMPOUND) {
+    throw DataError(path, "'t_allpar_new' is not a compound (structured) dataset");
+  }
+  std::vector<std::string> missing;
+  for (const std::string& f : feature_names()) {
+    if (H5Tget_member_index(ftype.get(), f.c_str()) < 0) missing.push_back(f);
+  }
+  for (const char* l : kLabelNames) {
+    if (H5Tget_member_index(ftype.get(), l) < 0) missing.push_back(l);
+  }
+  if (!missing.empty()) {
+    throw DataError(path, "'t_allpar_new' lacks member(s) " + list_of(missing));
+  }
+  std::string filters = missing_hdf5_filters(dset.get());
+  if (!filters.empty()) throw DataError(path, "'t_allpar_new': " + filters);
+  H5Id fspace(H5Dget_space(dset.get()), H5Sclose);
+  if (H5Sget_simple_extent_ndims(fspace.get()) != 1) {
+    throw DataError(path, "'t_allpar_new' is not one-dimensional");
+  }
+  hsize_t n_rows = 0;
+  H5Sget_simple_extent_dims(fspace.get(), &n_rows, nullptr);
+
+  // Memory type: only the 21 members we need, matched by name (HDF5 converts types).
+  H5Id mtype(H5Tcreate(H5T_COMPOUND, sizeof(HdfRow)), H5Tclose);
+  for (int j = 0; j < kNumFeatures; ++j) {
+    H5Tinsert(mtype.get(), feature_names()[j].c_str(), HOFFSET(HdfRow, f) + j * sizeof(float),
+              H5T_NATIVE_FLOAT);
+  }
+  for (int c = 0; c < kNumClasses; ++c) {
+    H5Tinsert(mtype.get(), kLabelNames[c], HOFFSET(HdfRow, label) + c * sizeof(int32_t),
+              H5T_NATIVE_INT32);
+  }
+  Table t;
+  t.n = static_cast<int64_t>(n_rows);
+  t.source = path;
+  t.x.resize(n_rows * kNumFeatures);
+  t.y.resize(n_rows);
+  t.label_key.resize(n_rows);
+  const hsize_t kBlock = 1 << 16;
+  std::vector<HdfRow> buf(std::min<hsize_t>(kBlock, std::max<hsize_t>(n_rows, 1)));
+  for (hsize_t start = 0; start < n_rows; start += kBlock) {
+    hsize_t count = std::min(kBlock, n_rows - start);
+    H5Sselect_hyperslab(fspace.get(), H5S_SELECT_SET, &start, nullptr, &count, nullptr);
+    H5Id mspace(H5Screate_simple(1, &count, nullptr), H5Sclose);
+    if (H5Dread(dset.get(), mtype.get(), mspace.get(), fspace.get(), H5P_DEFAULT, buf.data()) < 0) {
+      throw DataError(path, "reading rows " + std::to_string(start) + ".." +
+                                std::to_string(start + count) +
+                                " of 't_allpar_new' failed (corrupt data or a filter error)");
+    }
+    for (hsize_t k = 0; k < count; ++k) {
+      const HdfRow& r = buf[k];
+      hsize_t i = start + k;
+      std::memcpy(&t.x[i * kNumFeatures], r.f, sizeof(r.f));
+      int best = 0, key = 0;
+      for (int c = 0; c < kNumClasses; ++c) {
+        if (r.label[c] > r.label[best]) best = c;  // argmax, first maximum (numpy)
+        key |= (r.label[c] != 0 ? 1 : 0) << c;
+      }
+      t.y[i] = best;
+      t.label_key[i] = key;
+    }
+  }
+  return t;
+}
+
+// ---- OpenML 42468 as CSV / ARFF ---------------------------------------------------------------
+
+namespace {
+
+std::string_view trim_space(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r'))
+    s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
+    s.remove_suffix(1);
+  return s;
+}
+
+/// One field: surrounding blanks and one level of matching quotes removed.
+std::string_view strip(std::string_view s) {
+  s = trim_space(s);
+  if (s.size() >= 2 && (s.front() == '"' || s.front() == '\'') && s.back() == s.front()) {
+    s = trim_space(s.substr(1, s.size() - 2));
+  }
+  return s;
+}
+
+std::vector<std::string_view> split_fields(std::string_view line) {
+  std::vector<std::string_view> out;
+  size_t start = 0;
+  for (size_t i = 0; i <= line.size(); ++i) {
+    if (i == line.size() || line[i] == ',') {
+      out.push_back(strip(line.substr(start, i - start)));
+      start = i + 1;
+    }
+  }
+  return out;
+}
+
+std::string column_key(std::string_view name) {
+  std::string s = to_lower(std::string(strip(name)));
+  if (starts_with(s, "j_")) s = s.substr(2);
+  return s;
+}
+
+/// OpenML's class letters in chop's order: g q W Z t (OpenML/LabelEncoder order is g q t w z).
+int class_from_letter(std::string_view v) {
+  if (v.size() != 1) return -1;
+  switch (v[0]) {
+    case 'g':
+    case 'G':
+      return 0;
+    case 'q':
+    case 'Q':
+      return 1;
+    case 'w':
+    case 'W':
+      return 2;
+    case 'z':
+    case 'Z':
+      return 3;
+    case 't':
+    case 'T':
+      return 4;
+    default:
+      return -1;
+  }
+}
+
+}  // namespace
+
+Table read_text(const std::string& path) {
+  std::string text = chop::read_file(path);
+  std::string_view all(text);
+  std::vector<std::string> header;
+  bool arff = false;
+  size_t pos = 0;
+  int64_t line_no = 0;
+  auto next_line = [&](std::string_view& line) {
+    if (pos >= all.size()) return false;
+    size_t end = all.find('\n', pos);
+    if (end == std::string_view::npos) end = all.size();
+    line = all.substr(pos, end - pos);
+    pos = end + 1;
+    ++line_no;
+    return true;
+  };
+  std::string_view line;
+  // Header: a CSV header row, or ARFF @attribute declarations up to @data.
+  while (next_line(line)) {
+    std::string_view s = trim_space(line);
+    if (s.empty() || s[0] == '%') continue;
+    if (s[0] == '@') {
+      arff = true;
+      std::string lower = to_lower(std::string(s));
+      if (starts_with(lower, "@attribute")) {
+        std::string_view rest = trim_space(s.substr(10));
+        size_t sp = rest.find_first_of(" \t");
+        header.push_back(column_key(rest.substr(0, sp)));
+      } else if (starts_with(lower, "@data")) {
+        break;
+      }
+      continue;
+    }
+    for (std::string_view f : split_fields(s)) header.push_back(column_key(f));
+    break;
+  }
+  if (header.empty())
+    throw DataError(path, "no header row (expected the OpenML 42468 column names)");
+  std::vector<int> col(kNumFeatures, -1);
+  int class_col = -1;
+  for (size_t c = 0; c < header.size(); ++c) {
+    for (int j = 0; j < kNumFeatures; ++j) {
+      if (header[c] == feature_names()[j].substr(2)) col[j] = static_cast<int>(c);
+    }
+    if (header[c] == "class") class_col = static_cast<int>(c);
+  }
+  std::vector<std::string> missing;
+  for (int j = 0; j < kNumFeatures; ++j) {
+    if (col[j] < 0) missing.push_back(feature_names()[j].substr(2));
+  }
+  if (class_col < 0) missing.push_back("class");
+  if (!missing.empty()) {
+    throw DataError(path, "missing column(s) " + list_of(missing) + " (OpenML 42468 layout: 16 " +
+                              "features and 'class'; found: " + list_of(header) + ")");
+  }
+  Table t;
+  t.source = path;
+  while (next_line(line)) {
+    std::string_view s = trim_space(line);
+    if (s.empty() || s[0] == '%') continue;
+    if (arff && s[0] == '{') throw DataError(path, "sparse ARFF rows are not supported");
+    std::vector<std::string_view> fields = split_fields(s);
+    auto where = [&] { return path + ":" + std::to_string(line_no); };
+    if (fields.size() != header.size()) {
+      throw DataError(where(), std::to_string(fields.size()) + " fields, the header has " +
+                                   std::to_string(header.size()));
+    }
+    for (int j = 0; j < kNumFeatures; ++j) {
+      std::string_view f = fields[col[j]];
+      float v = 0;
+      auto [p, ec] = std::from_chars(f.data(), f.data() + f.size(), v);
+      if (ec != std::errc() || p != f.data() + f.size()) {
+        throw DataError(where(),
+                        "column " + header[col[j]] + ": '" + std::string(f) + "' is not a number");
+      }
+      t.x.push_back(v);
+    }
+    int label = class_from_letter(fields[class_col]);
+    if (label < 0) {
+      throw DataError(where(),
+                      "class '" + std::string(fields[class_col]) + "' is not one of g, q, t, w, z");
+    }
+    t.y.push_back(label);
+    t.label_key.push_back(label);
+    ++t.n;
+  }
+  if (t.n == 0) throw DataError(path, "no data rows");
+  return t;
+}
+
+Table read_file(const std::string& path) {
+  static const char kHdf5Magic[8] = {'\x89', 'H', 'D', 'F', '\r', '\n', '\x1a', '\n'};
+  char head[8] = {0};
+  {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw DataError(path, "cannot read (missing file or no permission)");
+    in.read(head, 8);
+  }
+  bool hdf5_magic = std::memcmp(head, kHdf5Magic, 8) == 0;
+  std::string lower = to_lower(path);
+  bool hdf5_ext = ends_with(lower, ".z") || ends_with(lower, ".h5") || ends_with(lower, ".hdf5");
+  // HDF5 may sit behind a user block, so ask the library too before treating it as text.
+  ensure_hdf5_filters();
+  if (hdf5_magic || H5Fis_hdf5(path.c_str()) > 0) return read_hdf5(path);
+  if (hdf5_ext) throw DataError(path, "has an HDF5 extension but is not an HDF5 file (truncated?)");
+  return read_text(path);
+}
+
+}  // namespace chop::data::jsc

@@ -1,0 +1,281 @@
+// Real JSC layouts: the official HDF5 file (written here with the HDF5 C API, with and without
+// LZF) and the OpenML CSV/ARFF table, including the 5 real OpenML rows in shared/data.
+#include <gtest/gtest.h>
+#include <hdf5.h>
+
+#include <filesystem>
+
+#include "core/error.h"
+#include "data/hdf5_lzf.h"
+#include "data/jsc.h"
+#include "data/registry.h"
+#include "test_util.h"
+
+namespace chop::data {
+namespace {
+
+using testing::ScratchDir;
+
+template <class E>
+std::string error_of(const std::function<void()>& fn) {
+  try {
+    fn();
+  } catch (const E& e) {
+    return e.what();
+  }
+  return "<no error>";
+}
+
+const char* const kLabels[5] = {"j_g", "j_q", "j_w", "j_z", "j_t"};
+
+/// Row i: feature j = i + j / 100, plus extra members; one-hot truth class i % 5.
+struct FileSpec {
+  int64_t n = 40;
+  bool lzf = false;
+  bool drop_member = false;  // leave out j_d2_b2_mmdt
+  bool wrong_name = false;   // call the dataset something else
+  int duplicates = 0;        // the last `duplicates` rows repeat the first ones
+  int extra_filter = 0;      // an extra (then unregistered) filter id
+};
+
+/// Writes the official layout: one 1-D compound dataset, members in a shuffled order with
+/// extra float and int members, labels as int32 one-hot columns.
+void write_hdf5(const std::string& path, const FileSpec& spec) {
+  ensure_hdf5_filters();
+  std::vector<std::string> members = {"j_pt", "j_index"};
+  for (const auto& f : jsc::feature_names()) {
+    if (!(spec.drop_member && f == "j_d2_b2_mmdt")) members.push_back(f);
+  }
+  for (const char* l : kLabels) members.push_back(l);
+  std::reverse(members.begin(), members.end());  // field order differs from MASE's order
+  const size_t row_bytes = 4 * members.size();
+  hid_t ftype = H5Tcreate(H5T_COMPOUND, row_bytes);
+  for (size_t k = 0; k < members.size(); ++k) {
+    bool is_int = members[k] == "j_index" || members[k].size() == 3;
+    H5Tinsert(ftype, members[k].c_str(), 4 * k, is_int ? H5T_STD_I32LE : H5T_IEEE_F32LE);
+  }
+  std::vector<char> buf(row_bytes * spec.n);
+  for (int64_t i = 0; i < spec.n; ++i) {
+    int64_t src = i >= spec.n - spec.duplicates ? i - (spec.n - spec.duplicates) : i;
+    for (size_t k = 0; k < members.size(); ++k) {
+      char* cell = &buf[i * row_bytes + 4 * k];
+      const std::string& m = members[k];
+      if (m == "j_index") {
+        int32_t v = static_cast<int32_t>(i);  // differs between duplicates: not one of the 21
+        std::memcpy(cell, &v, 4);
+      } else if (m.size() == 3) {
+        int32_t v = 0;
+        for (int c = 0; c < 5; ++c) v |= (m == kLabels[c] && src % 5 == c) ? 1 : 0;
+        std::memcpy(cell, &v, 4);
+      } else {
+        auto it = std::find(jsc::feature_names().begin(), jsc::feature_names().end(), m);
+        float v = it == jsc::feature_names().end()
+                      ? 1000.0f
+                      : static_cast<float>(src) + (it - jsc::feature_names().begin()) / 100.0f;
+        std::memcpy(cell, &v, 4);
+      }
+    }
+  }
+  hid_t file = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  hsize_t dims = static_cast<hsize_t>(spec.n);
+  hid_t space = H5Screate_simple(1, &dims, nullptr);
+  hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+  if (spec.lzf || spec.extra_filter) {
+    hsize_t chunk = 16;
+    H5Pset_chunk(dcpl, 1, &chunk);
+    if (spec.lzf) H5Pset_filter(dcpl, kLzfFilterId, H5Z_FLAG_OPTIONAL, 0, nullptr);
+    if (spec.extra_filter) H5Pset_filter(dcpl, spec.extra_filter, H5Z_FLAG_MANDATORY, 0, nullptr);
+  }
+  hid_t dset = H5Dcreate2(file, spec.wrong_name ? "jets" : "t_allpar_new", ftype, space,
+                          H5P_DEFAULT, dcpl, H5P_DEFAULT);
+  ASSERT_GE(dset, 0);
+  ASSERT_GE(H5Dwrite(dset, ftype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf.data()), 0);
+  H5Dclose(dset);
+  H5Pclose(dcpl);
+  H5Sclose(space);
+  H5Tclose(ftype);
+  H5Fclose(file);
+}
+
+void expect_rows(const jsc::Table& t, int64_t n) {
+  ASSERT_EQ(t.n, n);
+  for (int64_t i = 0; i < n; ++i) {
+    EXPECT_EQ(t.y[i], i % 5);
+    for (int j = 0; j < 16; ++j) EXPECT_EQ(t.x[i * 16 + j], static_cast<float>(i) + j / 100.0f);
+  }
+}
+
+TEST(JscHdf5, ReadsCompoundMembersByNameWithoutCompression) {
+  ScratchDir dir;
+  write_hdf5(dir / "plain.z", FileSpec{});
+  expect_rows(jsc::read_file(dir / "plain.z"), 40);
+}
+
+TEST(JscHdf5, ReadsLzfCompressedChunks) {
+  ScratchDir dir;
+  FileSpec spec;
+  spec.lzf = true;
+  spec.n = 1000;
+  write_hdf5(dir / "lzf.z", spec);
+  // The chunks really are LZF-compressed (storage smaller than the raw 1000 x 23 x 4 bytes).
+  hid_t f = H5Fopen((dir / "lzf.z").c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  hid_t d = H5Dopen2(f, "t_allpar_new", H5P_DEFAULT);
+  hid_t dcpl = H5Dget_create_plist(d);
+  unsigned flags, cd[8];
+  size_t n_cd = 8;
+  EXPECT_EQ(H5Pget_filter2(dcpl, 0, &flags, &n_cd, cd, 0, nullptr, nullptr), kLzfFilterId);
+  EXPECT_EQ(n_cd, 3u);             // h5py's layout: revision, LZF version, chunk bytes
+  EXPECT_EQ(cd[2], 16u * 23 * 4);  // 23 members of 4 bytes
+  EXPECT_LT(H5Dget_storage_size(d), 1000u * 23 * 4);
+  H5Pclose(dcpl);
+  H5Dclose(d);
+  H5Fclose(f);
+  expect_rows(jsc::read_file(dir / "lzf.z"), 1000);
+}
+
+TEST(JscHdf5, LoadDatasetDropsDuplicatesAndSplits) {
+  ScratchDir dir;
+  FileSpec spec;
+  spec.n = 110;
+  spec.duplicates = 10;
+  spec.lzf = true;
+  write_hdf5(dir / "processed-pythia82-lhc13-all-pt1-50k-r1_h022_e0175_t220_nonu_truth.z", spec);
+  DatasetOptions opt;
+  opt.data_path = dir.str();  // a folder: the official file name is found
+  Splits s = load_dataset("jsc", opt);
+  EXPECT_EQ(s.test.size(), 20);
+  EXPECT_EQ(s.train.size() + s.val.size(), 80);
+  EXPECT_EQ(s.info.feature_names.size(), 16u);
+  EXPECT_EQ(s.info.class_names, (std::vector<std::string>{"g", "q", "W", "Z", "t"}));
+}
+
+TEST(JscHdf5, MissingDatasetMemberOrFilterAreDataErrors) {
+  ScratchDir dir;
+  FileSpec spec;
+  spec.wrong_name = true;
+  write_hdf5(dir / "a.z", spec);
+  std::string msg = error_of<DataError>([&] { jsc::read_file(dir / "a.z"); });
+  EXPECT_NE(msg.find(dir / "a.z"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("no dataset 't_allpar_new'"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("jets"), std::string::npos) << msg;
+
+  spec = FileSpec{};
+  spec.drop_member = true;
+  write_hdf5(dir / "b.z", spec);
+  msg = error_of<DataError>([&] { jsc::read_file(dir / "b.z"); });
+  EXPECT_NE(msg.find("lacks member(s) j_d2_b2_mmdt"), std::string::npos) << msg;
+
+  // A filter this process does not have: register a pass-through one to write, then remove it.
+  static const H5Z_class2_t kFake = {H5Z_CLASS_T_VERS,
+                                     32123,
+                                     1,
+                                     1,
+                                     "fake",
+                                     nullptr,
+                                     nullptr,
+                                     [](unsigned, size_t, const unsigned*, size_t nbytes, size_t*,
+                                        void**) -> size_t { return nbytes; }};
+  ASSERT_GE(H5Zregister(&kFake), 0);
+  spec = FileSpec{};
+  spec.extra_filter = 32123;
+  write_hdf5(dir / "c.z", spec);
+  ASSERT_GE(H5Zunregister(32123), 0);
+  msg = error_of<DataError>([&] { jsc::read_file(dir / "c.z"); });
+  EXPECT_NE(msg.find("'fake' (id 32123)"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("HDF5_PLUGIN_PATH"), std::string::npos) << msg;
+
+  testing::write_bytes(dir / "d.z", "not hdf5 at all");
+  msg = error_of<DataError>([&] { jsc::read_file(dir / "d.z"); });
+  EXPECT_NE(msg.find("not an HDF5 file"), std::string::npos) << msg;
+}
+
+std::string header_line(bool prefix, bool quoted) {
+  std::string h;
+  for (const auto& f : jsc::feature_names()) {
+    std::string name = prefix ? f : f.substr(2);
+    h += (quoted ? "\"" + name + "\"" : name) + ",";
+  }
+  return h + (quoted ? "\"class\"" : "class");
+}
+
+TEST(JscText, RealOpenMlRowsLoadWithChopsClassOrder) {
+  std::string path = testing::shared_data("jsc/openml42468_first5_rows.csv");
+  if (!std::filesystem::exists(path)) GTEST_SKIP() << "shared/data/jsc missing";
+  jsc::Table t = jsc::read_file(path);
+  ASSERT_EQ(t.n, 5);
+  EXPECT_EQ(t.y, (std::vector<int64_t>{0, 2, 4, 3, 2}));  // g, w, t, z, w -> g W t Z W
+  EXPECT_FLOAT_EQ(t.x[0], -2.935125f);
+  EXPECT_FLOAT_EQ(t.x[15], 75.0f);
+  EXPECT_FLOAT_EQ(t.x[2 * 16 + 14], 162.144669f);
+  // d2_a1_b1 == d2_b1 in the real rows
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(t.x[i * 16 + 6], t.x[i * 16 + 8]);
+  DatasetOptions opt;
+  opt.data_path = path;
+  Splits s = load_dataset("jsc", opt);
+  EXPECT_EQ(s.test.size(), 1);
+  EXPECT_EQ(s.train.size() + s.val.size(), 4);
+}
+
+TEST(JscText, CsvVariantsAndArff) {
+  ScratchDir dir;
+  std::string body;
+  const char* letters = "gqwzt";
+  for (int i = 0; i < 12; ++i) {
+    for (int j = 0; j < 16; ++j) body += std::to_string(i + j * 0.5) + ",";
+    body += std::string("'") + letters[i % 5] + "'\n";
+  }
+  testing::write_bytes(dir / "a.csv", header_line(true, true) + "\r\n" + body);
+  jsc::Table a = jsc::read_file(dir / "a.csv");
+  ASSERT_EQ(a.n, 12);
+  EXPECT_EQ(std::vector<int64_t>(a.y.begin(), a.y.begin() + 5),
+            (std::vector<int64_t>{0, 1, 2, 3, 4}));
+  EXPECT_FLOAT_EQ(a.x[3 * 16 + 2], 4.0f);
+
+  std::string arff = "% OpenML 42468\n@RELATION hls4ml_lhc_jets_hlf\n\n";
+  for (const auto& f : jsc::feature_names()) arff += "@ATTRIBUTE " + f.substr(2) + " NUMERIC\n";
+  arff += "@ATTRIBUTE class {g,q,t,w,z}\n\n@DATA\n" + body;
+  testing::write_bytes(dir / "b.arff", arff);
+  jsc::Table b = jsc::read_file(dir / "b.arff");
+  EXPECT_EQ(b.x, a.x);
+  EXPECT_EQ(b.y, a.y);
+}
+
+TEST(JscText, MissingColumnBadClassAndBadNumberAreDataErrors) {
+  ScratchDir dir;
+  std::string h = header_line(false, false);
+  std::string no_col = h;
+  no_col.replace(no_col.find("d2_b2_mmdt"), 10, "d2_b3_mmdt");
+  testing::write_bytes(dir / "a.csv", no_col + "\n");
+  std::string msg = error_of<DataError>([&] { jsc::read_file(dir / "a.csv"); });
+  EXPECT_NE(msg.find(dir / "a.csv"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("missing column(s) d2_b2_mmdt"), std::string::npos) << msg;
+
+  std::string row = "1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,";
+  testing::write_bytes(dir / "b.csv", h + "\n" + row + "g\n" + row + "x\n");
+  msg = error_of<DataError>([&] { jsc::read_file(dir / "b.csv"); });
+  EXPECT_NE(msg.find("b.csv:3: class 'x'"), std::string::npos) << msg;
+
+  testing::write_bytes(dir / "c.csv", h + "\n1,2,3,4,5,6,7,8,9,10,11,12,13,14,abc,16,g\n");
+  msg = error_of<DataError>([&] { jsc::read_file(dir / "c.csv"); });
+  EXPECT_NE(msg.find("column mass_mmdt: 'abc' is not a number"), std::string::npos) << msg;
+
+  testing::write_bytes(dir / "d.csv", h + "\n1,2,3\n");
+  msg = error_of<DataError>([&] { jsc::read_file(dir / "d.csv"); });
+  EXPECT_NE(msg.find("3 fields, the header has 17"), std::string::npos) << msg;
+
+  testing::write_bytes(dir / "e.h5", h + "\n");
+  msg = error_of<DataError>([&] { jsc::read_file(dir / "e.h5"); });
+  EXPECT_NE(msg.find("HDF5 extension but is not an HDF5 file"), std::string::npos) << msg;
+
+  DatasetOptions opt;
+  opt.data_path = dir / "missing.csv";
+  msg = error_of<DataError>([&] { load_dataset("jsc", opt); });
+  EXPECT_NE(msg.find("does not exist"), std::string::npos) << msg;
+  ScratchDir empty;
+  opt.data_path = empty.str();
+  msg = error_of<DataError>([&] { load_dataset("jsc", opt); });
+  EXPECT_NE(msg.find("hls4ml_lhc_jets_hlf.csv"), std::string::npos) << msg;
+}
+
+}  // namespace
+}  // namespace chop::data
