@@ -7,10 +7,21 @@
 namespace chop {
 namespace {
 
+// Cells may hold several lines ('\n'); each line wraps at `width` (0: no wrapping).
 std::vector<std::string> wrap(const std::string& cell, size_t width) {
-  if (width == 0 || cell.size() <= width) return {cell};
   std::vector<std::string> lines;
-  for (size_t i = 0; i < cell.size(); i += width) lines.push_back(cell.substr(i, width));
+  size_t start = 0;
+  while (true) {
+    size_t nl = cell.find('\n', start);
+    std::string part = cell.substr(start, nl == std::string::npos ? std::string::npos : nl - start);
+    if (width == 0 || part.size() <= width) {
+      lines.push_back(part);
+    } else {
+      for (size_t i = 0; i < part.size(); i += width) lines.push_back(part.substr(i, width));
+    }
+    if (nl == std::string::npos) break;
+    start = nl + 1;
+  }
   return lines;
 }
 

@@ -1,0 +1,32 @@
+// chop's transformed-model checkpoint (the output of `chop transform`, read by --load):
+// graph.txt (graph text with quantization configs), node_meta.toml (node name -> MASE metadata,
+// null written as "NA") and state.pt (the state dict, torch.load-able from Python).
+#pragma once
+
+#include <string>
+
+#include "graph/graph.h"
+
+namespace chop::passes {
+
+struct CheckpointPaths {
+  std::string dir, graph, node_meta, state;
+};
+CheckpointPaths checkpoint_paths(const std::string& dir);
+
+/// Writes the three files into `dir` (created), each atomically.
+CheckpointPaths save_checkpoint(const graph::Graph& g, const std::string& dir);
+
+/// Reads a folder written by save_checkpoint: structure, tensors, metadata, and quantizers
+/// rebuilt from the configs. DataError names a missing or malformed file.
+graph::Graph load_checkpoint(const std::string& dir);
+
+/// Loads a state dict file (state.pt from chop or a torch.save'd dict of tensors) into g by
+/// state-dict name. DataError names missing entries and shape mismatches.
+void load_state_dict_file(graph::Graph& g, const std::string& path);
+void save_state_dict_file(const graph::Graph& g, const std::string& path);
+
+/// The node_meta.toml text: one table per node holding {common, software, hardware}.
+std::string node_meta_toml(const graph::Graph& g);
+
+}  // namespace chop::passes
