@@ -28,6 +28,18 @@ const std::vector<DatasetEntry>& dataset_registry() {
   return entries;
 }
 
+Table dataset_table() {
+  Table t;
+  t.header = {"name", "description", "--data-path"};
+  for (const DatasetEntry& e : dataset_registry()) {
+    t.rows.push_back(
+        {e.name, e.description,
+         e.files.empty() ? "not used" : (e.needs_data_path ? "required: " : "") + e.files});
+  }
+  t.max_col_widths = {0, 50, 60};
+  return t;
+}
+
 const DatasetEntry& find_dataset(const std::string& name) {
   std::string key = replace_all(to_lower(trim(name)), "-", "_");
   std::vector<std::string> names;

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "core/table.h"
 #include "data/dataset.h"
 
 namespace chop::data {
@@ -22,6 +23,9 @@ struct DatasetEntry {
 
 /// All data sets, in display order: jsc, mnist, cifar10, toy_tiny.
 const std::vector<DatasetEntry>& dataset_registry();
+
+/// The registry as a table (name, description, --data-path) for `chop list datasets`.
+Table dataset_table();
 
 /// The entry for `name` (case-insensitive; '-' accepted for '_'); UserError with a
 /// did-you-mean suggestion otherwise.

@@ -82,6 +82,16 @@ TEST(Registry, ListsMaseDataSetsInOrder) {
   EXPECT_FALSE(find_dataset("jsc").needs_data_path);
 }
 
+TEST(Registry, TableForChopList) {
+  Table t = dataset_table();
+  ASSERT_EQ(t.rows.size(), 4u);
+  EXPECT_EQ(t.rows[1][0], "mnist");
+  EXPECT_NE(t.rows[1][2].find("required"), std::string::npos);
+  EXPECT_EQ(t.rows[3][2], "not used");
+  std::string text = t.render();
+  EXPECT_NE(text.find("toy_tiny"), std::string::npos);
+}
+
 TEST(Registry, UnknownNameSuggests) {
   try {
     find_dataset("minst");
