@@ -1,0 +1,265 @@
+// Checkpoint writer/reader; see checkpoint.h and docs/checkpoints.md for the byte layout:
+//   "CHOPCKPT" | u32 version | u32 crc32(rest) | u64 header bytes H | u64 data bytes D |
+//   header JSON (H bytes) | zero padding to 64 | tensor data (D bytes, 64-aligned, little-endian)
+#include "train/checkpoint.h"
+
+#include <zlib.h>
+
+#include <cstring>
+#include <map>
+
+#include "core/error.h"
+#include "core/files.h"
+#include "core/log.h"
+#include "core/strings.h"
+#include "graph/text.h"
+
+namespace chop::train {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+constexpr char kMagic[8] = {'C', 'H', 'O', 'P', 'C', 'K', 'P', 'T'};
+constexpr size_t kFixedHeader = 32;
+constexpr size_t kAlign = 64;
+
+size_t align_up(size_t n) {
+  return (n + kAlign - 1) / kAlign * kAlign;
+}
+
+void put_u32(std::string& s, size_t at, uint32_t v) {
+  for (int i = 0; i < 4; ++i) s[at + i] = static_cast<char>((v >> (8 * i)) & 0xff);
+}
+void put_u64(std::string& s, size_t at, uint64_t v) {
+  for (int i = 0; i < 8; ++i) s[at + i] = static_cast<char>((v >> (8 * i)) & 0xff);
+}
+uint64_t get_le(const std::string& s, size_t at, int n_bytes) {
+  uint64_t v = 0;
+  for (int i = 0; i < n_bytes; ++i)
+    v |= static_cast<uint64_t>(static_cast<unsigned char>(s[at + i])) << (8 * i);
+  return v;
+}
+
+uint32_t crc_of(const std::string& s, size_t begin) {
+  uLong crc = crc32(0L, Z_NULL, 0);
+  size_t pos = begin;
+  while (pos < s.size()) {  // zlib takes uInt lengths
+    size_t len = std::min<size_t>(s.size() - pos, 1u << 30);
+    crc = crc32(crc, reinterpret_cast<const Bytef*>(s.data() + pos), static_cast<uInt>(len));
+    pos += len;
+  }
+  return static_cast<uint32_t>(crc);
+}
+
+const std::vector<std::pair<std::string, at::ScalarType>>& dtype_table() {
+  static const std::vector<std::pair<std::string, at::ScalarType>> t = {
+      {"float32", at::kFloat},     {"float64", at::kDouble}, {"float16", at::kHalf},
+      {"bfloat16", at::kBFloat16}, {"int64", at::kLong},     {"int32", at::kInt},
+      {"int16", at::kShort},       {"int8", at::kChar},      {"uint8", at::kByte},
+      {"bool", at::kBool}};
+  return t;
+}
+
+std::string dtype_name(at::ScalarType st) {
+  for (const auto& [name, t] : dtype_table())
+    if (t == st) return name;
+  throw UserError(std::string("cannot save a tensor of dtype ") + c10::toString(st) +
+                  " in a chop checkpoint");
+}
+
+std::string shape_text(at::IntArrayRef shape) {
+  std::vector<std::string> parts;
+  for (int64_t d : shape) parts.push_back(std::to_string(d));
+  return "[" + join(parts, ", ") + "]";
+}
+
+/// A checkpoint file read and verified: header JSON plus the raw bytes of the tensor data.
+struct Parsed {
+  std::string path;
+  std::string bytes;
+  size_t data_begin = 0;
+  Json header;
+
+  std::vector<std::pair<std::string, at::Tensor>> tensors() const {
+    std::vector<std::pair<std::string, at::Tensor>> out;
+    const uint64_t data_len = bytes.size() - data_begin;
+    for (const auto& e : header.at("tensors")) {
+      std::string name = e.at("name").get<std::string>();
+      std::string dt = e.at("dtype").get<std::string>();
+      auto it = std::find_if(dtype_table().begin(), dtype_table().end(),
+                             [&](const auto& p) { return p.first == dt; });
+      if (it == dtype_table().end())
+        throw DataError(path, "tensor '" + name + "' has unknown dtype '" + dt + "'");
+      auto shape = e.at("shape").get<std::vector<int64_t>>();
+      uint64_t offset = e.at("offset").get<uint64_t>();
+      uint64_t nbytes = e.at("nbytes").get<uint64_t>();
+      int64_t numel = 1;
+      for (int64_t d : shape) {
+        if (d < 0) throw DataError(path, "tensor '" + name + "' has a negative dimension");
+        numel *= d;
+      }
+      if (static_cast<uint64_t>(numel) * c10::elementSize(it->second) != nbytes ||
+          offset > data_len || nbytes > data_len - offset)
+        throw DataError(path, "tensor '" + name + "' lies outside the data section: corrupt");
+      at::Tensor t = at::empty(shape, at::TensorOptions().dtype(it->second));
+      if (nbytes) std::memcpy(t.data_ptr(), bytes.data() + data_begin + offset, nbytes);
+      out.emplace_back(name, t);
+    }
+    return out;
+  }
+};
+
+Parsed parse_file(const std::string& path) {
+  Parsed p;
+  p.path = path;
+  p.bytes = read_file(path);
+  const std::string& b = p.bytes;
+  if (b.size() < kFixedHeader || std::memcmp(b.data(), kMagic, 8) != 0)
+    throw DataError(path, b.size() < 8 ? "not a chop checkpoint (file is too short)"
+                                       : "not a chop checkpoint (no CHOPCKPT signature); chop "
+                                         "reads only checkpoints it wrote (see "
+                                         "docs/checkpoints.md)");
+  uint32_t version = static_cast<uint32_t>(get_le(b, 8, 4));
+  if (version < 1 || version > static_cast<uint32_t>(kCheckpointFormatVersion))
+    throw DataError(path, "checkpoint format version " + std::to_string(version) +
+                              " is not supported by this chop (it reads version " +
+                              std::to_string(kCheckpointFormatVersion) + "); upgrade chop");
+  uint64_t header_len = get_le(b, 16, 8);
+  uint64_t data_len = get_le(b, 24, 8);
+  uint64_t data_begin = align_up(kFixedHeader + header_len);
+  if (header_len > b.size() || data_len > b.size() || data_begin + data_len != b.size())
+    throw DataError(path, "checkpoint is " + with_thousands(static_cast<int64_t>(b.size())) +
+                              " bytes but its header announces " +
+                              with_thousands(static_cast<int64_t>(data_begin + data_len)) +
+                              ": truncated or corrupt");
+  uint32_t crc = static_cast<uint32_t>(get_le(b, 12, 4));
+  if (crc != crc_of(b, 16)) throw DataError(path, "checkpoint is corrupt (checksum mismatch)");
+  try {
+    p.header = Json::parse(b.begin() + kFixedHeader, b.begin() + kFixedHeader + header_len);
+    if (p.header.at("format").get<std::string>() != "chop-checkpoint" ||
+        !p.header.at("tensors").is_array())
+      throw DataError(path, "checkpoint header is malformed");
+  } catch (const nlohmann::json::exception& e) {
+    throw DataError(path, std::string("checkpoint header is malformed: ") + e.what());
+  }
+  p.data_begin = data_begin;
+  return p;
+}
+
+CheckpointInfo info_of(const Parsed& p) {
+  CheckpointInfo info;
+  try {
+    info.format_version = p.header.at("version").get<int>();
+    info.model = p.header.at("model").get<std::string>();
+    info.graph_text = p.header.at("graph").get<std::string>();
+    info.meta = p.header.value("meta", Json::object());
+  } catch (const nlohmann::json::exception& e) {
+    throw DataError(p.path, std::string("checkpoint header is malformed: ") + e.what());
+  }
+  return info;
+}
+
+void copy_into(graph::Graph& g, const Parsed& p) {
+  std::map<std::string, at::Tensor> saved;
+  for (auto& [name, t] : p.tensors()) saved.emplace(name, t);
+  std::string model_saved = p.header.value("model", std::string("?"));
+  const std::string what = "checkpoint " + p.path + " (model " + model_saved +
+                           ") does not fit model " + g.model_name() + ": ";
+  std::vector<std::string> names;
+  auto check = [&](const std::string& name, const at::Tensor& dst) -> const at::Tensor& {
+    names.push_back(name);
+    auto it = saved.find(name);
+    if (it == saved.end())
+      throw UserError(what + "it has no tensor '" + name + "' " + shape_text(dst.sizes()) +
+                      "; was it saved from a different model?");
+    if (it->second.sizes() != dst.sizes())
+      throw UserError(what + "tensor '" + name + "' has shape " + shape_text(it->second.sizes()) +
+                      " in the checkpoint but " + shape_text(dst.sizes()) +
+                      " in the model; was it trained with a different model or data set?");
+    return it->second;
+  };
+  // Check everything before copying anything, so a failed load leaves `g` untouched.
+  for (const auto& n : g.nodes()) {
+    for (const auto& [pn, t] : n.params) check(n.target + "." + pn, t);
+    for (const auto& [bn, t] : n.buffers) check(n.target + "." + bn, t);
+  }
+  for (const auto& [name, t] : saved) {
+    if (std::find(names.begin(), names.end(), name) == names.end())
+      throw UserError(what + "the checkpoint has tensor '" + name + "' " + shape_text(t.sizes()) +
+                      " that the model does not have");
+  }
+  at::NoGradGuard no_grad;
+  for (auto& n : g.nodes()) {
+    for (auto& [pn, t] : n.params) t.copy_(saved.at(n.target + "." + pn));
+    for (auto& [bn, t] : n.buffers) t.copy_(saved.at(n.target + "." + bn));
+  }
+  if (model_saved != g.model_name())
+    log_warning("loaded " + p.path + " (saved from model " + model_saved + ") into model " +
+                g.model_name() + ": all tensor names and shapes match");
+}
+
+}  // namespace
+
+void save_checkpoint(const graph::Graph& g, const std::string& path, const Json& meta) {
+  Json header = Json::object();
+  header["format"] = "chop-checkpoint";
+  header["version"] = kCheckpointFormatVersion;
+  header["model"] = g.model_name();
+  header["meta"] = meta;
+  header["graph"] = graph::print_graph(g);
+  header["tensors"] = Json::array();
+  std::vector<at::Tensor> datas;
+  uint64_t offset = 0;
+  for (const auto& [name, t] : g.state_dict()) {
+    at::Tensor c = t.detach().to(at::kCPU).contiguous();
+    uint64_t nbytes = static_cast<uint64_t>(c.numel()) * c.element_size();
+    header["tensors"].push_back(Json{{"name", name},
+                                     {"dtype", dtype_name(c.scalar_type())},
+                                     {"shape", c.sizes().vec()},
+                                     {"offset", offset},
+                                     {"nbytes", nbytes}});
+    datas.push_back(c);
+    offset = align_up(offset + nbytes);
+  }
+  std::string header_text = header.dump();
+  size_t data_begin = align_up(kFixedHeader + header_text.size());
+  std::string bytes(data_begin + offset, '\0');
+  std::memcpy(bytes.data(), kMagic, 8);
+  put_u32(bytes, 8, kCheckpointFormatVersion);
+  put_u64(bytes, 16, header_text.size());
+  put_u64(bytes, 24, offset);
+  std::memcpy(bytes.data() + kFixedHeader, header_text.data(), header_text.size());
+  size_t i = 0;
+  for (const auto& e : header["tensors"]) {
+    const at::Tensor& c = datas[i++];
+    size_t nbytes = e["nbytes"].get<size_t>();
+    if (nbytes)
+      std::memcpy(bytes.data() + data_begin + e["offset"].get<size_t>(), c.data_ptr(), nbytes);
+  }
+  put_u32(bytes, 12, crc_of(bytes, 16));
+  write_file_atomic(path, bytes);
+}
+
+CheckpointInfo read_checkpoint_info(const std::string& path) {
+  return info_of(parse_file(path));
+}
+
+graph::Graph load_checkpoint(const std::string& path) {
+  Parsed p = parse_file(path);
+  CheckpointInfo info = info_of(p);
+  graph::Graph g;
+  try {
+    g = graph::parse_graph(info.graph_text, path + " (graph text)");
+  } catch (const ConfigError& e) {
+    throw DataError(path, std::string("checkpoint graph text does not parse: ") + e.what());
+  }
+  g.set_model_name(info.model);
+  copy_into(g, p);
+  return g;
+}
+
+void load_weights_into(graph::Graph& g, const std::string& path) {
+  copy_into(g, parse_file(path));
+}
+
+}  // namespace chop::train

@@ -1,0 +1,26 @@
+// Loss and plain (micro) accuracy of a graph over a split or a prefix of it: the software metric
+// of `chop test`, of training's validation, and of the search runners (MASE basic_evaluation).
+#pragma once
+
+#include <ATen/ATen.h>
+
+#include "data/dataset.h"
+#include "graph/graph.h"
+
+namespace chop::train {
+
+struct EvalResult {
+  double loss = 0.0;      // mean cross-entropy per sample
+  double accuracy = 0.0;  // correct / n_samples
+  int64_t n_samples = 0;
+};
+
+/// Evaluates `g` in inference mode (BatchNorm running statistics, no dropout, no autograd) over
+/// `split` in its stored order. num_samples > 0 evaluates only the first
+/// ceil(num_samples / batch_size) batches, as MASE's basic_evaluation runner does; otherwise the
+/// whole split. Data is moved to `device` per batch when it is not already there.
+/// Throws UserError if the split is empty or batch_size <= 0.
+EvalResult evaluate(graph::Graph& g, const data::TensorDataset& split, int64_t batch_size,
+                    int64_t num_samples = -1, const at::Device& device = at::kCPU);
+
+}  // namespace chop::train
