@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "core/error.h"
+#include "core/files.h"
 #include "data/hdf5_lzf.h"
 #include "data/jsc.h"
 #include "data/registry.h"
@@ -183,6 +184,16 @@ TEST(JscHdf5, MissingDatasetMemberOrFilterAreDataErrors) {
   msg = error_of<DataError>([&] { jsc::read_file(dir / "c.z"); });
   EXPECT_NE(msg.find("'fake' (id 32123)"), std::string::npos) << msg;
   EXPECT_NE(msg.find("HDF5_PLUGIN_PATH"), std::string::npos) << msg;
+
+  // A truncated download: the superblock is there, the rest is not.
+  spec = FileSpec{};
+  spec.n = 2000;
+  spec.lzf = true;
+  write_hdf5(dir / "e.z", spec);
+  std::string whole = chop::read_file(dir / "e.z");
+  testing::write_bytes(dir / "e.z", whole.substr(0, whole.size() / 2));
+  msg = error_of<DataError>([&] { jsc::read_file(dir / "e.z"); });
+  EXPECT_NE(msg.find(dir / "e.z"), std::string::npos) << msg;
 
   testing::write_bytes(dir / "d.z", "not hdf5 at all");
   msg = error_of<DataError>([&] { jsc::read_file(dir / "d.z"); });
