@@ -10,6 +10,7 @@
 #include "search/samplers/bruteforce.h"
 #include "search/samplers/grid.h"
 #include "search/samplers/qmc.h"
+#include "search/samplers/nsga_sampler.h"
 #include "search/samplers/random.h"
 #include "search/samplers/tpe_sampler.h"
 
@@ -28,10 +29,13 @@ const std::vector<SamplerInfo>& sampler_registry() {
        "consider_endpoints (false), constraints (false), warn_independent_sampling (true), "
        "legacy_v31_logpdf (false)", true,
        make_tpe_sampler},
-      {"nsgaii", {"nsga2"}, "NSGA-II genetic algorithm for multi-objective studies", "", true,
-       nullptr},
-      {"nsgaiii", {"nsga3"}, "NSGA-III (reference-point niching) for many objectives", "", true,
-       nullptr},
+      {"nsgaii", {"nsga2"}, "NSGA-II genetic algorithm for multi-objective studies",
+       "population_size (50), mutation_prob (1/n_params), crossover (\"uniform\"), "
+       "crossover_prob (0.9), swapping_prob (0.5), constraints (false)", true,
+       make_nsgaii_sampler},
+      {"nsgaiii", {"nsga3"}, "NSGA-III (reference-point niching) for many objectives",
+       "as nsgaii, plus reference_points (Das-Dennis) and dividing_parameter (3)", true,
+       make_nsgaiii_sampler},
       {"qmc", {}, "quasi-Monte Carlo points (scrambled Sobol or Halton)",
        "qmc_type (\"sobol\" or \"halton\"), scramble (true)", true, make_qmc_sampler},
       {"grid", {"gridsearch"}, "every grid point once in a seeded order, then stop",

@@ -9,6 +9,9 @@
 namespace chop::search {
 namespace {
 
+constexpr int kUnknown = -2;
+constexpr int kNoGeneration = -1;
+
 bool has_generation(const FrozenTrial& t) {
   const auto it = t.system_attrs.find(NsgaSampler::kGenerationKey);
   return it != t.system_attrs.end() && it->is_number_integer();
@@ -85,13 +88,20 @@ const NsgaSampler::Parents& NsgaSampler::parents_for(const StudyView& view) {
   if (parents_number_ == view.number && parents_n_trials_ == view.trials.size() &&
       parents_study_ == view.study_name)
     return parents_;
-  if (parents_study_ != view.study_name) elite_memo_.clear();
+  if (parents_study_ != view.study_name) elite_memo_.clear(), generation_of_.clear();
   std::map<int, std::vector<const FrozenTrial*>> by_generation;
-  std::map<int64_t, const FrozenTrial*> by_number;
+  std::vector<const FrozenTrial*> by_number(static_cast<size_t>(std::max<int64_t>(view.number, 0)),
+                                            nullptr);
   for (const FrozenTrial* t : view.trials) {
-    by_number[t->number] = t;
-    if (t->state == TrialState::kComplete && has_generation(*t))
-      by_generation[t->system_attrs.at(kGenerationKey).get<int>()].push_back(t);
+    if (static_cast<size_t>(t->number) < by_number.size()) by_number[t->number] = t;
+    if (t->state != TrialState::kComplete) continue;
+    // A COMPLETE trial's generation never changes: parse its system attr once.
+    const size_t n = static_cast<size_t>(t->number);
+    if (generation_of_.size() <= n) generation_of_.resize(n + 1, kUnknown);
+    if (generation_of_[n] == kUnknown)
+      generation_of_[n] =
+          has_generation(*t) ? t->system_attrs.at(kGenerationKey).get<int>() : kNoGeneration;
+    if (generation_of_[n] >= 0) by_generation[generation_of_[n]].push_back(t);
   }
   Parents p;
   while (true) {
@@ -100,7 +110,7 @@ const NsgaSampler::Parents& NsgaSampler::parents_for(const StudyView& view) {
     if (static_cast<int>(pool.size()) < options_.population_size) break;
     pool.insert(pool.end(), p.population.begin(), p.population.end());
     std::vector<const FrozenTrial*> elite;
-    for (int64_t n : select_elite(pool, g, view.directions)) elite.push_back(by_number.at(n));
+    for (int64_t n : select_elite(pool, g, view.directions)) elite.push_back(by_number[n]);
     p.generation = g;
     p.population = std::move(elite);
   }
@@ -114,23 +124,44 @@ const NsgaSampler::Parents& NsgaSampler::parents_for(const StudyView& view) {
 SearchSpace NsgaSampler::infer_relative_search_space(const StudyView& view,
                                                      const FrozenTrial& trial) {
   // Optuna's IntersectionSearchSpace over COMPLETE trials; single-valued ones are left to the
-  // independent sampler.
-  SearchSpace out;
-  bool first = true;
-  const SearchSpace* last = nullptr;
+  // independent sampler. Finished trials never change, so each one's space is interned once.
+  std::lock_guard<std::mutex> lock(mu_);
+  if (space_study_ != view.study_name) {
+    space_study_ = view.study_name;
+    space_id_.clear();
+    spaces_.clear();
+  }
+  std::vector<char> seen(spaces_.size(), 0);
+  std::vector<int> ids;
   for (const FrozenTrial* t : view.trials) {
     if (t->state != TrialState::kComplete) continue;
-    if (first) {
-      out = t->distributions;
-      first = false;
-    } else if (!last || !(t->distributions == *last)) {
-      for (auto it = out.begin(); it != out.end();) {
-        const auto o = t->distributions.find(it->first);
-        it = (o == t->distributions.end() || o->second != it->second) ? out.erase(it)
-                                                                      : std::next(it);
+    const size_t n = static_cast<size_t>(t->number);
+    if (space_id_.size() <= n) space_id_.resize(n + 1, -1);
+    if (space_id_[n] < 0) {
+      int id = -1;
+      for (size_t i = spaces_.size(); i-- > 0;)
+        if (spaces_[i] == t->distributions) {
+          id = static_cast<int>(i);
+          break;
+        }
+      if (id < 0) {
+        spaces_.push_back(t->distributions);
+        seen.push_back(0);
+        id = static_cast<int>(spaces_.size()) - 1;
       }
+      space_id_[n] = id;
     }
-    last = &t->distributions;
+    if (!seen[space_id_[n]]) seen[space_id_[n]] = 1, ids.push_back(space_id_[n]);
+  }
+  SearchSpace out;
+  if (ids.empty()) return out;
+  out = spaces_[ids[0]];
+  for (size_t k = 1; k < ids.size(); ++k) {
+    const SearchSpace& other = spaces_[ids[k]];
+    for (auto it = out.begin(); it != out.end();) {
+      const auto o = other.find(it->first);
+      it = (o == other.end() || o->second != it->second) ? out.erase(it) : std::next(it);
+    }
   }
   for (auto it = out.begin(); it != out.end();)
     it = it->second.single() ? out.erase(it) : std::next(it);

@@ -67,6 +67,11 @@ class NsgaSampler : public Sampler {
   size_t parents_n_trials_ = 0;
   std::string parents_study_;
   Parents parents_;
+  std::vector<int> generation_of_;  // by trial number, for COMPLETE trials
+  // Interned search spaces of COMPLETE trials, by trial number.
+  std::string space_study_;
+  std::vector<int> space_id_;
+  std::vector<SearchSpace> spaces_;
 };
 
 /// Registry factories. Options: population_size (50), mutation_prob (null: 1/n_params),
