@@ -16,5 +16,6 @@ Pass average_bitwidth_pass();
 Pass latency_pass();
 Pass profile_statistics_pass();
 Pass quantize_pass();
+Pass redefine_channels_pass();
 
 }  // namespace chop::passes

@@ -76,14 +76,14 @@ class ConfigReader {
                                                    list_of(kModes));
       in_side = mode != "output_only";
       out_side = mode != "input_only";
-      if ((in_side && !m_in && !m) || (out_side && !m_out && !m))
-        throw ConfigError(at(r.key), "name = \"" + mode + "\" needs channel_multiplier");
       if (m_in && !in_side)
         throw ConfigError(at(r.key + ".channel_multiplier_in"),
                           "contradicts name = \"" + mode + "\" (use name = \"both\")");
       if (m_out && !out_side)
         throw ConfigError(at(r.key + ".channel_multiplier_out"),
                           "contradicts name = \"" + mode + "\" (use name = \"both\")");
+      if ((in_side && !m_in && !m) || (out_side && !m_out && !m))
+        throw ConfigError(at(r.key), "name = \"" + mode + "\" needs channel_multiplier");
       if (in_side) r.scale.in = m_in ? m_in : m;
       if (out_side) r.scale.out = m_out ? m_out : m;
     } else {

@@ -87,6 +87,7 @@ const std::vector<Pass>& pass_registry() {
       latency_pass(),
       profile_statistics_pass(),
       quantize_pass(),
+      redefine_channels_pass(),
   };
   return table;
 }
