@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include "core/error.h"
+#include "graph/verify.h"
 #include "passes/metadata.h"
 #include "passes/pass_list.h"
 #include "passes/quantize.h"
@@ -39,10 +40,34 @@ Json tensor_entry(const at::Tensor& t, bool add_value, bool from_param) {
   return e;
 }
 
+// Shape-only stand-ins (meta tensors: no storage, no compute) from the verifier's inference.
+void infer_without_running(
+    graph::Graph& g, PassContext& ctx,
+    std::unordered_map<std::string, std::pair<std::vector<at::Tensor>, at::Tensor>>& seen) {
+  auto shape = g.nodes().front().attrs.value("shape", std::vector<int64_t>{-1});
+  shape[0] = ctx.dummy_input.defined() ? ctx.dummy_input.size(0) : ctx.batch_size;
+  std::vector<graph::Shape> shapes = graph::verify(g, shape);
+  std::unordered_map<std::string, at::Tensor> out;
+  const auto meta = at::TensorOptions().dtype(at::kFloat).device(at::kMeta);
+  for (size_t i = 0; i < g.nodes().size(); ++i) {
+    const auto& n = g.nodes()[i];
+    std::vector<at::Tensor> in;
+    for (const auto& src : n.inputs) in.push_back(out.at(src));
+    out[n.name] = at::empty(shapes[i], meta);
+    seen[n.name] = {in, out[n.name]};
+  }
+}
+
 PassResult run(graph::Graph& g, const Json& opts, PassContext& ctx) {
   const bool add_value = opts["add_value"].get<bool>();
   std::unordered_map<std::string, std::pair<std::vector<at::Tensor>, at::Tensor>> seen;
-  {
+  if (!opts["forward"].get<bool>()) {
+    if (add_value)
+      throw ConfigError(
+          ctx.locate("add_value"),
+          "add_value needs forward = true (values come from running the dummy batch)");
+    infer_without_running(g, ctx, seen);
+  } else {
     at::NoGradGuard no_grad;
     runtime::RunOptions ro;
     ro.observer = [&](const graph::Node& n, const std::vector<at::Tensor>& in,
@@ -108,7 +133,9 @@ Pass add_common_metadata_pass() {
               "arg and result, from one dummy batch",
               {{"add_value", "bool", false, false,
                 "also store tensor values (MASE's default is true; chop's false keeps metadata "
-                "small)"}},
+                "small)"},
+               {"forward", "bool", true, false,
+                "run the dummy batch (false: shapes from shape inference only, no compute)"}},
               false,
               run};
 }
