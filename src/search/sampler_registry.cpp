@@ -9,8 +9,8 @@
 #include "core/strings.h"
 #include "search/samplers/bruteforce.h"
 #include "search/samplers/grid.h"
-#include "search/samplers/qmc.h"
 #include "search/samplers/nsga_sampler.h"
+#include "search/samplers/qmc.h"
 #include "search/samplers/random.h"
 #include "search/samplers/tpe_sampler.h"
 

@@ -199,7 +199,8 @@ class SqliteStorage : public Storage {
   FrozenTrial create_trial(int64_t study_id, const FrozenTrial& tmpl) override {
     std::lock_guard<std::mutex> lock(mu_);
     Txn txn(this);
-    auto* st = stmt("SELECT COUNT(*) FROM trials WHERE study_id = ?");
+    // Numbers are contiguous, so max + 1 is the count (an index lookup, not a scan).
+    auto* st = stmt("SELECT IFNULL(MAX(number), -1) + 1 FROM trials WHERE study_id = ?");
     sqlite3_bind_int64(st, 1, study_id);
     step_row(st);
     FrozenTrial t = tmpl;
@@ -487,10 +488,14 @@ class SqliteStorage : public Storage {
     step_row(st);
     const int64_t new_cursor = sqlite3_column_int64(st, 0);
     sqlite3_reset(st);
-    // cursor 0 loads every trial (also those written by Optuna, which has no change log).
+    if (new_cursor == cursor && cursor > 0) return {};
+    // cursor 0 loads every trial (also those written by Optuna, which has no change log);
+    // later reads touch only the rows of changed trials (indexed lookups, not scans).
+    const bool full = cursor == 0;
+    const std::string changed =
+        " IN (SELECT trial_id FROM chop_trial_changes WHERE study_id = ?1 AND seq > ?2)";
     const std::string filter =
-        " WHERE t.study_id = ?1 AND (?2 = 0 OR t.trial_id IN (SELECT trial_id FROM "
-        "chop_trial_changes WHERE study_id = ?1 AND seq > ?2))";
+        full ? " WHERE t.study_id = ?1 AND ?2 = 0" : " WHERE t.trial_id" + changed;
     std::vector<FrozenTrial> out;
     std::unordered_map<int64_t, size_t> index;
     st =
@@ -514,8 +519,9 @@ class SqliteStorage : public Storage {
       return out;
     }
     auto rows = [&](const std::string& select, const std::string& table) {
-      auto* s = stmt(intern(select + " FROM " + table +
-                            " x JOIN trials t ON x.trial_id = t.trial_id" + filter));
+      auto* s = stmt(intern(full ? select + " FROM " + table +
+                                       " x JOIN trials t ON x.trial_id = t.trial_id" + filter
+                                 : select + " FROM " + table + " x WHERE x.trial_id" + changed));
       sqlite3_bind_int64(s, 1, study_id);
       sqlite3_bind_int64(s, 2, cursor);
       return s;

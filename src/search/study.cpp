@@ -178,6 +178,7 @@ void Study::resume_fail_stale() {
     failed.system_attrs["fail_reason"] = "process " + worker + " ended while the trial was running";
     if (storage_->write_trial(study_id_, failed)) {
       t = failed;
+      index_state_locked(*rec);
       failed_on_resume_.push_back(t.number);
     }
   }
@@ -201,6 +202,18 @@ void Study::sync() {
   sync_locked();
 }
 
+void Study::index_state_locked(const Record& rec) {
+  const int64_t k = rec.t.number;
+  if (is_finished(rec.t.state))
+    unfinished_.erase(k);
+  else
+    unfinished_.insert(k);
+  if (rec.t.state == TrialState::kWaiting && rec.t.trial_id >= 0)
+    waiting_.insert(k);
+  else
+    waiting_.erase(k);
+}
+
 void Study::sync_locked() {
   ingest_locked(storage_->changed_trials(study_id_, sync_cursor_));
 }
@@ -212,6 +225,8 @@ void Study::ingest_locked(std::vector<FrozenTrial>&& changed) {
       auto rec = std::make_unique<Record>();
       rec->t.number = static_cast<int64_t>(records_.size());
       rec->t.state = TrialState::kWaiting;
+      all_ptrs_.push_back(&rec->t);
+      unfinished_.insert(rec->t.number);
       records_.push_back(std::move(rec));
     }
     Record& rec = *records_[static_cast<size_t>(t.number)];
@@ -219,6 +234,8 @@ void Study::ingest_locked(std::vector<FrozenTrial>&& changed) {
     if (rec.ours && !is_finished(rec.t.state) && rec.t.trial_id == t.trial_id) continue;
     if (is_finished(rec.t.state) && rec.t.trial_id == t.trial_id) continue;
     rec.t = std::move(t);
+    index_state_locked(rec);
+    for (const auto& [name, d] : rec.t.distributions) param_dists_.emplace(name, d);
     if (is_finished(rec.t.state)) {
       any_finished = true;
       if ((rec.t.state == TrialState::kComplete || rec.t.state == TrialState::kPruned) &&
@@ -236,6 +253,7 @@ void Study::write_locked(Record& rec) {
     int64_t cursor = 0;
     for (auto& t : storage_->changed_trials(study_id_, cursor))
       if (t.number == rec.t.number) rec.t = t;
+    index_state_locked(rec);
     throw RunError("trial " + std::to_string(rec.t.number) + " of study '" + options_.name +
                    "' was finished by another worker (" + to_string(rec.t.state) + ")");
   }
@@ -255,25 +273,18 @@ std::shared_ptr<StudyView> Study::build_view(int64_t number, int horizon) {
   std::unique_lock<std::mutex> lock(mu_);
   if (window >= 0) {
     // Determinism rule: every trial of ours numbered below number - window must be finished.
-    cv_.wait(lock, [&] {
-      const int64_t upto =
-          std::min<int64_t>(number - window, static_cast<int64_t>(records_.size()));
-      for (int64_t k = 0; k < upto; ++k) {
-        const Record& r = *records_[static_cast<size_t>(k)];
-        if (r.ours && !is_finished(r.t.state)) return false;
-      }
-      return true;
-    });
+    cv_.wait(lock,
+             [&] { return running_ours_.empty() || *running_ours_.begin() >= number - window; });
   }
   const int64_t n = std::min<int64_t>(number, static_cast<int64_t>(records_.size()));
-  view->trials.reserve(static_cast<size_t>(n));
-  for (int64_t k = 0; k < n; ++k) {
+  // Finished trials are shared by pointer; unfinished ones and (determinism rule) our trials in
+  // the window are replaced by snapshots. Only those few entries are visited.
+  view->trials.assign(all_ptrs_.begin(), all_ptrs_.begin() + n);
+  const int64_t lo = window >= 0 ? std::max<int64_t>(0, number - window) : n;
+  auto patch = [&](int64_t k) {
     const Record& r = *records_[static_cast<size_t>(k)];
-    const bool in_window = window >= 0 && k >= number - window && r.ours;
-    if (is_finished(r.t.state) && !in_window) {
-      view->trials.push_back(&r.t);  // immutable from now on
-      continue;
-    }
+    const bool in_window = k >= lo && r.ours;
+    if (is_finished(r.t.state) && !in_window) return;
     auto snap = std::make_unique<FrozenTrial>();
     snap->number = r.t.number;
     snap->trial_id = r.t.trial_id;
@@ -293,9 +304,14 @@ std::shared_ptr<StudyView> Study::build_view(int64_t number, int horizon) {
       snap->distributions = r.t.distributions;
       snap->intermediate_values = r.t.intermediate_values;
     }
-    view->trials.push_back(snap.get());
+    view->trials[static_cast<size_t>(k)] = snap.get();
     view->owned.push_back(std::move(snap));
+  };
+  for (int64_t k : unfinished_) {
+    if (k >= n) break;
+    if (k < lo) patch(k);
   }
+  for (int64_t k = lo; k < n; ++k) patch(k);
   return view;
 }
 
@@ -335,10 +351,7 @@ std::optional<Trial> Study::ask_impl(int horizon, bool stop_if_exhausted) {
     std::unique_lock<std::mutex> lock(mu_);
     sync_locked();
     if (stop_if_exhausted) {
-      bool has_waiting = false;
-      for (const auto& r : records_)
-        has_waiting = has_waiting || r->t.state == TrialState::kWaiting;
-      if (!has_waiting) {
+      if (waiting_.empty()) {
         // Decided on the same (deterministic) history the next trial would see.
         const int64_t next = static_cast<int64_t>(records_.size());
         lock.unlock();
@@ -349,14 +362,16 @@ std::optional<Trial> Study::ask_impl(int horizon, bool stop_if_exhausted) {
       }
     }
     const Json claim_attrs = {{kWorkerAttr, worker_id_}};
-    for (auto& r : records_) {
-      if (r->t.state != TrialState::kWaiting || r->t.trial_id < 0) continue;
+    for (const int64_t k : std::vector<int64_t>(waiting_.begin(), waiting_.end())) {
+      auto& r = records_[static_cast<size_t>(k)];
       const int64_t start = now_ms();
       if (storage_->claim_waiting_trial(study_id_, r->t.trial_id, start, claim_attrs)) {
         r->t.state = TrialState::kRunning;
         r->t.datetime_start_ms = start;
         r->t.system_attrs[kWorkerAttr] = worker_id_;
         r->ours = true;
+        running_ours_.insert(r->t.number);
+        index_state_locked(*r);
         rec = r.get();
         break;
       }
@@ -371,6 +386,8 @@ std::optional<Trial> Study::ask_impl(int horizon, bool stop_if_exhausted) {
       rec = records_[static_cast<size_t>(created.number)].get();
       rec->t = created;
       rec->ours = true;
+      running_ours_.insert(rec->t.number);
+      index_state_locked(*rec);
     }
   }
   auto ctx = std::make_shared<TrialContext>();
@@ -425,14 +442,12 @@ double Study::suggest_for(TrialContext& ctx, const std::string& name, const Dist
   }
   {
     std::unique_lock<std::mutex> lock(mu_);
-    // A parameter keeps its type across the study (checked against the first trial using it).
-    for (const auto& r : records_) {
-      auto d = r->t.distributions.find(name);
-      if (d != r->t.distributions.end() && r.get() != &rec) {
-        check_compatible(name, d->second, dist);
-        break;
-      }
-    }
+    // A parameter keeps its type across the study (checked against its first distribution).
+    auto known = param_dists_.find(name);
+    if (known == param_dists_.end())
+      param_dists_.emplace(name, dist);
+    else
+      check_compatible(name, known->second, dist);
     rec.t.params[name] = v;
     rec.t.distributions.emplace(name, dist);
   }
@@ -453,9 +468,10 @@ void Study::check_duplicate(TrialContext& ctx) {
     // An earlier trial of ours with the same configuration is still running: wait for its
     // result rather than evaluating twice (only earlier numbers, so waits cannot form a cycle).
     const Record* running = nullptr;
-    for (int64_t k = 0; k < ctx.number; ++k) {
+    for (int64_t k : running_ours_) {
+      if (k >= ctx.number) break;
       const Record& r = *records_[static_cast<size_t>(k)];
-      if (r.ours && r.t.state == TrialState::kRunning && r.t.params == rec.t.params) {
+      if (r.t.params == rec.t.params) {
         running = &r;
         break;
       }
@@ -519,6 +535,8 @@ FrozenTrial Study::finish(TrialContext& ctx, TrialState state, std::vector<doubl
     rec.t.state = state;
     rec.t.values = std::move(values);
     rec.t.datetime_complete_ms = now_ms();
+    running_ours_.erase(rec.t.number);
+    index_state_locked(rec);
   }
   sampler_->after_trial(*this, rec.t);
   FrozenTrial out;

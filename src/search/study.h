@@ -10,6 +10,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -142,6 +143,7 @@ class Study {
   std::shared_ptr<StudyView> build_live_view(int64_t exclude_number);
   void ingest_locked(std::vector<FrozenTrial>&& changed);
   void sync_locked();
+  void index_state_locked(const Record& rec);
   void write_locked(Record& rec);
   FrozenTrial finish(TrialContext& ctx, TrialState state, std::vector<double> values,
                      std::optional<int64_t> reused_from);
@@ -168,6 +170,13 @@ class Study {
   int64_t sync_cursor_ = 0;
   // config hash -> numbers of finished COMPLETE/PRUNED trials with that configuration
   std::unordered_multimap<uint64_t, int64_t> finished_configs_;
+  std::set<int64_t> running_ours_;
+  std::set<int64_t> unfinished_;              // numbers of RUNNING/WAITING trials (any process)
+  std::set<int64_t> waiting_;                 // numbers of enqueued trials not yet claimed
+  std::vector<const FrozenTrial*> all_ptrs_;  // &records_[k]->t, for fast views
+  std::map<std::string, Distribution>
+      param_dists_;  // first distribution of each parameter  // numbers of trials this object runs
+                     // that are not finished
   std::atomic<bool> stop_requested_{false};
   std::string worker_id_;  // "host:pid" written into running trials
 };

@@ -9,7 +9,7 @@
 namespace chop::search {
 namespace {
 
-constexpr uint64_t kMaxEnumerable = uint64_t{1} << 40;
+constexpr uint64_t kMaxEnumerable = uint64_t{1} << 62;
 
 void require_finite(const std::string& name, const Distribution& d) {
   if (!d.size())
@@ -32,8 +32,9 @@ SearchSpace BruteForceSampler::space_of(const StudyView& view) {
   }
   for (const auto& [name, d] : space) require_finite(name, d);
   if (!space.empty() && *space_size(space) > kMaxEnumerable)
-    throw UserError("the bruteforce sampler cannot enumerate " +
-                    std::to_string(*space_size(space)) + " configurations; use tpe or random");
+    throw UserError(
+        "the bruteforce sampler cannot enumerate more than 2^62 configurations; use "
+        "tpe or random");
   return space;
 }
 
@@ -50,15 +51,31 @@ int64_t BruteForceSampler::index_of(const FrozenTrial& t, const SearchSpace& spa
   return idx;
 }
 
-std::vector<bool> BruteForceSampler::visited(const StudyView& view, const SearchSpace& space,
-                                             uint64_t size) const {
-  std::vector<bool> seen(size, false);
-  for (const auto* t : view.trials) {
+std::unordered_set<uint64_t> BruteForceSampler::visited(const StudyView& view,
+                                                        const SearchSpace& space) const {
+  // Caller holds mu_. Leading finished trials are folded once into finished_ (they never
+  // change); only the unfinished tail of each view is indexed again.
+  if (space != cached_space_) {
+    finished_.clear();
+    prefix_ = 0;
+    first_free_ = 0;
+    cached_space_ = space;
+  }
+  while (prefix_ < view.trials.size() && is_finished(view.trials[prefix_]->state)) {
+    const int64_t idx = index_of(*view.trials[prefix_], space);
+    if (idx >= 0) finished_.insert(static_cast<uint64_t>(idx));
+    ++prefix_;
+  }
+  std::unordered_set<uint64_t> tail;
+  for (size_t k = prefix_; k < view.trials.size(); ++k) {
+    const FrozenTrial* t = view.trials[k];
     if (t->state == TrialState::kWaiting) continue;
     const int64_t idx = index_of(*t, space);
-    if (idx >= 0) seen[static_cast<size_t>(idx)] = true;
+    if (idx >= 0 && !finished_.count(static_cast<uint64_t>(idx)))
+      tail.insert(static_cast<uint64_t>(idx));
   }
-  return seen;
+  while (finished_.count(first_free_)) ++first_free_;
+  return tail;
 }
 
 SearchSpace BruteForceSampler::infer_relative_search_space(const StudyView& view,
@@ -70,13 +87,10 @@ std::map<std::string, double> BruteForceSampler::sample_relative(const StudyView
                                                                  const FrozenTrial& trial,
                                                                  const SearchSpace& space) {
   const uint64_t size = *space_size(space);
-  const auto seen = visited(view, space, size);
-  uint64_t pick = size;
-  for (uint64_t i = 0; i < size; ++i)
-    if (!seen[i]) {
-      pick = i;
-      break;
-    }
+  std::lock_guard<std::mutex> lock(mu_);
+  const auto tail = visited(view, space);
+  uint64_t pick = first_free_;
+  while (pick < size && (finished_.count(pick) || tail.count(pick))) ++pick;
   // Exhausted (a worker that raced past the stop): repeat a configuration; duplicate reuse then
   // answers it from the stored result.
   if (pick == size) pick = static_cast<uint64_t>(trial.number) % size;
@@ -107,11 +121,9 @@ double BruteForceSampler::sample_independent(const StudyView& view, const Frozen
 bool BruteForceSampler::exhausted(const StudyView& view) const {
   const SearchSpace space = space_of(view);
   if (space.empty()) return false;
-  const uint64_t size = *space_size(space);
-  const auto seen = visited(view, space, size);
-  for (bool s : seen)
-    if (!s) return false;
-  return true;
+  std::lock_guard<std::mutex> lock(mu_);
+  const auto tail = visited(view, space);
+  return finished_.size() + tail.size() >= *space_size(space);
 }
 
 std::unique_ptr<Sampler> make_bruteforce_sampler(const Json& options, uint64_t seed) {

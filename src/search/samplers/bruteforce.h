@@ -8,6 +8,7 @@
 #include <memory>
 #include <mutex>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "search/sampler.h"
 
@@ -29,7 +30,13 @@ class BruteForceSampler : public Sampler {
   static SearchSpace space_of(const StudyView& view);
   /// Mixed-radix index of a trial's configuration in `space`, or -1 if it holds another one.
   static int64_t index_of(const FrozenTrial& t, const SearchSpace& space);
-  std::vector<bool> visited(const StudyView& view, const SearchSpace& space, uint64_t size) const;
+  /// Indices held by the view's unfinished tail and not in finished_ (updates finished_).
+  std::unordered_set<uint64_t> visited(const StudyView& view, const SearchSpace& space) const;
+  mutable std::mutex mu_;
+  mutable SearchSpace cached_space_;
+  mutable std::unordered_set<uint64_t> finished_;  // indices of the leading finished trials
+  mutable size_t prefix_ = 0;                      // view entries folded into finished_
+  mutable uint64_t first_free_ = 0;                // smallest index not in finished_
 };
 
 std::unique_ptr<Sampler> make_bruteforce_sampler(const Json& options, uint64_t seed);

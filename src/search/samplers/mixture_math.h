@@ -1,6 +1,6 @@
 // Hot loops of TPE's mixture densities (log-sum-exp over ~N kernels per candidate), compiled
-// twice on x86-64 (AVX2 and baseline SSE2, picked at load time) and written so that both give
-// bit-identical results: element-wise vector math, sums in a fixed order.
+// three times on x86-64 (AVX-512, AVX2 and baseline SSE2, picked at load time) and written so
+// that all give bit-identical results: element-wise vector math (no FMA), sums in fixed order.
 #pragma once
 
 namespace chop::search::samplers {
