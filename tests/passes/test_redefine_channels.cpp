@@ -4,7 +4,6 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
-#include <iostream>
 
 #include "core/error.h"
 #include "core/files.h"
@@ -204,7 +203,6 @@ TEST(RedefineChannels, ConflictNamesBothNodes) {
   std::string before = graph::print_graph(g);
   std::string msg = config_error(
       g, Json{{"seq_blocks_2", entry("output_only", 4)}, {"seq_blocks_4", entry("input_only", 2)}});
-  std::cerr << "MSG: " << msg << "\n";
   EXPECT_NE(msg.find("seq_blocks_2"), std::string::npos) << msg;
   EXPECT_NE(msg.find("seq_blocks_4"), std::string::npos) << msg;
   EXPECT_NE(msg.find("passes.redefine_channels.seq_blocks_4.config"), std::string::npos) << msg;
@@ -215,10 +213,8 @@ TEST(RedefineChannels, PinnedWidths) {
   Graph g = jsc_three();
   std::string msg = config_error(g, Json{{"seq_blocks_6", entry("output_only", 2)}});
   EXPECT_NE(msg.find("seq_blocks_6"), std::string::npos) << msg;
-  std::cerr << "MSG: " << msg << "\n";
   EXPECT_NE(msg.find("classes"), std::string::npos) << msg;
   msg = config_error(g, Json{{"seq_blocks_2", entry("both", 2)}});
-  std::cerr << "MSG: " << msg << "\n";
   EXPECT_NE(msg.find("model input"), std::string::npos) << msg;
   // x1 on a pinned width is no change, hence fine.
   EXPECT_FALSE(redefine_channels(g, Json{{"seq_blocks_6", entry("both", 1)}}, 0, "").changed());
