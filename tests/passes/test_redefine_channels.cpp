@@ -366,6 +366,26 @@ TEST(RedefineChannels, ResidualAddTiesBothBranches) {
   EXPECT_NE(msg.find("fc2"), std::string::npos) << msg;
 }
 
+TEST(RedefineChannels, Conv1dBatchNorm1dFlattenLinear) {
+  graph::GraphBuilder b("conv1d-net", 0);
+  std::string x = b.input("x", {4, 10});
+  x = b.module("conv", "conv1d", x,
+               Json{{"in_channels", 4}, {"out_channels", 6}, {"kernel_size", 3}, {"padding", 1}});
+  x = b.module("bn", "batch_norm1d", x, Json{{"num_features", 6}});
+  x = b.module("act", "relu", x);
+  x = b.function("flatten", "flatten", {x}, Json{{"start_dim", 1}, {"end_dim", -1}});
+  Graph g = b.finish(b.module("fc", "linear", x, Json{{"in_features", 60}, {"out_features", 3}}));
+  at::Tensor w = g.node("fc").param("weight")->detach().clone();
+  redefine_channels(g, Json{{"inherit_weights", true}, {"conv", entry("output_only", 1.5)}}, 0, "");
+  EXPECT_EQ(g.node("conv").attr_int("out_channels"), 9);
+  EXPECT_EQ(g.node("bn").attr_int("num_features"), 9);
+  EXPECT_EQ(linear_dims(g, "fc"), Dims(90, 3));  // 9 channels x length 10
+  // Channels 6..8 repeat channels 0..2, each with its 10 positions.
+  EXPECT_TRUE(g.node("fc").param("weight")->slice(1, 60, 90).equal(w.slice(1, 0, 30)));
+  EXPECT_EQ(g.num_parameters(), (9 * 4 * 3 + 9) + bn(9) + lin(90, 3));
+  EXPECT_EQ(runtime::forward(g, at::randn({2, 4, 10})).sizes(), (at::IntArrayRef{2, 3}));
+}
+
 TEST(RedefineChannels, ResizableNodesForSearchSpaces) {
   auto nodes = resizable_nodes(jsc_three());
   ASSERT_EQ(nodes.size(), 3u);
