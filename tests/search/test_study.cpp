@@ -350,3 +350,116 @@ TEST(Qmc, SamplerUsesDeclaredSpaceFromTrialZero) {
     cells.insert({static_cast<int>(t.params.at("x") * 8), static_cast<int>(t.params.at("y") * 8)});
   EXPECT_EQ(cells.size(), 64u);
 }
+
+namespace {
+
+// Draws `n` values of one parameter through a study with the random sampler.
+std::vector<double> draw(const Distribution& d, int n, uint64_t seed) {
+  Study s(opts_with("random", seed));
+  s.optimize(
+      [&](Trial& t) {
+        t.suggest("p", d);
+        return std::vector<double>{0.0};
+      },
+      ::n(n));
+  std::vector<double> out;
+  for (const auto& t : s.trials()) out.push_back(t.params.at("p"));
+  return out;
+}
+
+double chi2(const std::map<double, int>& counts, const std::map<double, double>& expected_p,
+            int n) {
+  double c = 0;
+  for (const auto& [v, p] : expected_p) {
+    auto it = counts.find(v);
+    const double o = it == counts.end() ? 0 : it->second;
+    c += (o - n * p) * (o - n * p) / (n * p);
+  }
+  return c;
+}
+
+}  // namespace
+
+TEST(RandomSampler, IntStepIsUniformOverTheGrid) {
+  auto d = Distribution::make_int(-3, 9, 3);  // -3, 0, 3, 6, 9
+  const int n = 6000;
+  std::map<double, int> counts;
+  for (double v : draw(d, n, 1)) counts[v]++;
+  std::map<double, double> p;
+  for (double v : {-3.0, 0.0, 3.0, 6.0, 9.0}) p[v] = 0.2;
+  EXPECT_EQ(counts.size(), 5u);
+  EXPECT_LT(chi2(counts, p, n), 18.5);  // chi2(4) 99.9 %
+}
+
+TEST(RandomSampler, FloatStepValuesLieOnTheGridUniformly) {
+  auto d = Distribution::make_float(0.0, 1.0, 0.25);
+  const int n = 6000;
+  std::map<double, int> counts;
+  for (double v : draw(d, n, 2)) counts[v]++;
+  std::map<double, double> p;
+  for (double v : {0.0, 0.25, 0.5, 0.75, 1.0}) p[v] = 0.2;
+  EXPECT_EQ(counts.size(), 5u);
+  EXPECT_LT(chi2(counts, p, n), 18.5);
+}
+
+TEST(RandomSampler, LogFloatIsUniformPerDecade) {
+  auto d = Distribution::make_float(1e-4, 1.0, std::nullopt, true);
+  const int n = 6000;
+  std::map<double, int> counts;
+  for (double v : draw(d, n, 3)) {
+    ASSERT_GE(v, 1e-4);
+    ASSERT_LE(v, 1.0);
+    counts[std::floor(std::log10(v))]++;
+  }
+  counts.erase(0.0);  // v == 1 exactly (probability ~0)
+  std::map<double, double> p{{-4, 0.25}, {-3, 0.25}, {-2, 0.25}, {-1, 0.25}};
+  EXPECT_LT(chi2(counts, p, n), 16.3);  // chi2(3) 99.9 %
+}
+
+TEST(RandomSampler, LogIntFollowsOptunaCellWidths) {
+  // Optuna: round(exp(U(ln 0.5, ln 8.5))) -> P(k) = ln((k + 0.5) / (k - 0.5)) / ln(17).
+  auto d = Distribution::make_int(1, 8, 1, true);
+  const int n = 8000;
+  std::map<double, int> counts;
+  for (double v : draw(d, n, 4)) counts[v]++;
+  std::map<double, double> p;
+  for (int k = 1; k <= 8; ++k) p[k] = std::log((k + 0.5) / (k - 0.5)) / std::log(17.0);
+  EXPECT_LT(chi2(counts, p, n), 24.3);  // chi2(7) 99.9 %
+}
+
+TEST(RandomSampler, CategoricalIsUniform) {
+  auto d = Distribution::make_categorical({Json("a"), Json(2), Json(nullptr), Json(true)});
+  const int n = 6000;
+  std::map<double, int> counts;
+  for (double v : draw(d, n, 5)) counts[v]++;
+  std::map<double, double> p{{0, 0.25}, {1, 0.25}, {2, 0.25}, {3, 0.25}};
+  EXPECT_LT(chi2(counts, p, n), 16.3);
+}
+
+TEST(Determinism, FiniteSpaceSamplersGiveTheSameTrialsWithOneOrTwoThreads) {
+  const SearchSpace space{{"a", Distribution::make_int(0, 3)},
+                          {"b", Distribution::make_categorical({Json("x"), Json("y"), Json("z")})},
+                          {"c", Distribution::make_float(0, 1, 0.5)}};
+  for (const char* sampler : {"grid", "bruteforce", "qmc"}) {
+    auto run = [&](int n_jobs) {
+      Study s(opts_with(sampler, 17));
+      s.declare_search_space(space);
+      s.optimize(
+          [](Trial& t) {
+            const auto a = t.suggest_int("a", 0, 3);
+            t.suggest_categorical("b", {Json("x"), Json("y"), Json("z")});
+            t.suggest_float("c", 0, 1, 0.5);
+            std::this_thread::sleep_for(std::chrono::microseconds(200 * (a % 3)));
+            return std::vector<double>{static_cast<double>(a)};
+          },
+          n(30, n_jobs));
+      std::map<int64_t, std::map<std::string, double>> out;
+      for (const auto& t : s.trials()) out[t.number] = t.params;
+      return out;
+    };
+    const auto one = run(1), two = run(2), two_again = run(2);
+    EXPECT_EQ(one.size(), 30u) << sampler;
+    EXPECT_EQ(one, two) << sampler;
+    EXPECT_EQ(two, two_again) << sampler;
+  }
+}
