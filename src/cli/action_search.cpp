@@ -1,0 +1,277 @@
+// `chop search --config X.toml [--load CKPT]`: MASE's search action. Builds the search space over
+// the (loaded) model, scores each trial with the configured runners, stores every trial in a
+// SQLite study (resumable by name), and writes MASE's log.json / best.json and tables.
+#include <ATen/ATen.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <iostream>
+#include <mutex>
+
+#include "cli/action.h"
+#include "cli/model_setup.h"
+#include "cli/search_report.h"
+#include "cli/search_strategy.h"
+#include "core/error.h"
+#include "core/files.h"
+#include "core/log.h"
+#include "core/strings.h"
+#include "graph/verify.h"
+#include "runtime/executor.h"
+#include "search/pruner.h"
+#include "search/sampler_registry.h"
+#include "search/study.h"
+#include "space/search_space.h"
+#include "train/checkpoint.h"
+#include "train/project.h"
+
+namespace chop::cli {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+// MASE's example configs say accelerator = "gpu"; on a machine without CUDA chop warns and runs
+// on the CPU instead of failing (an explicit --accelerator gpu on the command line still fails).
+at::Device search_device(const ActionContext& ctx) {
+  std::string name = ctx.cfg.str("accelerator");
+  bool from_cli = false;
+  for (const auto& r : ctx.cfg.rows)
+    if (r.dest == "accelerator") from_cli = r.cli_value.has_value();
+  if (!from_cli && (name == "gpu" || name == "cuda") && !runtime::cuda_available()) {
+    log_warning(ctx.cfg.where("accelerator") + ": accelerator \"" + name +
+                "\" requested but no CUDA device is available; running on the CPU");
+    return at::Device(at::kCPU);
+  }
+  return runtime::parse_device(name);
+}
+
+std::string progress_line(int64_t done, int64_t target, const search::FrozenTrial& t,
+                          search::Study& study, double elapsed_s, double timeout_s) {
+  std::string line = "[trial " + std::to_string(done) + "/" + std::to_string(target) + "] #" +
+                     std::to_string(t.number) + " " + search::to_string(t.state);
+  if (!t.values.empty()) {
+    std::vector<std::string> v;
+    for (double x : t.values) v.push_back(format_double(std::round(x * 1e4) / 1e4));
+    line += " values [" + join(v, ", ") + "]";
+  }
+  if (!study.multi_objective()) {
+    try {
+      line += ", best " + format_double(std::round(study.best_trial().value() * 1e4) / 1e4);
+    } catch (const Error&) {
+    }
+  } else {
+    line += ", Pareto front " + std::to_string(study.best_trials().size());
+  }
+  char buf[64];
+  std::snprintf(buf, sizeof buf, ", %.1fs", elapsed_s);
+  line += buf;
+  if (timeout_s > 0) {
+    std::snprintf(buf, sizeof buf, " / timeout %.0fs", timeout_s);
+    line += buf;
+  }
+  return line;
+}
+
+void write_results(search::Study& study, const std::string& dir) {
+  bool multi = study.multi_objective();
+  write_file_atomic(dir + "/log.json", render_log_json(study.trials(), multi));
+  std::vector<search::FrozenTrial> best;
+  try {
+    best = multi ? study.best_trials() : std::vector<search::FrozenTrial>{study.best_trial()};
+  } catch (const Error&) {
+  }
+  write_file_atomic(dir + "/best.json", render_best_json(best, multi));
+}
+
+}  // namespace
+
+int run_search(ActionContext& ctx) {
+  const std::string model = model_name(ctx);
+  const std::string dataset = dataset_name(ctx);
+  require_model_and_dataset("search", model, dataset);
+  if (!ctx.cfg.toml) throw UserError("expected configuration via --config, got None");
+  const Json* search_table = ctx.cfg.table("search");
+  if (!search_table)
+    throw ConfigError(ctx.cfg.toml->path,
+                      "no [search] table: a search needs [search.search_space] "
+                      "and [search.strategy] (see configs/)");
+  auto locate = [&](const std::string& path) {
+    std::string w = ctx.cfg.where(path);
+    return w.empty() || w == ctx.cfg.toml->path ? ctx.cfg.toml->path + " (" + path + ")"
+                                                : w + " (" + path + ")";
+  };
+  runners::check_keys(*search_table, {"search_space", "strategy"},
+                      [&](const std::string& k) { return locate("search." + k); });
+  if (!search_table->contains("strategy"))
+    throw ConfigError(locate("search"), "missing [search.strategy]");
+  std::cout << ctx.cfg.render_table() << std::flush;
+  set_threads(ctx);
+  const at::Device device = search_device(ctx);
+  const uint64_t seed = static_cast<uint64_t>(ctx.cfg.integer("seed"));
+  at::manual_seed(seed);
+
+  // Parse everything before loading data or running anything, so config errors come first.
+  StrategyConfig strategy = parse_strategy((*search_table)["strategy"], locate);
+  data::Splits splits = load_data_for(ctx, model, dataset);
+  graph::Graph base = models::build_model(model, model_options_for(ctx, model, splits.info));
+  graph::Shape in_shape = splits.val.x.sizes().vec();
+  in_shape[0] = ctx.cfg.integer("batch_size");
+  graph::verify(base, in_shape);
+  if (!ctx.cfg.is_null("load_name")) {
+    train::load_weights_into(base, ctx.cfg.str("load_name"));
+    log_info("Loaded weights from " + ctx.cfg.str("load_name"));
+  } else {
+    log_warning("no --load checkpoint given: searching the untrained model '" + model +
+                "' (train it first with `chop train`)");
+  }
+  base.to(device);
+  base.set_requires_grad(false);
+
+  space::SpaceSetup setup;
+  setup.base = &base;
+  setup.table = search_table->contains("search_space") ? (*search_table)["search_space"] : Json();
+  setup.where = [&](const std::string& p) { return ctx.cfg.where(p); };
+  setup.seed = seed;
+  auto space = space::make_search_space(setup);
+  bool has_train = false;
+  for (const auto& r : strategy.sw_runners) has_train |= r.name == "basic_train";
+  if (space->copies_weights() && !has_train)
+    throw ConfigError(locate("search.strategy.sw_runner"),
+                      "search space '" + space->name() +
+                          "' is quantization-aware: add [search.strategy.sw_runner.basic_train]");
+  bool trains = has_train || !strategy.eval_mode;
+  // Check the first configuration builds, so bad quantizer configs fail before any trial.
+  {
+    std::map<std::string, Json> first;
+    for (const auto& p : space->params()) first[p.key] = p.choices.front();
+    space->build(first);
+  }
+
+  const std::string project = ctx.cfg.is_null("project")
+                                  ? train::default_project_name(model, ctx.cfg.str("task"), dataset)
+                                  : ctx.cfg.str("project");
+  const std::string folder = train::setup_project_folder(ctx.cfg.str("project_dir"), project);
+  const std::string save_dir = folder + "/software/search_ckpts";
+  make_dirs(save_dir);
+
+  search::StudyOptions so;
+  so.name = strategy.study_name.empty() ? project : strategy.study_name;
+  so.directions = strategy.directions();
+  so.storage = search::open_sqlite_storage(save_dir + "/study.db");
+  so.sampler = search::make_sampler(strategy.sampler, strategy.sampler_options, seed);
+  so.pruner = search::make_pruner(strategy.pruner, strategy.pruner_options);
+  so.seed = seed;
+  so.load_if_exists = strategy.resume;
+  search::Study study(so);
+  search::SearchSpace declared;
+  for (const auto& p : space->params())
+    declared[p.key] = strategy.categorical ? search::Distribution::make_categorical(p.choices)
+                                           : search::Distribution::make_int(
+                                                 0, static_cast<int64_t>(p.choices.size()) - 1);
+  study.declare_search_space(declared);
+
+  int64_t finished = 0;
+  for (const auto& t : study.trials())
+    if (search::is_finished(t.state)) ++finished;
+  int64_t remaining = std::max<int64_t>(0, strategy.n_trials - finished);
+  std::cout << "Search space " << space->name() << ": " << space->params().size() << " choices, "
+            << with_thousands(space->size()) << " configurations; sampler " << strategy.sampler
+            << ", " << strategy.n_trials << " trials";
+  if (finished) std::cout << " (" << finished << " already in study '" << so.name << "')";
+  std::cout << "\n";
+
+  std::mutex torch_mu;  // eval runners are thread-safe; training runners are serialised
+  auto objective = [&](search::Trial& trial) -> std::vector<double> {
+    std::map<std::string, Json> sampled;
+    for (const auto& p : space->params()) {
+      if (strategy.categorical) {
+        sampled[p.key] = trial.suggest_categorical(p.key, p.choices);
+      } else {
+        int64_t idx = trial.suggest_int(p.key, 0, static_cast<int64_t>(p.choices.size()) - 1);
+        sampled[p.key] = p.choices[static_cast<size_t>(idx)];
+      }
+    }
+    space::Candidate cand = space->build(sampled);
+    runners::RunnerEnv env;
+    env.data = &splits;
+    env.batch_size = ctx.cfg.integer("batch_size");
+    env.device = device;
+    env.seed = seed + static_cast<uint64_t>(trial.number());
+    env.trial = &trial;
+    Json sw = Json::object(), hw = Json::object();
+    {
+      std::unique_lock<std::mutex> lock(torch_mu, std::defer_lock);
+      if (trains) lock.lock();
+      for (auto& r : strategy.sw_runners) {
+        at::NoGradGuard no_grad;
+        std::optional<at::AutoGradMode> grad_on;
+        if (r.name == "basic_train") grad_on.emplace(true);
+        Json m = r.runner->run(cand.graph, env);
+        for (auto it = m.begin(); it != m.end(); ++it) sw[it.key()] = it.value();
+      }
+    }
+    for (auto& r : strategy.hw_runners) {
+      at::NoGradGuard no_grad;
+      Json m = r.runner->run(cand.graph, env);
+      for (auto it = m.begin(); it != m.end(); ++it) hw[it.key()] = it.value();
+    }
+    Json scaled = Json::object();
+    std::vector<double> values;
+    double sum = 0;
+    for (const auto& m : strategy.metrics) {
+      const Json& v = sw.contains(m.name) ? sw[m.name] : hw[m.name];
+      double x = v.is_number() ? v.get<double>() : std::nan("");
+      scaled[m.name] = m.scale * x;
+      values.push_back(m.scale * x);
+      sum += m.scale * x;
+    }
+    trial.set_user_attr("software_metrics", sw);
+    trial.set_user_attr("hardware_metrics", hw);
+    trial.set_user_attr("scaled_metrics", scaled);
+    trial.set_user_attr("sampled_config", cand.sampled_config);
+    if (strategy.sum_scaled_metrics) return {sum};
+    return values;
+  };
+
+  auto t0 = std::chrono::steady_clock::now();
+  int64_t done = 0;
+  search::OptimizeOptions oo;
+  oo.n_trials = remaining;
+  oo.timeout_s = strategy.timeout_s;
+  oo.n_jobs = strategy.n_jobs;
+  oo.catch_exceptions = true;
+  oo.callbacks.push_back([&](search::Study& s, const search::FrozenTrial& t) {
+    ++done;
+    double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    std::cout << progress_line(finished + done, strategy.n_trials, t, s, elapsed,
+                               strategy.timeout_s)
+              << "\n"
+              << std::flush;
+    if (done % strategy.save_every_n_trials == 0) write_results(s, save_dir);
+  });
+  search::OptimizeSummary summary = study.optimize(objective, oo);
+  write_results(study, save_dir);
+
+  std::vector<search::FrozenTrial> best;
+  try {
+    best = study.multi_objective() ? study.best_trials()
+                                   : std::vector<search::FrozenTrial>{study.best_trial()};
+  } catch (const Error&) {
+  }
+  std::cout << "Search finished: " << summary.n_complete << " complete, " << summary.n_pruned
+            << " pruned, " << summary.n_failed << " failed, " << summary.n_reused
+            << " repeated configurations reused"
+            << (summary.exhausted ? " (search space exhausted)" : "")
+            << (summary.timed_out ? " (timeout reached)" : "") << ", "
+            << format_double(std::round(summary.elapsed_s * 100) / 100) << " s\n";
+  if (best.empty()) {
+    throw RunError("no trial completed; see the FAIL reasons in " + save_dir + "/log.json");
+  }
+  std::cout << "Best trial(s):\n" << render_best_table(best);
+  std::cout << "Results: " << save_dir << "/{log.json,best.json,study.db}\n";
+  return 0;
+}
+
+}  // namespace chop::cli

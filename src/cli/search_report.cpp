@@ -1,0 +1,104 @@
+// Search result files and tables; see search_report.h.
+#include "cli/search_report.h"
+
+#include <cmath>
+#include <cstdio>
+
+#include "core/strings.h"
+#include "core/table.h"
+
+namespace chop::cli {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+Json attr(const search::FrozenTrial& t, const std::string& key) {
+  return t.user_attrs.contains(key) ? t.user_attrs[key] : Json(nullptr);
+}
+
+Json number_or_null(double v) {
+  return std::isfinite(v) ? Json(v) : Json(nullptr);
+}
+
+}  // namespace
+
+std::string render_log_json(const std::vector<search::FrozenTrial>& trials, bool multi) {
+  Json out = Json::object();
+  size_t row = 0;
+  for (const auto& t : trials) {
+    Json r = Json::object();
+    r["number"] = t.number;
+    if (multi) {
+      size_t n = t.values.size();
+      for (size_t i = 0; i < std::max<size_t>(n, 1); ++i)
+        r["values_" + std::to_string(i)] = i < n ? number_or_null(t.values[i]) : Json(nullptr);
+    } else {
+      r["value"] = t.values.empty() ? Json(nullptr) : number_or_null(t.values[0]);
+    }
+    r["user_attrs_hardware_metrics"] = attr(t, "hardware_metrics");
+    r["user_attrs_sampled_config"] = attr(t, "sampled_config");
+    r["user_attrs_scaled_metrics"] = attr(t, "scaled_metrics");
+    r["user_attrs_software_metrics"] = attr(t, "software_metrics");
+    for (auto it = t.system_attrs.begin(); it != t.system_attrs.end(); ++it)
+      r["system_attrs_" + it.key()] = it.value();
+    r["state"] = search::to_string(t.state);
+    r["datetime_start"] = t.datetime_start_ms;
+    r["datetime_complete"] = t.datetime_complete_ms ? Json(t.datetime_complete_ms) : Json(nullptr);
+    r["duration"] = t.datetime_complete_ms ? Json(t.duration_ms()) : Json(nullptr);
+    out[std::to_string(row++)] = r;
+  }
+  return out.dump(4) + "\n";
+}
+
+std::string render_best_json(const std::vector<search::FrozenTrial>& best, bool multi) {
+  Json out = Json::object();
+  size_t row = 0;
+  for (const auto& t : best) {
+    Json r = Json::object();
+    r["number"] = t.number;
+    if (multi) {
+      Json v = Json::array();
+      for (double x : t.values) v.push_back(number_or_null(x));
+      r["value"] = v;
+    } else {
+      r["value"] = t.values.empty() ? Json(nullptr) : number_or_null(t.values[0]);
+    }
+    r["software_metrics"] = attr(t, "software_metrics");
+    r["hardware_metrics"] = attr(t, "hardware_metrics");
+    r["scaled_metrics"] = attr(t, "scaled_metrics");
+    r["sampled_config"] = attr(t, "sampled_config");
+    out[std::to_string(row++)] = r;
+  }
+  return out.dump(4) + "\n";
+}
+
+std::string beautify(const Json& metrics) {
+  if (!metrics.is_object()) return "{}";
+  std::string s = "{";
+  bool first = true;
+  for (auto it = metrics.begin(); it != metrics.end(); ++it) {
+    s += (first ? "'" : ", '") + it.key() + "': ";
+    first = false;
+    const Json& v = it.value();
+    if (v.is_number()) {
+      double d = std::round(v.get<double>() * 1000.0) / 1000.0;
+      s += format_double(d);
+    } else {
+      std::string text = v.is_string() ? v.get<std::string>() : v.dump();
+      s += text.size() > 20 ? text.substr(0, 20) + "..." : text;
+    }
+  }
+  return s + "}";
+}
+
+std::string render_best_table(const std::vector<search::FrozenTrial>& best) {
+  Table t{{"", "number", "software_metrics", "hardware_metrics", "scaled_metrics"}, {}, {}};
+  size_t row = 0;
+  for (const auto& tr : best)
+    t.rows.push_back(
+        {std::to_string(row++), std::to_string(tr.number), beautify(attr(tr, "software_metrics")),
+         beautify(attr(tr, "hardware_metrics")), beautify(attr(tr, "scaled_metrics"))});
+  return t.render(TableStyle::kMarkdown);
+}
+
+}  // namespace chop::cli

@@ -1,0 +1,160 @@
+// sw runner "basic_train": trains the candidate (fake-quantized when the graph is quantized, with
+// straight-through gradients), reports validation accuracy after every epoch to the trial so
+// pruners can stop it, then evaluates it. MASE's keys; HuggingFace-style schedules with warm-up.
+#include <torch/torch.h>
+
+#include <cmath>
+
+#include "core/error.h"
+#include "runners/runner.h"
+#include "runtime/executor.h"
+#include "search/trial.h"
+#include "train/evaluate.h"
+
+namespace chop::runners {
+namespace {
+
+struct TrainConfig {
+  int64_t max_epochs = 1;
+  int64_t num_samples = -1;
+  std::string optimizer = "adam";
+  double learning_rate = 1e-3;
+  double weight_decay = 0.0;
+  std::string lr_scheduler = "constant";
+  int64_t num_warmup_steps = 0;
+  int64_t accumulation = 1;
+  int64_t eval_num_samples = -1;
+};
+
+double schedule_factor(const TrainConfig& c, int64_t step, int64_t total) {
+  if (step < c.num_warmup_steps) return static_cast<double>(step + 1) / (c.num_warmup_steps + 1);
+  if (c.lr_scheduler == "constant") return 1.0;
+  double span = std::max<int64_t>(1, total - c.num_warmup_steps);
+  double progress = std::min(1.0, (step - c.num_warmup_steps) / span);
+  if (c.lr_scheduler == "linear") return 1.0 - progress;
+  return 0.5 * (1.0 + std::cos(M_PI * progress));  // cosine
+}
+
+std::unique_ptr<torch::optim::Optimizer> make_optimizer(const TrainConfig& c, graph::Graph& g) {
+  std::vector<torch::Tensor> decay, no_decay;
+  for (auto& [name, p] : g.named_parameters()) {
+    if (!p.requires_grad()) continue;
+    // MASE: biases (and LayerNorm weights) get no weight decay.
+    bool is_bias = name.size() >= 4 && name.compare(name.size() - 4, 4, "bias") == 0;
+    (is_bias ? no_decay : decay).push_back(p);
+  }
+  if (c.optimizer == "sgd") {
+    std::vector<torch::optim::OptimizerParamGroup> groups;
+    groups.emplace_back(
+        decay, std::make_unique<torch::optim::SGDOptions>(torch::optim::SGDOptions(c.learning_rate)
+                                                              .momentum(0.9)
+                                                              .nesterov(true)
+                                                              .weight_decay(c.weight_decay)));
+    groups.emplace_back(
+        no_decay, std::make_unique<torch::optim::SGDOptions>(
+                      torch::optim::SGDOptions(c.learning_rate).momentum(0.9).nesterov(true)));
+    return std::make_unique<torch::optim::SGD>(groups, torch::optim::SGDOptions(c.learning_rate));
+  }
+  if (c.optimizer == "adamw") {
+    std::vector<torch::optim::OptimizerParamGroup> groups;
+    groups.emplace_back(
+        decay, std::make_unique<torch::optim::AdamWOptions>(
+                   torch::optim::AdamWOptions(c.learning_rate).weight_decay(c.weight_decay)));
+    groups.emplace_back(no_decay,
+                        std::make_unique<torch::optim::AdamWOptions>(
+                            torch::optim::AdamWOptions(c.learning_rate).weight_decay(0.0)));
+    return std::make_unique<torch::optim::AdamW>(groups,
+                                                 torch::optim::AdamWOptions(c.learning_rate));
+  }
+  std::vector<torch::optim::OptimizerParamGroup> groups;
+  groups.emplace_back(decay,
+                      std::make_unique<torch::optim::AdamOptions>(
+                          torch::optim::AdamOptions(c.learning_rate).weight_decay(c.weight_decay)));
+  groups.emplace_back(no_decay, std::make_unique<torch::optim::AdamOptions>(
+                                    torch::optim::AdamOptions(c.learning_rate)));
+  return std::make_unique<torch::optim::Adam>(groups, torch::optim::AdamOptions(c.learning_rate));
+}
+
+class BasicTrain : public Runner {
+ public:
+  explicit BasicTrain(TrainConfig c) : c_(std::move(c)) {}
+
+  Json run(graph::Graph& g, RunnerEnv& env) override {
+    CHOP_ASSERT(env.data, "basic_train needs data");
+    const data::TensorDataset& train = env.data->train;
+    const data::TensorDataset& val = env.data->val.size() > 0 ? env.data->val : train;
+    int64_t steps_per_epoch = data::num_batches(train.size(), env.batch_size);
+    int64_t total = steps_per_epoch * c_.max_epochs;
+    if (c_.num_samples > 0)
+      total = std::min(total, (c_.num_samples + env.batch_size - 1) / env.batch_size);
+    g.set_requires_grad(true);
+    auto opt = make_optimizer(c_, g);
+    std::vector<double> base_lr;
+    for (auto& group : opt->param_groups()) base_lr.push_back(group.options().get_lr());
+    data::Shuffler shuffler(env.seed);
+    int64_t step = 0;
+    for (int64_t epoch = 0; step < total; ++epoch) {
+      at::Tensor order = shuffler.next(train.size());
+      opt->zero_grad();
+      for (int64_t b = 0; b < steps_per_epoch && step < total; ++b, ++step) {
+        data::TensorDataset batch = data::get_batch(train, order, b, env.batch_size);
+        at::Tensor x = batch.x.to(env.device), y = batch.y.to(env.device);
+        at::Tensor loss = at::cross_entropy_loss(runtime::forward(g, x, {true}), y);
+        if (!std::isfinite(loss.item<double>()))
+          throw RunError("basic_train: the loss became " + std::to_string(loss.item<double>()) +
+                         " at epoch " + std::to_string(epoch) + ", step " + std::to_string(step) +
+                         "; lower learning_rate");
+        (loss / static_cast<double>(c_.accumulation)).backward();
+        bool last = step + 1 == total || b + 1 == steps_per_epoch;
+        if ((b + 1) % c_.accumulation == 0 || last) {
+          double f = schedule_factor(c_, step, total);
+          for (size_t i = 0; i < opt->param_groups().size(); ++i)
+            opt->param_groups()[i].options().set_lr(base_lr[i] * f);
+          opt->step();
+          opt->zero_grad();
+        }
+      }
+      if (env.trial && step < total) {
+        auto r = train::evaluate(g, val, env.batch_size, c_.eval_num_samples, env.device);
+        env.trial->report(epoch, r.accuracy);
+        if (env.trial->should_prune()) throw search::TrialPruned();
+      }
+    }
+    g.set_requires_grad(false);
+    auto r = train::evaluate(g, val, env.batch_size, c_.eval_num_samples, env.device);
+    if (env.trial)
+      env.trial->report(std::max<int64_t>(0, (step - 1) / std::max<int64_t>(1, steps_per_epoch)),
+                        r.accuracy);
+    return Json{{"loss", r.loss}, {"accuracy", r.accuracy}};
+  }
+
+ private:
+  TrainConfig c_;
+};
+
+}  // namespace
+
+std::unique_ptr<Runner> make_basic_train(
+    const Json& o, const std::function<std::string(const std::string&)>& locate) {
+  check_keys(
+      o,
+      {"max_epochs", "num_samples", "optimizer", "learning_rate", "weight_decay", "lr_scheduler",
+       "num_warmup_steps", "gradient_accumulation_steps", "eval_num_samples"},
+      locate);
+  TrainConfig c;
+  c.max_epochs = opt_int(o, "max_epochs", 1, locate, 1);
+  c.num_samples = opt_int(o, "num_samples", -1, locate, -1);
+  c.optimizer = opt_string(o, "optimizer", "adam", {"adam", "adamw", "sgd"}, locate);
+  c.learning_rate = opt_number(o, "learning_rate", 1e-3, locate);
+  if (c.learning_rate <= 0)
+    throw ConfigError(locate("learning_rate"), "learning_rate must be positive");
+  c.weight_decay = opt_number(o, "weight_decay", 0.0, locate);
+  c.lr_scheduler =
+      opt_string(o, "lr_scheduler", "constant", {"constant", "linear", "cosine"}, locate);
+  c.num_warmup_steps = opt_int(o, "num_warmup_steps", 0, locate, 0);
+  c.accumulation = opt_int(o, "gradient_accumulation_steps", 1, locate, 1);
+  c.eval_num_samples = opt_int(o, "eval_num_samples", -1, locate, -1);
+  return std::make_unique<BasicTrain>(c);
+}
+
+}  // namespace chop::runners

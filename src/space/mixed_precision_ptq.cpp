@@ -1,0 +1,124 @@
+// "graph/quantize/mixed_precision_ptq" (MASE's GraphSearchSpaceMixedPrecisionPTQ) and its
+// quantization-aware twin. Choices are keyed by node name for every quantizable node; with
+// setup.by = "type" the seed is looked up by mase_op but the sampled config is still keyed by node
+// name and applied by name, so by-type really quantizes (MASE's silently quantizes nothing).
+#include <set>
+
+#include "core/error.h"
+#include "core/strings.h"
+#include "passes/pass.h"
+#include "passes/quantize.h"
+#include "quant/config.h"
+#include "space/search_space.h"
+
+namespace chop::space {
+namespace {
+
+class MixedPrecisionSpace : public SearchSpace {
+ public:
+  MixedPrecisionSpace(const SpaceSetup& setup, bool qat) : base_(setup.base), qat_(qat) {
+    const Json& t = setup.table;
+    for (auto it = t.begin(); it != t.end(); ++it)
+      if (it.key() != "name" && it.key() != "setup" && it.key() != "seed")
+        throw ConfigError(setup.locate(it.key()), "unknown key '" + it.key() +
+                                                      "' in the search space; expected name, "
+                                                      "setup, seed");
+    if (!t.contains("setup") || !t["setup"].is_object() || !t["setup"].contains("by"))
+      throw ConfigError(setup.locate("setup"),
+                        "setup.by is required: \"name\" (seed per node) or \"type\" (per mase_op)");
+    const Json& by = t["setup"]["by"];
+    if (!by.is_string() || (by != "name" && by != "type"))
+      throw ConfigError(setup.locate("setup.by"),
+                        "setup.by must be \"name\" or \"type\", got " + by.dump());
+    by_type_ = by == "type";
+    for (auto it = t["setup"].begin(); it != t["setup"].end(); ++it)
+      if (it.key() != "by" && it.key() != "seed_default")
+        throw ConfigError(setup.locate("setup." + it.key()),
+                          "unknown key '" + it.key() + "' in setup; expected by");
+    if (!t.contains("seed") || !t["seed"].is_object() || !t["seed"].contains("default"))
+      throw ConfigError(setup.locate("seed"),
+                        "seed.default.config is required (the choices for nodes without a seed)");
+    const Json& seed = t["seed"];
+    check_seed_keys(setup, seed);
+    std::vector<SpaceParam> params;
+    for (const auto& n : base_->nodes()) {
+      if (!quant::is_quantizable_op(n.mase_op)) continue;
+      std::string seed_key = by_type_ ? n.mase_op : n.name;
+      if (!seed.contains(seed_key)) seed_key = "default";
+      const Json& entry = seed[seed_key];
+      std::string path = "seed." + seed_key;
+      if (!entry.is_object() || !entry.contains("config") || !entry["config"].is_object())
+        throw ConfigError(setup.locate(path), "seed '" + seed_key +
+                                                  "' needs a config table of choice lists "
+                                                  "([...seed." +
+                                                  seed_key + ".config])");
+      Json per_node = Json{{n.name, Json{{"config", entry["config"]}}}};
+      flatten_into(per_node, "", params, [&](const std::string& key) {
+        std::string rest = key.substr(key.find('/') + 1);
+        return setup.locate(path + "." + replace_all(rest, "/", "."));
+      });
+      nodes_.push_back(n.name);
+    }
+    if (params.empty())
+      throw ConfigError(setup.locate("seed"), "model '" + base_->model_name() +
+                                                  "' has no quantizable node (" +
+                                                  list_of(quant::quantizable_ops()) + ")");
+    params_ = std::move(params);
+  }
+
+  std::string name() const override {
+    return qat_ ? "graph/quantize/mixed_precision_qat" : "graph/quantize/mixed_precision_ptq";
+  }
+  bool copies_weights() const override { return qat_; }
+
+  Candidate build(const std::map<std::string, Json>& sampled) const override {
+    Json per_node = unflatten(sampled);
+    Json table = Json{{"by", "name"}, {"default", Json{{"config", Json{{"name", nullptr}}}}}};
+    for (auto it = per_node.begin(); it != per_node.end(); ++it) table[it.key()] = it.value();
+    Candidate c{qat_ ? base_->clone() : *base_, Json::object()};
+    passes::PassContext ctx;
+    ctx.option_path = "sampled configuration";
+    passes::quantize_graph(c.graph, table, ctx);
+    c.sampled_config = per_node;
+    c.sampled_config["default"] = table["default"];
+    return c;
+  }
+
+ private:
+  // A seed must name a node of the model or a mase_op (MASE's own example seeds "linear" while
+  // searching by name, so op names are always accepted).
+  void check_seed_keys(const SpaceSetup& setup, const Json& seed) const {
+    std::set<std::string> ops;
+    std::vector<std::string> node_names;
+    for (const auto& n : base_->nodes()) {
+      ops.insert(n.mase_op);
+      node_names.push_back(n.name);
+    }
+    for (const auto& op : quant::quantizable_ops()) ops.insert(op);
+    for (auto it = seed.begin(); it != seed.end(); ++it) {
+      const std::string& k = it.key();
+      if (k == "default" || ops.count(k) || base_->find(k)) continue;
+      throw ConfigError(setup.locate("seed." + k), "seed '" + k + "' names no node of model '" +
+                                                       base_->model_name() + "' and no mase_op" +
+                                                       did_you_mean(k, node_names) +
+                                                       "; nodes are " + list_of(node_names));
+    }
+  }
+
+  const graph::Graph* base_;
+  bool qat_;
+  bool by_type_ = false;
+  std::vector<std::string> nodes_;
+};
+
+}  // namespace
+
+std::unique_ptr<SearchSpace> make_mixed_precision_ptq(const SpaceSetup& setup) {
+  return std::make_unique<MixedPrecisionSpace>(setup, false);
+}
+
+std::unique_ptr<SearchSpace> make_mixed_precision_qat(const SpaceSetup& setup) {
+  return std::make_unique<MixedPrecisionSpace>(setup, true);
+}
+
+}  // namespace chop::space

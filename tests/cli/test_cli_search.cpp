@@ -1,0 +1,225 @@
+// `chop search` end to end on the built-in JSC data: MASE's example config (bruteforce takes
+// exactly 18 trials), tpe / nsgaii on jsc-tiny and jsc-toy, result files, resume, failing trials,
+// and config errors that name the key.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "common/run_chop.h"
+#include "core/files.h"
+#include "core/strings.h"
+
+namespace chop {
+namespace {
+
+namespace fs = std::filesystem;
+using Json = nlohmann::json;
+
+const char* kMaseExample = R"(
+model = "jsc-tiny"
+dataset = "jsc"
+task = "cls"
+batch_size = 512
+accelerator = "gpu"
+seed = 42
+
+[search.search_space]
+name = "graph/quantize/mixed_precision_ptq"
+[search.search_space.setup]
+by = "name"
+[search.search_space.seed.default.config]
+name = ["NA"]
+[search.search_space.seed.linear.config]
+name = ["integer"]
+data_in_width = [4, 8]
+data_in_frac_width = ["NA"]
+weight_width = [2, 4, 8]
+weight_frac_width = ["NA"]
+bias_width = [2, 4, 8]
+bias_frac_width = ["NA"]
+[search.search_space.seed.seq_blocks_2.config]
+name = ["integer"]
+data_in_width = [4, 8]
+data_in_frac_width = ["NA"]
+weight_width = [2, 4, 8]
+weight_frac_width = ["NA"]
+bias_width = [2, 4, 8]
+bias_frac_width = ["NA"]
+
+[search.strategy]
+name = "optuna"
+eval_mode = true
+[search.strategy.sw_runner.basic_evaluation]
+data_loader = "val_dataloader"
+num_samples = 512
+[search.strategy.hw_runner.average_bitwidth]
+compare_to = 32
+[search.strategy.setup]
+n_jobs = 1
+n_trials = 20
+timeout = 20000
+sampler = "SAMPLER"
+sum_scaled_metrics = false
+[search.strategy.metrics]
+accuracy.scale = 1.0
+accuracy.direction = "maximize"
+average_bitwidth.scale = 0.2
+average_bitwidth.direction = "minimize"
+)";
+
+struct SearchDir {
+  fs::path dir;
+  explicit SearchDir(const std::string& name) {
+    dir = fs::temp_directory_path() / ("chop_search_" + name);
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+  }
+  ~SearchDir() { fs::remove_all(dir); }
+  std::string write(const std::string& text) {
+    std::string p = (dir / "search.toml").string();
+    write_file_atomic(p, text);
+    return p;
+  }
+  std::string args(const std::string& toml, const std::string& extra = "") {
+    return "search --config " + toml + " --project-dir " + (dir / "out").string() +
+           " --project p --dataset-size 20000 --num-workers 1 " + extra;
+  }
+  Json log() {
+    return Json::parse(read_file((dir / "out/p/software/search_ckpts/log.json").string()));
+  }
+};
+
+std::string with_sampler(const std::string& sampler) {
+  return replace_all(kMaseExample, "SAMPLER", sampler);
+}
+
+}  // namespace
+
+TEST(CliSearch, MaseExampleBruteforceTakesExactly18Trials) {
+  SearchDir d("bruteforce");
+  auto r = testing::run_chop(d.args(d.write(with_sampler("brute-force"))));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("search space exhausted"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("Best trial(s):"), std::string::npos);
+  Json log = d.log();
+  EXPECT_EQ(log.size(), 18u);
+  std::set<std::string> configs;
+  for (auto& [k, row] : log.items()) {
+    EXPECT_EQ(row["state"], "COMPLETE");
+    configs.insert(row["user_attrs_sampled_config"].dump());
+    // average_bitwidth is the searched weight width: quantization really happened.
+    double w = row["user_attrs_sampled_config"]["seq_blocks_2"]["config"]["weight_width"];
+    EXPECT_DOUBLE_EQ(row["user_attrs_hardware_metrics"]["average_bitwidth"].get<double>(), w);
+  }
+  EXPECT_EQ(configs.size(), 18u);
+  EXPECT_TRUE(fs::exists(d.dir / "out/p/software/search_ckpts/best.json"));
+  EXPECT_TRUE(fs::exists(d.dir / "out/p/software/search_ckpts/study.db"));
+}
+
+TEST(CliSearch, SamplersRunOnJscTinyAndToy) {
+  for (const char* sampler : {"tpe", "nsgaii", "random"}) {
+    for (const char* model : {"jsc-tiny", "jsc-toy"}) {
+      SearchDir d(std::string("s_") + sampler + model);
+      std::string cfg = replace_all(with_sampler(sampler), "n_trials = 20", "n_trials = 12");
+      cfg = replace_all(cfg, "model = \"jsc-tiny\"", std::string("model = \"") + model + "\"");
+      cfg = replace_all(cfg, "[search.search_space.seed.seq_blocks_2.config]", "[ignored_block]");
+      cfg = replace_all(cfg, "[ignored_block]", "[search.search_space.seed.seq_blocks_5.config]");
+      auto r = testing::run_chop(d.args(d.write(cfg)));
+      ASSERT_EQ(r.exit_code, 0) << sampler << " " << model << "\n" << r.output;
+      Json log = d.log();
+      EXPECT_EQ(log.size(), 12u) << sampler << " " << model;
+      EXPECT_TRUE(log["0"].contains("values_0") && log["0"].contains("values_1"));
+    }
+  }
+}
+
+TEST(CliSearch, ByTypeReallyQuantizes) {
+  SearchDir d("bytype");
+  std::string cfg = replace_all(with_sampler("bruteforce"), "by = \"name\"", "by = \"type\"");
+  auto r = testing::run_chop(d.args(d.write(cfg)));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::set<double> widths;
+  for (auto& [k, row] : d.log().items())
+    widths.insert(row["user_attrs_hardware_metrics"]["average_bitwidth"].get<double>());
+  EXPECT_EQ(widths, (std::set<double>{2, 4, 8}));  // MASE reports 8 for every trial here
+}
+
+TEST(CliSearch, SameSeedSameTrials) {
+  std::string first;
+  for (int run = 0; run < 2; ++run) {
+    SearchDir d("determinism");
+    std::string cfg = replace_all(with_sampler("tpe"), "n_trials = 20", "n_trials = 14");
+    auto r = testing::run_chop(d.args(d.write(cfg)));
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    std::string trials;
+    for (auto& [k, row] : d.log().items())
+      trials += row["user_attrs_sampled_config"].dump() + row["values_0"].dump() + "\n";
+    if (run == 0)
+      first = trials;
+    else
+      EXPECT_EQ(trials, first);
+  }
+}
+
+TEST(CliSearch, ResumesStudyByName) {
+  SearchDir d("resume");
+  std::string cfg = replace_all(with_sampler("tpe"), "n_trials = 20", "n_trials = 5");
+  ASSERT_EQ(testing::run_chop(d.args(d.write(cfg))).exit_code, 0);
+  Json before = d.log();
+  cfg = replace_all(cfg, "n_trials = 5", "n_trials = 9");
+  auto r = testing::run_chop(d.args(d.write(cfg)));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("5 already in study"), std::string::npos) << r.output;
+  Json after = d.log();
+  ASSERT_EQ(after.size(), 9u);
+  for (int i = 0; i < 5; ++i)
+    EXPECT_EQ(after[std::to_string(i)]["user_attrs_sampled_config"],
+              before[std::to_string(i)]["user_attrs_sampled_config"]);
+}
+
+TEST(CliSearch, FailingTrialsAreRecordedAndSearchGoesOn) {
+  SearchDir d("fail");
+  std::string cfg = replace_all(with_sampler("random"), "n_trials = 20", "n_trials = 4");
+  cfg = replace_all(cfg, "mixed_precision_ptq", "mixed_precision_qat");
+  cfg = replace_all(cfg, "[search.strategy.hw_runner.average_bitwidth]",
+                    "[search.strategy.sw_runner.basic_train]\nmax_epochs = 1\nnum_samples = 2048\n"
+                    "learning_rate = 1e30\n[search.strategy.hw_runner.average_bitwidth]");
+  auto r = testing::run_chop(d.args(d.write(cfg)));
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_FALSE(testing::looks_like_crash(r.output)) << r.output;
+  Json log = d.log();
+  EXPECT_EQ(log.size(), 4u) << r.output;
+  for (auto& [k, row] : log.items()) EXPECT_EQ(row["state"], "FAIL");
+}
+
+TEST(CliSearch, BadConfigsNameTheKey) {
+  struct Case {
+    std::string from, to, must_mention;
+  };
+  const std::vector<Case> cases = {
+      {"sampler = \"SAMPLER\"", "sampler = \"tpee\"", "search.strategy.setup.sampler"},
+      {"average_bitwidth.direction = \"minimize\"", "", "average_bitwidth"},
+      {"weight_width = [2, 4, 8]\nweight_frac_width = [\"NA\"]\nbias_width = [2, 4, "
+       "8]\nbias_frac_width = [\"NA\"]\n\n[search.strategy]",
+       "weight_width = []\nweight_frac_width = [\"NA\"]\nbias_width = [2, 4, 8]\nbias_frac_width = "
+       "[\"NA\"]\n\n[search.strategy]",
+       "weight_width"},
+      {"[search.search_space.seed.seq_blocks_2.config]",
+       "[search.search_space.seed.seq_blocks_9.config]", "seq_blocks_9"},
+      {"accuracy.scale = 1.0", "acuracy.scale = 1.0", "acuracy"},
+  };
+  for (const auto& c : cases) {
+    SearchDir d("bad");
+    std::string cfg = replace_all(with_sampler("tpe"), c.from, c.to);
+    ASSERT_NE(cfg, with_sampler("tpe")) << c.from;
+    auto r = testing::run_chop(d.args(d.write(cfg)));
+    EXPECT_NE(r.exit_code, 0) << c.must_mention;
+    EXPECT_NE(r.output.find(c.must_mention), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find("search.toml:"), std::string::npos) << r.output;
+    EXPECT_FALSE(testing::looks_like_crash(r.output)) << r.output;
+  }
+}
+
+}  // namespace chop
