@@ -28,7 +28,9 @@ constexpr int kLanes = 8;
 
 constexpr double kNegInf = -std::numeric_limits<double>::infinity();
 
-inline V8 splat(double v) { return V8{v, v, v, v, v, v, v, v}; }
+inline V8 splat(double v) {
+  return V8{v, v, v, v, v, v, v, v};
+}
 
 inline V8 load(const double* p) {
   V8 v;

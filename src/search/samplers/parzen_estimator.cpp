@@ -27,7 +27,7 @@ constexpr double kLogSumExpCut = 50.0;
 void ParzenEstimator::build(const std::vector<ParamDomain>& dims,
                             const std::vector<const double*>& columns, int n_obs,
                             const double* obs_weights, const ParzenOptions& options,
-                            const int* sorted_order) {
+                            const int* sorted_order, const double* obs_log_weights) {
   CHOP_ASSERT(columns.size() == dims.size(), "one observation column per dimension");
   const bool with_prior = options.consider_prior || n_obs == 0;
   n_kernels_ = n_obs + (with_prior ? 1 : 0);
@@ -50,9 +50,12 @@ void ParzenEstimator::build(const std::vector<ParamDomain>& dims,
   log_weights_.resize(n_kernels_);
   cum_weights_.resize(n_kernels_);
   double run = 0.0;
+  const double log_total = std::log(total);
   for (int i = 0; i < n_kernels_; ++i) {
+    // log(w / total) as log w − log total: one log per estimator when log w is cached.
+    log_weights_[i] =
+        (obs_log_weights && i < n_obs ? obs_log_weights[i] : std::log(weights_[i])) - log_total;
     weights_[i] /= total;
-    log_weights_[i] = std::log(weights_[i]);
     run += weights_[i];
     cum_weights_[i] = run;
   }

@@ -27,9 +27,10 @@ class ParzenEstimator {
   /// `sorted_order` (optional, one numeric dim only): the observations' positions in ascending
   /// value order, valid only when no two observations are equal (then every sort agrees with
   /// numpy's and the O(N log N) sort is skipped).
+  /// `obs_log_weights` (optional): log of each obs_weights entry, when the caller has it cached.
   void build(const std::vector<ParamDomain>& dims, const std::vector<const double*>& columns,
              int n_obs, const double* obs_weights, const ParzenOptions& options,
-             const int* sorted_order = nullptr);
+             const int* sorted_order = nullptr, const double* obs_log_weights = nullptr);
 
   int n_dims() const { return static_cast<int>(dims_.size()); }
   int n_kernels() const { return n_kernels_; }

@@ -28,16 +28,32 @@ TpeEngine::TpeEngine(TpeOptions options) : options_(std::move(options)) {
   parzen_.legacy_v31_logpdf = options_.legacy_v31_logpdf;
 }
 
-void TpeEngine::weights_for(int n, std::vector<double>& out) const {
+const TpeWorkspace::Weights& TpeEngine::weights_for(int n, TpeWorkspace& ws) const {
+  ++ws.tick;
+  for (auto& c : ws.weights)
+    if (c.n == n) {
+      c.last_use = ws.tick;
+      return c;
+    }
+  // Evict the least recently used entry; the one returned just before is never the victim.
+  TpeWorkspace::Weights* victim = &ws.weights[0];
+  for (auto& c : ws.weights)
+    if (c.last_use < victim->last_use) victim = &c;
+  TpeWorkspace::Weights& c = *victim;
+  c.last_use = ws.tick;
   if (!options_.weights) {
-    default_weights_into(n, out);
-    return;
+    default_weights_into(n, c.w);
+  } else {
+    c.w = options_.weights(n);
+    if (static_cast<int>(c.w.size()) < n)
+      throw UserError("TPE weights function returned " + std::to_string(c.w.size()) +
+                      " values for " + std::to_string(n) + " observations");
+    c.w.resize(n);
   }
-  out = options_.weights(n);
-  if (static_cast<int>(out.size()) < n)
-    throw UserError("TPE weights function returned " + std::to_string(out.size()) + " values for " +
-                    std::to_string(n) + " observations");
-  out.resize(n);
+  c.log_w.resize(n);
+  for (int i = 0; i < n; ++i) c.log_w[i] = c.w[i] == 1.0 ? 0.0 : std::log(c.w[i]);
+  c.n = n;
+  return c;
 }
 
 TpePrepared TpeEngine::prepare(const TpeHistory& history) const {
@@ -98,13 +114,17 @@ bool TpeEngine::sample(const std::vector<ParamDomain>& dims,
     }
     if (static_cast<int>(ws.above_order.size()) == n_above) above_order = ws.above_order.data();
   }
+  const double* below_w = nullptr;
+  const double* below_log_w = nullptr;
   if (prepared.multi_objective) {
     ws.below_w.resize(n_below);
     for (int j = 0; j < n_below; ++j) ws.below_w[j] = prepared.below_weights[kept[j]];
+    below_w = ws.below_w.data();
   } else {
-    weights_for(n_below, ws.below_w);
+    const auto& c = weights_for(n_below, ws);
+    below_w = c.w.data(), below_log_w = c.log_w.data();
   }
-  weights_for(n_above, ws.above_w);
+  const auto& above_c = weights_for(n_above, ws);
 
   // As in Optuna, multivariate mode also uses its fixed bandwidth for single-parameter fallbacks.
   ParzenOptions po = parzen_;
@@ -115,8 +135,9 @@ bool TpeEngine::sample(const std::vector<ParamDomain>& dims,
     ws.below_cols[d] = ws.below_vals.data() + d * n_below;
     ws.above_cols[d] = ws.above_vals.data() + d * n_above;
   }
-  ws.below.build(dims, ws.below_cols, n_below, ws.below_w.data(), po);
-  ws.above.build(dims, ws.above_cols, n_above, ws.above_w.data(), po, above_order);
+  ws.below.build(dims, ws.below_cols, n_below, below_w, po, nullptr, below_log_w);
+  ws.above.build(dims, ws.above_cols, n_above, above_c.w.data(), po, above_order,
+                 above_c.log_w.data());
 
   const int n_cand = options_.n_ei_candidates;
   ws.candidates.resize(static_cast<size_t>(n_cand) * n_dims);

@@ -3,6 +3,7 @@
 // log l − log g. The Sampler adapter (tpe_sampler.h) feeds it from a StudyView.
 #pragma once
 
+#include <cstdint>
 #include <vector>
 
 #include "search/rng.h"
@@ -31,6 +32,13 @@ struct TpePrepared {
 
 /// Reusable buffers; one per thread. Keeps steady-state sampling allocation-free.
 struct TpeWorkspace {
+  struct Weights {
+    int n = -1;
+    uint64_t last_use = 0;
+    std::vector<double> w, log_w;
+  };
+  Weights weights[4];  // recent weight vectors (below and above sizes) and their logs, LRU
+  uint64_t tick = 0;
   ParzenEstimator below, above;
   std::vector<double> below_vals, above_vals, below_w, above_w, candidates, ll, lg;
   std::vector<const double*> below_cols, above_cols;
@@ -55,7 +63,7 @@ class TpeEngine {
               const std::vector<int>* sorted_keys = nullptr) const;
 
  private:
-  void weights_for(int n, std::vector<double>& out) const;
+  const TpeWorkspace::Weights& weights_for(int n, TpeWorkspace& ws) const;
   TpeOptions options_;
   ParzenOptions parzen_;
 };

@@ -37,10 +37,16 @@ std::vector<double> reference_point(const std::vector<std::vector<double>>& pts)
 
 TpeSplit split_single(const std::vector<TpeTrialKey>& keys, const std::vector<int>& subset,
                       int n_below) {
+  // Optuna takes the first n_below of a stable argsort; selecting the n_below smallest by
+  // (key, index) and sorting only those gives the same set in O(N).
   std::vector<int> order(subset);
-  std::stable_sort(order.begin(), order.end(),
-                   [&](int a, int b) { return key_less(keys[a], keys[b]); });
   const size_t nb = std::min(order.size(), static_cast<size_t>(std::max(n_below, 0)));
+  auto less = [&](int a, int b) {
+    if (key_less(keys[a], keys[b])) return true;
+    if (key_less(keys[b], keys[a])) return false;
+    return a < b;
+  };
+  if (nb < order.size()) std::nth_element(order.begin(), order.begin() + nb, order.end(), less);
   TpeSplit s;
   s.below.assign(order.begin(), order.begin() + static_cast<long>(nb));
   std::sort(s.below.begin(), s.below.end());
@@ -58,7 +64,7 @@ TpeSplit split_multi(const std::vector<TpeTrialKey>& keys, int n_below) {
   CHOP_ASSERT(n_below >= 0 && n_below <= n, "MOTPE: n_below out of range");
   std::vector<Point> pts;
   pts.reserve(n);
-  for (const auto& k : keys) pts.push_back(k.losses);
+  for (const auto& k : keys) pts.push_back(k.losses.to_vector());
   const auto fronts = non_dominated_fronts(pts, static_cast<size_t>(n_below));
   TpeSplit s;
   for (const auto& front : fronts) {
@@ -159,7 +165,7 @@ std::vector<double> mo_below_weights(const std::vector<TpeTrialKey>& keys,
     return weights;
   }
   std::vector<Point> pts;
-  for (int j : feasible) pts.push_back(keys[below[j]].losses);
+  for (int j : feasible) pts.push_back(keys[below[j]].losses.to_vector());
   const std::vector<double> contrib = hypervolume_contributions(pts, reference_point(pts));
   double max_c = 0.0;
   for (double c : contrib) max_c = std::max(max_c, c + kEps);

@@ -4,17 +4,64 @@
 // subset selection for several objectives) and MOTPE's hypervolume-contribution weights.
 #pragma once
 
+#include <algorithm>
+#include <initializer_list>
 #include <limits>
 #include <vector>
 
 namespace chop::search::samplers {
+
+/// A trial's losses: up to four objectives stored inline (no allocation per trial and
+/// suggestion), more on the heap.
+class LossVec {
+ public:
+  LossVec() = default;
+  LossVec(std::initializer_list<double> v) { assign(v.begin(), v.end()); }
+  LossVec(const std::vector<double>& v) { assign(v.begin(), v.end()); }  // NOLINT: implicit
+  LossVec& operator=(const std::vector<double>& v) {
+    assign(v.begin(), v.end());
+    return *this;
+  }
+  LossVec& operator=(std::initializer_list<double> v) {
+    assign(v.begin(), v.end());
+    return *this;
+  }
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  const double* begin() const { return data(); }
+  const double* end() const { return data() + size_; }
+  double operator[](size_t i) const { return data()[i]; }
+  void push_back(double v) {
+    if (size_ < kInline) {
+      inline_[size_++] = v;
+      return;
+    }
+    if (heap_.empty()) heap_.assign(inline_, inline_ + kInline);
+    heap_.push_back(v);
+    ++size_;
+  }
+  std::vector<double> to_vector() const { return {begin(), end()}; }
+
+ private:
+  static constexpr size_t kInline = 4;
+  template <typename It>
+  void assign(It first, It last) {
+    size_ = 0;
+    heap_.clear();
+    for (; first != last; ++first) push_back(*first);
+  }
+  const double* data() const { return size_ > kInline ? heap_.data() : inline_; }
+  double inline_[kInline] = {0, 0, 0, 0};
+  size_t size_ = 0;
+  std::vector<double> heap_;
+};
 
 /// How one trial ranks. Optuna's structured sort key: (step_key, losses) ascending, where
 /// step_key is −inf for COMPLETE, −last_step for PRUNED (+1 if it never reported) and +inf for
 /// RUNNING (constant liar); losses are minimised (maximised objectives sign-flipped).
 struct TpeTrialKey {
   double step_key = -std::numeric_limits<double>::infinity();
-  std::vector<double> losses;
+  LossVec losses;
   /// Σ max(c, 0) over the trial's constraints (0 = feasible, +inf = no constraint values).
   double violation = 0.0;
 };
