@@ -1,0 +1,173 @@
+// The Trial handle and the study's per-trial operations behind it: suggest (with duplicate
+// reuse), report, pruning checks and attributes.
+#include <cmath>
+
+#include "core/error.h"
+#include "core/log.h"
+#include "search/study.h"
+#include "search/study_internal.h"
+
+namespace chop::search {
+
+// ---------------------------------------------------------------------------------------------
+// Trial handle
+
+Trial::Trial(Study* study, std::shared_ptr<TrialContext> ctx)
+    : study_(study), ctx_(std::move(ctx)) {}
+
+int64_t Trial::number() const {
+  return ctx_->number;
+}
+
+Json Trial::suggest_categorical(const std::string& name, const std::vector<Json>& choices) {
+  auto dist = Distribution::make_categorical(choices);
+  return dist.to_external(study_->suggest_for(*ctx_, name, dist));
+}
+
+int64_t Trial::suggest_int(const std::string& name, int64_t low, int64_t high, int64_t step,
+                           bool log) {
+  auto dist = Distribution::make_int(low, high, step, log);
+  return static_cast<int64_t>(std::llround(study_->suggest_for(*ctx_, name, dist)));
+}
+
+double Trial::suggest_float(const std::string& name, double low, double high,
+                            std::optional<double> step, bool log) {
+  return study_->suggest_for(*ctx_, name, Distribution::make_float(low, high, step, log));
+}
+
+double Trial::suggest(const std::string& name, const Distribution& dist) {
+  return study_->suggest_for(*ctx_, name, dist);
+}
+
+void Trial::report(int64_t step, double value) {
+  study_->report_for(*ctx_, step, value);
+}
+bool Trial::should_prune() {
+  return study_->should_prune_for(*ctx_);
+}
+
+void Trial::set_exact_objectives(const std::map<int, double>& values_by_objective) {
+  Json j = Json::object();
+  for (const auto& [k, v] : values_by_objective) j[std::to_string(k)] = v;
+  study_->set_attr_for(*ctx_, false, kExactAttr, j);
+}
+
+void Trial::set_user_attr(const std::string& key, const Json& value) {
+  study_->set_attr_for(*ctx_, true, key, value);
+}
+void Trial::set_system_attr(const std::string& key, const Json& value) {
+  study_->set_attr_for(*ctx_, false, key, value);
+}
+
+FrozenTrial Trial::frozen() const {
+  return study_->snapshot_for(*ctx_);
+}
+
+const std::map<std::string, double>& Trial::params() const {
+  return static_cast<Study::Record*>(ctx_->record)->t.params;
+}
+
+double Study::suggest_for(TrialContext& ctx, const std::string& name, const Distribution& dist) {
+  Record& rec = *static_cast<Record*>(ctx.record);
+  if (ctx.finished)
+    throw UserError("trial " + std::to_string(ctx.number) + " is finished; cannot suggest '" +
+                    name + "'");
+  {
+    auto it = rec.t.params.find(name);
+    if (it != rec.t.params.end()) {
+      check_compatible(name, rec.t.distributions.at(name), dist);
+      return it->second;
+    }
+  }
+  double v;
+  if (ctx.fixed_params.contains(name)) {
+    v = dist.to_internal(ctx.fixed_params[name]);
+    if (!dist.contains(v))
+      log_warning("enqueued value " + ctx.fixed_params[name].dump() + " of '" + name +
+                  "' is outside " + dist.describe() + "; using it anyway");
+  } else if (dist.single()) {
+    v = dist.value_at(0);
+  } else if (ctx.relative.count(name) && ctx.relative_space.count(name) &&
+             ctx.relative_space.at(name) == dist) {
+    v = ctx.relative.at(name);
+  } else {
+    v = sampler_->sample_independent(*ctx.view, rec.t, name, dist);
+  }
+  {
+    std::unique_lock<std::mutex> lock(mu_);
+    // A parameter keeps its type across the study (checked against its first distribution).
+    auto known = param_dists_.find(name);
+    if (known == param_dists_.end())
+      param_dists_.emplace(name, dist);
+    else
+      check_compatible(name, known->second, dist);
+    rec.t.params[name] = v;
+    rec.t.distributions.emplace(name, dist);
+  }
+  if (ctx.reuse_duplicates) check_duplicate(ctx);
+  return v;
+}
+
+void Study::check_duplicate(TrialContext& ctx) {
+  Record& rec = *static_cast<Record*>(ctx.record);
+  const uint64_t h = config_hash(rec.t.params);
+  std::unique_lock<std::mutex> lock(mu_);
+  for (;;) {
+    auto range = finished_configs_.equal_range(h);
+    for (auto it = range.first; it != range.second; ++it) {
+      const Record& other = *records_[static_cast<size_t>(it->second)];
+      if (other.t.params == rec.t.params) throw DuplicateConfiguration(other.t.number);
+    }
+    // An earlier trial of ours with the same configuration is still running: wait for its
+    // result rather than evaluating twice (only earlier numbers, so waits cannot form a cycle).
+    const Record* running = nullptr;
+    for (int64_t k : running_ours_) {
+      if (k >= ctx.number) break;
+      const Record& r = *records_[static_cast<size_t>(k)];
+      if (r.t.params == rec.t.params) {
+        running = &r;
+        break;
+      }
+    }
+    if (!running) return;
+    cv_.wait(lock, [&] { return running->t.state != TrialState::kRunning; });
+  }
+}
+
+void Study::report_for(TrialContext& ctx, int64_t step, double value) {
+  Record& rec = *static_cast<Record*>(ctx.record);
+  if (step < 0) throw UserError("report: step must be >= 0, got " + std::to_string(step));
+  std::lock_guard<std::mutex> lock(mu_);
+  if (rec.t.intermediate_values.count(step)) {
+    log_warning("trial " + std::to_string(ctx.number) + ": step " + std::to_string(step) +
+                " was already reported; keeping the first value");
+    return;
+  }
+  rec.t.intermediate_values[step] = value;
+  write_locked(rec);
+}
+
+bool Study::should_prune_for(TrialContext& ctx) {
+  Record& rec = *static_cast<Record*>(ctx.record);
+  auto view = build_live_view(ctx.number);
+  const Json before = rec.t.system_attrs;
+  const bool prune = pruner_->prune(*view, rec.t);
+  if (rec.t.system_attrs != before) {
+    std::lock_guard<std::mutex> lock(mu_);
+    write_locked(rec);
+  }
+  return prune;
+}
+
+void Study::set_attr_for(TrialContext& ctx, bool user, const std::string& key, const Json& value) {
+  Record& rec = *static_cast<Record*>(ctx.record);
+  std::lock_guard<std::mutex> lock(mu_);
+  (user ? rec.t.user_attrs : rec.t.system_attrs)[key] = value;
+}
+
+FrozenTrial Study::snapshot_for(const TrialContext& ctx) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return static_cast<Record*>(ctx.record)->t;
+}
+
+}  // namespace chop::search
