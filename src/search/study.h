@@ -81,7 +81,7 @@ struct TrialContext;
 
 class Study {
  public:
-  struct Record;  // study-internal trial record (defined in study.cpp)
+  struct Record;  // study-internal trial record (search/study_internal.h)
 
   explicit Study(StudyOptions options);
   ~Study();
