@@ -139,9 +139,16 @@ int main(int argc, char** argv) {
         if (number < 2000) {
           b.add(b.suggest(grower, number));
         } else {
+          // Categorical: copy or re-draw; float: jitter, reflected at the bounds (exact copies or
+          // clipping would create ties that no real TPE history has; ties take the slower
+          // numpy-order sort path).
           auto p = b.trials[fill.below(b.trials.size())]->params;
-          for (auto& [name, v] : p)
-            if (fill.uniform() < 0.3) v = sample_uniform(sp.dist, fill);
+          for (auto& [name, v] : p) {
+            if (fill.uniform() < 0.3)
+              v = sample_uniform(sp.dist, fill);
+            else if (!sp.categorical)
+              v = std::fabs(std::fmod(v + 0.05 * fill.normal() + 15.0, 20.0) - 10.0) - 5.0;
+          }
           b.add(std::move(p));
         }
       }

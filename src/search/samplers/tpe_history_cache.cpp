@@ -23,6 +23,8 @@ void TpeHistoryCache::reset(const std::string& study_name) {
   study_name_ = study_name;
   recorded_.clear();
   space_id_.clear();
+  key_cache_.clear();
+  key_cached_.clear();
   spaces_.clear();
   params_.clear();
   states_.clear();
@@ -122,20 +124,36 @@ const TpeViewState& TpeHistoryCache::state_for(const StudyView& view) {
 
   auto st = std::make_unique<TpeViewState>();
   st->key_of_trial.assign(static_cast<size_t>(std::max<int64_t>(view.number, 0)), -1);
+  st->history.keys.reserve(view.trials.size());
+  st->key_trial.reserve(view.trials.size());
   std::vector<char> seen_space(spaces_.size(), 0);
   for (const FrozenTrial* t : view.trials) {
+    const bool done = finished_ok(t->state);
+    const size_t n = static_cast<size_t>(t->number);
     bool usable = false, finished = false;
-    TpeTrialKey key = key_of(*t, view, usable, finished);
-    if (finished_ok(t->state) && static_cast<size_t>(t->number) < space_id_.size()) {
-      const int id = space_id_[t->number];
+    if (done && n < key_cached_.size() && key_cached_[n]) {
+      // A finished trial's key never changes: computed once per study.
+      usable = finished = key_cached_[n] == 1;
+      if (usable) st->history.keys.push_back(key_cache_[n]);
+    } else {
+      TpeTrialKey key = key_of(*t, view, usable, finished);
+      if (done) {
+        if (key_cache_.size() <= n) key_cache_.resize(n + 1), key_cached_.resize(n + 1, 0);
+        key_cached_[n] = usable ? 1 : 2;
+        if (usable) key_cache_[n] = key;
+      }
+      if (usable) st->history.keys.push_back(std::move(key));
+    }
+    if (done && n < space_id_.size()) {
+      const int id = space_id_[n];
       if (id >= 0 && !seen_space[id]) seen_space[id] = 1, st->finished_space_ids.push_back(id);
     }
     if (!usable) continue;
-    if (static_cast<size_t>(t->number) < st->key_of_trial.size())
-      st->key_of_trial[t->number] = static_cast<int>(st->key_trial.size());
+    if (n < st->key_of_trial.size()) st->key_of_trial[n] = static_cast<int>(st->key_trial.size());
     st->key_trial.push_back(t);
+    st->key_number.push_back(t->number);
+    st->key_finished.push_back(done ? 1 : 0);
     st->history.n_finished += finished ? 1 : 0;
-    st->history.keys.push_back(std::move(key));
   }
   st->history.use_violations = constraints_;
   st->prepared = engine_.prepare(st->history);
@@ -152,21 +170,23 @@ void TpeHistoryCache::column(const TpeViewState& st, const std::string& name, bo
   sorted_keys.clear();
   const auto pit = params_.find(name);
   const ParamCache* pc = pit == params_.end() ? nullptr : &pit->second;
+  const size_t n_cached = pc ? pc->by_trial.size() : 0;
   for (size_t i = 0; i < n_keys; ++i) {
-    const FrozenTrial* t = st.key_trial[i];
-    if (finished_ok(t->state)) {
-      if (pc && static_cast<size_t>(t->number) < pc->by_trial.size())
-        values[i] = pc->by_trial[t->number];
+    const size_t num = static_cast<size_t>(st.key_number[i]);
+    if (st.key_finished[i]) {
+      if (num < n_cached) values[i] = pc->by_trial[num];
     } else {
+      const FrozenTrial* t = st.key_trial[i];
       const auto it = t->params.find(name);  // in-flight trial: its planned params
       if (it != t->params.end()) values[i] = it->second;
     }
   }
   if (!want_sorted || !pc) return;
+  sorted_keys.reserve(n_keys);
   for (int64_t num : pc->sorted) {
     if (static_cast<size_t>(num) >= st.key_of_trial.size()) continue;
     const int k = st.key_of_trial[num];
-    if (k >= 0 && finished_ok(st.key_trial[k]->state)) sorted_keys.push_back(k);
+    if (k >= 0 && st.key_finished[k]) sorted_keys.push_back(k);
   }
 }
 

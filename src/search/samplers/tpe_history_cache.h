@@ -20,6 +20,8 @@ struct TpeViewState {
   TpeHistory history;
   TpePrepared prepared;
   std::vector<const FrozenTrial*> key_trial;  // the view's trial behind each key
+  std::vector<int64_t> key_number;            // its trial number
+  std::vector<char> key_finished;             // COMPLETE/PRUNED (values from the cache)
   std::vector<int> key_of_trial;              // by trial number (< view.number); −1: not a key
   std::vector<int> finished_space_ids;        // distinct space ids of COMPLETE/PRUNED trials
 };
@@ -60,8 +62,10 @@ class TpeHistoryCache {
   bool constant_liar_;
   bool constraints_;
   std::string study_name_;
-  std::vector<char> recorded_;  // by trial number
-  std::vector<int> space_id_;   // by trial number (−1: unknown)
+  std::vector<char> recorded_;          // by trial number
+  std::vector<int> space_id_;           // by trial number (−1: unknown)
+  std::vector<TpeTrialKey> key_cache_;  // by trial number, for finished trials
+  std::vector<char> key_cached_;        // 0: not yet, 1: usable key, 2: not a key
   std::vector<SearchSpace> spaces_;
   std::map<std::string, ParamCache> params_;
   // Small LRU of view states: concurrent trials each keep theirs while their params are drawn.
