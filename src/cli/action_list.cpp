@@ -5,7 +5,13 @@
 #include "core/error.h"
 #include "core/strings.h"
 #include "core/table.h"
+#include "data/registry.h"
 #include "models/zoo.h"
+#include "passes/registry.h"
+#include "runners/runner.h"
+#include "search/pruner.h"
+#include "search/sampler_registry.h"
+#include "space/search_space.h"
 
 namespace chop::cli {
 namespace {
@@ -14,6 +20,47 @@ void print_models() {
   Table t{{"model", "input", "description"}, {}, {}};
   for (const auto& m : models::model_registry())
     t.rows.push_back({m.name, m.input_kind, m.description});
+  std::cout << t.render(TableStyle::kMarkdown);
+}
+
+void print_datasets() {
+  Table t{{"dataset", "description", "--data-path"}, {}, {}};
+  for (const auto& d : data::dataset_registry())
+    t.rows.push_back({d.name, d.description,
+                      d.files.empty() ? "(built in)" : (d.needs_data_path ? "required: " : "") + d.files});
+  std::cout << t.render(TableStyle::kMarkdown);
+}
+
+void print_passes() {
+  Table t{{"pass", "kind", "summary"}, {}, {}};
+  for (const auto& p : passes::pass_registry()) t.rows.push_back({p.name, p.kind, p.summary});
+  std::cout << t.render(TableStyle::kMarkdown);
+}
+
+void print_samplers() {
+  Table t{{"sampler", "aliases", "summary", "options"}, {}, {}};
+  for (const auto& e : search::sampler_registry())
+    t.rows.push_back({e.name, join(e.aliases, ", "), e.summary, e.options_help});
+  std::cout << t.render(TableStyle::kMarkdown);
+}
+
+void print_pruners() {
+  Table t{{"pruner", "aliases", "summary", "options"}, {}, {}};
+  for (const auto& e : search::pruner_registry())
+    t.rows.push_back({e.name, join(e.aliases, ", "), e.summary, e.options_help});
+  std::cout << t.render(TableStyle::kMarkdown);
+}
+
+void print_runners() {
+  Table t{{"runner", "kind", "metrics", "summary", "options"}, {}, {}};
+  for (const auto& e : runners::runner_registry())
+    t.rows.push_back({e.name, e.kind + "_runner", join(e.metrics, ", "), e.summary, e.options_help});
+  std::cout << t.render(TableStyle::kMarkdown);
+}
+
+void print_spaces() {
+  Table t{{"search space", "summary"}, {}, {}};
+  for (const auto& e : space::space_registry()) t.rows.push_back({e.name, e.summary});
   std::cout << t.render(TableStyle::kMarkdown);
 }
 
@@ -31,7 +78,14 @@ int run_list(ActionContext& ctx) {
     const char* name;
     void (*print)();
   };
-  static const Kind kinds[] = {{"models", print_models}, {"actions", print_actions}};
+  static const Kind kinds[] = {{"models", print_models},
+                                {"datasets", print_datasets},
+                                {"passes", print_passes},
+                                {"samplers", print_samplers},
+                                {"pruners", print_pruners},
+                                {"runners", print_runners},
+                                {"spaces", print_spaces},
+                                {"actions", print_actions}};
   std::vector<std::string> names;
   for (const auto& k : kinds) {
     if (kind == "all") {

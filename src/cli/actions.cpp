@@ -8,7 +8,25 @@ const std::vector<ActionEntry>& action_registry() {
       {"analyze", "chop analyze MODEL [DATASET] [--batch-size N] [--graph] [--dot FILE]",
        "build a model's graph, verify it, and report its structure, parameters and size",
        run_analyze},
-      {"list", "chop list [models|datasets|passes|samplers|actions]",
+      {"train",
+       "chop train MODEL DATASET [--max-epochs N] [--batch-size N] [--learning-rate X] "
+       "[--training-optimizer adam|adamw|sgd] [--seed N] [--load CKPT]",
+       "train a model; best/last checkpoints and metrics go to "
+       "<project_dir>/<project>/software/training_ckpts",
+       run_train},
+      {"test", "chop test MODEL DATASET --load CKPT [--batch-size N]",
+       "report a checkpoint's test loss and accuracy", run_test},
+      {"dataset", "chop dataset export NAME --out DIR [--data-path P] [--dataset-size N]",
+       "write a data set's splits as .npy files (X_train, y_train, X_val, y_val, X_test, y_test)",
+       run_dataset},
+      {"search", "chop search MODEL DATASET --config X.toml [--load CKPT]",
+       "search quantization/architecture configurations (MASE search; resumable SQLite study)",
+       run_search},
+      {"transform", "chop transform --config X.toml [MODEL DATASET] [--load CKPT] [--debug]",
+       "run the config's [passes.*] (quantize, analyses) in file order; save the transformed "
+       "model and reports to <project_dir>/<project>/software/transform",
+       run_transform},
+      {"list", "chop list [models|datasets|passes|samplers|pruners|runners|spaces|actions]",
        "list what chop has registered", run_list},
   };
   return table;
