@@ -137,6 +137,11 @@ void add_gauss_log(double* acc, const double* norm, const double* mu, const doub
   }
 }
 
+CHOP_MULTIVERSION
+void add_choice_log(double* acc, const int* choice, int k, int c, double log_hit, double log_miss) {
+  for (int i = 0; i < k; ++i) acc[i] += choice[i] == c ? log_hit : log_miss;
+}
+
 double log_sum_exp_bounded(const double* t, int k, double upper) {
   if (k == 0 || upper == kNegInf) return kNegInf;
   const double s = sum_shifted(t, k, upper);

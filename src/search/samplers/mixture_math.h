@@ -14,6 +14,9 @@ double gauss_mixture_log_sum(const double* a, const double* mu, const double* in
 void add_gauss_log(double* acc, const double* norm, const double* mu, const double* inv, int k,
                    double x);
 
+/// acc_i += (choice_i == c ? log_hit : log_miss).
+void add_choice_log(double* acc, const int* choice, int k, int c, double log_hit, double log_miss);
+
 /// log Σ_i exp(t_i), given `upper` ≥ max t_i (same fallback).
 double log_sum_exp_bounded(const double* t, int k, double upper);
 

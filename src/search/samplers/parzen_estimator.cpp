@@ -350,9 +350,8 @@ void ParzenEstimator::log_pdf(const double* points, int n, double* out) const {
       const double x = points[static_cast<size_t>(j) * n_dims + d];
       if (dim.categorical) {
         const int c = static_cast<int>(x);
-        for (int i = 0; i < k; ++i)
-          acc[i] += dim.choice[i] < 0 ? dim.log_uniform
-                                      : (dim.choice[i] == c ? dim.log_hit : dim.log_miss);
+        add_choice_log(acc, dim.choice.data(), k, c, dim.log_hit, dim.log_miss);
+        if (dim.choice[k - 1] < 0) acc[k - 1] += dim.log_uniform - dim.log_miss;  // the prior row
         upper += std::max(dim.log_hit, dim.log_uniform);
       } else if (dim.q != 0) {
         add_discrete_log_mass(dim, x, acc);
