@@ -28,5 +28,6 @@ const std::vector<ActionEntry>& action_registry();
 
 int run_list(ActionContext& ctx);
 int run_analyze(ActionContext& ctx);
+int run_transform(ActionContext& ctx);
 
 }  // namespace chop::cli

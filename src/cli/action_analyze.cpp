@@ -17,6 +17,8 @@
 #include "graph/dot.h"
 #include "graph/text.h"
 #include "graph/verify.h"
+#include "passes/pipeline.h"
+#include "passes/registry.h"
 #include "runtime/executor.h"
 
 namespace chop::cli {
@@ -59,7 +61,36 @@ void print_overview(const graph::Graph& g, const std::vector<graph::Shape>& shap
   std::cout << "\n";
   int64_t n_params = g.num_parameters();
   std::cout << "Parameters: " << with_thousands(n_params) << "\n";
-  std::cout << "Model size: " << with_thousands(n_params * 4) << " bytes (float32)\n";
+}
+
+// The config's [passes.*] (e.g. a quantize) in file order, then MASE's FLOPs, BitOPs and the
+// model size at each parameter's precision, as tables and one-line totals.
+void print_pass_metrics(graph::Graph& g, const ActionContext& ctx, int64_t batch) {
+  passes::PassContext pctx;
+  pctx.batch_size = batch;
+  pctx.seed = static_cast<uint64_t>(ctx.cfg.integer("seed"));
+  pctx.debug = ctx.cfg.flag("to_debug");
+  pctx.out = &std::cout;
+  pctx.where = [&](const std::string& key) { return ctx.cfg.where(key); };
+  if (const config::Json* table = ctx.cfg.table("passes")) {
+    auto steps = passes::pipeline_from_table(*table, &*ctx.cfg.toml);
+    auto reports = passes::run_transform(g, steps, pctx);
+    if (pctx.debug) std::cout << passes::timing_table(reports);
+  }
+  passes::run_pass("add_common_metadata", g, config::Json{{"forward", false}}, pctx);
+  int64_t flops = passes::run_pass("flops", g, config::Json::object(), pctx).info["total"];
+  int64_t bitops = passes::run_pass("bitops", g, config::Json::object(), pctx).info["total"];
+  pctx.out = nullptr;
+  auto size = passes::run_pass("model_size", g, config::Json::object(), pctx).info;
+  const double bytes = size["size_bytes"].get<double>();
+  std::cout << "FLOPs: " << with_thousands(flops) << " (MASE's computations at batch size "
+            << batch << "; multiply-accumulates for linear/conv)\n";
+  std::cout << "BitOPs: " << with_thousands(bitops) << "\n";
+  std::cout << "Model size: "
+            << (bytes == static_cast<double>(static_cast<int64_t>(bytes))
+                    ? with_thousands(static_cast<int64_t>(bytes))
+                    : format_double(bytes))
+            << " bytes (each parameter at its precision)\n";
 }
 
 void forward_backward(graph::Graph& g, const graph::Shape& in_shape, int64_t n_classes) {
@@ -102,6 +133,7 @@ int run_analyze(ActionContext& ctx) {
     std::cout << "Wrote " << path << "\n";
   }
   print_overview(g, shapes);
+  print_pass_metrics(g, ctx, in_shape[0]);
   if (ctx.extra.value("forward_backward", false)) forward_backward(g, in_shape, opts.n_classes);
   return 0;
 }
