@@ -176,7 +176,7 @@ namespace {
 PassResult run(graph::Graph& g, const Json& opts, PassContext& ctx) {
   QuantizeSummary s = quantize_graph(g, opts, ctx);
   log_debug("Quantized graph:\n" + s.table.render(TableStyle::kPretty));
-  log_info("Quantized graph histogram:\n" + s.histogram.render(TableStyle::kPretty));
+  if (!ctx.out) log_info("Quantized graph histogram:\n" + s.histogram.render(TableStyle::kPretty));
   if (ctx.out) {
     *ctx.out << "Quantized graph histogram:\n" << s.histogram.render(TableStyle::kPretty);
     if (opts.value("report", false)) *ctx.out << s.table.render(TableStyle::kPretty);
