@@ -214,6 +214,34 @@ TEST(TpeSampler, MultiObjectiveUsesMotpe) {
   EXPECT_LT(mean_y_late / n, 0.3);
 }
 
+TEST(TpeSampler, PrunedTrialsMixedDomainsAndMaximize) {
+  // Maximise; every third trial is pruned after reporting; int, stepped, log and categorical
+  // parameters. All suggestions must stay in their domains and TPE must still improve.
+  Study s(study_with(make_tpe_sampler(Json::object(), 9), {Direction::kMaximize}));
+  auto objective = [](Trial& t) {
+    const int64_t n = t.suggest_int("n", 1, 64, 1, true);
+    const int64_t k = t.suggest_int("k", 0, 20, 4);
+    const double x = t.suggest_float("x", -1, 1, 0.25);
+    const double lr = t.suggest_float("lr", 1e-5, 1e-1, {}, true);
+    const Json act = t.suggest_categorical("act", {"relu", "gelu", "tanh"});
+    const double v = -std::abs(std::log2(double(n)) - 3) - std::abs(k - 8) / 4.0 - x * x -
+                     std::abs(std::log10(lr) + 3) + (act == "gelu" ? 1.0 : 0.0);
+    t.report(0, v - 1.0);
+    if (t.number() % 3 == 2) throw TrialPruned();
+    return std::vector<double>{v};
+  };
+  const auto sum = s.optimize(objective, trials(120));
+  EXPECT_GT(sum.n_pruned, 30);
+  EXPECT_EQ(sum.n_failed, 0);
+  for (const auto& t : s.trials())
+    for (const auto& [name, v] : t.params) EXPECT_TRUE(t.distributions.at(name).contains(v));
+  double best_early = -INFINITY, best = s.best_trial().value();
+  for (const auto& t : s.trials(std::initializer_list<TrialState>{TrialState::kComplete}))
+    if (t.number < 15) best_early = std::max(best_early, t.value());
+  EXPECT_GT(best, best_early);
+  EXPECT_GT(best, -1.0);
+}
+
 TEST(TpeSampler, BadOptionsNameTheKey) {
   EXPECT_THROW(make_tpe_sampler(Json{{"n_ei_candidate", 3}}, 0), ConfigError);
   try {
