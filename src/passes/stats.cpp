@@ -2,6 +2,8 @@
 // on `device`), so results agree with MASE's to float32 rounding.
 #include "passes/stats.h"
 
+#include "passes/stats_detail.h"
+
 #include <cmath>
 #include <limits>
 
@@ -9,14 +11,11 @@
 #include "core/strings.h"
 
 namespace chop::passes {
+using detail::Dims;
+
 namespace {
 
 const Json kNA = "NA";
-
-struct Dims {
-  enum Kind { kAll, kNone, kList } kind = kAll;
-  std::vector<int64_t> list;
-};
 
 at::Tensor to_double(const at::Tensor& t) {
   return t.detach().to(at::kCPU).to(at::kDouble);
@@ -349,96 +348,23 @@ class AbsMean : public Stat {
   at::Tensor tmean_;
 };
 
-Dims parse_dims(const Json& kw, const std::string& where) {
-  Dims d;
-  if (!kw.contains("dims")) return d;
-  const Json& v = kw["dims"];
-  if (v.is_null()) {
-    d.kind = Dims::kNone;
-  } else if (v.is_string() && v.get<std::string>() == "all") {
-    d.kind = Dims::kAll;
-  } else if (v.is_array() && !v.empty()) {
-    d.kind = Dims::kList;
-    for (const auto& e : v) {
-      if (!e.is_number_integer() || e.get<int64_t>() < 0)
-        throw ConfigError(where, "dims must be \"all\", \"NA\" or a list of dimension indices");
-      d.list.push_back(e.get<int64_t>());
-    }
-    std::sort(d.list.begin(), d.list.end());
-  } else {
-    throw ConfigError(
-        where, "dims must be \"all\", \"NA\" or a list of dimension indices, got " + v.dump());
-  }
-  return d;
-}
-
-bool get_bool(const Json& kw, const std::string& key, bool def, const std::string& where) {
-  if (!kw.contains(key) || kw[key].is_null()) return def;
-  if (!kw[key].is_boolean()) throw ConfigError(where, "'" + key + "' must be true or false");
-  return kw[key].get<bool>();
-}
-
-double get_number(const Json& kw, const std::string& key, double def, const std::string& where) {
-  if (!kw.contains(key) || kw[key].is_null()) return def;
-  if (!kw[key].is_number()) throw ConfigError(where, "'" + key + "' must be a number");
-  return kw[key].get<double>();
-}
-
 }  // namespace
 
 void Stat::update_batch(const at::Tensor& batch) {
   for (int64_t i = 0; i < batch.size(0); ++i) update_sample(batch.narrow(0, i, 1));
 }
 
-const std::vector<std::string>& stat_names() {
-  static const std::vector<std::string> names = {
-      "record",        "variance_online", "variance_precise", "range_n_sigma",
-      "range_min_max", "range_quantile",  "abs_mean"};
-  return names;
-}
-
-std::unique_ptr<Stat> make_stat(const std::string& name, const Json& kwargs,
-                                const std::string& where) {
-  static const std::map<std::string, std::vector<std::string>> allowed = {
-      {"record", {"device", "add_new_dim_before_concat"}},
-      {"variance_online", {"device", "dims"}},
-      {"variance_precise", {"device", "dims"}},
-      {"range_n_sigma", {"device", "dims", "abs", "var_mode", "num_sigma"}},
-      {"range_min_max", {"device", "dims", "abs"}},
-      {"range_quantile", {"device", "dims", "abs", "quantile"}},
-      {"abs_mean", {"device", "dims"}},
-  };
-  auto it = allowed.find(name);
-  if (it == allowed.end())
-    throw ConfigError(where, "unknown statistic '" + name + "'" + did_you_mean(name, stat_names()) +
-                                 "; available: " + list_of(stat_names()));
-  const Json kw = kwargs.is_null() ? Json::object() : kwargs;
-  if (!kw.is_object())
-    throw ConfigError(where, "statistic '" + name + "' needs a table of keyword arguments");
-  for (auto k = kw.begin(); k != kw.end(); ++k)
-    if (std::find(it->second.begin(), it->second.end(), k.key()) == it->second.end())
-      throw ConfigError(where, "statistic '" + name + "' has no argument '" + k.key() + "'" +
-                                   did_you_mean(k.key(), it->second) + "; it takes " +
-                                   list_of(it->second));
-  Dims dims = parse_dims(kw, where);
-  if (name == "record")
-    return std::make_unique<Record>(get_bool(kw, "add_new_dim_before_concat", false, where));
-  if (name == "variance_online") return std::make_unique<VarianceOnline>(dims);
-  if (name == "variance_precise") return std::make_unique<VariancePrecise>(dims);
-  if (name == "range_n_sigma") {
-    std::string mode = kw.value("var_mode", std::string("online"));
-    if (mode != "online" && mode != "precise")
-      throw ConfigError(where, "var_mode must be \"online\" or \"precise\", got \"" + mode + "\"");
-    return std::make_unique<RangeNSigma>(dims, get_bool(kw, "abs", false, where), mode == "online",
-                                         get_number(kw, "num_sigma", 3, where));
-  }
-  if (name == "range_min_max")
-    return std::make_unique<RangeMinMax>(dims, get_bool(kw, "abs", false, where));
-  if (name == "range_quantile") {
-    double q = get_number(kw, "quantile", 0.975, where);
-    if (q < 0 || q > 1) throw ConfigError(where, "quantile must be in [0, 1]");
-    return std::make_unique<RangeQuantile>(dims, get_bool(kw, "abs", false, where), q);
-  }
+std::unique_ptr<Stat> detail::create_stat(const StatSpec& spec) {
+  const Dims& dims = spec.dims;
+  if (spec.name == "record") return std::make_unique<Record>(spec.add_new_dim);
+  if (spec.name == "variance_online") return std::make_unique<VarianceOnline>(dims);
+  if (spec.name == "variance_precise") return std::make_unique<VariancePrecise>(dims);
+  if (spec.name == "range_n_sigma")
+    return std::make_unique<RangeNSigma>(dims, spec.abs, spec.online, spec.num_sigma);
+  if (spec.name == "range_min_max") return std::make_unique<RangeMinMax>(dims, spec.abs);
+  if (spec.name == "range_quantile")
+    return std::make_unique<RangeQuantile>(dims, spec.abs, spec.quantile);
+  CHOP_ASSERT(spec.name == "abs_mean", "unknown stat " + spec.name);
   return std::make_unique<AbsMean>(dims);
 }
 
