@@ -94,6 +94,34 @@ TEST(Pipeline, RunsWithTimingsAndDebugVerification) {
   EXPECT_NE(timing_table(reports).find("quantize"), std::string::npos);
 }
 
+TEST(Pipeline, RegexNameTakesTheFirstPatternInFileOrder) {
+  // Sorted, "seq_blocks_2" would come first; in the file "seq_blocks_[0-9]+" does.
+  config::TomlDocument doc = config::parse_toml_string(R"([passes.quantize]
+by = "regex_name"
+[passes.quantize.default.config]
+name = "NA"
+[passes.quantize."seq_blocks_[0-9]+".config]
+name = "NA"
+[passes.quantize.seq_blocks_2.config]
+name = "integer"
+data_in_width = 8
+data_in_frac_width = 4
+weight_width = 8
+weight_frac_width = 4
+)",
+                                                       "re.toml");
+  auto steps = pipeline_from_table(doc.root["passes"], &doc);
+  graph::Graph g = zoo("jsc-tiny");
+  PassContext ctx = context(8);
+  ctx.where = [&](const std::string& k) { return doc.where(k); };
+  run_pipeline(g, steps, ctx);
+  EXPECT_FALSE(g.node("seq_blocks_2").is_quantized());
+  ctx.where = nullptr;  // without locations: JSON (sorted) order, seq_blocks_2 first
+  graph::Graph h = zoo("jsc-tiny");
+  run_pipeline(h, steps, ctx);
+  EXPECT_TRUE(h.node("seq_blocks_2").is_quantized());
+}
+
 TEST(Pipeline, UnknownPassNamesFileLineAndKnownPasses) {
   config::TomlDocument doc =
       config::parse_toml_string("[passes.flops]\n[passes.quantise]\nby = \"type\"\n", "bad.toml");
