@@ -29,5 +29,8 @@ const std::vector<ActionEntry>& action_registry();
 int run_list(ActionContext& ctx);
 int run_analyze(ActionContext& ctx);
 int run_transform(ActionContext& ctx);
+int run_train(ActionContext& ctx);
+int run_test(ActionContext& ctx);
+int run_dataset(ActionContext& ctx);
 
 }  // namespace chop::cli

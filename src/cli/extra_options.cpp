@@ -12,6 +12,10 @@ const std::vector<ExtraOption>& extra_option_table() {
       {"--show-config", "show_config", true, "all",
        "print the resolved configuration table (default for train/test/transform/search)"},
       {"--out", "out", false, "dataset export", "output folder"},
+      {"--dataset-size", "dataset_size", false, "train, test, dataset export",
+       "synthetic data sets: rows generated (jsc: before the 80/20 split; default: real scale)"},
+      {"--val-size", "val_size", false, "train, test, dataset export",
+       "validation rows carved from the training part (default: the data set's own)"},
       {"--hidden-features", "hidden_features", false, "all",
        "mlp widths, comma-separated (e.g. 256,128); TOML: model_config.hidden_features"},
   };

@@ -1,8 +1,12 @@
 // Model options from configuration; see model_setup.h.
 #include "cli/model_setup.h"
 
+#include <ATen/Parallel.h>
+
 #include "core/error.h"
+#include "core/log.h"
 #include "core/strings.h"
+#include "data/registry.h"
 
 namespace chop::cli {
 namespace {
@@ -66,8 +70,70 @@ models::ModelOptions model_options_for(const ActionContext& ctx, const std::stri
       }
     }
   }
-  (void)dataset;  // data-set shapes are applied by the data layer (see action_train.cpp)
+  (void)dataset;  // data-set shapes: the overload taking the data set's info
   return o;
+}
+
+namespace {
+int64_t positive_extra(const ActionContext& ctx, const std::string& dest, const char* flag) {
+  const std::string text = ctx.extra[dest].get<std::string>();
+  try {
+    size_t used = 0;
+    int64_t v = std::stoll(text, &used);
+    if (used == text.size() && v > 0) return v;
+  } catch (const std::exception&) {
+  }
+  throw UserError(std::string(flag) + " expects a positive integer, got '" + text + "'");
+}
+}  // namespace
+
+data::DatasetOptions dataset_options_for(const ActionContext& ctx, const std::string& model) {
+  data::DatasetOptions d;
+  d.data_path = ctx.cfg.str("data_path");
+  if (ctx.extra.contains("dataset_size"))
+    d.n_samples = positive_extra(ctx, "dataset_size", "--dataset-size");
+  if (ctx.extra.contains("val_size")) d.n_val = positive_extra(ctx, "val_size", "--val-size");
+  d.flatten = !model.empty() && models::model_entry(model).input_kind == "features";
+  return d;
+}
+
+models::ModelOptions model_options_for(const ActionContext& ctx, const std::string& model,
+                                       const data::DatasetInfo& info) {
+  models::ModelOptions o = model_options_for(ctx, model, info.name);
+  const auto& entry = models::model_entry(model);
+  o.n_classes = info.n_classes;
+  if (entry.input_kind == "image") {
+    if (info.input_shape.size() != 3)
+      throw UserError("model " + model + " takes C x H x W images, but data set " + info.name +
+                      " has samples of " + std::to_string(info.n_features()) +
+                      " features; pick a feature model (see `chop list models`)");
+    o.image_input = true;
+    o.image_shape = info.input_shape;
+  } else {
+    o.in_features = info.n_features();  // image sets arrive flattened (dataset_options_for)
+  }
+  return o;
+}
+
+data::Splits load_data_for(const ActionContext& ctx, const std::string& model,
+                           const std::string& dataset) {
+  data::Splits s = data::load_dataset(dataset, dataset_options_for(ctx, model));
+  log_info("data set " + s.info.name + " (" + s.info.source + "): train " +
+           with_thousands(s.train.size()) + ", val " + with_thousands(s.val.size()) + ", test " +
+           with_thousands(s.test.size()) + " samples");
+  return s;
+}
+
+void require_model_and_dataset(const std::string& action, const std::string& model,
+                               const std::string& dataset) {
+  if (model.empty() || dataset.empty())
+    throw UserError("No model and/or dataset provided! usage: chop " + action +
+                    " MODEL DATASET [flags] (see `chop list models` and `chop list datasets`)");
+}
+
+void set_threads(const ActionContext& ctx) {
+  int64_t n = ctx.cfg.integer("num_workers");
+  if (n > 0) at::set_num_threads(static_cast<int>(n));
 }
 
 }  // namespace chop::cli

@@ -3,12 +3,33 @@
 #pragma once
 
 #include "cli/action.h"
+#include "data/dataset.h"
 #include "models/zoo.h"
 
 namespace chop::cli {
 
 models::ModelOptions model_options_for(const ActionContext& ctx, const std::string& model,
                                        const std::string& dataset);
+
+/// Data set options from the configuration: --data-path (data_path), --dataset-size,
+/// --val-size; image data are flattened for feature-vector models (jsc-*, toy, mlp).
+data::DatasetOptions dataset_options_for(const ActionContext& ctx, const std::string& model);
+
+/// model_options_for() with the input size / image shape and class count of the data set.
+/// UserError when an image model is paired with a feature data set.
+models::ModelOptions model_options_for(const ActionContext& ctx, const std::string& model,
+                                       const data::DatasetInfo& info);
+
+/// Loads DATASET for MODEL (dataset_options_for), logging what was read and the split sizes.
+data::Splits load_data_for(const ActionContext& ctx, const std::string& model,
+                           const std::string& dataset);
+
+/// UserError "No model and/or dataset provided!" (MASE's words) with the usage of `action`.
+void require_model_and_dataset(const std::string& action, const std::string& model,
+                               const std::string& dataset);
+
+/// LibTorch intra-op threads from --num-workers (chop's meaning of MASE's flag).
+void set_threads(const ActionContext& ctx);
 
 /// MODEL and DATASET from the positionals or the TOML; empty when absent.
 std::string model_name(const ActionContext& ctx);
