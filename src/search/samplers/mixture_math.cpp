@@ -10,13 +10,13 @@
 #include <limits>
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define CHOP_MULTIVERSION __attribute__((target_clones("avx512f", "avx2", "default")))
+#define CHOP_MULTIVERSION __attribute__((target_clones("avx512f", "arch=haswell", "default")))
 #else
 #define CHOP_MULTIVERSION
 #endif
 
-// The 32-byte vector helpers below are all inlined; their ABI never matters.
-#pragma GCC diagnostic ignored "-Wpsabi"
+// GCC contracts a*b+c into FMA for C++ when the target has it: the AVX-512 and Haswell (AVX2 +
+// FMA) clones do, the SSE2 baseline cannot, so only pre-2013 CPUs may differ in the last bit.
 
 namespace chop::search::samplers {
 namespace {
@@ -28,34 +28,38 @@ constexpr int kLanes = 8;
 
 constexpr double kNegInf = -std::numeric_limits<double>::infinity();
 
-inline V8 splat(double v) {
-  return V8{v, v, v, v, v, v, v, v};
+// Helpers take and return vectors by reference: a 64-byte vector passed by value would change
+// the calling convention between clones (GCC warns about it even when everything is inlined).
+inline void splat(V8& out, double v) {
+  out = V8{v, v, v, v, v, v, v, v};
 }
 
-inline V8 load(const double* p) {
-  V8 v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
+inline void load(V8& out, const double* p) {
+  std::memcpy(&out, p, sizeof out);
 }
 
-// Loads the last `m` < kLanes elements, padding with `pad`.
-inline V8 load_tail(const double* p, int m, double pad) {
-  double buf[kLanes];
-  for (int i = 0; i < kLanes; ++i) buf[i] = pad;
+// Loads the last `m` < kLanes elements, padding with zeros.
+inline void load_tail(V8& out, const double* p, int m) {
+  double buf[kLanes] = {0, 0, 0, 0, 0, 0, 0, 0};
   for (int i = 0; i < m; ++i) buf[i] = p[i];
-  return load(buf);
+  load(out, buf);
 }
 
-// exp on every lane: x = k·ln2 + r with |r| ≤ ln2/2, exp(r) by a degree-13 Taylor polynomial
-// (relative error < 2e-16), 2^k assembled from the bits of the rounded k. Inputs are clamped to
-// [-700, 700]; a clamped tiny term (≈1e-304) is irrelevant inside a sum with a large one.
-inline V8 exp8(V8 x) {
-  x = x < splat(-700.0) ? splat(-700.0) : x;
-  x = x > splat(700.0) ? splat(700.0) : x;
+// exp on every lane, in place: x = k·ln2 + r with |r| ≤ ln2/2, exp(r) by a degree-13 Taylor
+// polynomial (relative error < 2e-16), 2^k assembled from the bits of the rounded k. Inputs are
+// clamped to [-700, 700]; a clamped tiny term (≈1e-304) is irrelevant inside a sum with a
+// large one.
+inline void exp8(V8& x) {
+  V8 lo, hi;
+  splat(lo, -700.0);
+  splat(hi, 700.0);
+  x = x < lo ? lo : x;
+  x = x > hi ? hi : x;
   const double kShifter = 6755399441055744.0;  // 1.5·2^52: adding it rounds to an integer
   const V8 kd = (x * 1.4426950408889634074 + kShifter) - kShifter;
   const V8 r = (x - kd * 6.93147180369123816490e-01) - kd * 1.90821492927058770002e-10;
-  V8 p = splat(1.0 / 6227020800.0);
+  V8 p;
+  splat(p, 1.0 / 6227020800.0);
   p = p * r + 1.0 / 479001600.0;
   p = p * r + 1.0 / 39916800.0;
   p = p * r + 1.0 / 3628800.0;
@@ -75,28 +79,39 @@ inline V8 exp8(V8 x) {
   bits = (bits - 0x4338000000000000LL + 1023) << 52;
   V8 scale;
   std::memcpy(&scale, &bits, sizeof scale);
-  return p * scale;
+  x = p * scale;
 }
 
-inline double hsum(V8 s) {
+inline double hsum(const V8& s) {
   return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
 }
 
 CHOP_MULTIVERSION
 double gauss_sum_shifted(const double* a, const double* mu, const double* inv, int k, double x,
                          double shift) {
-  V8 s = splat(0.0);
-  const V8 xv = splat(x), sh = splat(shift);
+  V8 s, xv, sh, m, iv, av;
+  splat(s, 0.0);
+  splat(xv, x);
+  splat(sh, shift);
   int i = 0;
   for (; i + kLanes <= k; i += kLanes) {
-    const V8 z = (xv - load(mu + i)) * load(inv + i);
-    s += exp8((load(a + i) - sh) - 0.5 * z * z);
+    load(m, mu + i);
+    load(iv, inv + i);
+    load(av, a + i);
+    const V8 z = (xv - m) * iv;
+    V8 e = (av - sh) - 0.5 * z * z;
+    exp8(e);
+    s += e;
   }
   if (i < k) {
-    const int m = k - i;
-    const V8 z = (xv - load_tail(mu + i, m, 0.0)) * load_tail(inv + i, m, 0.0);
-    V8 e = exp8((load_tail(a + i, m, 0.0) - sh) - 0.5 * z * z);
-    for (int j = m; j < kLanes; ++j) e[j] = 0.0;
+    const int n = k - i;
+    load_tail(m, mu + i, n);
+    load_tail(iv, inv + i, n);
+    load_tail(av, a + i, n);
+    const V8 z = (xv - m) * iv;
+    V8 e = (av - sh) - 0.5 * z * z;
+    exp8(e);
+    for (int j = n; j < kLanes; ++j) e[j] = 0.0;
     s += e;
   }
   return hsum(s);
@@ -104,14 +119,22 @@ double gauss_sum_shifted(const double* a, const double* mu, const double* inv, i
 
 CHOP_MULTIVERSION
 double sum_shifted(const double* t, int k, double shift) {
-  V8 s = splat(0.0);
-  const V8 sh = splat(shift);
+  V8 s, sh, e;
+  splat(s, 0.0);
+  splat(sh, shift);
   int i = 0;
-  for (; i + kLanes <= k; i += kLanes) s += exp8(load(t + i) - sh);
+  for (; i + kLanes <= k; i += kLanes) {
+    load(e, t + i);
+    e -= sh;
+    exp8(e);
+    s += e;
+  }
   if (i < k) {
-    const int m = k - i;
-    V8 e = exp8(load_tail(t + i, m, 0.0) - sh);
-    for (int j = m; j < kLanes; ++j) e[j] = 0.0;
+    const int n = k - i;
+    load_tail(e, t + i, n);
+    e -= sh;
+    exp8(e);
+    for (int j = n; j < kLanes; ++j) e[j] = 0.0;
     s += e;
   }
   return hsum(s);
