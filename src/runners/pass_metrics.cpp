@@ -22,7 +22,7 @@ class PassMetric : public Runner {
       ctx.dummy_input = env.data->val.x.narrow(0, 0, n);
     }
     if (runner_ == "flops" || runner_ == "bitops") {
-      passes::run_pass("add_common_metadata", g, Json::object(), ctx);
+      passes::run_pass("add_common_metadata", g, Json{{"forward", false}}, ctx);
       auto r = passes::run_pass(runner_, g, Json::object(), ctx);
       return Json{{runner_, r.info["total"]}};
     }
