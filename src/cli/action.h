@@ -32,5 +32,6 @@ int run_transform(ActionContext& ctx);
 int run_train(ActionContext& ctx);
 int run_test(ActionContext& ctx);
 int run_dataset(ActionContext& ctx);
+int run_search(ActionContext& ctx);
 
 }  // namespace chop::cli
