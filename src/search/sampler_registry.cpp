@@ -27,7 +27,7 @@ const std::vector<SamplerInfo>& sampler_registry() {
        "multivariate (false), group (false), constant_liar (\"auto\": acts when n_jobs > 1), "
        "consider_prior (true), prior_weight (1.0), consider_magic_clip (true), "
        "consider_endpoints (false), constraints (false), warn_independent_sampling (true), "
-       "legacy_v31_logpdf (false)", true,
+       "exact_density (false: Optuna 3.0-3.4 scoring)", true,
        make_tpe_sampler},
       {"nsgaii", {"nsga2"}, "NSGA-II genetic algorithm for multi-objective studies",
        "population_size (50), mutation_prob (1/n_params), crossover (\"uniform\"), "

@@ -137,7 +137,7 @@ void ParzenEstimator::build_numeric(Dim& dim, const double* column, int n_obs, b
     dim.inv_sigmas[i] = 1.0 / s;
     dim.log_mass[i] = log_gauss_mass((low - dim.mus[i]) / s, (high - dim.mus[i]) / s);
     if (s != last_sigma) last_sigma = s, last_log_sigma = std::log(s);  // most σ are equal
-    const double log_sigma = options.legacy_v31_logpdf ? 0.0 : last_log_sigma;
+    const double log_sigma = options.exact_density ? last_log_sigma : 0.0;
     dim.neg_log_sigma[i] = -last_log_sigma;
     dim.log_norm[i] = -log_sigma - dim.log_mass[i] - kLogSqrt2Pi;
   }

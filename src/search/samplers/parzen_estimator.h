@@ -16,7 +16,7 @@ struct ParzenOptions {
   bool consider_magic_clip = true;
   bool consider_endpoints = false;
   bool multivariate = false;
-  bool legacy_v31_logpdf = false;  // see TpeOptions::legacy_v31_logpdf
+  bool exact_density = false;  // see TpeOptions::exact_density
 };
 
 class ParzenEstimator {

@@ -25,7 +25,7 @@ TpeEngine::TpeEngine(TpeOptions options) : options_(std::move(options)) {
   parzen_.prior_weight = options_.prior_weight;
   parzen_.consider_magic_clip = options_.consider_magic_clip;
   parzen_.consider_endpoints = options_.consider_endpoints;
-  parzen_.legacy_v31_logpdf = options_.legacy_v31_logpdf;
+  parzen_.exact_density = options_.exact_density;
 }
 
 const TpeWorkspace::Weights& TpeEngine::weights_for(int n, TpeWorkspace& ws) const {

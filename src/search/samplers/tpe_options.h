@@ -30,9 +30,10 @@ struct TpeOptions {
   bool multivariate = false;
   bool group = false;          // multivariate over groups of co-occurring parameters
   bool constant_liar = false;  // RUNNING trials count as the worst observations
-  /// Optuna 3.1 scored continuous kernels without the −log σ term of the density (fixed in
-  /// 3.2+). Off: the correct density, as in Optuna ≥ 3.2. On: bit-for-bit 3.1 behaviour.
-  bool legacy_v31_logpdf = false;
+  /// Optuna 3.0–3.4 (and the reference runtime, 3.1) score continuous kernels without the
+  /// −log σ term of the truncated-normal density; 3.5+ include it (optuna PR #5110). false:
+  /// the 3.0–3.4 behaviour (the default here); true: the exact density of 3.5+ / 4.x.
+  bool exact_density = false;
 
   int gamma_of(int n) const { return gamma ? gamma(n) : default_gamma(n); }
 };

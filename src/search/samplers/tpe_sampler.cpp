@@ -149,7 +149,7 @@ std::unique_ptr<Sampler> make_tpe_sampler(const Json& options, uint64_t seed) {
     throw ConfigError(o.where() + ".constant_liar",
                       "expected true, false or \"auto\", got " + liar.dump());
   }
-  t.legacy_v31_logpdf = o.get_bool("legacy_v31_logpdf", false);
+  t.exact_density = o.get_bool("exact_density", false);
   const bool constraints = o.get_bool("constraints", false);
   const bool warn = o.get_bool("warn_independent_sampling", true);
   o.finish();

@@ -56,7 +56,7 @@ class TpeSampler : public Sampler {
 /// Registry factory. Options (Optuna's names): consider_prior, prior_weight,
 /// consider_magic_clip, consider_endpoints, n_startup_trials, n_ei_candidates,
 /// gamma ("default" | "hyperopt"), multivariate, group, constant_liar (true | false | "auto"),
-/// constraints, warn_independent_sampling, legacy_v31_logpdf.
+/// constraints, warn_independent_sampling, exact_density.
 std::unique_ptr<Sampler> make_tpe_sampler(const Json& options, uint64_t seed);
 
 }  // namespace chop::search

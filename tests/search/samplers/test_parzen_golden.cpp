@@ -84,7 +84,7 @@ void check_case(const nlohmann::json& c, bool legacy) {
   opt.prior_weight = c["options"]["prior_weight"];
   opt.consider_magic_clip = c["options"]["consider_magic_clip"];
   opt.consider_endpoints = c["options"]["consider_endpoints"];
-  opt.legacy_v31_logpdf = legacy;
+  opt.exact_density = !legacy;
   std::vector<const double*> ptrs;
   for (auto& col : cols) ptrs.push_back(col.data());
   ParzenEstimator est;
