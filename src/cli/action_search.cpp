@@ -19,10 +19,12 @@
 #include "core/log.h"
 #include "core/strings.h"
 #include "graph/verify.h"
+#include "passes/pass.h"
 #include "runtime/executor.h"
 #include "search/pruner.h"
 #include "search/sampler_registry.h"
 #include "search/study.h"
+#include "space/constraints.h"
 #include "space/search_space.h"
 #include "train/checkpoint.h"
 #include "train/project.h"
@@ -47,10 +49,24 @@ at::Device search_device(const ActionContext& ctx) {
   return runtime::parse_device(name);
 }
 
+// 1500 -> "1,500"; 2.5e9 stays "2.5e+09".
+std::string readable(double v) {
+  return std::abs(v) < 1e12 && v == std::floor(v) ? with_thousands(static_cast<int64_t>(v))
+                                                  : format_double(v);
+}
+
 std::string progress_line(int64_t done, int64_t target, const search::FrozenTrial& t,
                           search::Study& study, double elapsed_s, double timeout_s) {
   std::string line = "[trial " + std::to_string(done) + "/" + std::to_string(target) + "] #" +
                      std::to_string(t.number) + " " + search::to_string(t.state);
+  if (t.user_attrs.contains("violated_constraints")) {
+    std::vector<std::string> v;
+    for (auto it = t.user_attrs["violated_constraints"].begin();
+         it != t.user_attrs["violated_constraints"].end(); ++it)
+      v.push_back(it.key() + " " + readable(it.value()["value"].get<double>()) + " > " +
+                  readable(it.value()["limit"].get<double>()));
+    line += " (infeasible: " + join(v, ", ") + "; not trained)";
+  }
   if (!t.values.empty()) {
     std::vector<std::string> v;
     for (double x : t.values) v.push_back(format_double(std::round(x * 1e4) / 1e4));
@@ -113,7 +129,16 @@ int run_search(ActionContext& ctx) {
   at::manual_seed(seed);
 
   // Parse everything before loading data or running anything, so config errors come first.
-  StrategyConfig strategy = parse_strategy((*search_table)["strategy"], locate);
+  Json strategy_table = (*search_table)["strategy"];
+  // --max-epochs on the command line scales the per-trial training budget (basic_train's
+  // max_epochs); a TOML top-level max_epochs does not (MASE: runner options live in the runner).
+  for (const auto& r : ctx.cfg.rows)
+    if (r.dest == "max_epochs" && r.cli_value.has_value() && strategy_table.is_object() &&
+        strategy_table.contains("sw_runner") && strategy_table["sw_runner"].is_object() &&
+        strategy_table["sw_runner"].contains("basic_train") &&
+        strategy_table["sw_runner"]["basic_train"].is_object())
+      strategy_table["sw_runner"]["basic_train"]["max_epochs"] = ctx.cfg.integer("max_epochs");
+  StrategyConfig strategy = parse_strategy(strategy_table, locate);
   data::Splits splits = load_data_for(ctx, model, dataset);
   graph::Graph base = models::build_model(model, model_options_for(ctx, model, splits.info));
   graph::Shape in_shape = splits.val.x.sizes().vec();
@@ -140,7 +165,8 @@ int run_search(ActionContext& ctx) {
   if (space->copies_weights() && !has_train)
     throw ConfigError(locate("search.strategy.sw_runner"),
                       "search space '" + space->name() +
-                          "' is quantization-aware: add [search.strategy.sw_runner.basic_train]");
+                          "' trains every candidate (its own fake-quantized or resized weights): "
+                          "add [search.strategy.sw_runner.basic_train] (and eval_mode = false)");
   bool trains = has_train || !strategy.eval_mode;
   // Check the first configuration builds, so bad quantizer configs fail before any trial.
   {
@@ -193,14 +219,53 @@ int run_search(ActionContext& ctx) {
         sampled[p.key] = p.choices[static_cast<size_t>(idx)];
       }
     }
-    space::Candidate cand = space->build(sampled);
     runners::RunnerEnv env;
     env.data = &splits;
     env.batch_size = ctx.cfg.integer("batch_size");
     env.device = device;
     env.seed = seed + static_cast<uint64_t>(trial.number());
     env.trial = &trial;
+    space::Candidate cand = space->build_for_trial(sampled, env.seed);
     Json sw = Json::object(), hw = Json::object();
+    // A-priori constraints: an over-budget candidate is recorded PRUNED (infeasible) and never
+    // reaches the runners, so it is never trained (docs/nas.md).
+    if (!strategy.constraints.empty()) {
+      at::NoGradGuard no_grad;
+      passes::PassContext pctx;
+      pctx.seed = env.seed;
+      pctx.batch_size = env.batch_size;
+      pctx.device = device.str();
+      if (splits.val.size() > 0)
+        pctx.dummy_input = splits.val.x.narrow(0, 0, std::min(env.batch_size, splits.val.size()));
+      space::ConstraintCheck check =
+          space::check_hardware_constraints(cand.graph, strategy.constraints, pctx);
+      trial.set_system_attr("constraints", check.values);
+      trial.set_user_attr("constraint_metrics", check.metrics);
+      if (!check.feasible()) {
+        trial.set_user_attr("infeasible", true);
+        trial.set_user_attr("violated_constraints", check.violated);
+        trial.set_user_attr("sampled_config", cand.sampled_config);
+        throw search::TrialPruned();
+      }
+    }
+    // Hardware metrics do not depend on training: they run first, so a multi-objective study's
+    // dominance pruner knows the exact hardware objectives while the candidate trains.
+    for (auto& r : strategy.hw_runners) {
+      at::NoGradGuard no_grad;
+      Json m = r.runner->run(cand.graph, env);
+      for (auto it = m.begin(); it != m.end(); ++it) hw[it.key()] = it.value();
+    }
+    trial.set_user_attr("hardware_metrics", hw);
+    trial.set_user_attr("sampled_config", cand.sampled_config);
+    if (!strategy.sum_scaled_metrics && strategy.metrics.size() > 1) {
+      std::map<int, double> exact;
+      for (size_t k = 0; k < strategy.metrics.size(); ++k) {
+        const auto& m = strategy.metrics[k];
+        if (hw.contains(m.name) && hw[m.name].is_number())
+          exact[static_cast<int>(k)] = m.scale * hw[m.name].get<double>();
+      }
+      if (!exact.empty()) trial.set_exact_objectives(exact);
+    }
     {
       std::unique_lock<std::mutex> lock(torch_mu, std::defer_lock);
       if (trains) lock.lock();
@@ -211,11 +276,6 @@ int run_search(ActionContext& ctx) {
         Json m = r.runner->run(cand.graph, env);
         for (auto it = m.begin(); it != m.end(); ++it) sw[it.key()] = it.value();
       }
-    }
-    for (auto& r : strategy.hw_runners) {
-      at::NoGradGuard no_grad;
-      Json m = r.runner->run(cand.graph, env);
-      for (auto it = m.begin(); it != m.end(); ++it) hw[it.key()] = it.value();
     }
     Json scaled = Json::object();
     std::vector<double> values;
@@ -228,9 +288,7 @@ int run_search(ActionContext& ctx) {
       sum += m.scale * x;
     }
     trial.set_user_attr("software_metrics", sw);
-    trial.set_user_attr("hardware_metrics", hw);
     trial.set_user_attr("scaled_metrics", scaled);
-    trial.set_user_attr("sampled_config", cand.sampled_config);
     if (strategy.sum_scaled_metrics) return {sum};
     return values;
   };

@@ -39,6 +39,9 @@ std::string render_log_json(const std::vector<search::FrozenTrial>& trials, bool
     r["user_attrs_sampled_config"] = attr(t, "sampled_config");
     r["user_attrs_scaled_metrics"] = attr(t, "scaled_metrics");
     r["user_attrs_software_metrics"] = attr(t, "software_metrics");
+    // Any other user attrs as pandas' trials_dataframe would show them (infeasible, ...).
+    for (auto it = t.user_attrs.begin(); it != t.user_attrs.end(); ++it)
+      if (!r.contains("user_attrs_" + it.key())) r["user_attrs_" + it.key()] = it.value();
     for (auto it = t.system_attrs.begin(); it != t.system_attrs.end(); ++it)
       r["system_attrs_" + it.key()] = it.value();
     r["state"] = search::to_string(t.state);

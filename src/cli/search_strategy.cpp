@@ -57,8 +57,9 @@ std::vector<search::Direction> StrategyConfig::directions() const {
 
 StrategyConfig parse_strategy(const Json& strategy, const Locate& locate) {
   const std::string P = "search.strategy";
-  runners::check_keys(strategy, {"name", "eval_mode", "sw_runner", "hw_runner", "setup", "metrics"},
-                      [&](const std::string& k) { return locate(P + "." + k); });
+  runners::check_keys(
+      strategy, {"name", "eval_mode", "sw_runner", "hw_runner", "setup", "metrics", "constraints"},
+      [&](const std::string& k) { return locate(P + "." + k); });
   StrategyConfig c;
   if (strategy.contains("name") && (!strategy["name"].is_string() ||
                                     (strategy["name"] != "optuna" && strategy["name"] != "chop")))
@@ -156,6 +157,18 @@ StrategyConfig parse_strategy(const Json& strategy, const Locate& locate) {
       m.direction = search::parse_direction(d);
     }
     c.metrics.push_back(m);
+  }
+  if (strategy.contains("constraints")) {
+    c.constraints =
+        space::parse_hardware_constraints(strategy["constraints"], [&](const std::string& k) {
+          return locate(P + ".constraints" + (k.empty() ? "" : "." + k));
+        });
+    // Samplers with constraint support rank infeasible trials last (Optuna's constraints_func);
+    // the search stores each trial's constraint values in its "constraints" system attr.
+    const std::string s = search::find_sampler(c.sampler)->name;
+    if (!c.constraints.empty() && (s == "tpe" || s == "nsgaii" || s == "nsgaiii") &&
+        c.sampler_options.is_object() && !c.sampler_options.contains("constraints"))
+      c.sampler_options["constraints"] = true;
   }
   std::sort(c.metrics.begin(), c.metrics.end(),
             [](const MetricSpec& a, const MetricSpec& b) { return a.name < b.name; });

@@ -9,6 +9,7 @@
 
 #include "runners/runner.h"
 #include "search/study_view.h"
+#include "space/constraints.h"
 
 namespace chop::cli {
 
@@ -42,6 +43,8 @@ struct StrategyConfig {
   bool categorical = false;  // param_encoding = "categorical" (MASE: "index")
   std::string study_name;    // default: the project name
   bool resume = true;        // continue a stored study of the same name
+  /// [search.strategy.constraints]: budgets checked before training (docs/nas.md).
+  space::HardwareConstraints constraints;
 
   std::vector<search::Direction> directions() const;
 };

@@ -34,6 +34,14 @@ const std::vector<SpaceEntry>& space_registry() {
        "the same space, quantization-aware: each candidate is fine-tuned fake-quantized "
        "(needs the basic_train runner)",
        make_mixed_precision_qat},
+      {"graph/architecture/channel_multiplier",
+       "layer widths: a channel multiplier per linear/conv output (per_layer) or one for all "
+       "(uniform); candidates get fresh weights and are trained (needs basic_train)",
+       make_channel_multiplier},
+      {"graph/joint/channel_multiplier_quantize",
+       "per-layer widths and per-node quantizers in one trial: channels rewritten, then "
+       "quantized, then trained fake-quantized (needs basic_train)",
+       make_channel_multiplier_quantize},
   };
   return table;
 }

@@ -47,6 +47,12 @@ class SearchSpace {
   int64_t size() const;
   /// Builds the candidate for one value per key (every key of params() present).
   virtual Candidate build(const std::map<std::string, Json>& sampled) const = 0;
+  /// The candidate of one trial: `trial_seed` seeds anything random in it (architecture
+  /// spaces: the fresh weights of resized layers). Default: build(sampled).
+  virtual Candidate build_for_trial(const std::map<std::string, Json>& sampled,
+                                    uint64_t trial_seed) const {
+    return build(sampled);
+  }
   /// True when candidates get their own copy of the weights (training changes them).
   virtual bool copies_weights() const { return false; }
 
@@ -66,6 +72,8 @@ std::unique_ptr<SearchSpace> make_search_space(const SpaceSetup& setup);
 
 std::unique_ptr<SearchSpace> make_mixed_precision_ptq(const SpaceSetup& setup);
 std::unique_ptr<SearchSpace> make_mixed_precision_qat(const SpaceSetup& setup);
+std::unique_ptr<SearchSpace> make_channel_multiplier(const SpaceSetup& setup);
+std::unique_ptr<SearchSpace> make_channel_multiplier_quantize(const SpaceSetup& setup);
 
 /// MASE's flatten_dict/unflatten_dict with "/" (lists are leaves).
 void flatten_into(const Json& nested, const std::string& prefix, std::vector<SpaceParam>& out,

@@ -42,9 +42,10 @@ TEST(ChannelMultiplierSpace, PerLayerGivesOneChoicePerResizableOutput) {
 
 TEST(ChannelMultiplierSpace, NodeSeedBeatsTypeSeedBeatsDefault) {
   graph::Graph g = jsc_three();
-  auto s = make_search_space(setup_for(
-      g, per_layer_table({{"default", mult({1})}, {"linear", mult({1, 2})},
-                          {"seq_blocks_4", mult({0.5, 1, 2, 4})}})));
+  auto s =
+      make_search_space(setup_for(g, per_layer_table({{"default", mult({1})},
+                                                      {"linear", mult({1, 2})},
+                                                      {"seq_blocks_4", mult({0.5, 1, 2, 4})}})));
   ASSERT_EQ(s->params().size(), 2u);
   EXPECT_EQ(s->params()[0].choices.size(), 2u);  // seq_blocks_2: by type
   EXPECT_EQ(s->params()[1].choices.size(), 4u);  // seq_blocks_4: its own seed
@@ -74,8 +75,8 @@ TEST(ChannelMultiplierSpace, BuildsLab4Networks) {
   EXPECT_EQ(y.sizes().vec(), (std::vector<int64_t>{8, 5}));
 
   // Uniform mode: one multiplier for every hidden width (lab 4's "uniformly doubled").
-  auto u = make_search_space(
-      setup_for(g, per_layer_table({{"default", mult({1, 2, 3})}}, "uniform")));
+  auto u =
+      make_search_space(setup_for(g, per_layer_table({{"default", mult({1, 2, 3})}}, "uniform")));
   ASSERT_EQ(u->params().size(), 1u);
   EXPECT_EQ(u->params()[0].key, "default/config/channel_multiplier");
   Candidate d = u->build({{"default/config/channel_multiplier", 2}});
@@ -99,7 +100,10 @@ TEST(ChannelMultiplierSpace, FreshWeightsAreSeededFromTheTrial) {
   // PyTorch's default Linear init: U(-1/sqrt(fan_in), 1/sqrt(fan_in)) with fan_in = 32.
   EXPECT_LE(wa.abs().max().item<double>(), 1.0 / std::sqrt(32.0) + 1e-6);
   // Candidates own their tensors: training one leaves the base and the others alone.
-  a.graph.node("seq_blocks_6").param("bias")->fill_(3.0);
+  {
+    at::NoGradGuard no_grad;
+    a.graph.node("seq_blocks_6").param("bias")->fill_(3.0);
+  }
   EXPECT_FALSE(g.node("seq_blocks_6").param("bias")->eq(3.0).all().item<bool>());
 }
 
@@ -109,10 +113,10 @@ TEST(ChannelMultiplierSpace, Vgg7PerLayer) {
   // Six convs and the two hidden classifier Linears; last_layer gives the classes.
   std::vector<std::string> keys;
   for (const auto& p : s->params()) keys.push_back(p.key.substr(0, p.key.find('/')));
-  EXPECT_EQ(keys, (std::vector<std::string>{"feature_layers_0", "feature_layers_3",
-                                            "feature_layers_7", "feature_layers_10",
-                                            "feature_layers_14", "feature_layers_17",
-                                            "classifier_0", "classifier_2"}));
+  EXPECT_EQ(keys,
+            (std::vector<std::string>{"feature_layers_0", "feature_layers_3", "feature_layers_7",
+                                      "feature_layers_10", "feature_layers_14", "feature_layers_17",
+                                      "classifier_0", "classifier_2"}));
   std::map<std::string, Json> sampled;
   for (const auto& p : s->params()) sampled[p.key] = 1;
   sampled["feature_layers_0/config/channel_multiplier"] = 0.5;
@@ -138,15 +142,14 @@ TEST(ChannelMultiplierSpace, ConfigErrorsNameTheKey) {
   };
   const std::vector<Case> cases = {
       {per_layer_table({{"default", mult({1})}, {"seq_blocks_9", mult({2})}}),
-       "search.search_space.seq_blocks_9"},
+       "search.search_space.seed.seq_blocks_9"},
       {per_layer_table({{"seq_blocks_6", mult({2})}}), "search.search_space.seed.seq_blocks_6"},
       {per_layer_table({{"seq_blocks_0", mult({2})}}), "only linear and conv"},
       {per_layer_table({{"default", mult({0, 2})}}),
        "search.search_space.seed.default.config.channel_multiplier"},
       {per_layer_table({{"default", mult(Json::array())}}), "empty choice list"},
       {per_layer_table({{"default", mult(2)}}), "list of choices"},
-      {per_layer_table({{"default", {{"config", {{"channel_multiplyer", {2}}}}}}}),
-       "did you mean"},
+      {per_layer_table({{"default", {{"config", {{"channel_multiplyer", {2}}}}}}}), "did you mean"},
       {per_layer_table({{"seq_blocks_2", mult({2})}}, "uniform"), "per_layer"},
       {per_layer_table({{"default", mult({2})}}, "layerwise"), "search.search_space.setup.mode"},
       {Json{{"name", "graph/architecture/channel_multiplier"}}, "search.search_space.seed"},

@@ -44,11 +44,10 @@ TEST(HardwareConstraints, CheckMatchesThePassesAndReportsViolations) {
   graph::Graph g = jsc_three();
   passes::PassContext ctx;
   ctx.batch_size = 4;
-  auto c = parse_hardware_constraints(Json{{"max_params", 1000},
-                                           {"max_model_size", 2000},
-                                           {"max_flops", 1e9},
-                                           {"max_bitops", 1e12}},
-                                      locate);
+  auto c = parse_hardware_constraints(
+      Json{
+          {"max_params", 1000}, {"max_model_size", 2000}, {"max_flops", 1e9}, {"max_bitops", 1e12}},
+      locate);
   ConstraintCheck r = check_hardware_constraints(g, c, ctx);
   EXPECT_EQ(r.metrics["params"].get<int64_t>(), 661);
   EXPECT_DOUBLE_EQ(r.metrics["model_size"].get<double>(), 661 * 4.0);  // float32 bytes
@@ -71,7 +70,7 @@ TEST(HardwareConstraints, CheckMatchesThePassesAndReportsViolations) {
 
   auto only_params = parse_hardware_constraints(Json{{"max_params", 661}}, locate);
   ConstraintCheck ok = check_hardware_constraints(g, only_params, ctx);
-  EXPECT_TRUE(ok.feasible());  // the limit itself is allowed
+  EXPECT_TRUE(ok.feasible());        // the limit itself is allowed
   EXPECT_EQ(ok.metrics.size(), 1u);  // only what a limit needs is computed
   EXPECT_DOUBLE_EQ(ok.values[0], 0.0);
 }

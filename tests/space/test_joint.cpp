@@ -66,7 +66,8 @@ TEST(JointSpace, RewritesChannelsThenQuantizes) {
   // biases at 8 bits: 16x32, 32x64 and 64x5 weights.
   passes::PassContext ctx;
   auto r = passes::run_pass("model_size", c.graph, Json::object(), ctx);
-  const int64_t bits = 32 * 32 + (16 * 32 * 2 + 32 * 8) + (32 * 64 * 4 + 64 * 8) + (64 * 5 * 8 + 5 * 8);
+  const int64_t bits =
+      32 * 32 + (16 * 32 * 2 + 32 * 8) + (32 * 64 * 4 + 64 * 8) + (64 * 5 * 8 + 5 * 8);
   EXPECT_EQ(r.info["size_bits"].get<int64_t>(), bits);
   EXPECT_EQ(r.info["params"].get<int64_t>(), 3013);
   // The candidate runs fake-quantized.

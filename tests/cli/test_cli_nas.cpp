@@ -1,0 +1,337 @@
+// `chop search` architecture search end to end (MASE lab 4): configs/jsc_three_linear_nas.toml
+// trains every candidate and clearly beats the untrained network; over-budget candidates are
+// never trained (training epochs counted in study.db); hyperband trains fewer epochs than no
+// pruner; the dominance pruner gets exact hardware objectives; the joint width+quantization space;
+// config errors.
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "common/run_chop.h"
+#include "core/files.h"
+#include "core/strings.h"
+
+namespace chop {
+namespace {
+
+namespace fs = std::filesystem;
+using Json = nlohmann::json;
+
+const std::string kNasConfig = std::string(CHOP_SOURCE_DIR) + "/configs/jsc_three_linear_nas.toml";
+
+struct NasDir {
+  fs::path dir;
+  explicit NasDir(const std::string& name) {
+    dir = fs::temp_directory_path() / ("chop_nas_" + name);
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+  }
+  ~NasDir() { fs::remove_all(dir); }
+  std::string write(const std::string& text, const std::string& file = "search.toml") {
+    std::string p = (dir / file).string();
+    write_file_atomic(p, text);
+    return p;
+  }
+  std::string args(const std::string& toml, const std::string& project = "p") {
+    return "search --config " + toml + " --project-dir " + (dir / "out").string() + " --project " +
+           project + " --dataset-size 20000 --num-workers 1";
+  }
+  std::string ckpts(const std::string& project = "p") {
+    return (dir / "out" / project / "software/search_ckpts").string();
+  }
+  Json log(const std::string& project = "p") {
+    return Json::parse(read_file(ckpts(project) + "/log.json"));
+  }
+};
+
+std::string nas_config() {
+  return read_file(kNasConfig);
+}
+
+// Trained epochs per trial number, from the study's intermediate values (basic_train reports
+// one value per epoch). Trials answered from the duplicate cache copy their original's values;
+// they trained nothing, so they count 0.
+std::map<int64_t, int64_t> trained_epochs(const std::string& db_path) {
+  std::map<int64_t, int64_t> out;
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  const char* sql =
+      "SELECT t.number, COUNT(v.step) FROM trials t LEFT JOIN trial_intermediate_values v "
+      "ON v.trial_id = t.trial_id WHERE t.trial_id NOT IN (SELECT trial_id FROM "
+      "trial_system_attributes WHERE key = 'reused_from') GROUP BY t.trial_id";
+  sqlite3_stmt* st = nullptr;
+  EXPECT_EQ(sqlite3_prepare_v2(db, sql, -1, &st, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+  while (st && sqlite3_step(st) == SQLITE_ROW)
+    out[sqlite3_column_int64(st, 0)] = sqlite3_column_int64(st, 1);
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return out;
+}
+
+int64_t total(const std::map<int64_t, int64_t>& m) {
+  int64_t n = 0;
+  for (const auto& [k, v] : m) n += v;
+  return n;
+}
+
+// Accuracy of the untrained jsc-three-linear-layers on the same validation data: a float
+// (quantizer "NA") evaluation-only search over the base model.
+double untrained_accuracy(NasDir& d) {
+  const std::string cfg = R"(
+model = "jsc-three-linear-layers"
+dataset = "jsc"
+batch_size = 256
+seed = 0
+[search.search_space]
+name = "graph/quantize/mixed_precision_ptq"
+[search.search_space.setup]
+by = "name"
+[search.search_space.seed.default.config]
+name = ["NA"]
+[search.strategy]
+eval_mode = true
+[search.strategy.sw_runner.basic_evaluation]
+num_samples = 100000
+[search.strategy.setup]
+n_trials = 1
+sampler = "random"
+sum_scaled_metrics = true
+direction = "maximize"
+[search.strategy.metrics]
+accuracy.scale = 1.0
+)";
+  auto r = testing::run_chop(d.args(d.write(cfg, "untrained.toml"), "untrained"));
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  if (r.exit_code != 0) return 1.0;
+  return d.log("untrained")["0"]["value"].get<double>();
+}
+
+TEST(CliNas, JscThreeLinearConfigBeatsTheUntrainedNetwork) {
+  NasDir d("lab4");
+  auto r = testing::run_chop(d.args(kNasConfig));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  Json log = d.log();
+  ASSERT_EQ(log.size(), 16u);
+  std::set<std::pair<int, int>> widths;
+  double best = 0;
+  for (auto& [k, row] : log.items()) {
+    EXPECT_EQ(row["state"], "COMPLETE");
+    best = std::max(best, row["value"].get<double>());
+    const Json& sc = row["user_attrs_sampled_config"];
+    const int a = sc["seq_blocks_2"]["config"]["channel_multiplier"];
+    const int b = sc["seq_blocks_4"]["config"]["channel_multiplier"];
+    widths.insert({a, b});
+    // BN(16) + Linear(16, 16a) + Linear(16a, 16b) + Linear(16b, 5): 661 for (1, 1), 3013 for
+    // lab 4's 16 -> 32 -> 64 -> 5 (2, 4).
+    EXPECT_EQ(row["user_attrs_hardware_metrics"]["params"].get<int64_t>(),
+              37 + 272 * a + 256 * a * b + 96 * b);
+  }
+  EXPECT_EQ(widths.size(), 16u);  // every architecture once
+  // Every candidate was trained for max_epochs = 5 (one intermediate value per epoch).
+  for (const auto& [n, epochs] : trained_epochs(d.ckpts() + "/study.db")) EXPECT_EQ(epochs, 5) << n;
+  const double untrained = untrained_accuracy(d);
+  EXPECT_GT(best, untrained + 0.15) << "untrained " << untrained;
+  EXPECT_GT(best, 0.5);
+  std::printf("[ measured ] untrained accuracy %.4f, best trained %.4f\n", untrained, best);
+}
+
+TEST(CliNas, OverBudgetCandidatesAreNeverTrained) {
+  for (const char* sampler : {"bruteforce", "tpe"}) {
+    NasDir d(std::string("budget_") + sampler);
+    std::string cfg = replace_all(nas_config(), "max_epochs = 5", "max_epochs = 2");
+    cfg =
+        replace_all(cfg, "sampler = \"bruteforce\"", std::string("sampler = \"") + sampler + "\"");
+    cfg += "\n[search.strategy.constraints]\nmax_params = 1500\n";
+    auto r = testing::run_chop(d.args(d.write(cfg)));
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_NE(r.output.find("infeasible: max_params"), std::string::npos) << r.output;
+    auto epochs = trained_epochs(d.ckpts() + "/study.db");
+    int n_infeasible = 0, n_trained = 0;
+    const Json log = d.log();  // items() must not outlive it
+    for (auto& [k, row] : log.items()) {
+      const int64_t number = row["number"];
+      const bool reused = row.contains("system_attrs_reused_from");
+      const double params = row["user_attrs_constraint_metrics"]["params"].get<double>();
+      if (params > 1500) {
+        ++n_infeasible;
+        EXPECT_EQ(row["state"], "PRUNED") << number;
+        EXPECT_EQ(row["user_attrs_infeasible"], true) << number;
+        EXPECT_EQ(row["user_attrs_violated_constraints"]["max_params"]["limit"], 1500.0);
+        EXPECT_TRUE(row["user_attrs_software_metrics"].is_null()) << number;
+        if (!reused)
+          EXPECT_EQ(epochs.at(number), 0) << "over-budget trial " << number << " trained";
+        // Optuna's constraint values for the samplers: params / limit - 1 > 0.
+        if (!reused) EXPECT_GT(row["system_attrs_constraints"][0].get<double>(), 0) << number;
+      } else {
+        EXPECT_EQ(row["state"], "COMPLETE") << number;
+        EXPECT_FALSE(row.contains("user_attrs_infeasible")) << number;
+        if (!reused) {
+          EXPECT_EQ(epochs.at(number), 2) << number;
+          ++n_trained;
+        }
+      }
+    }
+    EXPECT_GT(n_infeasible, 0) << sampler;
+    EXPECT_GT(n_trained, 0) << sampler;
+    if (std::string(sampler) == "bruteforce") {
+      // params(a, b) = 37 + 272a + 256ab + 96b <= 1500 for (1,1), (1,2), (1,3), (2,1) only.
+      EXPECT_EQ(n_trained, 4);
+      EXPECT_EQ(n_infeasible, 12);
+    }
+  }
+}
+
+TEST(CliNas, HyperbandTrainsFewerEpochsThanNoPruner) {
+  std::map<std::string, int64_t> epochs;
+  std::map<std::string, int> pruned;
+  for (const char* pruner : {"nop", "hyperband"}) {
+    NasDir d(std::string("prune_") + pruner);
+    std::string cfg = replace_all(nas_config(), "max_epochs = 5", "max_epochs = 9");
+    cfg = replace_all(cfg, "sampler = \"bruteforce\"",
+                      std::string("sampler = \"random\"\npruner = \"") + pruner + "\"");
+    // 36 networks, from a quarter of the widths to four times: a spread hyperband can use.
+    cfg = replace_all(cfg, "channel_multiplier = [1, 2, 3, 4]",
+                      "channel_multiplier = [0.25, 0.5, 1, 2, 3, 4]");
+    if (std::string(pruner) == "hyperband")
+      cfg += "\n[search.strategy.setup.pruner_options]\nmin_resource = 1\nmax_resource = 9\n";
+    auto r = testing::run_chop(d.args(d.write(cfg)));
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    epochs[pruner] = total(trained_epochs(d.ckpts() + "/study.db"));
+    const Json log = d.log();  // items() must not outlive it
+    for (auto& [k, row] : log.items()) pruned[pruner] += row["state"] == "PRUNED";
+  }
+  EXPECT_EQ(pruned["nop"], 0);
+  EXPECT_GT(pruned["hyperband"], 0);
+  // Same 16 sampled networks (random sampling does not depend on the history): measured 117
+  // epochs without a pruner, 72 with hyperband (9 trials pruned).
+  EXPECT_LT(epochs["hyperband"], 0.8 * epochs["nop"]);
+  EXPECT_GE(pruned["hyperband"], 3);
+  std::printf("[ measured ] training epochs: no pruner %lld, hyperband %lld (%d pruned)\n",
+              static_cast<long long>(epochs["nop"]), static_cast<long long>(epochs["hyperband"]),
+              pruned["hyperband"]);
+}
+
+TEST(CliNas, DominancePrunerGetsExactHardwareObjectives) {
+  NasDir d("dominance");
+  std::string cfg = replace_all(nas_config(), "max_epochs = 5", "max_epochs = 4");
+  cfg = replace_all(cfg, "sampler = \"bruteforce\"",
+                    "sampler = \"bruteforce\"\npruner = \"dominance\"");
+  cfg = replace_all(cfg, "sum_scaled_metrics = true\ndirection = \"maximize\"",
+                    "sum_scaled_metrics = false\n[search.strategy.setup.pruner_options]\n"
+                    "n_startup_trials = 1");
+  cfg = replace_all(cfg, "accuracy.scale = 1.0",
+                    "accuracy.scale = 1.0\naccuracy.direction = \"maximize\"\n"
+                    "model_size.scale = 0.001\nmodel_size.direction = \"minimize\"");
+  auto r = testing::run_chop(d.args(d.write(cfg)));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  int n_pruned = 0;
+  const Json log = d.log();  // items() must not outlive it
+  for (auto& [k, row] : log.items()) {
+    // Objective 1 (model_size, scaled) is known before training.
+    const double size = row["user_attrs_hardware_metrics"]["model_size"].get<double>();
+    ASSERT_TRUE(row.contains("system_attrs_exact_objectives")) << row.dump();
+    EXPECT_DOUBLE_EQ(row["system_attrs_exact_objectives"]["1"].get<double>(), 0.001 * size);
+    n_pruned += row["state"] == "PRUNED";
+  }
+  std::printf("[ measured ] dominance pruner: %d of 16 trials pruned\n", n_pruned);
+}
+
+TEST(CliNas, JointWidthAndQuantizationSpace) {
+  NasDir d("joint");
+  const std::string cfg = R"(
+model = "jsc-three-linear-layers"
+dataset = "jsc"
+batch_size = 256
+seed = 0
+[search.search_space]
+name = "graph/joint/channel_multiplier_quantize"
+[search.search_space.channels.setup]
+mode = "per_layer"
+[search.search_space.channels.seed.default.config]
+channel_multiplier = [1, 2, 4]
+[search.search_space.quantize.setup]
+by = "type"
+[search.search_space.quantize.seed.default.config]
+name = ["NA"]
+[search.search_space.quantize.seed.linear.config]
+name = ["integer"]
+data_in_width = [8]
+data_in_frac_width = [4]
+weight_width = [2, 4, 8]
+weight_frac_width = ["NA"]
+bias_width = [8]
+bias_frac_width = [4]
+[search.strategy]
+eval_mode = false
+[search.strategy.sw_runner.basic_train]
+max_epochs = 2
+learning_rate = 1e-2
+[search.strategy.hw_runner.bitops]
+[search.strategy.hw_runner.model_size]
+[search.strategy.setup]
+n_trials = 6
+sampler = "tpe"
+sum_scaled_metrics = false
+[search.strategy.metrics]
+accuracy.scale = 1.0
+accuracy.direction = "maximize"
+bitops.scale = 1e-6
+bitops.direction = "minimize"
+)";
+  auto r = testing::run_chop(d.args(d.write(cfg)));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const Json log = d.log();  // items() must not outlive it
+  for (auto& [k, row] : log.items()) {
+    ASSERT_EQ(row["state"], "COMPLETE") << row.dump();
+    const Json& sc = row["user_attrs_sampled_config"];
+    const double m2 = sc["channels"]["seq_blocks_2"]["config"]["channel_multiplier"];
+    const double m4 = sc["channels"]["seq_blocks_4"]["config"]["channel_multiplier"];
+    const double params =
+        32 + (16 * 16 * m2 + 16 * m2) + (16 * m2 * 16 * m4 + 16 * m4) + (16 * m4 * 5 + 5);
+    EXPECT_EQ(row["user_attrs_hardware_metrics"]["params"].get<double>(), params);
+    // Size at the sampled precision: BN float, each Linear's weights at its sampled width.
+    double bits = 32 * 32.0;
+    const double w[3][2] = {{16, 16 * m2}, {16 * m2, 16 * m4}, {16 * m4, 5}};
+    const char* names[3] = {"seq_blocks_2", "seq_blocks_4", "seq_blocks_6"};
+    for (int i = 0; i < 3; ++i)
+      bits += w[i][0] * w[i][1] * sc["quantize"][names[i]]["config"]["weight_width"].get<double>() +
+              w[i][1] * 8;
+    EXPECT_DOUBLE_EQ(row["user_attrs_hardware_metrics"]["model_size"].get<double>(), bits / 8);
+    EXPECT_GT(row["user_attrs_software_metrics"]["accuracy"].get<double>(), 0.3);
+  }
+}
+
+TEST(CliNas, ConfigErrors) {
+  struct Case {
+    std::string from, to, must_mention;
+  };
+  const std::vector<Case> cases = {
+      {"[search.strategy.sw_runner.basic_train]\nmax_epochs = 5\noptimizer = \"adam\"\n"
+       "learning_rate = 1e-2\nlr_scheduler = \"constant\"\n",
+       "[search.strategy.sw_runner.basic_evaluation]\nnum_samples = 512\n", "basic_train"},
+      {"[search.search_space.seed.default.config]",
+       "[search.search_space.seed.seq_blocks_9.config]", "search.search_space.seed.seq_blocks_9"},
+      {"mode = \"per_layer\"", "mode = \"layerwise\"", "search.search_space.setup.mode"},
+      {"[search.strategy.hw_runner.model_size]",
+       "[search.strategy.constraints]\nmax_parms = 100\n[search.strategy.hw_runner.model_size]",
+       "search.strategy.constraints.max_parms"},
+  };
+  for (const auto& c : cases) {
+    NasDir d("bad");
+    std::string cfg = replace_all(nas_config(), c.from, c.to);
+    ASSERT_NE(cfg, nas_config()) << c.from;
+    auto r = testing::run_chop(d.args(d.write(cfg)));
+    EXPECT_NE(r.exit_code, 0) << c.must_mention;
+    EXPECT_NE(r.output.find(c.must_mention), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find("search.toml:"), std::string::npos) << r.output;
+    EXPECT_FALSE(testing::looks_like_crash(r.output)) << r.output;
+  }
+}
+
+}  // namespace
+}  // namespace chop
