@@ -7,7 +7,8 @@
 # Env: CHOP (chop binary; default build/chop, build it with scripts/build.sh), PEER, JSC_SIZE
 #   (synthetic JSC rows before the 80/20 split, 200000), SEED (0), NUM_SAMPLES (512), PTQ_EPOCHS
 #   (1), NAS_EPOCHS (1), REPEATS (1; the fastest run of each side counts), KEEP=1 keeps the
-#   work folder, PTQ_CASES ("model:sampler:trials ..."), NAS_CASES ("sampler:trials ...").
+#   work folder, PTQ_CASES ("model:sampler:trials ..."), NAS_CASES ("sampler:trials ..."),
+#   CPU_DIFF (1: also run each side with 1 trial to get CPU ms per trial; 0: skip).
 #
 # Two rates per case, both printed:
 #   search loop  trials / time inside the search loop only: the peer's own search_s (around
@@ -17,7 +18,10 @@
 #                process (interpreter + torch/optuna import, data, training, search) vs chop's
 #                processes (ptq: `chop train` + `chop search`; nas: `chop search`), startup,
 #                data generation and training included.
-# CPU seconds (user + sys) are printed too: on a shared machine they are steadier than wall time.
+#   CPU/trial    CPU ms per trial in the loop, measured the same way for both sides by difference
+#                with a 1-trial run (CPU_DIFF=1): steady on a loaded machine, where wall-clock
+#                figures include time spent waiting for a core.
+# CPU seconds (user + sys) of the whole workload are printed too.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 CHOP=${CHOP:-$ROOT/build/chop}
@@ -28,6 +32,7 @@ NUM_SAMPLES=${NUM_SAMPLES:-512}
 PTQ_EPOCHS=${PTQ_EPOCHS:-1}
 NAS_EPOCHS=${NAS_EPOCHS:-1}
 REPEATS=${REPEATS:-1}
+CPU_DIFF=${CPU_DIFF:-1}
 # jsc-tiny has 18 configurations: tpe:20 is the peer's default budget (chop reuses the stored
 # result of a repeated configuration, the peer evaluates it again), bruteforce:18 visits each
 # configuration once on both sides; jsc-toy (5,832 configurations) shows the steady state.
@@ -66,13 +71,19 @@ timed() {
   CPU_S=$(awk -v u="$user" -v s="$sys" 'BEGIN {print u + s}')
 }
 
-# fill TEMPLATE OUT KEY=VALUE...: substitutes @KEY@ placeholders.
+# fill TEMPLATE OUT KEY=VALUE...: substitutes @KEY@ placeholders (a later KEY wins).
 fill() {
   local tpl=$1 out=$2
   shift 2
+  local -A value=()
+  for kv in "$@"; do value[${kv%%=*}]=${kv#*=}; done
   local args=()
-  for kv in "$@"; do args+=(-e "s|@${kv%%=*}@|${kv#*=}|g"); done
+  for k in "${!value[@]}"; do args+=(-e "s|@${k}@|${value[$k]}|g"); done
   sed "${args[@]}" "$tpl" >"$out"
+  if grep -q '@[A-Z_]*@' "$out"; then
+    echo "internal: unfilled placeholder in $out: $(grep -o '@[A-Z_]*@' "$out" | head -n 1)" >&2
+    return 1
+  fi
 }
 
 # chop_search_stats DIR: prints "span_s n_trials n_reused best_accuracy summary_s" from a search
@@ -104,50 +115,93 @@ echo "exporting chop's synthetic JSC ($JSC_SIZE rows) for the peer"
 DATA="npy:$WORK/jsc"
 COMMON=(--dataset-size "$JSC_SIZE" --batch-size 256 --seed "$SEED" --num-workers 1 --project-dir "$WORK/out")
 
+# peer_run LOG WORKLOAD TRIALS ARGS...: one peer process; sets PEER_WALL, PEER_CPU.
+peer_run() {
+  local log=$1 workload=$2 trials=$3
+  shift 3
+  timed "$log" /usr/bin/python3 "$PEER" "$workload" --data "$DATA" --batch-size 256 --lr 1e-3 \
+    --trials "$trials" --seed "$SEED" --threads 1 "$@"
+  PEER_WALL=$WALL_S PEER_CPU=$CPU_S
+}
+
+# chop_run DIR TEMPLATE MODEL TRIALS [KEY=VALUE...] -- [chop args]: one `chop search` process
+# into DIR (its project folder); sets CHOP_WALL, CHOP_CPU.
+chop_run() {
+  local dir=$1 tpl=$2 model=$3 trials=$4 name
+  shift 4
+  name=$(basename "$dir")
+  local subst=()
+  while [ $# -gt 0 ] && [ "$1" != -- ]; do subst+=("$1") && shift; done
+  [ $# -gt 0 ] && shift
+  fill "$tpl" "$WORK/$name.toml" MODEL="$model" SEED="$SEED" PROJECT="$name" TRIALS="$trials" \
+    "${subst[@]}"
+  mkdir -p "$dir"
+  timed "$dir/search.log" "$CHOP" search "$model" jsc --config "$WORK/$name.toml" "${COMMON[@]}" "$@"
+  CHOP_WALL=$WALL_S CHOP_CPU=$CPU_S
+}
+
+# CPU ms per trial inside the loop, the same way for both sides: (CPU of the N-trial run - CPU
+# of a 1-trial run) / (N - 1). Startup, data and training cancel out, and unlike wall-clock loop
+# times it does not count time spent waiting for a core on a shared machine. The 1-trial run
+# uses the random sampler on both sides (its one trial costs what any sampler's first trial
+# costs; Optuna's BruteForceSampler leaves WAITING trials behind after a partial run, which the
+# peer's result code does not expect).
+# A difference under 0.1 s is within the noise of process CPU accounting: reported as nan.
+per_trial_cpu_ms() {
+  awk -v a="$1" -v b="$2" -v n="$3" 'BEGIN {
+    if (n > 1 && a - b >= 0.1) printf "%.3f", 1e3 * (a - b) / (n - 1); else printf "nan" }'
+}
+
+# record KIND CASE SIDE WALL CPU LOOP_S TRIALS REUSED BEST CPU_MS_PER_TRIAL
+record() { printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n" "$@" >>"$RESULTS"; }
+
 ptq_case() {  # model sampler trials rep
-  local model=$1 sampler=$2 trials=$3 rep=$4 name="ptq-$1-$2-$3-r$4"
-  local p="$WORK/$name-peer.log" dir="$WORK/out/$name"
-  timed "$p" /usr/bin/python3 "$PEER" ptq-search --data "$DATA" --model "$model" --epochs "$PTQ_EPOCHS" \
-    --batch-size 256 --lr 1e-3 --trials "$trials" --sampler "$sampler" --num-samples "$NUM_SAMPLES" \
-    --seed "$SEED" --threads 1
-  local pw=$WALL_S pc=$CPU_S
-  printf "ptq\t%s\tpeer\t%s\t%s\t%s\t%s\t0\t%s\n" "$model:$sampler:$trials" "$pw" "$pc" \
-    "$(peer_field "$p" search_s)" "$(peer_field "$p" trials)" "$(peer_field "$p" best_quant_accuracy)" >>"$RESULTS"
+  local model=$1 sampler=$2 trials=$3 rep=$4 name="ptq-$1-$2-$3-r$4" cpu_peer=nan cpu_chop=nan
+  local subst=(NUM_SAMPLES="$NUM_SAMPLES" SAMPLER="$sampler")
+  local peer_args=(--model "$model" --epochs "$PTQ_EPOCHS" --sampler "$sampler" --num-samples "$NUM_SAMPLES")
+  peer_run "$WORK/$name-peer.log" ptq-search "$trials" "${peer_args[@]}"
+  local pw=$PEER_WALL pc=$PEER_CPU p="$WORK/$name-peer.log"
   # chop: train the base model as the peer does (same epochs, batch, optimizer, lr), then search.
   timed "$WORK/$name-train.log" "$CHOP" train "$model" jsc "${COMMON[@]}" --max-epochs "$PTQ_EPOCHS" \
     --learning-rate 1e-3 --training-optimizer adam --project "$name-base"
-  local tw=$WALL_S tc=$CPU_S
-  fill "$ROOT/bench/search_ptq.toml.in" "$WORK/$name.toml" MODEL="$model" SEED="$SEED" PROJECT="$name" \
-    NUM_SAMPLES="$NUM_SAMPLES" TRIALS="$trials" SAMPLER="$sampler"
-  mkdir -p "$dir"
-  timed "$dir/search.log" "$CHOP" search "$model" jsc --config "$WORK/$name.toml" "${COMMON[@]}" \
-    --load "$WORK/out/$name-base/software/training_ckpts/best.ckpt"
-  local sw=$WALL_S sc=$CPU_S
-  read -r span n reused best summary <<<"$(chop_search_stats "$dir")"
-  printf "ptq\t%s\tchop\t%s\t%s\t%s\t%s\t%s\t%s\n" "$model:$sampler:$trials" \
-    "$(awk -v a="$tw" -v b="$sw" 'BEGIN {print a + b}')" "$(awk -v a="$tc" -v b="$sc" 'BEGIN {print a + b}')" \
-    "$span" "$n" "$reused" "$best" >>"$RESULTS"
-  echo "  $name: peer ${pw}s wall (${pc}s cpu); chop train ${tw}s + search ${sw}s wall (${tc}s + ${sc}s cpu), loop ${span}s (optimize() ${summary}s), $reused reused"
+  local tw=$WALL_S tc=$CPU_S ckpt="$WORK/out/$name-base/software/training_ckpts/best.ckpt"
+  chop_run "$WORK/out/$name" "$ROOT/bench/search_ptq.toml.in" "$model" "$trials" "${subst[@]}" -- --load "$ckpt"
+  local sw=$CHOP_WALL sc=$CHOP_CPU
+  if [ "$CPU_DIFF" = 1 ]; then
+    peer_run "$WORK/$name-peer1.log" ptq-search 1 "${peer_args[@]}" --sampler random
+    cpu_peer=$(per_trial_cpu_ms "$pc" "$PEER_CPU" "$trials")
+    chop_run "$WORK/out/$name-1" "$ROOT/bench/search_ptq.toml.in" "$model" 1 "${subst[@]}" SAMPLER=random \
+      -- --load "$ckpt"
+    cpu_chop=$(per_trial_cpu_ms "$sc" "$CHOP_CPU" "$trials")
+  fi
+  record ptq "$model:$sampler:$trials" peer "$pw" "$pc" "$(peer_field "$p" search_s)" \
+    "$(peer_field "$p" trials)" 0 "$(peer_field "$p" best_quant_accuracy)" "$cpu_peer"
+  read -r span n reused best summary <<<"$(chop_search_stats "$WORK/out/$name")"
+  record ptq "$model:$sampler:$trials" chop "$(awk -v a="$tw" -v b="$sw" 'BEGIN {print a + b}')" \
+    "$(awk -v a="$tc" -v b="$sc" 'BEGIN {print a + b}')" "$span" "$n" "$reused" "$best" "$cpu_chop"
+  echo "  $name: peer ${pw}s wall (${pc}s cpu); chop train ${tw}s + search ${sw}s wall (${tc}s + ${sc}s cpu), loop ${span}s (optimize() ${summary}s), $reused reused; CPU ms/trial peer $cpu_peer chop $cpu_chop"
 }
 
 nas_case() {  # sampler trials rep
-  local sampler=$1 trials=$2 rep=$3 name="nas-$1-$2-r$3"
-  local p="$WORK/$name-peer.log" dir="$WORK/out/$name" sched=constant
+  local sampler=$1 trials=$2 rep=$3 name="nas-$1-$2-r$3" sched=constant cpu_peer=nan cpu_chop=nan
   [ "$NAS_EPOCHS" = 1 ] || sched=cosine
-  timed "$p" /usr/bin/python3 "$PEER" nas-search --data "$DATA" --epochs "$NAS_EPOCHS" --batch-size 256 \
-    --lr 1e-3 --trials "$trials" --sampler "$sampler" --seed "$SEED" --threads 1
-  local pw=$WALL_S pc=$CPU_S
-  printf "nas\t%s\tpeer\t%s\t%s\t%s\t%s\t0\t%s\n" "$sampler:$trials" "$pw" "$pc" \
-    "$(peer_field "$p" search_s)" "$(peer_field "$p" trials)" "$(peer_field "$p" best_accuracy)" >>"$RESULTS"
-  fill "$ROOT/bench/search_nas.toml.in" "$WORK/$name.toml" SEED="$SEED" PROJECT="$name" \
-    EPOCHS="$NAS_EPOCHS" LR_SCHEDULER="$sched" TRIALS="$trials" SAMPLER="$sampler"
-  mkdir -p "$dir"
-  timed "$dir/search.log" "$CHOP" search jsc-three-linear-layers jsc --config "$WORK/$name.toml" "${COMMON[@]}"
-  local sw=$WALL_S sc=$CPU_S
-  read -r span n reused best summary <<<"$(chop_search_stats "$dir")"
-  printf "nas\t%s\tchop\t%s\t%s\t%s\t%s\t%s\t%s\n" "$sampler:$trials" "$sw" "$sc" "$span" "$n" "$reused" \
-    "$best" >>"$RESULTS"
-  echo "  $name: peer ${pw}s wall (${pc}s cpu); chop search ${sw}s wall (${sc}s cpu), loop ${span}s (optimize() ${summary}s), $reused reused"
+  local subst=(EPOCHS="$NAS_EPOCHS" LR_SCHEDULER="$sched" SAMPLER="$sampler")
+  local model=jsc-three-linear-layers peer_args=(--epochs "$NAS_EPOCHS" --sampler "$sampler")
+  peer_run "$WORK/$name-peer.log" nas-search "$trials" "${peer_args[@]}"
+  local pw=$PEER_WALL pc=$PEER_CPU p="$WORK/$name-peer.log"
+  chop_run "$WORK/out/$name" "$ROOT/bench/search_nas.toml.in" "$model" "$trials" "${subst[@]}"
+  local sw=$CHOP_WALL sc=$CHOP_CPU
+  if [ "$CPU_DIFF" = 1 ]; then
+    peer_run "$WORK/$name-peer1.log" nas-search 1 "${peer_args[@]}" --sampler random
+    cpu_peer=$(per_trial_cpu_ms "$pc" "$PEER_CPU" "$trials")
+    chop_run "$WORK/out/$name-1" "$ROOT/bench/search_nas.toml.in" "$model" 1 "${subst[@]}" SAMPLER=random
+    cpu_chop=$(per_trial_cpu_ms "$sc" "$CHOP_CPU" "$trials")
+  fi
+  record nas "$sampler:$trials" peer "$pw" "$pc" "$(peer_field "$p" search_s)" \
+    "$(peer_field "$p" trials)" 0 "$(peer_field "$p" best_accuracy)" "$cpu_peer"
+  read -r span n reused best summary <<<"$(chop_search_stats "$WORK/out/$name")"
+  record nas "$sampler:$trials" chop "$sw" "$sc" "$span" "$n" "$reused" "$best" "$cpu_chop"
+  echo "  $name: peer ${pw}s wall (${pc}s cpu); chop search ${sw}s wall (${sc}s cpu), loop ${span}s (optimize() ${summary}s), $reused reused; CPU ms/trial peer $cpu_peer chop $cpu_chop"
 }
 
 echo "chop: $CHOP ($("$CHOP" --version 2>&1 | head -n 1), git $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo ?)); peer: $PEER"
@@ -175,36 +229,44 @@ if [ "$WHAT" != ptq ]; then
 fi
 
 /usr/bin/python3 - "$RESULTS" <<'EOF'
-import collections, sys
+import collections, math, sys
 rows = collections.defaultdict(list)
 for line in open(sys.argv[1]):
-    kind, case, side, wall, cpu, loop, n, reused, best = line.rstrip("\n").split("\t")
-    rows[(kind, case, side)].append((float(wall), float(cpu), float(loop), int(n), int(reused), best))
-cases = sorted({(k, c) for k, c, _ in rows}, key=lambda kc: list(rows).index((kc[0], kc[1], "peer")))
+    kind, case, side, wall, cpu, loop, n, reused, best, cpu_ms = line.rstrip("\n").split("\t")
+    rows[(kind, case, side)].append((float(wall), float(cpu), float(loop), int(n), int(reused), best,
+                                     float(cpu_ms)))
+order = []
+for k, c, _ in rows:
+    if (k, c) not in order:
+        order.append((k, c))
 print()
-print("| workload | case | trials | side | search loop s | ms/trial | trials/s (loop) | "
-      "end-to-end wall s | trials/s (e2e) | CPU s | reused | best acc |")
-print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+print("| workload | case | side | trials | reused | search loop s | ms/trial | trials/s (loop) | "
+      "CPU ms/trial | end-to-end wall s | trials/s (e2e) | CPU s (e2e) | best acc |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 summary = []
-for kind, case in cases:
+for kind, case in order:
     r = {}
     for side in ("peer", "chop"):
         runs = rows.get((kind, case, side))
         if not runs:
             continue
-        wall = min(x[0] for x in runs); cpu = min(x[1] for x in runs); loop = min(x[2] for x in runs)
+        wall, cpu, loop = (min(x[i] for x in runs) for i in range(3))
+        cpu_ms = min(x[6] for x in runs)
         n, reused, best = runs[0][3], runs[0][4], runs[0][5]
-        r[side] = (wall, cpu, loop, n)
+        r[side] = (wall, cpu, loop, n, cpu_ms)
         best = f"{float(best):.4f}" if best not in ("nan", "") else best
-        print(f"| {kind}-search | {case} | {n} | {side} | {loop:.3f} | {1e3 * loop / n:.2f} | "
-              f"{n / loop:,.1f} | {wall:.2f} | "
-              f"{n / wall:.2f} | {cpu:.2f} | {reused} | {best} |")
+        cpu_txt = "" if math.isnan(cpu_ms) else f"{cpu_ms:.2f}"
+        print(f"| {kind}-search | {case} | {side} | {n} | {reused} | {loop:.3f} | {1e3 * loop / n:.2f} | "
+              f"{n / loop:,.1f} | {cpu_txt} | {wall:.2f} | {n / wall:.2f} | {cpu:.2f} | {best} |")
     if len(r) == 2:
-        (pw, pc, pl, pn), (cw, cc, cl, cn) = r["peer"], r["chop"]
-        summary.append(f"{kind}-search {case}: loop {cn / cl / (pn / pl):.1f}x, "
-                       f"end-to-end {cn / cw / (pn / pw):.2f}x (wall), {pc / cc:.2f}x (CPU s)")
+        (pw, pc, pl, pn, pm), (cw, cc, cl, cn, cm) = r["peer"], r["chop"]
+        line = f"{kind}-search {case}: loop {cn / cl / (pn / pl):.1f}x"
+        if not math.isnan(pm) and not math.isnan(cm) and cm > 0:
+            line += f", CPU/trial {pm / cm:.1f}x"
+        line += f", end-to-end {cn / cw / (pn / pw):.2f}x (wall), {pc / cc:.2f}x (CPU s)"
+        summary.append(line)
 print()
-print("ratios chop/peer (trials/s; REPEATS best):")
+print("ratios chop/peer in trials/s (best of REPEATS):")
 for s in summary:
     print("  " + s)
 EOF
