@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <map>
@@ -230,6 +231,8 @@ TEST(CliNas, DominancePrunerGetsExactHardwareObjectives) {
   auto r = testing::run_chop(d.args(d.write(cfg)));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   int n_pruned = 0;
+  std::map<int64_t, std::string> states;
+  const auto epochs = trained_epochs(d.ckpts() + "/study.db");
   const Json log = d.log();  // items() must not outlive it
   for (auto& [k, row] : log.items()) {
     // Objective 1 (model_size, scaled) is known before training.
@@ -237,7 +240,13 @@ TEST(CliNas, DominancePrunerGetsExactHardwareObjectives) {
     ASSERT_TRUE(row.contains("system_attrs_exact_objectives")) << row.dump();
     EXPECT_DOUBLE_EQ(row["system_attrs_exact_objectives"]["1"].get<double>(), 0.001 * size);
     n_pruned += row["state"] == "PRUNED";
+    states[row["number"].get<int64_t>()] = row["state"];
   }
+  // Measured: 13 of 16 pruned (a bigger network whose accuracy so far is below that of a smaller
+  // completed one at the same epoch is dominated); each stopped before its last epoch.
+  EXPECT_GT(n_pruned, 0);
+  for (const auto& [n, e] : epochs)
+    if (states[n] == "PRUNED") EXPECT_LT(e, 4) << n;
   std::printf("[ measured ] dominance pruner: %d of 16 trials pruned\n", n_pruned);
 }
 
@@ -303,6 +312,54 @@ bitops.direction = "minimize"
               w[i][1] * 8;
     EXPECT_DOUBLE_EQ(row["user_attrs_hardware_metrics"]["model_size"].get<double>(), bits / 8);
     EXPECT_GT(row["user_attrs_software_metrics"]["accuracy"].get<double>(), 0.3);
+  }
+}
+
+TEST(CliNas, Vgg7Cifar10ConfigRunsOnTheSharedImages) {
+  const std::string data = std::string(CHOP_SHARED_DIR) + "/data/cifar10";
+  if (!fs::exists(data + "/test_batch_first932.bin")) GTEST_SKIP() << "no CIFAR-10 images";
+  NasDir d("vgg7");
+  std::string cfg = read_file(std::string(CHOP_SOURCE_DIR) + "/configs/vgg7_cifar10_nas.toml");
+  ASSERT_NE(cfg.find("n_trials = 12"), std::string::npos);
+  cfg = replace_all(cfg, "n_trials = 12", "n_trials = 3");
+  // --max-epochs scales basic_train's budget from the command line (here: down to 1 epoch).
+  auto r = testing::run_chop("search --config " + d.write(cfg) + " --project-dir " +
+                             (d.dir / "out").string() + " --project p --num-workers 2 " +
+                             "--data-path " + data + " --max-epochs 1");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const Json log = d.log();
+  ASSERT_EQ(log.size(), 3u);
+  auto epochs = trained_epochs(d.ckpts() + "/study.db");
+  const std::vector<std::string> convs = {"feature_layers_0",  "feature_layers_3",
+                                          "feature_layers_7",  "feature_layers_10",
+                                          "feature_layers_14", "feature_layers_17"};
+  const std::vector<int64_t> conv_width = {128, 128, 256, 256, 512, 512};
+  for (auto& [k, row] : log.items()) {
+    const Json& sc = row["user_attrs_sampled_config"];
+    auto width = [&](const std::string& node, int64_t base) {
+      const double m = sc[node]["config"]["channel_multiplier"];
+      return std::max<int64_t>(1, std::llround(base * m));
+    };
+    // Hand count: 3x3 convs with bias and BN (2 per channel), view(-1, C*4*4), two Linears.
+    int64_t params = 0, c_in = 3;
+    for (size_t i = 0; i < convs.size(); ++i) {
+      const int64_t c = width(convs[i], conv_width[i]);
+      params += c_in * c * 9 + c + 2 * c;
+      c_in = c;
+    }
+    const int64_t h1 = width("classifier_0", 1024), h2 = width("classifier_2", 1024);
+    params += (c_in * 16 * h1 + h1) + (h1 * h2 + h2) + (h2 * 10 + 10);
+    if (row["state"] == "PRUNED" && row.contains("user_attrs_infeasible")) {
+      EXPECT_GT(params, 400000);
+      EXPECT_EQ(row["user_attrs_constraint_metrics"]["params"].get<int64_t>(), params);
+      EXPECT_EQ(epochs.at(row["number"].get<int64_t>()), 0);
+      continue;
+    }
+    ASSERT_EQ(row["state"], "COMPLETE") << row.dump();
+    EXPECT_LE(params, 400000);
+    EXPECT_EQ(row["user_attrs_hardware_metrics"]["params"].get<int64_t>(), params);
+    EXPECT_EQ(epochs.at(row["number"].get<int64_t>()), 1);  // --max-epochs 1
+    EXPECT_GT(row["value"].get<double>(), 0.0);
   }
 }
 
