@@ -38,9 +38,25 @@ at::Tensor k_identity(Node&, const Tensors& in, bool) {
   return in[0];
 }
 
+// Debian's LibTorch runs at::linear on the reference BLAS. For float32 CPU products of at least
+// 2^17 multiply-adds, oneDNN's 1x1 convolution (same product, another summation order) is 1.5-6x
+// faster forward and backward; below that its fixed cost loses (measured in bench/, see
+// docs/benchmarks.md). Batch >= 16 is where LibTorch itself routes conv2d to oneDNN.
+at::Tensor linear_op(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b) {
+  constexpr int64_t kMinMacs = int64_t{1} << 17;
+  if (x.dim() == 2 && w.dim() == 2 && x.device().is_cpu() && x.scalar_type() == at::kFloat &&
+      w.scalar_type() == at::kFloat && x.size(0) >= 16 &&
+      x.size(0) * w.size(0) * w.size(1) >= kMinMacs && at::hasMKLDNN() &&
+      at::globalContext().userEnabledMkldnn()) {
+    const int64_t n = x.size(0), out = w.size(0), in = w.size(1);
+    return at::conv2d(x.reshape({n, in, 1, 1}), w.reshape({out, in, 1, 1}), b).reshape({n, out});
+  }
+  return at::linear(x, w, b);
+}
+
 at::Tensor k_linear(Node& n, const Tensors& in, bool) {
   return q_out(
-      n, at::linear(q_in(n, in[0]), q_w(n, *n.param("weight")), q_b(n, param_or_undef(n, "bias"))));
+      n, linear_op(q_in(n, in[0]), q_w(n, *n.param("weight")), q_b(n, param_or_undef(n, "bias"))));
 }
 
 at::Tensor k_conv1d(Node& n, const Tensors& in, bool) {
