@@ -357,7 +357,9 @@ int run_search(ActionContext& ctx) {
             << (summary.timed_out ? " (timeout reached)" : "") << ", "
             << format_double(std::round(summary.elapsed_s * 100) / 100) << " s\n";
   if (best.empty()) {
-    throw RunError("no trial completed; see the FAIL reasons in " + save_dir + "/log.json");
+    throw RunError("no trial completed (" + std::to_string(summary.n_pruned) + " pruned, " +
+                   std::to_string(summary.n_failed) + " failed); see the FAIL reasons and " +
+                   "infeasible (over-budget) trials in " + save_dir + "/log.json");
   }
   std::cout << "Best trial(s):\n" << render_best_table(best);
   std::cout << "Results: " << save_dir << "/{log.json,best.json,study.db}\n";
