@@ -2,7 +2,8 @@
 # Training throughput, chop vs the MASE-style PyTorch peer (../shared/peers/mase_peer.py), on the
 # same data, model, batch size (256), optimizer (Adam + cosine), epochs, one thread each.
 #   bench/train_bench.sh [BUILD_DIR]      (default: build; needs targets chop and train_bench)
-# Env: EPOCHS (2), JSC_SIZE (synthetic JSC rows before the 80/20 split, 200000), REPEATS (1).
+# Env: EPOCHS (2), JSC_SIZE (synthetic JSC rows before the 80/20 split, 200000), REPEATS (1),
+#      ONLY (space-separated model names to run, e.g. "jsc-s").
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${1:-$ROOT/build}
@@ -19,20 +20,27 @@ trap 'rm -rf "$TMP"' EXIT
 field() { /usr/bin/python3 -c "import json,sys; print(json.loads(sys.stdin.read().strip().splitlines()[-1])['$1'])"; }
 
 compare() {  # name data model
-  local name=$1 data=$2 model=$3 best_peer=0 best_chop=0
+  local name=$1 data=$2 model=$3 best_peer=0 best_chop=0 ratios=""
+  case " ${ONLY:-$model} " in *" $model "*) ;; *) return 0 ;; esac
   for _ in $(seq "$REPEATS"); do
-    local p c
+    local p c sp sc
     p=$(/usr/bin/python3 "$PEER" train --data "$data" --model "$model" --epochs "$EPOCHS" \
           --batch-size 256 --lr 1e-3 --threads 1)
     c=$(OMP_NUM_THREADS=1 "$BUILD/bench/train_bench" --data "$data" --model "$model" \
           --epochs "$EPOCHS" --batch-size 256 --lr 1e-3 --threads 1)
-    best_peer=$(echo "$p" | field samples_per_s | awk -v b="$best_peer" '{print ($1 > b) ? $1 : b}')
-    best_chop=$(echo "$c" | field samples_per_s | awk -v b="$best_chop" '{print ($1 > b) ? $1 : b}')
+    sp=$(echo "$p" | field samples_per_s)
+    sc=$(echo "$c" | field samples_per_s)
+    best_peer=$(awk -v a="$sp" -v b="$best_peer" 'BEGIN {print (a > b) ? a : b}')
+    best_chop=$(awk -v a="$sc" -v b="$best_chop" 'BEGIN {print (a > b) ? a : b}')
+    ratios="$ratios $(awk -v a="$sc" -v b="$sp" 'BEGIN {printf "%.3f", a / b}')"
     echo "  peer: $p"
     echo "  chop: $c"
   done
-  awk -v n="$name" -v p="$best_peer" -v c="$best_chop" \
-    'BEGIN {printf "%-28s peer %10.0f samples/s   chop %10.0f samples/s   ratio %.2fx\n", n, p, c, c / p}'
+  # Best of each side, and the median of the back-to-back pairs (robust to a busy machine).
+  local median
+  median=$(echo "$ratios" | tr ' ' '\n' | sed '/^$/d' | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}')
+  awk -v n="$name" -v p="$best_peer" -v c="$best_chop" -v m="$median" \
+    'BEGIN {printf "%-28s peer %9.0f samples/s   chop %9.0f samples/s   best/best %.2fx   median pair %.2fx\n", n, p, c, c / p, m}'
 }
 
 echo "training throughput, batch 256, Adam lr 1e-3, $EPOCHS epoch(s), 1 thread (best of $REPEATS)"

@@ -5,6 +5,7 @@
 #include <map>
 
 #include "core/error.h"
+#include "runtime/linear_cpu.h"
 
 namespace chop::runtime {
 namespace {
@@ -38,18 +39,15 @@ at::Tensor k_identity(Node&, const Tensors& in, bool) {
   return in[0];
 }
 
-// Debian's LibTorch runs at::linear on the reference BLAS. For float32 CPU products of at least
-// 2^17 multiply-adds, oneDNN's 1x1 convolution (same product, another summation order) is 1.5-6x
-// faster forward and backward; below that its fixed cost loses (measured in bench/, see
-// docs/benchmarks.md). Batch >= 16 is where LibTorch itself routes conv2d to oneDNN.
+// Debian's LibTorch runs at::linear on the reference BLAS; linear_cpu (own AVX2 kernels) is
+// 2-15x faster for float32 CPU layers of every size in MASE's models (bench/, docs/benchmarks.md).
 at::Tensor linear_op(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b) {
-  constexpr int64_t kMinMacs = int64_t{1} << 17;
-  if (x.dim() == 2 && w.dim() == 2 && x.device().is_cpu() && x.scalar_type() == at::kFloat &&
-      w.scalar_type() == at::kFloat && x.size(0) >= 16 &&
-      x.size(0) * w.size(0) * w.size(1) >= kMinMacs && at::hasMKLDNN() &&
-      at::globalContext().userEnabledMkldnn()) {
-    const int64_t n = x.size(0), out = w.size(0), in = w.size(1);
-    return at::conv2d(x.reshape({n, in, 1, 1}), w.reshape({out, in, 1, 1}), b).reshape({n, out});
+  if (x.dim() == 2 && w.dim() == 2 && x.size(1) == w.size(1) && x.device().is_cpu() &&
+      w.device().is_cpu() && x.scalar_type() == at::kFloat && w.scalar_type() == at::kFloat &&
+      (!b.defined() || (b.dim() == 1 && b.size(0) == w.size(0) && b.scalar_type() == at::kFloat &&
+                        b.device().is_cpu())) &&
+      linear_cpu_available()) {
+    return linear_cpu(x, w, b);
   }
   return at::linear(x, w, b);
 }

@@ -82,7 +82,9 @@ TEST(Zoo, JscToyEqualsHandWrittenModule) {
     graph::Graph gc = g.clone();
     auto ours = runtime::forward(gc, x, {training});
     auto theirs = ref->forward(x);
-    EXPECT_LE((ours - theirs).abs().max().item<double>(), 1e-6) << "training=" << training;
+    // 1e-5: chop's linear kernel (runtime/linear_cpu) sums in another order than the BLAS, and
+    // BatchNorm with batch statistics divides the difference by a 32-row std.
+    EXPECT_LE((ours - theirs).abs().max().item<double>(), 1e-5) << "training=" << training;
   }
 }
 

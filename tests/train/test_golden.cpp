@@ -7,7 +7,10 @@
 
 #include <ATen/Parallel.h>
 
+#include <set>
+
 #include "models/zoo.h"
+#include "runtime/executor.h"
 #include "train/optimizer.h"
 #include "train/trainer.h"
 
@@ -73,14 +76,44 @@ TEST(GoldenTraining, MatchesPyTorchRuns) {
       EXPECT_NEAR(r.epochs[e].train_loss, c.at("train_loss_per_epoch")[e].get<double>(), 1e-5)
           << "epoch " << e;
     }
-    size_t i = 0;
-    for (const auto& [name, t] : g.state_dict()) {
-      const Json& e = c.at("final_state")[i++];
-      at::Tensor want = tensor_of(e, at::kDouble);
-      at::Tensor got = t.to(at::kDouble);
-      EXPECT_TRUE(at::allclose(got, want, 1e-4, 1e-5))
-          << name << " max diff " << (got - want).abs().max().item<double>();
+    // A Linear bias feeding a BatchNorm has a true gradient of zero: Adam turns its rounding
+    // noise into full-size steps, so it (and the BN's running_mean, which tracks it) depends on
+    // the matrix kernel's summation order (chop's linear kernel is not the reference BLAS). With
+    // batch statistics the bias cancels exactly, so the network function is compared in training
+    // mode instead, together with every other tensor.
+    std::set<std::string> noise_driven;
+    for (const auto& n : g.nodes()) {
+      auto users = g.users(n.name);
+      if (n.mase_op == "linear" && users.size() == 1 &&
+          g.node(users[0]).mase_op == "batch_norm1d") {
+        noise_driven.insert(n.target + ".bias");
+        noise_driven.insert(g.node(users[0]).target + ".running_mean");
+      }
     }
+    graph::Graph want_g = g.clone();
+    size_t i = 0;
+    for (auto& n : want_g.nodes()) {
+      for (auto* list : {&n.params, &n.buffers}) {
+        for (auto& [pname, t] : *list) {
+          const Json& e = c.at("final_state")[i++];
+          at::Tensor want = tensor_of(e, at::kDouble);
+          at::Tensor got = t.to(at::kDouble);
+          if (!noise_driven.count(n.target + "." + pname)) {
+            EXPECT_TRUE(at::allclose(got, want, 1e-4, 1e-5))
+                << n.target << "." << pname << " max diff "
+                << (got - want).abs().max().item<double>();
+          }
+          at::NoGradGuard no_grad;
+          t.copy_(want.to(t.scalar_type()));
+        }
+      }
+    }
+    at::NoGradGuard no_grad;
+    runtime::RunOptions batch_stats;
+    batch_stats.training = true;
+    at::Tensor got_out = runtime::forward(g, x, batch_stats);
+    at::Tensor want_out = runtime::forward(want_g, x, batch_stats);
+    EXPECT_LT((got_out - want_out).abs().max().item<double>(), 1e-4);
   }
 }
 
