@@ -1,8 +1,8 @@
 // `chop train MODEL DATASET`: MASE's train action. Builds the model for the data set, optionally
 // loads --load weights, trains with MASE's optimizer/schedule, and writes best.ckpt, last.ckpt
 // and the metrics log to <project_dir>/<project>/software/training_ckpts.
-#include <cstdio>
 #include <ATen/Parallel.h>
+#include <cstdio>
 
 #include <iostream>
 
@@ -67,6 +67,10 @@ int run_train(ActionContext& ctx) {
     o.weight_decay = 5e-4;  // MASE's SGD always uses 5e-4; an explicit value wins in chop
     log_info("sgd: weight decay 5e-4 (MASE's value; set --weight-decay to override)");
   }
+  if (ctx.cfg.integer("accumulate_grad_batches") != 1)
+    log_warning(
+        "--accumulate-grad-batches is not supported by chop train; using 1 (one optimizer "
+        "step per batch)");
   o.seed = static_cast<uint64_t>(ctx.cfg.integer("seed"));
   o.device = device;
   o.checkpoint_dir = train::training_checkpoint_dir(root);
