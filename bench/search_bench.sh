@@ -216,15 +216,19 @@ if [ "$WHAT" != nas ]; then
   done
 fi
 if [ "$WHAT" != ptq ]; then
-  # The NAS space (graph/architecture/channel_multiplier) is issue 6's work; a chop built
-  # without it cannot run this part.
-  if grep -aq "graph/architecture/channel_multiplier" "$CHOP"; then
+  # The NAS space (graph/architecture/channel_multiplier) is issue 6's work: probe it with one
+  # trial on a small data set; a chop built without it cannot run this part.
+  fill "$ROOT/bench/search_nas.toml.in" "$WORK/probe.toml" MODEL=jsc-three-linear-layers SEED="$SEED" \
+    PROJECT=probe TRIALS=1 EPOCHS=1 LR_SCHEDULER=constant SAMPLER=random
+  if "$CHOP" search jsc-three-linear-layers jsc --config "$WORK/probe.toml" --dataset-size 2000 \
+    --num-workers 1 --project-dir "$WORK/probe" >"$WORK/probe.log" 2>&1; then
     echo "nas-search: jsc-three-linear-layers, multipliers [1, 2, 3, 4] x 2 layers, $NAS_EPOCHS epoch(s) per trial"
     for rep in $(seq "$REPEATS"); do
       for c in $NAS_CASES; do IFS=: read -r s t <<<"$c" && nas_case "$s" "$t" "$rep"; done
     done
   else
-    echo "nas-search: PENDING: this chop has no graph/architecture/channel_multiplier space"
+    echo "nas-search: PENDING: this chop cannot run graph/architecture/channel_multiplier:"
+    grep -m 1 '^error' "$WORK/probe.log" || tail -n 1 "$WORK/probe.log"
   fi
 fi
 
