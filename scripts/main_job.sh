@@ -10,7 +10,7 @@ PROJECT=main-job
 rm -rf "$OUT/$PROJECT"  # a fresh demo each time (a kept study would resume instead)
 "$CHOP" analyze jsc-tiny --batch-size 8
 "$CHOP" train jsc-tiny jsc --max-epochs 5 --batch-size 512 --learning-rate 1e-2 \
-  --project-dir "$OUT" --project "$PROJECT" --seed 42
+  --project-dir "$OUT" --project "$PROJECT" --seed 42 --num-workers 1
 "$CHOP" search --config configs/jsc_toy_by_type.toml \
   --load "$OUT/$PROJECT/software/training_ckpts/best.ckpt" \
-  --project-dir "$OUT" --project "$PROJECT"
+  --project-dir "$OUT" --project "$PROJECT" --num-workers 1

@@ -2,6 +2,7 @@
 // run the action, and map every error to one clear line and an exit code (the only catch).
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <iostream>
 
 #include "cli/action.h"
@@ -99,6 +100,13 @@ int run(int argc, char** argv) {
       ctx.extra[e.dest] = true;
     else
       ctx.extra[e.dest] = extra_raw[e.dest];
+  }
+  // MODEL and DATASET given as positionals are manual overrides in MASE's table.
+  static const std::vector<std::string> kModelActions = {"train", "test", "transform", "search",
+                                                         "analyze"};
+  if (std::find(kModelActions.begin(), kModelActions.end(), ctx.action) != kModelActions.end()) {
+    if (ctx.words.size() >= 1) cli["model"] = ctx.words[0];
+    if (ctx.words.size() >= 2) cli["dataset"] = ctx.words[1];
   }
   std::optional<config::TomlDocument> toml;
   if (cli.contains("config")) toml = config::load_toml_file(cli["config"].get<std::string>());
