@@ -212,7 +212,8 @@ TEST(CliSearch, BadConfigsNameTheKey) {
        "weight_width"},
       {"[search.search_space.seed.seq_blocks_2.config]",
        "[search.search_space.seed.seq_blocks_9.config]", "seq_blocks_9"},
-      {"accuracy.scale = 1.0", "acuracy.scale = 1.0", "acuracy"},
+      {"accuracy.scale = 1.0\naccuracy.direction", "acuracy.scale = 1.0\nacuracy.direction",
+       "did you mean 'accuracy'"},
   };
   for (const auto& c : cases) {
     SearchDir d("bad");
