@@ -118,12 +118,22 @@ std::string progress_line(int64_t done, int64_t target, const search::FrozenTria
   return line;
 }
 
+// The Pareto front without trials that only repeated an earlier configuration (their result was
+// reused), so each configuration is listed once.
+std::vector<search::FrozenTrial> distinct(std::vector<search::FrozenTrial> trials) {
+  std::vector<search::FrozenTrial> out;
+  for (auto& t : trials)
+    if (!t.system_attrs.contains("reused_from")) out.push_back(std::move(t));
+  return out.empty() ? trials : out;
+}
+
 void write_results(search::Study& study, const std::string& dir) {
   bool multi = study.multi_objective();
   write_file_atomic(dir + "/log.json", render_log_json(study.trials(), multi));
   std::vector<search::FrozenTrial> best;
   try {
-    best = multi ? study.best_trials() : std::vector<search::FrozenTrial>{study.best_trial()};
+    best = multi ? distinct(study.best_trials())
+                 : std::vector<search::FrozenTrial>{study.best_trial()};
   } catch (const Error&) {
   }
   write_file_atomic(dir + "/best.json", render_best_json(best, multi));
@@ -346,7 +356,7 @@ int run_search(ActionContext& ctx) {
 
   std::vector<search::FrozenTrial> best;
   try {
-    best = study.multi_objective() ? study.best_trials()
+    best = study.multi_objective() ? distinct(study.best_trials())
                                    : std::vector<search::FrozenTrial>{study.best_trial()};
   } catch (const Error&) {
   }
