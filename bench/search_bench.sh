@@ -8,7 +8,8 @@
 #   (synthetic JSC rows before the 80/20 split, 200000), SEED (0), NUM_SAMPLES (512), PTQ_EPOCHS
 #   (1), NAS_EPOCHS (1), REPEATS (1; the fastest run of each side counts), KEEP=1 keeps the
 #   work folder, PTQ_CASES ("model:sampler:trials ..."), NAS_CASES ("sampler:trials ..."),
-#   CPU_DIFF (1: also run each side with 1 trial to get CPU ms per trial; 0: skip).
+#   CPU_DIFF (0; 1 also runs each side with 1 trial to estimate CPU ms per trial by difference:
+#   only meaningful for loops of several CPU seconds, see below).
 #
 # Two rates per case, both printed:
 #   search loop  trials / time inside the search loop only: the peer's own search_s (around
@@ -18,9 +19,10 @@
 #                process (interpreter + torch/optuna import, data, training, search) vs chop's
 #                processes (ptq: `chop train` + `chop search`; nas: `chop search`), startup,
 #                data generation and training included.
-#   CPU/trial    CPU ms per trial in the loop, measured the same way for both sides by difference
-#                with a 1-trial run (CPU_DIFF=1): steady on a loaded machine, where wall-clock
-#                figures include time spent waiting for a core.
+#   CPU/trial    (CPU_DIFF=1) CPU ms per trial in the loop, the same way for both sides: by
+#                difference with a 1-trial run. Not counting time spent waiting for a core, but
+#                a process's CPU time varies by ~0.2-0.7 s from run to run here, so it is only
+#                usable for loops of several CPU seconds (the peer's TPE runs, NAS).
 # CPU seconds (user + sys) of the whole workload are printed too.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -32,7 +34,7 @@ NUM_SAMPLES=${NUM_SAMPLES:-512}
 PTQ_EPOCHS=${PTQ_EPOCHS:-1}
 NAS_EPOCHS=${NAS_EPOCHS:-1}
 REPEATS=${REPEATS:-1}
-CPU_DIFF=${CPU_DIFF:-1}
+CPU_DIFF=${CPU_DIFF:-0}
 # jsc-tiny has 18 configurations: tpe:20 is the peer's default budget (chop reuses the stored
 # result of a repeated configuration, the peer evaluates it again), bruteforce:18 visits each
 # configuration once on both sides; jsc-toy (5,832 configurations) shows the steady state.
