@@ -207,7 +207,7 @@ nas_case() {  # sampler trials rep
   echo "  $name: peer ${pw}s wall (${pc}s cpu); chop search ${sw}s wall (${sc}s cpu), loop ${span}s (optimize() ${summary}s), $reused reused; CPU ms/trial peer $cpu_peer chop $cpu_chop"
 }
 
-echo "chop: $CHOP ($("$CHOP" --version 2>&1 | head -n 1), git $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo ?)); peer: $PEER"
+echo "chop: $CHOP ($("$CHOP" --version 2>&1 | head -n 1); checkout at $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo ?), the binary may be older); peer: $PEER"
 echo "python $(/usr/bin/python3 -c 'import platform, torch, optuna; print(platform.python_version(), "torch", torch.__version__, "optuna", optuna.__version__)')"
 echo "machine: $(getconf _NPROCESSORS_ONLN) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "1 thread each (OMP_NUM_THREADS=1, peer --threads 1, chop --num-workers 1, n_jobs 1), seed $SEED, JSC $JSC_SIZE rows"
