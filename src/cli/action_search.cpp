@@ -36,21 +36,6 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
-// MASE's example configs say accelerator = "gpu"; on a machine without CUDA chop warns and runs
-// on the CPU instead of failing (an explicit --accelerator gpu on the command line still fails).
-at::Device search_device(const ActionContext& ctx) {
-  std::string name = ctx.cfg.str("accelerator");
-  bool from_cli = false;
-  for (const auto& r : ctx.cfg.rows)
-    if (r.dest == "accelerator") from_cli = r.cli_value.has_value();
-  if (!from_cli && (name == "gpu" || name == "cuda") && !runtime::cuda_available()) {
-    log_warning(ctx.cfg.where("accelerator") + ": accelerator \"" + name +
-                "\" requested but no CUDA device is available; running on the CPU");
-    return at::Device(at::kCPU);
-  }
-  return runtime::parse_device(name);
-}
-
 // 1500 -> "1,500"; 2.5e9 stays "2.5e+09".
 std::string readable(double v) {
   return std::abs(v) < 1e12 && v == std::floor(v) ? with_thousands(static_cast<int64_t>(v))
@@ -162,7 +147,7 @@ int run_search(ActionContext& ctx) {
     throw ConfigError(locate("search"), "missing [search.strategy]");
   std::cout << ctx.cfg.render_table() << std::flush;
   set_threads(ctx);
-  const at::Device device = search_device(ctx);
+  const at::Device device = device_for(ctx);
   const uint64_t seed = static_cast<uint64_t>(ctx.cfg.integer("seed"));
   at::manual_seed(seed);
 

@@ -25,7 +25,7 @@ int run_test(ActionContext& ctx) {
         "software/training_ckpts/best.ckpt)");
   std::cout << ctx.cfg.render_table() << std::flush;
   set_threads(ctx);
-  const at::Device device = runtime::parse_device(ctx.cfg.str("accelerator"));
+  const at::Device device = device_for(ctx);
 
   data::Splits splits = load_data_for(ctx, model, dataset);
   graph::Graph g = models::build_model(model, model_options_for(ctx, model, splits.info));

@@ -34,7 +34,7 @@ int run_train(ActionContext& ctx) {
   require_model_and_dataset("train", model, dataset);
   std::cout << ctx.cfg.render_table() << std::flush;
   set_threads(ctx);
-  const at::Device device = runtime::parse_device(ctx.cfg.str("accelerator"));
+  const at::Device device = device_for(ctx);
 
   data::Splits splits = load_data_for(ctx, model, dataset);
   models::ModelOptions mo = model_options_for(ctx, model, splits.info);

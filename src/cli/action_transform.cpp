@@ -83,7 +83,7 @@ int run_transform(ActionContext& ctx) {
   if (steps.empty()) log_warning(ctx.cfg.toml->path + ": no [passes.*] tables; only metadata");
   std::cout << ctx.cfg.render_table() << std::flush;
   set_threads(ctx);
-  const at::Device device = runtime::parse_device(ctx.cfg.str("accelerator"));
+  const at::Device device = device_for(ctx);
 
   data::Splits splits = load_data_for(ctx, model, dataset);
   graph::Graph g = models::build_model(model, model_options_for(ctx, model, splits.info));

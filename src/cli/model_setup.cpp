@@ -7,6 +7,7 @@
 #include "core/log.h"
 #include "core/strings.h"
 #include "data/registry.h"
+#include "runtime/executor.h"
 
 namespace chop::cli {
 namespace {
@@ -129,6 +130,19 @@ void require_model_and_dataset(const std::string& action, const std::string& mod
   if (model.empty() || dataset.empty())
     throw UserError("No model and/or dataset provided! usage: chop " + action +
                     " MODEL DATASET [flags] (see `chop list models` and `chop list datasets`)");
+}
+
+at::Device device_for(const ActionContext& ctx) {
+  std::string name = ctx.cfg.str("accelerator");
+  bool from_cli = false;
+  for (const auto& r : ctx.cfg.rows)
+    if (r.dest == "accelerator") from_cli = r.cli_value.has_value();
+  if (!from_cli && (name == "gpu" || name == "cuda") && !runtime::cuda_available()) {
+    log_warning(ctx.cfg.where("accelerator") + ": accelerator \"" + name +
+                "\" requested but no CUDA device is available; running on the CPU");
+    return at::Device(at::kCPU);
+  }
+  return runtime::parse_device(name);
 }
 
 void set_threads(const ActionContext& ctx) {

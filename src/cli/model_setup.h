@@ -28,6 +28,10 @@ data::Splits load_data_for(const ActionContext& ctx, const std::string& model,
 void require_model_and_dataset(const std::string& action, const std::string& model,
                                const std::string& dataset);
 
+/// The device from --accelerator. A TOML "gpu"/"cuda" (MASE's example configs) falls back to the
+/// CPU with a warning when no CUDA device exists; an explicit --accelerator gpu still fails.
+at::Device device_for(const ActionContext& ctx);
+
 /// LibTorch intra-op threads from --num-workers (chop's meaning of MASE's flag).
 void set_threads(const ActionContext& ctx);
 
