@@ -3,6 +3,8 @@
 
 #include <cmath>
 
+#include "core/error.h"
+
 namespace chop::search {
 
 double from_unit(const Distribution& d, double u) {
@@ -27,6 +29,16 @@ double from_unit(const Distribution& d, double u) {
 
 double sample_uniform(const Distribution& d, Rng& rng) {
   return from_unit(d, rng.uniform());
+}
+
+void record_constraints(const ConstraintsFunc& func, FrozenTrial& trial) {
+  if (!func || (trial.state != TrialState::kComplete && trial.state != TrialState::kPruned)) return;
+  const std::vector<double> c = func(trial);
+  for (double v : c)
+    if (std::isnan(v))
+      throw UserError("constraint values must not be NaN (trial " + std::to_string(trial.number) +
+                      ")");
+  trial.system_attrs["constraints"] = c;
 }
 
 }  // namespace chop::search

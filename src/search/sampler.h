@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -78,5 +79,13 @@ double sample_uniform(const Distribution& dist, Rng& rng);
 /// float: low + u (high - low) (log in ln-space), stepped/int: cells widened by step/2,
 /// categorical: floor(u C).
 double from_unit(const Distribution& dist, double u);
+
+/// Constraint values of a finished trial (<= 0 feasible), as Optuna's constraints_func.
+using ConstraintsFunc = std::function<std::vector<double>(const FrozenTrial&)>;
+
+/// Stores `func(trial)` as the trial's "constraints" system attribute (COMPLETE/PRUNED trials
+/// only; nothing without a function). Throws UserError on a NaN value. Shared by every sampler
+/// that honours constraints (TPE, NSGA-II/III).
+void record_constraints(const ConstraintsFunc& func, FrozenTrial& trial);
 
 }  // namespace chop::search

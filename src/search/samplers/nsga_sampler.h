@@ -12,7 +12,7 @@
 
 #include "search/sampler.h"
 #include "search/samplers/nsga.h"
-#include "search/samplers/tpe_sampler.h"  // ConstraintsFunc
+#include "search/samplers/tpe_sampler.h"
 
 namespace chop::search {
 

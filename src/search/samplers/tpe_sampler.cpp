@@ -111,13 +111,7 @@ void TpeSampler::after_trial(Study& study, FrozenTrial& trial) {
     std::lock_guard<std::mutex> lock(mu_);
     func = constraints_func_;
   }
-  if (!func || (trial.state != TrialState::kComplete && trial.state != TrialState::kPruned)) return;
-  const std::vector<double> c = func(trial);
-  for (double v : c)
-    if (std::isnan(v))
-      throw UserError("constraint values must not be NaN (trial " + std::to_string(trial.number) +
-                      ")");
-  trial.system_attrs["constraints"] = c;
+  record_constraints(func, trial);
 }
 
 std::unique_ptr<Sampler> make_tpe_sampler(const Json& options, uint64_t seed) {

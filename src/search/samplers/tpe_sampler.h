@@ -15,7 +15,6 @@
 namespace chop::search {
 
 /// Constraint values of a finished trial; feasible iff all ≤ 0 (Optuna's constraints_func).
-using ConstraintsFunc = std::function<std::vector<double>(const FrozenTrial&)>;
 
 class TpeSampler : public Sampler {
  public:
