@@ -206,7 +206,9 @@ std::optional<Trial> Study::ask_impl(int horizon, bool stop_if_exhausted) {
       tmpl.datetime_start_ms = now_ms();
       tmpl.system_attrs[kWorkerAttr] = worker_id_;
       FrozenTrial created = storage_->create_trial(study_id_, tmpl);
-      sync_locked();  // also brings in trials other processes created meanwhile
+      // Our own write is not read back from the storage (the storage may skip it): index it here.
+      ingest_locked({created});
+      sync_locked();  // brings in trials other processes created meanwhile
       rec = records_[static_cast<size_t>(created.number)].get();
       rec->t = created;
       rec->ours = true;
@@ -347,7 +349,7 @@ void Study::enqueue_trial(const Json& params, const Json& user_attrs, bool skip_
   tmpl.state = TrialState::kWaiting;
   tmpl.system_attrs[kFixedAttr] = params;
   tmpl.user_attrs = user_attrs.is_null() ? Json::object() : user_attrs;
-  storage_->create_trial(study_id_, tmpl);
+  ingest_locked({storage_->create_trial(study_id_, tmpl)});
   sync_locked();
 }
 

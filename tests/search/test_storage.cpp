@@ -180,6 +180,29 @@ TEST(SqliteStorage, TwoStudyObjectsInThreadsSeeEachOther) {
   EXPECT_TRUE(b.failed_on_resume().empty());
 }
 
+// A lone reader skips re-reading its own writes (PRAGMA data_version); two Study objects on one
+// connection must still see each other's trials, and a second connection's commits must show.
+TEST(SqliteStorage, SharedConnectionAndSecondConnectionBothSeeNewTrials) {
+  const std::string path = temp_db("shared_connection");
+  StudyOptions oa = sqlite_opts(path, "shared_conn", 1);
+  StudyOptions ob = oa;
+  ob.sampler = make_sampler("random", Json::object(), 2);
+  Study a(oa);
+  Study b(ob);  // same storage object, same connection
+  a.optimize(objective, n(3));
+  EXPECT_EQ(b.trials({TrialState::kComplete}).size(), 3u);
+  b.optimize(objective, n(2));
+  EXPECT_EQ(a.trials({TrialState::kComplete}).size(), 5u);
+
+  Study c(sqlite_opts(path, "shared_conn", 3));  // its own connection
+  EXPECT_EQ(c.n_trials(), 5u);
+  a.optimize(objective, n(1));
+  EXPECT_EQ(c.trials({TrialState::kComplete}).size(), 6u);
+  c.optimize(objective, n(1));
+  EXPECT_EQ(a.trials({TrialState::kComplete}).size(), 7u);
+  EXPECT_EQ(b.trials({TrialState::kComplete}).size(), 7u);
+}
+
 TEST(SqliteStorage, OptunaReadsTheStudyFile) {
   if (std::system("/usr/bin/python3 -c 'import optuna' >/dev/null 2>&1") != 0)
     GTEST_SKIP() << "python3-optuna not installed";
