@@ -14,6 +14,7 @@
 #include "cli/action.h"
 #include "cli/model_setup.h"
 #include "cli/search_report.h"
+#include "cli/search_results.h"
 #include "cli/search_strategy.h"
 #include "core/error.h"
 #include "core/files.h"
@@ -42,36 +43,8 @@ std::string readable(double v) {
                                                   : format_double(v);
 }
 
-// Best value (one objective) or Pareto front (several) of the COMPLETE trials, as best_trial /
-// best_trials define them, updated once per finished trial. Asking the study for them on every
-// progress line copied every stored trial each time: quadratic in n_trials, and in a quick PTQ
-// search more time than the trials themselves (bench/search_bench.sh).
-class ProgressFront {
- public:
-  explicit ProgressFront(std::vector<search::Direction> directions)
-      : directions_(std::move(directions)) {}
-  void add(const search::FrozenTrial& t) {
-    if (t.state != search::TrialState::kComplete || t.values.size() != directions_.size()) return;
-    search::Point p = search::to_loss(t, directions_);
-    for (const auto& f : front_)
-      if (search::dominates(f, p)) return;
-    // Equal points do not dominate each other: ties all stay, as in best_trials.
-    front_.erase(std::remove_if(front_.begin(), front_.end(),
-                                [&](const search::Point& f) { return search::dominates(p, f); }),
-                 front_.end());
-    front_.push_back(std::move(p));
-  }
-  bool multi_objective() const { return directions_.size() > 1; }
-  size_t size() const { return front_.size(); }
-  double best_value() const { return front_.front()[0] * search::loss_sign(directions_[0]); }
-
- private:
-  std::vector<search::Direction> directions_;
-  std::vector<search::Point> front_;  // losses (every objective minimised)
-};
-
 std::string progress_line(int64_t done, int64_t target, const search::FrozenTrial& t,
-                          const ProgressFront& front, double elapsed_s, double timeout_s) {
+                          const SearchResults& results, double elapsed_s, double timeout_s) {
   std::string line = "[trial " + std::to_string(done) + "/" + std::to_string(target) + "] #" +
                      std::to_string(t.number) + " " + search::to_string(t.state);
   if (t.user_attrs.contains("violated_constraints")) {
@@ -87,11 +60,11 @@ std::string progress_line(int64_t done, int64_t target, const search::FrozenTria
     for (double x : t.values) v.push_back(format_double(std::round(x * 1e4) / 1e4));
     line += " values [" + join(v, ", ") + "]";
   }
-  if (!front.multi_objective()) {
-    if (front.size() > 0)
-      line += ", best " + format_double(std::round(front.best_value() * 1e4) / 1e4);
+  if (!results.multi_objective()) {
+    if (results.best_count() > 0)
+      line += ", best " + format_double(std::round(results.best_value() * 1e4) / 1e4);
   } else {
-    line += ", Pareto front " + std::to_string(front.size());
+    line += ", Pareto front " + std::to_string(results.best_count());
   }
   char buf[64];
   std::snprintf(buf, sizeof buf, ", %.1fs", elapsed_s);
@@ -101,27 +74,6 @@ std::string progress_line(int64_t done, int64_t target, const search::FrozenTria
     line += buf;
   }
   return line;
-}
-
-// The Pareto front without trials that only repeated an earlier configuration (their result was
-// reused), so each configuration is listed once.
-std::vector<search::FrozenTrial> distinct(std::vector<search::FrozenTrial> trials) {
-  std::vector<search::FrozenTrial> out;
-  for (auto& t : trials)
-    if (!t.system_attrs.contains("reused_from")) out.push_back(std::move(t));
-  return out.empty() ? trials : out;
-}
-
-void write_results(search::Study& study, const std::string& dir) {
-  bool multi = study.multi_objective();
-  write_file_atomic(dir + "/log.json", render_log_json(study.trials(), multi));
-  std::vector<search::FrozenTrial> best;
-  try {
-    best = multi ? distinct(study.best_trials())
-                 : std::vector<search::FrozenTrial>{study.best_trial()};
-  } catch (const Error&) {
-  }
-  write_file_atomic(dir + "/best.json", render_best_json(best, multi));
 }
 
 }  // namespace
@@ -222,10 +174,10 @@ int run_search(ActionContext& ctx) {
   study.declare_search_space(declared);
 
   int64_t finished = 0;
-  ProgressFront front(study.directions());
+  SearchResults results(study.directions(), save_dir);
   for (const auto& t : study.trials()) {
     if (search::is_finished(t.state)) ++finished;
-    front.add(t);
+    results.add(t);
   }
   int64_t remaining = std::max<int64_t>(0, strategy.n_trials - finished);
   std::cout << "Search space " << space->name() << ": " << space->params().size() << " choices, "
@@ -326,25 +278,20 @@ int run_search(ActionContext& ctx) {
   oo.timeout_s = strategy.timeout_s;
   oo.n_jobs = strategy.n_jobs;
   oo.catch_exceptions = true;
-  oo.callbacks.push_back([&](search::Study& s, const search::FrozenTrial& t) {
+  oo.callbacks.push_back([&](search::Study&, const search::FrozenTrial& t) {
     ++done;
     double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    front.add(t);
-    std::cout << progress_line(finished + done, strategy.n_trials, t, front, elapsed,
+    results.add(t);
+    std::cout << progress_line(finished + done, strategy.n_trials, t, results, elapsed,
                                strategy.timeout_s)
               << "\n"
               << std::flush;
-    if (done % strategy.save_every_n_trials == 0) write_results(s, save_dir);
+    if (done % strategy.save_every_n_trials == 0) results.write();
   });
   search::OptimizeSummary summary = study.optimize(objective, oo);
-  write_results(study, save_dir);
-
-  std::vector<search::FrozenTrial> best;
-  try {
-    best = study.multi_objective() ? distinct(study.best_trials())
-                                   : std::vector<search::FrozenTrial>{study.best_trial()};
-  } catch (const Error&) {
-  }
+  // Other processes sharing the study may have added trials: the final files list them all.
+  results.write_all(study.trials());
+  const std::vector<search::FrozenTrial> best = results.best();
   std::cout << "Search finished: " << summary.n_complete << " complete, " << summary.n_pruned
             << " pruned, " << summary.n_failed << " failed, " << summary.n_reused
             << " repeated configurations reused"

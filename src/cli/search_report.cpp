@@ -22,35 +22,66 @@ Json number_or_null(double v) {
 
 }  // namespace
 
-std::string render_log_json(const std::vector<search::FrozenTrial>& trials, bool multi) {
-  Json out = Json::object();
-  size_t row = 0;
-  for (const auto& t : trials) {
-    Json r = Json::object();
-    r["number"] = t.number;
-    if (multi) {
-      size_t n = t.values.size();
-      for (size_t i = 0; i < std::max<size_t>(n, 1); ++i)
-        r["values_" + std::to_string(i)] = i < n ? number_or_null(t.values[i]) : Json(nullptr);
-    } else {
-      r["value"] = t.values.empty() ? Json(nullptr) : number_or_null(t.values[0]);
-    }
-    r["user_attrs_hardware_metrics"] = attr(t, "hardware_metrics");
-    r["user_attrs_sampled_config"] = attr(t, "sampled_config");
-    r["user_attrs_scaled_metrics"] = attr(t, "scaled_metrics");
-    r["user_attrs_software_metrics"] = attr(t, "software_metrics");
-    // Any other user attrs as pandas' trials_dataframe would show them (infeasible, ...).
-    for (auto it = t.user_attrs.begin(); it != t.user_attrs.end(); ++it)
-      if (!r.contains("user_attrs_" + it.key())) r["user_attrs_" + it.key()] = it.value();
-    for (auto it = t.system_attrs.begin(); it != t.system_attrs.end(); ++it)
-      r["system_attrs_" + it.key()] = it.value();
-    r["state"] = search::to_string(t.state);
-    r["datetime_start"] = t.datetime_start_ms;
-    r["datetime_complete"] = t.datetime_complete_ms ? Json(t.datetime_complete_ms) : Json(nullptr);
-    r["duration"] = t.datetime_complete_ms ? Json(t.duration_ms()) : Json(nullptr);
-    out[std::to_string(row++)] = r;
+Json log_row(const search::FrozenTrial& t, bool multi) {
+  Json r = Json::object();
+  r["number"] = t.number;
+  if (multi) {
+    size_t n = t.values.size();
+    for (size_t i = 0; i < std::max<size_t>(n, 1); ++i)
+      r["values_" + std::to_string(i)] = i < n ? number_or_null(t.values[i]) : Json(nullptr);
+  } else {
+    r["value"] = t.values.empty() ? Json(nullptr) : number_or_null(t.values[0]);
   }
-  return out.dump(4) + "\n";
+  r["user_attrs_hardware_metrics"] = attr(t, "hardware_metrics");
+  r["user_attrs_sampled_config"] = attr(t, "sampled_config");
+  r["user_attrs_scaled_metrics"] = attr(t, "scaled_metrics");
+  r["user_attrs_software_metrics"] = attr(t, "software_metrics");
+  // Any other user attrs as pandas' trials_dataframe would show them (infeasible, ...).
+  for (auto it = t.user_attrs.begin(); it != t.user_attrs.end(); ++it)
+    if (!r.contains("user_attrs_" + it.key())) r["user_attrs_" + it.key()] = it.value();
+  for (auto it = t.system_attrs.begin(); it != t.system_attrs.end(); ++it)
+    r["system_attrs_" + it.key()] = it.value();
+  r["state"] = search::to_string(t.state);
+  r["datetime_start"] = t.datetime_start_ms;
+  r["datetime_complete"] = t.datetime_complete_ms ? Json(t.datetime_complete_ms) : Json(nullptr);
+  r["duration"] = t.datetime_complete_ms ? Json(t.duration_ms()) : Json(nullptr);
+  return r;
+}
+
+std::string indented_member(const Json& value) {
+  std::string text = value.dump(4);
+  std::string out;
+  out.reserve(text.size() + text.size() / 8);
+  for (char c : text) {
+    out += c;
+    if (c == '\n') out += "    ";
+  }
+  return out;
+}
+
+std::string json_object_text(const std::vector<const std::string*>& members) {
+  if (members.empty()) return "{}\n";
+  size_t size = 4;
+  for (const auto* m : members) size += m->size() + 16;
+  std::string out;
+  out.reserve(size);
+  out += "{\n";
+  for (size_t i = 0; i < members.size(); ++i) {
+    out += "    \"" + std::to_string(i) + "\": ";
+    out += *members[i];
+    out += i + 1 < members.size() ? ",\n" : "\n";
+  }
+  out += "}\n";
+  return out;
+}
+
+std::string render_log_json(const std::vector<search::FrozenTrial>& trials, bool multi) {
+  std::vector<std::string> rows;
+  rows.reserve(trials.size());
+  for (const auto& t : trials) rows.push_back(indented_member(log_row(t, multi)));
+  std::vector<const std::string*> members;
+  for (const auto& r : rows) members.push_back(&r);
+  return json_object_text(members);
 }
 
 std::string render_best_json(const std::vector<search::FrozenTrial>& best, bool multi) {

@@ -11,6 +11,12 @@ namespace chop::cli {
 
 /// log.json: {"0": {number, value | values_i, user_attrs_*, state, datetime_*, duration}, ...}.
 std::string render_log_json(const std::vector<search::FrozenTrial>& trials, bool multi_objective);
+/// One trial's log.json row.
+nlohmann::ordered_json log_row(const search::FrozenTrial& t, bool multi_objective);
+/// `value` dumped with 4-space indents as a member of a top-level object (one level deeper).
+std::string indented_member(const nlohmann::ordered_json& value);
+/// {"0": members[0], "1": ...} from members rendered by indented_member, as dump(4) writes it.
+std::string json_object_text(const std::vector<const std::string*>& members);
 /// best.json: {"0": {number, value, software_metrics, hardware_metrics, scaled_metrics,
 /// sampled_config}, ...} for the best trial or the Pareto front.
 std::string render_best_json(const std::vector<search::FrozenTrial>& best, bool multi_objective);
