@@ -70,6 +70,36 @@ TEST(Integer, KeepsDtypeForDouble) {
   EXPECT_DOUBLE_EQ(y[0].item<double>(), 0.3125);
 }
 
+// The fused float32 CPU pass must equal MASE's four-op sequence bit for bit, ties, NaN, signed
+// zeros, overflow, denormals and non-contiguous input included.
+TEST(Integer, FusedFloatPathEqualsTheOpSequence) {
+  const float inf = std::numeric_limits<float>::infinity();
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  at::manual_seed(3);
+  at::Tensor x = at::cat({at::randn({4000}) * 40,
+                          vec({0.5f, 1.5f, 2.5f, -0.5f, -2.5f, -0.0f, 0.f, inf, -inf, nan,
+                               1e-40f, -1e-40f, 3e38f, -3e38f, 8388609.f, -8388607.5f}),
+                          at::arange(-300, 300).to(at::kFloat) / 64});
+  for (int width : {2, 4, 8, 16, 24})
+    for (int frac : {-3, 0, 1, 4, 9, 30})
+      for (bool is_signed : {true, false}) {
+        const double scale = std::ldexp(1.0, frac);
+        const double lo = is_signed ? -std::ldexp(1.0, width - 1) : 0.0;
+        const double hi = is_signed ? std::ldexp(1.0, width - 1) - 1.0 : std::ldexp(1.0, width) - 1;
+        at::Tensor want = at::clamp(at::round(x.mul(scale)), lo, hi).div(scale);
+        at::Tensor got = integer_quantize(x, width, frac, is_signed);
+        ASSERT_TRUE(at::equal(at::isnan(got), at::isnan(want)));
+        at::Tensor finite = at::logical_not(at::isnan(want));
+        // Bitwise: -0.0 and 0.0 must match too.
+        ASSERT_TRUE(at::equal(got.masked_select(finite).view(at::kInt),
+                              want.masked_select(finite).view(at::kInt)))
+            << "width " << width << " frac " << frac << " signed " << is_signed;
+      }
+  at::Tensor strided = x.narrow(0, 0, 4000).view({-1, 2}).t();  // non-contiguous, no NaN
+  EXPECT_TRUE(at::equal(integer_quantize(strided, 8, 4),
+                        at::clamp(at::round(strided.mul(16.0)), -128, 127).div(16.0)));
+}
+
 TEST(Minifloat, GridValuesAreFixedPoints) {
   // (8, 4) ieee, bias 7: 1 0111 011 = -(2^0)(1 + 3/8) = -1.375 is representable.
   at::Tensor x = vec({-1.375f, 0.f, 0.3f, 2.f, -100.f, 1e-3f});
