@@ -6,6 +6,7 @@
 
 #include "core/error.h"
 #include "core/strings.h"
+#include "passes/metadata.h"
 #include "passes/pass.h"
 #include "passes/quantize.h"
 #include "quant/config.h"
@@ -17,6 +18,11 @@ namespace {
 class MixedPrecisionSpace : public SearchSpace {
  public:
   MixedPrecisionSpace(const SpaceSetup& setup, bool qat) : base_(setup.base), qat_(qat) {
+    // The quantize pass needs the common metadata (shapes, precisions): computed once here
+    // rather than on every candidate (a copy of the base shares its weight tensors).
+    prepared_ = *base_;
+    passes::PassContext meta_ctx;
+    passes::ensure_common_metadata(prepared_, meta_ctx);
     const Json& t = setup.table;
     for (auto it = t.begin(); it != t.end(); ++it)
       if (it.key() != "name" && it.key() != "setup" && it.key() != "seed")
@@ -75,7 +81,7 @@ class MixedPrecisionSpace : public SearchSpace {
     Json per_node = unflatten(sampled);
     Json table = Json{{"by", "name"}, {"default", Json{{"config", Json{{"name", nullptr}}}}}};
     for (auto it = per_node.begin(); it != per_node.end(); ++it) table[it.key()] = it.value();
-    Candidate c{qat_ ? base_->clone() : *base_, Json::object()};
+    Candidate c{qat_ ? prepared_.clone() : prepared_, Json::object()};
     passes::PassContext ctx;
     ctx.option_path = "sampled configuration";
     passes::quantize_graph(c.graph, table, ctx);
@@ -106,6 +112,7 @@ class MixedPrecisionSpace : public SearchSpace {
   }
 
   const graph::Graph* base_;
+  graph::Graph prepared_;  // *base_ with its common metadata
   bool qat_;
   bool by_type_ = false;
   std::vector<std::string> nodes_;
