@@ -121,18 +121,23 @@ void gemm_rows(int64_t M, int64_t n, int64_t K, const float* a, int64_t a_row, i
 using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
 
+// y = x W^T + b for contiguous x and w; b may be undefined (sums start from 0).
+at::Tensor linear_forward(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b_in) {
+  const int64_t n = x.size(0), in = x.size(1), out = w.size(0);
+  at::Tensor wt = w.t().contiguous();  // [in, out]: B of the forward product
+  at::Tensor b = b_in.defined() ? b_in.contiguous() : at::Tensor();
+  at::Tensor y = at::empty({n, out}, x.options().requires_grad(false));
+  gemm_rows(n, out, in, x.data_ptr<float>(), in, 1, wt.data_ptr<float>(), out,
+            b.defined() ? b.data_ptr<float>() : nullptr, y.data_ptr<float>(), out);
+  return y;
+}
+
 struct LinearFunction : public torch::autograd::Function<LinearFunction> {
   static at::Tensor forward(AutogradContext* ctx, const at::Tensor& x_in, const at::Tensor& w_in,
                             const at::Tensor& b_in) {
     at::Tensor x = x_in.contiguous(), w = w_in.contiguous();
-    const int64_t n = x.size(0), in = x.size(1), out = w.size(0);
-    at::Tensor wt = w.t().contiguous();  // [in, out]: B of the forward product
-    at::Tensor b = b_in.contiguous();
-    at::Tensor y = at::empty({n, out}, x.options());
-    gemm_rows(n, out, in, x.data_ptr<float>(), in, 1, wt.data_ptr<float>(), out,
-              b.data_ptr<float>(), y.data_ptr<float>(), out);
     ctx->save_for_backward({x, w});
-    return y;
+    return linear_forward(x, w, b_in);
   }
 
   static variable_list backward(AutogradContext* ctx, variable_list grads) {
@@ -179,6 +184,11 @@ at::Tensor linear_cpu(const at::Tensor& x, const at::Tensor& w, const at::Tensor
                   (!b.defined() ||
                    (b.dim() == 1 && b.size(0) == w.size(0) && b.scalar_type() == at::kFloat)),
               "linear_cpu: unsupported operands");
+  // Without gradients (evaluation, post-training quantization) the autograd node is only cost.
+  const bool needs_grad = at::GradMode::is_enabled() &&
+                          (x.requires_grad() || w.requires_grad() ||
+                           (b.defined() && b.requires_grad()));
+  if (!needs_grad) return linear_forward(x.contiguous(), w.contiguous(), b);
   // LibTorch 1.13's custom functions cannot take undefined inputs: a bias-free layer gets zeros
   // (the kernel then starts its sums from 0, exactly as without a bias).
   return LinearFunction::apply(

@@ -35,10 +35,10 @@ bool fused_batch_metrics(const at::Tensor& logits, const at::Tensor& y, double& 
       if (std::isnan(p[c])) return false;
       if (p[c] > p[arg]) arg = c;  // first maximum, as at::argmax
     }
-    const double m = p[arg];
-    double sum = 0.0;
-    for (int64_t c = 0; c < classes; ++c) sum += std::exp(static_cast<double>(p[c]) - m);
-    loss += std::log(sum) + m - static_cast<double>(p[target]);
+    const float m = p[arg];
+    double sum = 0.0;  // terms in (0, 1], exp in float (as log_softmax), summed in double
+    for (int64_t c = 0; c < classes; ++c) sum += std::exp(p[c] - m);
+    loss += std::log(sum) + static_cast<double>(m) - static_cast<double>(p[target]);
     hits += arg == target;
   }
   loss_sum += loss;

@@ -59,8 +59,15 @@ TEST(LinearCpu, StridedInputAndNoGradMode) {
   at::Tensor xt = at::randn({16, 40}, gen).t();  // [40, 16], not contiguous
   at::Tensor w = at::randn({24, 16}, gen), b = at::randn({24}, gen);
   EXPECT_LT(rel_err(linear_cpu(xt, w, b), at::linear(xt, w, b)), 1e-6);
+  const at::Tensor w_grad = w.detach().clone().set_requires_grad(true);
+  const at::Tensor via_autograd = linear_cpu(xt, w_grad, b).detach();
+  const at::Tensor no_bias_autograd = linear_cpu(xt, w_grad, at::Tensor()).detach();
   at::NoGradGuard no_grad;
   EXPECT_LT(rel_err(linear_cpu(xt, w, b), at::linear(xt, w, b)), 1e-6);
+  // The no-gradient path skips the autograd node: the same numbers, bit for bit.
+  EXPECT_TRUE(at::equal(linear_cpu(xt, w_grad, b), via_autograd));
+  EXPECT_TRUE(at::equal(linear_cpu(xt, w, at::Tensor()), no_bias_autograd));
+  EXPECT_FALSE(linear_cpu(xt, w_grad, b).requires_grad());
 }
 
 TEST(LinearCpu, ResultsDoNotDependOnTheThreadCount) {
