@@ -36,10 +36,12 @@ Json log_row(const search::FrozenTrial& t, bool multi) {
   r["user_attrs_sampled_config"] = attr(t, "sampled_config");
   r["user_attrs_scaled_metrics"] = attr(t, "scaled_metrics");
   r["user_attrs_software_metrics"] = attr(t, "software_metrics");
-  // Any other user attrs as pandas' trials_dataframe would show them (infeasible, ...).
-  for (auto it = t.user_attrs.begin(); it != t.user_attrs.end(); ++it)
+  // Any other attrs as pandas' trials_dataframe shows them (infeasible, ...): by name, so a
+  // trial reads the same before and after a resume (the storage keeps no attribute order).
+  const nlohmann::json user_sorted = t.user_attrs, system_sorted = t.system_attrs;
+  for (auto it = user_sorted.begin(); it != user_sorted.end(); ++it)
     if (!r.contains("user_attrs_" + it.key())) r["user_attrs_" + it.key()] = it.value();
-  for (auto it = t.system_attrs.begin(); it != t.system_attrs.end(); ++it)
+  for (auto it = system_sorted.begin(); it != system_sorted.end(); ++it)
     r["system_attrs_" + it.key()] = it.value();
   r["state"] = search::to_string(t.state);
   r["datetime_start"] = t.datetime_start_ms;

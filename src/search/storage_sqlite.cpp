@@ -10,6 +10,7 @@
 #include <map>
 #include <mutex>
 #include <string_view>
+#include <type_traits>
 #include <unordered_map>
 
 #include "core/error.h"
@@ -224,9 +225,10 @@ class SqliteStorage : public Storage {
     bind_datetime(st, 5, t.datetime_complete_ms);
     step_done(st);
     t.trial_id = sqlite3_last_insert_rowid(db_);
-    write_children(t, false);
+    WrittenRows rows = write_children(t, false);
     log_change(study_id, t.trial_id);
     txn.commit();
+    remember(t, std::move(rows));
     return t;
   }
 
@@ -251,9 +253,10 @@ class SqliteStorage : public Storage {
     bind_datetime(st, 3, t.datetime_complete_ms);
     sqlite3_bind_int64(st, 4, t.trial_id);
     step_done(st);
-    write_children(t, true);
+    WrittenRows rows = write_children(t, true);
     log_change(study_id, t.trial_id);
     txn.commit();
+    remember(t, std::move(rows));
     return true;
   }
 
@@ -268,6 +271,7 @@ class SqliteStorage : public Storage {
     sqlite3_bind_int64(st, 2, trial_id);
     step_done(st);
     if (sqlite3_changes(db_) == 0) return false;
+    written_.erase(trial_id);  // rows written here, not by write_children
     for (auto it = system_attrs.begin(); it != system_attrs.end(); ++it) {
       st = stmt(
           "INSERT OR REPLACE INTO trial_system_attributes (trial_id, \"key\", value_json) "
@@ -444,69 +448,147 @@ class SqliteStorage : public Storage {
     return v;
   }
 
-  void write_children(const FrozenTrial& t, bool replace) {
-    if (replace) {
-      for (const char* sql : {"DELETE FROM trial_params WHERE trial_id = ?",
-                              "DELETE FROM trial_values WHERE trial_id = ?",
-                              "DELETE FROM trial_intermediate_values WHERE trial_id = ?",
-                              "DELETE FROM trial_user_attributes WHERE trial_id = ?",
-                              "DELETE FROM trial_system_attributes WHERE trial_id = ?"}) {
-        auto* st = stmt(sql);
-        sqlite3_bind_int64(st, 1, t.trial_id);
-        step_done(st);
-      }
+  // Rows of a trial's child tables as this connection last wrote them, for its unfinished
+  // trials: a rewrite then touches only what changed (a finished trial's last write is mostly
+  // new rows; deleting and re-inserting the unchanged ones doubled its cost).
+  struct WrittenRows {
+    std::map<std::string, std::pair<double, const std::string*>> params;
+    std::map<int64_t, double> values;  // objective -> value
+    std::map<int64_t, double> intermediate;
+    std::map<std::string, std::string> user_attrs, system_attrs;  // key -> JSON text
+  };
+
+  static bool same_number(double a, double b) {
+    return a == b || (std::isnan(a) && std::isnan(b));
+  }
+
+  void delete_all_children(int64_t trial_id) {
+    for (const char* sql : {"DELETE FROM trial_params WHERE trial_id = ?",
+                            "DELETE FROM trial_values WHERE trial_id = ?",
+                            "DELETE FROM trial_intermediate_values WHERE trial_id = ?",
+                            "DELETE FROM trial_user_attributes WHERE trial_id = ?",
+                            "DELETE FROM trial_system_attributes WHERE trial_id = ?"}) {
+      auto* st = stmt(sql);
+      sqlite3_bind_int64(st, 1, trial_id);
+      step_done(st);
     }
+  }
+
+  // Deletes the rows of `written` whose key is not in `now` (by the table's key column).
+  template <typename Map, typename Keep>
+  void delete_missing(const char* sql, int64_t trial_id, const Map& written, Keep&& keep) {
+    for (const auto& [key, v] : written) {
+      if (keep(key)) continue;
+      auto* st = stmt(sql);
+      sqlite3_bind_int64(st, 1, trial_id);
+      if constexpr (std::is_same_v<std::decay_t<decltype(key)>, std::string>)
+        bind_text(st, 2, key);
+      else
+        sqlite3_bind_int64(st, 2, key);
+      step_done(st);
+    }
+  }
+
+  // Writes t's child rows; the caller hands the result to remember() once committed (a rolled
+  // back write leaves no record, so the next write starts from a full delete).
+  WrittenRows write_children(const FrozenTrial& t, bool replace) {
+    WrittenRows old;
+    auto found = written_.find(t.trial_id);
+    if (found != written_.end()) {
+      old = std::move(found->second);
+      written_.erase(found);
+    } else if (replace) {
+      delete_all_children(t.trial_id);  // rows of unknown content
+    }
+    WrittenRows now;
     for (const auto& [name, v] : t.params) {
+      const std::string& dist = dist_json(t.distributions.at(name));
+      now.params[name] = {v, &dist};
+      auto o = old.params.find(name);
+      if (o != old.params.end() && same_number(o->second.first, v) && *o->second.second == dist)
+        continue;
       auto* st = stmt(
-          "INSERT INTO trial_params (trial_id, param_name, param_value, distribution_json) "
-          "VALUES (?, ?, ?, ?)");
+          "INSERT OR REPLACE INTO trial_params (trial_id, param_name, param_value, "
+          "distribution_json) VALUES (?, ?, ?, ?)");
       sqlite3_bind_int64(st, 1, t.trial_id);
       bind_text(st, 2, name);
       sqlite3_bind_double(st, 3, v);
-      bind_text(st, 4, dist_json(t.distributions.at(name)));
+      bind_text(st, 4, dist);
       step_done(st);
     }
+    delete_missing("DELETE FROM trial_params WHERE trial_id = ? AND param_name = ?", t.trial_id,
+                   old.params, [&](const std::string& k) { return t.params.count(k) > 0; });
     for (size_t k = 0; k < t.values.size(); ++k) {
-      auto* st = stmt(
-          "INSERT INTO trial_values (trial_id, objective, value, value_type) VALUES (?, ?, ?, ?)");
-      sqlite3_bind_int64(st, 1, t.trial_id);
-      sqlite3_bind_int64(st, 2, static_cast<int64_t>(k));
-      if (std::isfinite(t.values[k]))
-        sqlite3_bind_double(st, 3, t.values[k]);
-      else
-        sqlite3_bind_null(st, 3);
-      bind_text(st, 4, value_type(t.values[k]));
-      step_done(st);
+      const auto objective = static_cast<int64_t>(k);
+      now.values[objective] = t.values[k];
+      auto o = old.values.find(objective);
+      if (o != old.values.end() && same_number(o->second, t.values[k])) continue;
+      write_number(
+          "INSERT OR REPLACE INTO trial_values (trial_id, objective, value, value_type) "
+          "VALUES (?, ?, ?, ?)",
+          t.trial_id, objective, t.values[k]);
     }
+    delete_missing("DELETE FROM trial_values WHERE trial_id = ? AND objective = ?", t.trial_id,
+                   old.values,
+                   [&](int64_t k) { return k < static_cast<int64_t>(t.values.size()); });
     for (const auto& [step, v] : t.intermediate_values) {
-      auto* st = stmt(
-          "INSERT INTO trial_intermediate_values (trial_id, step, intermediate_value, "
-          "intermediate_value_type) VALUES (?, ?, ?, ?)");
-      sqlite3_bind_int64(st, 1, t.trial_id);
-      sqlite3_bind_int64(st, 2, step);
-      if (std::isfinite(v))
-        sqlite3_bind_double(st, 3, v);
-      else
-        sqlite3_bind_null(st, 3);
-      bind_text(st, 4, value_type(v));
-      step_done(st);
+      now.intermediate[step] = v;
+      auto o = old.intermediate.find(step);
+      if (o != old.intermediate.end() && same_number(o->second, v)) continue;
+      write_number(
+          "INSERT OR REPLACE INTO trial_intermediate_values (trial_id, step, "
+          "intermediate_value, intermediate_value_type) VALUES (?, ?, ?, ?)",
+          t.trial_id, step, v);
     }
+    delete_missing("DELETE FROM trial_intermediate_values WHERE trial_id = ? AND step = ?",
+                   t.trial_id, old.intermediate,
+                   [&](int64_t k) { return t.intermediate_values.count(k) > 0; });
     write_attrs(
-        "INSERT INTO trial_user_attributes (trial_id, \"key\", value_json) VALUES (?, ?, ?)",
-        t.trial_id, t.user_attrs);
+        "INSERT OR REPLACE INTO trial_user_attributes (trial_id, \"key\", value_json) "
+        "VALUES (?, ?, ?)",
+        "DELETE FROM trial_user_attributes WHERE trial_id = ? AND \"key\" = ?", t.trial_id,
+        t.user_attrs, old.user_attrs, now.user_attrs);
     write_attrs(
-        "INSERT INTO trial_system_attributes (trial_id, \"key\", value_json) VALUES (?, ?, ?)",
-        t.trial_id, t.system_attrs);
+        "INSERT OR REPLACE INTO trial_system_attributes (trial_id, \"key\", value_json) "
+        "VALUES (?, ?, ?)",
+        "DELETE FROM trial_system_attributes WHERE trial_id = ? AND \"key\" = ?", t.trial_id,
+        t.system_attrs, old.system_attrs, now.system_attrs);
+    return now;
   }
 
-  void write_attrs(const char* sql, int64_t trial_id, const Json& attrs) {
+  void remember(const FrozenTrial& t, WrittenRows&& rows) {
+    if (!is_finished(t.state)) written_[t.trial_id] = std::move(rows);
+  }
+
+  void write_number(const char* sql, int64_t trial_id, int64_t key, double v) {
+    auto* st = stmt(sql);
+    sqlite3_bind_int64(st, 1, trial_id);
+    sqlite3_bind_int64(st, 2, key);
+    if (std::isfinite(v))
+      sqlite3_bind_double(st, 3, v);
+    else
+      sqlite3_bind_null(st, 3);
+    bind_text(st, 4, value_type(v));
+    step_done(st);
+  }
+
+  void write_attrs(const char* insert_sql, const char* delete_sql, int64_t trial_id,
+                   const Json& attrs, const std::map<std::string, std::string>& old,
+                   std::map<std::string, std::string>& now) {
     for (auto it = attrs.begin(); it != attrs.end(); ++it) {
-      auto* st = stmt(sql);
-      sqlite3_bind_int64(st, 1, trial_id);
-      bind_text(st, 2, it.key());
-      bind_text(st, 3, it.value().dump());
-      step_done(st);
+      std::string text = it.value().dump();
+      auto o = old.find(it.key());
+      if (o == old.end() || o->second != text) {
+        auto* st = stmt(insert_sql);
+        sqlite3_bind_int64(st, 1, trial_id);
+        bind_text(st, 2, it.key());
+        bind_text(st, 3, text);
+        step_done(st);
+      }
+      now.emplace(it.key(), std::move(text));
     }
+    delete_missing(delete_sql, trial_id, old,
+                   [&](const std::string& k) { return attrs.contains(k); });
   }
 
   const std::string& dist_json(const Distribution& d) {
@@ -612,6 +694,7 @@ class SqliteStorage : public Storage {
   std::string path_;
   sqlite3* db_ = nullptr;
   std::map<int64_t, StudySync> sync_;
+  std::unordered_map<int64_t, WrittenRows> written_;  // by trial_id, unfinished trials only
   std::mutex mu_;
   std::map<std::string, sqlite3_stmt*> stmts_;
   std::map<std::string, std::string> interned_;
