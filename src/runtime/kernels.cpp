@@ -2,7 +2,9 @@
 // input, unsigned) before the float op, as MASE's quantized modules do.
 #include "runtime/kernels.h"
 
+#include <cmath>
 #include <map>
+#include <vector>
 
 #include "core/error.h"
 #include "runtime/linear_cpu.h"
@@ -71,9 +73,51 @@ at::Tensor k_conv2d(Node& n, const Tensors& in, bool) {
                     n.attrs.value("groups", int64_t{1})));
 }
 
+// Inference batch norm of CPU float [N, C] in one pass: y = x * alpha + beta per channel, with
+// alpha = weight / sqrt(var + eps) and beta = bias - mean * alpha in float, as ATen's CPU kernel
+// folds them. The generic path costs several ATen dispatches and temporaries per call, more
+// than the arithmetic on a search's small batches. Empty tensor: not this case.
+at::Tensor batch_norm_eval_2d(const at::Tensor& x_in, const at::Tensor& w, const at::Tensor& b,
+                              const at::Tensor& rm, const at::Tensor& rv, double eps) {
+  const int64_t rows = x_in.size(0), channels = x_in.size(1);
+  const at::Tensor x = x_in.contiguous();
+  const at::Tensor mean = rm.contiguous(), var = rv.contiguous();
+  const at::Tensor weight = w.defined() ? w.contiguous() : at::Tensor();
+  const at::Tensor bias = b.defined() ? b.contiguous() : at::Tensor();
+  std::vector<float> alpha(static_cast<size_t>(channels)), beta(static_cast<size_t>(channels));
+  for (int64_t c = 0; c < channels; ++c) {
+    const float invstd =
+        1.0f / std::sqrt(var.data_ptr<float>()[c] + static_cast<float>(eps));
+    const float wv = weight.defined() ? weight.data_ptr<float>()[c] : 1.0f;
+    const float bv = bias.defined() ? bias.data_ptr<float>()[c] : 0.0f;
+    alpha[static_cast<size_t>(c)] = invstd * wv;
+    beta[static_cast<size_t>(c)] = bv - mean.data_ptr<float>()[c] * alpha[static_cast<size_t>(c)];
+  }
+  at::Tensor y = at::empty_like(x);
+  const float* xp = x.data_ptr<float>();
+  float* yp = y.data_ptr<float>();
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t c = 0; c < channels; ++c)
+      yp[r * channels + c] =
+          xp[r * channels + c] * alpha[static_cast<size_t>(c)] + beta[static_cast<size_t>(c)];
+  return y;
+}
+
+bool is_cpu_float(const at::Tensor& t) {
+  return !t.defined() || (t.device().is_cpu() && t.scalar_type() == at::kFloat);
+}
+
 at::Tensor k_batch_norm(Node& n, const Tensors& in, bool training) {
   at::Tensor* rm = n.buffer("running_mean");
   at::Tensor* rv = n.buffer("running_var");
+  const bool grad = at::GradMode::is_enabled();
+  if (!training && rm && rv && in[0].dim() == 2 && in[0].numel() > 0 && is_cpu_float(in[0]) &&
+      is_cpu_float(*rm) && is_cpu_float(*rv) && is_cpu_float(param_or_undef(n, "weight")) &&
+      is_cpu_float(param_or_undef(n, "bias")) && in[0].size(1) == rm->numel() &&
+      (!grad || (!in[0].requires_grad() && !param_or_undef(n, "weight").requires_grad() &&
+                 !param_or_undef(n, "bias").requires_grad())))
+    return batch_norm_eval_2d(in[0], param_or_undef(n, "weight"), param_or_undef(n, "bias"), *rm,
+                              *rv, n.attrs.value("eps", 1e-5));
   bool use_batch_stats = training || !rm;
   double momentum = n.attrs.value("momentum", 0.1);
   if (training && rm) {
@@ -92,7 +136,18 @@ at::Tensor k_layer_norm(Node& n, const Tensors& in, bool) {
 
 // ReLU's input is quantized with the unsigned quantizer (MASE); the hook already is unsigned.
 at::Tensor k_relu(Node& n, const Tensors& in, bool) {
-  return q_out(n, at::relu(q_in(n, in[0])));
+  const at::Tensor x = q_in(n, in[0]);
+  // Same reason as batch_norm_eval_2d: one pass instead of a dispatch on small tensors.
+  if (is_cpu_float(x) && x.defined() && x.is_contiguous() &&
+      (!at::GradMode::is_enabled() || !x.requires_grad())) {
+    at::Tensor y = at::empty_like(x);
+    const float* xp = x.data_ptr<float>();
+    float* yp = y.data_ptr<float>();
+    const int64_t count = x.numel();
+    for (int64_t i = 0; i < count; ++i) yp[i] = xp[i] < 0.0f ? 0.0f : xp[i];  // NaN, -0 kept
+    return q_out(n, y);
+  }
+  return q_out(n, at::relu(x));
 }
 at::Tensor k_relu6(Node& n, const Tensors& in, bool) {
   return at::hardtanh(in[0], 0.0, 6.0);

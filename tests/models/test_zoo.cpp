@@ -44,6 +44,32 @@ void load_into(torch::nn::Module& m, const graph::Graph& g) {
   EXPECT_EQ(copied, static_cast<int>(params.size() + buffers.size()));
 }
 
+// The executor's inference fast paths (batch norm folded to x * alpha + beta, ReLU in one pass)
+// against the ATen ops they replace, with non-trivial running statistics: an input that
+// requires a gradient takes the ATen path.
+TEST(Runtime, InferenceBatchNormAndReluMatchTheAtenOps) {
+  graph::Graph g = build_jsc_toy({});
+  auto gen = at::make_generator<at::CPUGeneratorImpl>(11);
+  {
+    at::NoGradGuard no_grad;
+    for (auto& [name, t] : g.state_dict()) {
+      if (name.find("running_var") != std::string::npos)
+        t.copy_(at::rand(t.sizes(), gen) * 3 + 0.05);
+      else if (t.is_floating_point())
+        t.copy_(at::randn(t.sizes(), gen));
+    }
+  }
+  const at::Tensor x = at::randn({64, 16}, gen);
+  at::Tensor fast;
+  {
+    at::NoGradGuard no_grad;
+    fast = runtime::forward(g, x, {false});
+  }
+  const at::Tensor slow = runtime::forward(g, x.clone().set_requires_grad(true), {false}).detach();
+  EXPECT_LE((fast - slow).abs().max().item<double>(), 1e-5 * slow.abs().max().item<double>());
+  EXPECT_GT(slow.abs().max().item<double>(), 0.0);
+}
+
 }  // namespace
 
 TEST(Zoo, ParameterCountsMatchMase) {
