@@ -98,7 +98,9 @@ void forward_backward(graph::Graph& g, const graph::Shape& in_shape, int64_t n_c
   at::Tensor x = at::randn(in_shape, gen);
   at::Tensor y = at::randint(n_classes, {in_shape[0]}, gen);
   auto t0 = std::chrono::steady_clock::now();
-  at::Tensor logits = runtime::forward(g, x, {.training = true});
+  runtime::RunOptions training_mode;
+  training_mode.training = true;
+  at::Tensor logits = runtime::forward(g, x, training_mode);
   at::Tensor loss = at::cross_entropy_loss(logits, y);
   auto t1 = std::chrono::steady_clock::now();
   loss.backward();

@@ -18,7 +18,7 @@ using NodeObserver = std::function<void(
 
 struct RunOptions {
   bool training = false;  // BatchNorm uses batch statistics and updates running ones; dropout on
-  NodeObserver observer;  // optional
+  NodeObserver observer = nullptr;  // optional
 };
 
 /// Runs `g` on `x` (the single placeholder's value) and returns the output node's value.
