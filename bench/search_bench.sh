@@ -7,14 +7,16 @@
 # Env: CHOP (chop binary; default build/chop, build it with scripts/build.sh), PEER, JSC_SIZE
 #   (synthetic JSC rows before the 80/20 split, 200000), SEED (0), NUM_SAMPLES (512), PTQ_EPOCHS
 #   (1), NAS_EPOCHS (1), REPEATS (1; the fastest run of each side counts), KEEP=1 keeps the
-#   work folder, PTQ_CASES ("model:sampler:trials ..."), NAS_CASES ("sampler:trials ..."),
+#   work folder, PTQ_CASES ("model:sampler:trials[:num_samples|all] ..."; num_samples defaults
+#   to NUM_SAMPLES, "all" is the peer's own default: the whole validation split), NAS_CASES
+#   ("sampler:trials ..."),
 #   CPU_DIFF (0; 1 also runs each side with 1 trial to estimate CPU ms per trial by difference:
 #   only meaningful for loops of several CPU seconds, see below).
 #
 # Two rates per case, both printed:
 #   search loop  trials / time inside the search loop only: the peer's own search_s (around
-#                study.optimize) vs chop's trial span (first trial start to last trial end, ms
-#                timestamps in log.json). No process start, data loading or base-model training.
+#                study.optimize) vs chop's own optimize() time ("Search finished: ..., X s", ms
+#                precision). No process start, data loading or base-model training.
 #   end to end   trials / wall time of the whole workload as a user runs it: the peer's one python
 #                process (interpreter + torch/optuna import, data, training, search) vs chop's
 #                processes (ptq: `chop train` + `chop search`; nas: `chop search`), startup,
@@ -35,10 +37,11 @@ PTQ_EPOCHS=${PTQ_EPOCHS:-1}
 NAS_EPOCHS=${NAS_EPOCHS:-1}
 REPEATS=${REPEATS:-1}
 CPU_DIFF=${CPU_DIFF:-0}
-# jsc-tiny has 18 configurations: tpe:20 is the peer's default budget (chop reuses the stored
+# jsc-tiny has 18 configurations: tpe:20:all is the peer's defaults exactly (num_samples: the whole
+# validation split), tpe:20 the same with num_samples = NUM_SAMPLES (chop reuses the stored
 # result of a repeated configuration, the peer evaluates it again), bruteforce:18 visits each
 # configuration once on both sides; jsc-toy (5,832 configurations) shows the steady state.
-PTQ_CASES=${PTQ_CASES:-"jsc-tiny:tpe:20 jsc-tiny:bruteforce:18 jsc-toy:tpe:100"}
+PTQ_CASES=${PTQ_CASES:-"jsc-tiny:tpe:20:all jsc-tiny:tpe:20 jsc-tiny:bruteforce:18 jsc-toy:tpe:100"}
 NAS_CASES=${NAS_CASES:-"bruteforce:16 tpe:20"}
 WHAT=${1:-all}
 case "$WHAT" in ptq | nas | all) ;; *)
@@ -88,8 +91,10 @@ fill() {
   fi
 }
 
-# chop_search_stats DIR: prints "span_s n_trials n_reused best_accuracy summary_s" from a search
-# run (summary_s: chop's own "Search finished: ..., X s", whole optimize() call, 10 ms precision).
+# chop_search_stats DIR: prints "loop_s n_trials n_reused best_accuracy span_s" from a search run.
+# loop_s: chop's own "Search finished: ..., X s", the whole optimize() call (ms precision), as
+# the peer's search_s wraps study.optimize: every ask, sampler, trial, commit and results save.
+# span_s: first trial start to last trial end from log.json (ms timestamps), for reference.
 chop_search_stats() {
   /usr/bin/python3 - "$1" <<'EOF'
 import json, re, sys
@@ -102,8 +107,8 @@ m = re.search(r"(\d+) repeated configurations reused", text)
 summary = re.search(r"Search finished: .*, ([0-9.]+) s$", text, re.M)
 best = json.load(open(d + "/software/search_ckpts/best.json"))
 accs = [r["software_metrics"]["accuracy"] for r in best.values()] if isinstance(best, dict) else []
-print(f"{span_s:.3f} {len(rows)} {m.group(1) if m else 0} {max(accs) if accs else 'nan'} "
-      f"{summary.group(1) if summary else 'nan'}")
+loop_s = summary.group(1) if summary else "nan"
+print(f"{loop_s} {len(rows)} {m.group(1) if m else 0} {max(accs) if accs else 'nan'} {span_s:.3f}")
 EOF
 }
 
@@ -158,10 +163,18 @@ per_trial_cpu_ms() {
 # record KIND CASE SIDE WALL CPU LOOP_S TRIALS REUSED BEST CPU_MS_PER_TRIAL
 record() { printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n" "$@" >>"$RESULTS"; }
 
-ptq_case() {  # model sampler trials rep
-  local model=$1 sampler=$2 trials=$3 rep=$4 name="ptq-$1-$2-$3-r$4" cpu_peer=nan cpu_chop=nan
-  local subst=(NUM_SAMPLES="$NUM_SAMPLES" SAMPLER="$sampler")
-  local peer_args=(--model "$model" --epochs "$PTQ_EPOCHS" --sampler "$sampler" --num-samples "$NUM_SAMPLES")
+ptq_case() {  # model sampler trials rep [num_samples: a number, or "all"; default NUM_SAMPLES]
+  local model=$1 sampler=$2 trials=$3 rep=$4 samples=${5:-$NUM_SAMPLES}
+  local name="ptq-$1-$2-$3${5:+-$5}-r$4" cpu_peer=nan cpu_chop=nan
+  local peer_args=(--model "$model" --epochs "$PTQ_EPOCHS" --sampler "$sampler")
+  local subst=(NUM_SAMPLES="$samples" SAMPLER="$sampler")
+  if [ "$samples" = all ]; then
+    # The peer's own default (num_samples None: the whole validation split); chop caps a larger
+    # num_samples at the split the same way (MASE's ceil(num_samples / batch_size) batches).
+    subst=(NUM_SAMPLES=1000000000 SAMPLER="$sampler")
+  else
+    peer_args+=(--num-samples "$samples")
+  fi
   peer_run "$WORK/$name-peer.log" ptq-search "$trials" "${peer_args[@]}"
   local pw=$PEER_WALL pc=$PEER_CPU p="$WORK/$name-peer.log"
   # chop: train the base model as the peer does (same epochs, batch, optimizer, lr), then search.
@@ -177,12 +190,12 @@ ptq_case() {  # model sampler trials rep
       -- --load "$ckpt"
     cpu_chop=$(per_trial_cpu_ms "$sc" "$CHOP_CPU" "$trials")
   fi
-  record ptq "$model:$sampler:$trials" peer "$pw" "$pc" "$(peer_field "$p" search_s)" \
+  record ptq "$model:$sampler:$trials${5:+:$5}" peer "$pw" "$pc" "$(peer_field "$p" search_s)" \
     "$(peer_field "$p" trials)" 0 "$(peer_field "$p" best_quant_accuracy)" "$cpu_peer"
-  read -r span n reused best summary <<<"$(chop_search_stats "$WORK/out/$name")"
-  record ptq "$model:$sampler:$trials" chop "$(awk -v a="$tw" -v b="$sw" 'BEGIN {print a + b}')" \
-    "$(awk -v a="$tc" -v b="$sc" 'BEGIN {print a + b}')" "$span" "$n" "$reused" "$best" "$cpu_chop"
-  echo "  $name: peer ${pw}s wall (${pc}s cpu); chop train ${tw}s + search ${sw}s wall (${tc}s + ${sc}s cpu), loop ${span}s (optimize() ${summary}s), $reused reused; CPU ms/trial peer $cpu_peer chop $cpu_chop"
+  read -r loop n reused best span <<<"$(chop_search_stats "$WORK/out/$name")"
+  record ptq "$model:$sampler:$trials${5:+:$5}" chop "$(awk -v a="$tw" -v b="$sw" 'BEGIN {print a + b}')" \
+    "$(awk -v a="$tc" -v b="$sc" 'BEGIN {print a + b}')" "$loop" "$n" "$reused" "$best" "$cpu_chop"
+  echo "  $name: peer ${pw}s wall (${pc}s cpu); chop train ${tw}s + search ${sw}s wall (${tc}s + ${sc}s cpu), loop ${loop}s (trial span ${span}s), $reused reused; CPU ms/trial peer $cpu_peer chop $cpu_chop"
 }
 
 nas_case() {  # sampler trials rep
@@ -202,9 +215,9 @@ nas_case() {  # sampler trials rep
   fi
   record nas "$sampler:$trials" peer "$pw" "$pc" "$(peer_field "$p" search_s)" \
     "$(peer_field "$p" trials)" 0 "$(peer_field "$p" best_accuracy)" "$cpu_peer"
-  read -r span n reused best summary <<<"$(chop_search_stats "$WORK/out/$name")"
-  record nas "$sampler:$trials" chop "$sw" "$sc" "$span" "$n" "$reused" "$best" "$cpu_chop"
-  echo "  $name: peer ${pw}s wall (${pc}s cpu); chop search ${sw}s wall (${sc}s cpu), loop ${span}s (optimize() ${summary}s), $reused reused; CPU ms/trial peer $cpu_peer chop $cpu_chop"
+  read -r loop n reused best span <<<"$(chop_search_stats "$WORK/out/$name")"
+  record nas "$sampler:$trials" chop "$sw" "$sc" "$loop" "$n" "$reused" "$best" "$cpu_chop"
+  echo "  $name: peer ${pw}s wall (${pc}s cpu); chop search ${sw}s wall (${sc}s cpu), loop ${loop}s (trial span ${span}s), $reused reused; CPU ms/trial peer $cpu_peer chop $cpu_chop"
 }
 
 echo "chop: $CHOP ($("$CHOP" --version 2>&1 | head -n 1); checkout at $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo ?), the binary may be older); peer: $PEER"
@@ -215,7 +228,7 @@ echo "1 thread each (OMP_NUM_THREADS=1, peer --threads 1, chop --num-workers 1, 
 if [ "$WHAT" != nas ]; then
   echo "ptq-search: num_samples $NUM_SAMPLES, base model trained $PTQ_EPOCHS epoch(s) (Adam lr 1e-3, batch 256)"
   for rep in $(seq "$REPEATS"); do
-    for c in $PTQ_CASES; do IFS=: read -r m s t <<<"$c" && ptq_case "$m" "$s" "$t" "$rep"; done
+    for c in $PTQ_CASES; do IFS=: read -r m s t ns <<<"$c" && ptq_case "$m" "$s" "$t" "$rep" "$ns"; done
   done
 fi
 if [ "$WHAT" != ptq ]; then

@@ -297,7 +297,7 @@ int run_search(ActionContext& ctx) {
             << " repeated configurations reused"
             << (summary.exhausted ? " (search space exhausted)" : "")
             << (summary.timed_out ? " (timeout reached)" : "") << ", "
-            << format_double(std::round(summary.elapsed_s * 100) / 100) << " s\n";
+            << format_double(std::round(summary.elapsed_s * 1000) / 1000) << " s\n";
   if (best.empty()) {
     throw RunError("no trial completed (" + std::to_string(summary.n_pruned) + " pruned, " +
                    std::to_string(summary.n_failed) + " failed); see the FAIL reasons and " +

@@ -1,6 +1,7 @@
 // Search result files and tables; see search_report.h.
 #include "cli/search_report.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -20,6 +21,13 @@ Json number_or_null(double v) {
   return std::isfinite(v) ? Json(v) : Json(nullptr);
 }
 
+// Top-level attributes sorted by name; nested values keep their order.
+std::vector<std::pair<const std::string*, const Json*>> by_name(const Json& attrs) {
+  std::vector<std::pair<const std::string*, const Json*>> out;
+  for (auto it = attrs.begin(); it != attrs.end(); ++it) out.emplace_back(&it.key(), &it.value());
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return *a.first < *b.first; });
+  return out;
+}
 }  // namespace
 
 Json log_row(const search::FrozenTrial& t, bool multi) {
@@ -38,11 +46,9 @@ Json log_row(const search::FrozenTrial& t, bool multi) {
   r["user_attrs_software_metrics"] = attr(t, "software_metrics");
   // Any other attrs as pandas' trials_dataframe shows them (infeasible, ...): by name, so a
   // trial reads the same before and after a resume (the storage keeps no attribute order).
-  const nlohmann::json user_sorted = t.user_attrs, system_sorted = t.system_attrs;
-  for (auto it = user_sorted.begin(); it != user_sorted.end(); ++it)
-    if (!r.contains("user_attrs_" + it.key())) r["user_attrs_" + it.key()] = it.value();
-  for (auto it = system_sorted.begin(); it != system_sorted.end(); ++it)
-    r["system_attrs_" + it.key()] = it.value();
+  for (const auto& [key, value] : by_name(t.user_attrs))
+    if (!r.contains("user_attrs_" + *key)) r["user_attrs_" + *key] = *value;
+  for (const auto& [key, value] : by_name(t.system_attrs)) r["system_attrs_" + *key] = *value;
   r["state"] = search::to_string(t.state);
   r["datetime_start"] = t.datetime_start_ms;
   r["datetime_complete"] = t.datetime_complete_ms ? Json(t.datetime_complete_ms) : Json(nullptr);
@@ -77,10 +83,73 @@ std::string json_object_text(const std::vector<const std::string*>& members) {
   return out;
 }
 
+namespace {
+
+// Appends text with `pad` spaces after each newline (a nested dump(4) moved deeper).
+void append_indented(std::string& out, const std::string& text, size_t pad) {
+  size_t from = 0;
+  for (size_t nl = text.find('\n'); nl != std::string::npos; nl = text.find('\n', from)) {
+    out.append(text, from, nl + 1 - from);
+    out.append(pad, ' ');
+    from = nl + 1;
+  }
+  out.append(text, from, std::string::npos);
+}
+
+// log_row's text written member by member, without building (and copying attributes into) the
+// row object: what indented_member(log_row(t, multi)) gives, byte for byte (tested).
+class RowWriter {
+ public:
+  void add(const std::string& key, const Json& value) {
+    out_ += first_ ? "{\n        " : ",\n        ";
+    first_ = false;
+    out_ += Json(key).dump();
+    out_ += ": ";
+    append_indented(out_, value.dump(4), 8);
+  }
+  std::string finish() { return std::move(out_) + "\n    }"; }
+
+ private:
+  std::string out_;
+  bool first_ = true;
+};
+
+
+}  // namespace
+
+std::string render_log_row(const search::FrozenTrial& t, bool multi) {
+  RowWriter w;
+  w.add("number", t.number);
+  if (multi) {
+    size_t n = t.values.size();
+    for (size_t i = 0; i < std::max<size_t>(n, 1); ++i)
+      w.add("values_" + std::to_string(i), i < n ? number_or_null(t.values[i]) : Json(nullptr));
+  } else {
+    w.add("value", t.values.empty() ? Json(nullptr) : number_or_null(t.values[0]));
+  }
+  static const char* kNamed[] = {"hardware_metrics", "sampled_config", "scaled_metrics",
+                                 "software_metrics"};
+  for (const char* name : kNamed) {
+    auto it = t.user_attrs.find(name);
+    w.add(std::string("user_attrs_") + name, it != t.user_attrs.end() ? *it : Json(nullptr));
+  }
+  for (const auto& [key, value] : by_name(t.user_attrs)) {
+    bool named = false;
+    for (const char* name : kNamed) named |= *key == name;
+    if (!named) w.add("user_attrs_" + *key, *value);
+  }
+  for (const auto& [key, value] : by_name(t.system_attrs)) w.add("system_attrs_" + *key, *value);
+  w.add("state", search::to_string(t.state));
+  w.add("datetime_start", t.datetime_start_ms);
+  w.add("datetime_complete", t.datetime_complete_ms ? Json(t.datetime_complete_ms) : Json(nullptr));
+  w.add("duration", t.datetime_complete_ms ? Json(t.duration_ms()) : Json(nullptr));
+  return w.finish();
+}
+
 std::string render_log_json(const std::vector<search::FrozenTrial>& trials, bool multi) {
   std::vector<std::string> rows;
   rows.reserve(trials.size());
-  for (const auto& t : trials) rows.push_back(indented_member(log_row(t, multi)));
+  for (const auto& t : trials) rows.push_back(render_log_row(t, multi));
   std::vector<const std::string*> members;
   for (const auto& r : rows) members.push_back(&r);
   return json_object_text(members);

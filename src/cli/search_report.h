@@ -13,6 +13,8 @@ namespace chop::cli {
 std::string render_log_json(const std::vector<search::FrozenTrial>& trials, bool multi_objective);
 /// One trial's log.json row.
 nlohmann::ordered_json log_row(const search::FrozenTrial& t, bool multi_objective);
+/// The same row as text, placed for json_object_text (= indented_member(log_row(t, multi))).
+std::string render_log_row(const search::FrozenTrial& t, bool multi_objective);
 /// `value` dumped with 4-space indents as a member of a top-level object (one level deeper).
 std::string indented_member(const nlohmann::ordered_json& value);
 /// {"0": members[0], "1": ...} from members rendered by indented_member, as dump(4) writes it.

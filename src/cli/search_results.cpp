@@ -25,7 +25,7 @@ void SearchResults::add(const search::FrozenTrial& t) {
       it->second.datetime_complete_ms == t.datetime_complete_ms)
     return;
   rows_[t.number] = {t.state, t.datetime_complete_ms,
-                     indented_member(log_row(t, multi_objective()))};
+                     render_log_row(t, multi_objective())};
   add_to_best(t);
 }
 

@@ -20,6 +20,8 @@
 namespace chop::search {
 namespace {
 
+// chop_trial_changes is never deleted from, so its rowid (seq) only grows without AUTOINCREMENT
+// (which would rewrite sqlite_sequence on every commit).
 const char* kSchema = R"SQL(
 CREATE TABLE IF NOT EXISTS studies (study_id INTEGER NOT NULL, study_name VARCHAR(512) NOT NULL,
   PRIMARY KEY (study_id));
@@ -65,7 +67,7 @@ CREATE TABLE IF NOT EXISTS alembic_version (version_num VARCHAR(32) NOT NULL,
   CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num));
 INSERT OR IGNORE INTO version_info VALUES (1, 12, '3.1.0');
 INSERT INTO alembic_version SELECT 'v3.0.0.d' WHERE NOT EXISTS (SELECT 1 FROM alembic_version);
-CREATE TABLE IF NOT EXISTS chop_trial_changes (seq INTEGER PRIMARY KEY AUTOINCREMENT,
+CREATE TABLE IF NOT EXISTS chop_trial_changes (seq INTEGER PRIMARY KEY,
   study_id INTEGER NOT NULL, trial_id INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS chop_ix_changes_study ON chop_trial_changes (study_id, seq);
 CREATE INDEX IF NOT EXISTS chop_ix_trials_study ON trials (study_id, number);
@@ -696,7 +698,9 @@ class SqliteStorage : public Storage {
   std::map<int64_t, StudySync> sync_;
   std::unordered_map<int64_t, WrittenRows> written_;  // by trial_id, unfinished trials only
   std::mutex mu_;
-  std::map<std::string, sqlite3_stmt*> stmts_;
+  // Prepared statements by SQL text address: every caller passes a string literal or an
+  // interned string, so the lookup hashes a pointer instead of building a std::string.
+  std::unordered_map<const char*, sqlite3_stmt*> stmts_;
   std::map<std::string, std::string> interned_;
   std::map<std::string, Distribution> dist_cache_;
 };

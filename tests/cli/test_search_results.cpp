@@ -30,6 +30,11 @@ FrozenTrial trial(int64_t number, std::vector<double> values, TrialState state =
   t.datetime_complete_ms = state == TrialState::kRunning ? 0 : 1005 + number * 10;
   t.user_attrs["software_metrics"] = {{"accuracy", t.values.empty() ? 0.0 : t.values[0]}};
   t.user_attrs["sampled_config"] = {{"seq_blocks_2", {{"name", "integer"}, {"weight_width", 4}}}};
+  // Attributes in non-alphabetical insertion order, nested values and a key needing escapes.
+  if (number % 2) t.user_attrs["zeta \"quoted\""] = {{"nested", {1, 2.5, nullptr}}, {"empty", {}}};
+  t.user_attrs["alpha"] = number;
+  t.system_attrs["chop:worker"] = "host:1";
+  t.system_attrs["a_first"] = {{"k", number}};
   return t;
 }
 
