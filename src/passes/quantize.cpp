@@ -136,7 +136,7 @@ QuantizeSummary quantize_graph(graph::Graph& g, const Json& quant_table, PassCon
     std::string where = ctx.locate(where_key) + ", node " + n.name + " (" + n.mase_op + ")";
     quant::NodeQuantConfig cfg = quant::parse_node_quant_config(*config, n.mase_op, where);
     if (!cfg.quantized() && !cfg.bypass) continue;  // name = "NA"
-    n.quant = make_node_quant(cfg, *config, ctx.seed * 1000003ULL + index);
+    n.quant = make_node_quant(cfg, *config, ctx.seed * 1000003ULL + index, n.mase_op);
     update_quant_metadata(n, cfg);
   }
 

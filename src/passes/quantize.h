@@ -15,11 +15,13 @@
 
 namespace chop::passes {
 
-/// Quantizer functions for one node from its parsed config (`config_json` is kept as
-/// NodeQuant::config). A bypassed config gives a NodeQuant with no functions. `seed` feeds the
-/// generator of stochastic binary quantizers.
+/// Quantizer functions for one node (of op `mase_op`) from its parsed config (`config_json` is
+/// kept as NodeQuant::config). A bypassed config gives a NodeQuant with no functions. `seed`
+/// feeds the generator of stochastic binary quantizers. Deterministic weight/bias quantizers of
+/// parameter-holding ops remember their last result for an unchanged, gradient-free tensor.
 std::shared_ptr<graph::NodeQuant> make_node_quant(const quant::NodeQuantConfig& cfg,
-                                                  const Json& config_json, uint64_t seed);
+                                                  const Json& config_json, uint64_t seed,
+                                                  const std::string& mase_op);
 
 /// MASE's update_quant_meta_param: sets common.args.<arg>.type / precision for every operand the
 /// config quantizes (and binary's result override). Args absent from the metadata are skipped.

@@ -2,6 +2,8 @@
 // MASE's metadata updates, quantizer re-attachment, and MASE's quantized class/function names.
 #include "passes/quantize.h"
 
+#include <mutex>
+
 #include "core/error.h"
 #include "graph/ops.h"
 #include "quant/apply.h"
@@ -21,6 +23,37 @@ TensorFn make_fn(const std::optional<quant::OperandQuant>& q, uint64_t seed) {
     return [op, gen](const at::Tensor& x) { return quant::apply(op, x, gen); };
   }
   return [op](const at::Tensor& x) { return quant::apply(op, x); };
+}
+
+// A deterministic quantizer of a parameter that has not changed gives the same tensor again:
+// remember the last one (keyed by the tensor itself and its in-place version counter), so a
+// post-training-quantized candidate quantizes its weights once, not on every batch. Tensors
+// that need a gradient (quantization-aware training) always go through the quantizer.
+TensorFn memoized(TensorFn fn) {
+  struct Memo {
+    std::mutex mu;
+    at::Tensor source;
+    uint32_t version = 0;
+    at::Tensor value;
+  };
+  auto memo = std::make_shared<Memo>();
+  return [fn = std::move(fn), memo](const at::Tensor& x) {
+    if (at::GradMode::is_enabled() && x.requires_grad()) return fn(x);
+    std::lock_guard<std::mutex> lock(memo->mu);
+    if (memo->source.defined() && memo->source.is_same(x) && memo->version == x._version())
+      return memo->value;
+    at::Tensor value = fn(x);
+    memo->source = x;
+    memo->version = x._version();
+    memo->value = value;
+    return value;
+  };
+}
+
+TensorFn make_param_fn(const std::optional<quant::OperandQuant>& q, uint64_t seed) {
+  TensorFn fn = make_fn(q, seed);
+  if (!fn || (q->family == quant::QuantFamily::kBinary && q->stochastic)) return fn;
+  return memoized(std::move(fn));
 }
 
 const std::optional<quant::OperandQuant>& operand(const quant::NodeQuantConfig& cfg,
@@ -59,13 +92,16 @@ std::string class_suffix(quant::QuantFamily f) {
 }  // namespace
 
 std::shared_ptr<graph::NodeQuant> make_node_quant(const quant::NodeQuantConfig& cfg,
-                                                  const Json& config_json, uint64_t seed) {
+                                                  const Json& config_json, uint64_t seed,
+                                                  const std::string& mase_op) {
+  // matmul / bmm quantize their second activation with the "weight" quantizer: not a parameter.
+  const bool params = mase_op != "matmul" && mase_op != "bmm";
   auto nq = std::make_shared<graph::NodeQuant>();
   nq->config = config_json;
   if (cfg.bypass || !cfg.quantized()) return nq;
   nq->data_in = make_fn(cfg.data_in, seed * 4 + 0);
-  nq->weight = make_fn(cfg.weight, seed * 4 + 1);
-  nq->bias = make_fn(cfg.bias, seed * 4 + 2);
+  nq->weight = params ? make_param_fn(cfg.weight, seed * 4 + 1) : make_fn(cfg.weight, seed * 4 + 1);
+  nq->bias = params ? make_param_fn(cfg.bias, seed * 4 + 2) : make_fn(cfg.bias, seed * 4 + 2);
   nq->data_out = make_fn(cfg.data_out, seed * 4 + 3);
   return nq;
 }
@@ -97,7 +133,7 @@ void attach_quantizers(graph::Graph& g, uint64_t seed) {
     }
     auto cfg = quant::parse_node_quant_config(n.quant->config, n.mase_op,
                                               "node " + n.name + " (" + n.mase_op + ")");
-    n.quant = make_node_quant(cfg, n.quant->config, seed + index);
+    n.quant = make_node_quant(cfg, n.quant->config, seed + index, n.mase_op);
     update_quant_metadata(n, cfg);
   }
 }

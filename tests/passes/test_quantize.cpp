@@ -99,6 +99,33 @@ TEST(Quantize, JscToyLogitsEqualPlainLibTorch) {
   EXPECT_GT((runtime::forward(plain, x) - got).abs().max().item<double>(), 1e-3);
 }
 
+// Weight quantizers remember their last result: the same tensor again while the parameter is
+// unchanged, a fresh one after an in-place update or for a tensor that needs a gradient.
+TEST(Quantize, WeightQuantizerIsRecomputedOnlyWhenTheWeightChanges) {
+  graph::Graph g = zoo("jsc-toy");
+  PassContext ctx = context(8);
+  run_pass("quantize", g, by_type_linear(), ctx);
+  graph::Node& lin = g.node("seq_blocks_2");
+  at::Tensor& w = *lin.param("weight");
+  at::NoGradGuard ng;
+  const at::Tensor q1 = lin.quant->weight(w);
+  EXPECT_TRUE(q1.is_same(lin.quant->weight(w)));
+  EXPECT_TRUE(at::equal(q1, fixed(w, 8, 4)));
+  w.mul_(1.5);  // in place: same tensor, new version
+  const at::Tensor q2 = lin.quant->weight(w);
+  EXPECT_FALSE(q2.is_same(q1));
+  EXPECT_TRUE(at::equal(q2, fixed(w, 8, 4)));
+  const at::Tensor other = w.clone();
+  EXPECT_FALSE(lin.quant->weight(other).is_same(q2));
+  {
+    at::AutoGradMode grad(true);
+    const at::Tensor trainable = w.detach().clone().set_requires_grad(true);
+    const at::Tensor a = lin.quant->weight(trainable);
+    EXPECT_TRUE(a.requires_grad());
+    EXPECT_FALSE(a.is_same(lin.quant->weight(trainable)));
+  }
+}
+
 TEST(Quantize, ConvUsesTheRealBias) {
   graph::GraphBuilder b("conv", 3);
   std::string x = b.input("x", {3, 6, 6});
