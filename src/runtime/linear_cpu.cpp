@@ -3,6 +3,8 @@
 // computed in 4-row x 16-column register blocks (8 AVX2 accumulators, FMA over K).
 #include "runtime/linear_cpu.h"
 
+#include <array>
+
 #include <ATen/Parallel.h>
 #include <immintrin.h>
 #include <torch/csrc/autograd/custom_function.h>
@@ -121,10 +123,32 @@ void gemm_rows(int64_t M, int64_t n, int64_t K, const float* a, int64_t a_row, i
 using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
 
+// W^T [in, out] (B of the forward product) for a contiguous w. The last few small weights'
+// transposes are kept per thread while the tensor is unchanged (same object, same in-place
+// version): evaluation batches reuse them instead of copying the weight on every call.
+at::Tensor transposed(const at::Tensor& w) {
+  constexpr int64_t kMaxCachedElements = int64_t{1} << 16;
+  if (w.numel() > kMaxCachedElements) return w.t().contiguous();
+  struct Entry {
+    at::Tensor source;
+    uint32_t version = 0;
+    at::Tensor value;
+  };
+  thread_local std::array<Entry, 8> cache;
+  thread_local size_t next = 0;
+  for (const auto& e : cache)
+    if (e.source.defined() && e.source.is_same(w) && e.version == w._version()) return e.value;
+  Entry& e = cache[next++ % cache.size()];
+  e.source = w;
+  e.version = w._version();
+  e.value = w.t().contiguous();
+  return e.value;
+}
+
 // y = x W^T + b for contiguous x and w; b may be undefined (sums start from 0).
 at::Tensor linear_forward(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b_in) {
   const int64_t n = x.size(0), in = x.size(1), out = w.size(0);
-  at::Tensor wt = w.t().contiguous();  // [in, out]: B of the forward product
+  const at::Tensor wt = transposed(w);
   at::Tensor b = b_in.defined() ? b_in.contiguous() : at::Tensor();
   at::Tensor y = at::empty({n, out}, x.options().requires_grad(false));
   gemm_rows(n, out, in, x.data_ptr<float>(), in, 1, wt.data_ptr<float>(), out,

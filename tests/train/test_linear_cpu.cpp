@@ -70,6 +70,25 @@ TEST(LinearCpu, StridedInputAndNoGradMode) {
   EXPECT_FALSE(linear_cpu(xt, w_grad, b).requires_grad());
 }
 
+// Transposed weights are reused while the weight is unchanged: an in-place update, also one
+// through the flat buffer the trainer's optimizer writes (a detached view, as FlatOptimizer's
+// parameters), must be seen on the next call.
+TEST(LinearCpu, SeesInPlaceWeightUpdatesAlsoThroughAFlatBuffer) {
+  if (!linear_cpu_available()) GTEST_SKIP() << "no AVX2/FMA";
+  at::NoGradGuard no_grad;
+  auto gen = at::make_generator<at::CPUGeneratorImpl>(9);
+  const at::Tensor x = at::randn({7, 16}, gen);
+  at::Tensor flat = at::randn({100}, gen);
+  at::Tensor w = flat.narrow(0, 0, 80).view({5, 16}).detach();
+  const at::Tensor y1 = linear_cpu(x, w, at::Tensor());
+  EXPECT_LT(rel_err(y1, at::linear(x, w)), 1e-6);
+  EXPECT_TRUE(at::equal(linear_cpu(x, w, at::Tensor()), y1));
+  flat.mul_(-2.0);
+  EXPECT_LT(rel_err(linear_cpu(x, w, at::Tensor()), at::linear(x, w)), 1e-6);
+  w.add_(1.0);
+  EXPECT_LT(rel_err(linear_cpu(x, w, at::Tensor()), at::linear(x, w)), 1e-6);
+}
+
 TEST(LinearCpu, ResultsDoNotDependOnTheThreadCount) {
   if (!linear_cpu_available()) GTEST_SKIP() << "no AVX2/FMA";
   auto gen = at::make_generator<at::CPUGeneratorImpl>(5);
