@@ -4,6 +4,10 @@
 
 #include <cmath>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "core/error.h"
 #include "quant/ste.h"
 
@@ -11,24 +15,45 @@ namespace chop::quant {
 namespace {
 
 // clamp(round(x * scale), lo, hi) / scale in float32, element by element, as the four ATen ops
-// compute it: scale is a power of two (x * scale and / scale are exact), round is half-to-even
-// (adding and subtracting 2^23 rounds in the FPU's default mode; |v| >= 2^23 is integral
-// already), and NaN passes both comparisons unchanged. One pass, no temporaries.
+// compute it: scale is a power of two (x * scale and the division, done as a multiplication by
+// 1 / scale, are exact), round is half-to-even (adding and subtracting 2^23 rounds in the FPU's
+// default mode; |v| >= 2^23 is integral already), and NaN passes the clamp unchanged (SSE's
+// max/min return their second operand when it is NaN). SSE2 is part of x86-64: four lanes.
+float quantize_one(float x, float scale, float inv_scale, float lo, float hi) {
+  constexpr float kTwo23 = 8388608.0f;
+  float v = x * scale;
+  const float a = std::fabs(v);
+  if (a < kTwo23) v = std::copysign((a + kTwo23) - kTwo23, v);
+  if (v < lo) v = lo;
+  if (v > hi) v = hi;
+  return v * inv_scale;
+}
+
 at::Tensor integer_quantize_cpu_f32(const at::Tensor& x, float scale, float lo, float hi) {
   const at::Tensor src = x.contiguous();
   at::Tensor out = at::empty_like(src);
-  const float* in = src.data_ptr<float>();
-  float* y = out.data_ptr<float>();
+  const float* __restrict in = src.data_ptr<float>();
+  float* __restrict y = out.data_ptr<float>();
   const int64_t n = src.numel();
-  constexpr float kTwo23 = 8388608.0f;
-  for (int64_t i = 0; i < n; ++i) {
-    float v = in[i] * scale;
-    const float a = std::fabs(v);
-    if (a < kTwo23) v = std::copysign((a + kTwo23) - kTwo23, v);
-    if (v < lo) v = lo;
-    if (v > hi) v = hi;
-    y[i] = v / scale;
+  const float inv_scale = 1.0f / scale;
+  int64_t i = 0;
+#if defined(__SSE2__)
+  const __m128 v_scale = _mm_set1_ps(scale), v_inv = _mm_set1_ps(inv_scale);
+  const __m128 v_lo = _mm_set1_ps(lo), v_hi = _mm_set1_ps(hi);
+  const __m128 v_two23 = _mm_set1_ps(8388608.0f);
+  const __m128 sign_bit = _mm_set1_ps(-0.0f);
+  for (; i + 4 <= n; i += 4) {
+    const __m128 v = _mm_mul_ps(_mm_loadu_ps(in + i), v_scale);
+    const __m128 sign = _mm_and_ps(v, sign_bit);
+    const __m128 a = _mm_andnot_ps(sign_bit, v);
+    const __m128 rounded = _mm_or_ps(_mm_sub_ps(_mm_add_ps(a, v_two23), v_two23), sign);
+    const __m128 small = _mm_cmplt_ps(a, v_two23);  // false for NaN: keep v
+    __m128 r = _mm_or_ps(_mm_and_ps(small, rounded), _mm_andnot_ps(small, v));
+    r = _mm_min_ps(v_hi, _mm_max_ps(v_lo, r));
+    _mm_storeu_ps(y + i, _mm_mul_ps(r, v_inv));
   }
+#endif
+  for (; i < n; ++i) y[i] = quantize_one(in[i], scale, inv_scale, lo, hi);
   return out;
 }
 
