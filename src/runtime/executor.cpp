@@ -2,11 +2,14 @@
 // forward pass does no map lookups beyond resolving input names once per call.
 #include "runtime/executor.h"
 
+#include <set>
 #include <unordered_map>
 
 #include "core/error.h"
 #include "core/strings.h"
+#include "quant/config.h"
 #include "runtime/kernels.h"
+#include "runtime/linear_cpu.h"
 
 namespace chop::runtime {
 
@@ -43,6 +46,29 @@ at::Tensor forward(graph::Graph& g, const at::Tensor& x, const RunOptions& opts)
     if (n.op == graph::FxOp::kOutput) return values[i];
   }
   throw UserError("graph '" + g.model_name() + "' has no output node");
+}
+
+bool rows_independent_in_inference(const graph::Graph& g) {
+  static const std::set<std::string> row_wise_ops = {
+      "batch_norm1d", "relu", "relu6", "hardtanh", "sigmoid", "dropout", "linear"};
+  for (const auto& n : g.nodes()) {
+    if (n.op == graph::FxOp::kPlaceholder || n.op == graph::FxOp::kOutput) continue;
+    if (!row_wise_ops.count(n.mase_op)) return false;
+    // at::linear (a BLAS) may block its sums differently for another number of rows.
+    if (n.mase_op == "linear" && !linear_cpu_available()) return false;
+    if (!n.quant || !(n.quant->data_in || n.quant->data_out)) continue;
+    // Parameter quantizers do not see the batch; activation quantizers must be elementwise.
+    const graph::Json& name = n.quant->config.contains("name") ? n.quant->config["name"]
+                                                               : graph::Json();
+    const auto family =
+        name.is_string() ? quant::family_from_name(name.get<std::string>()) : std::nullopt;
+    if (!family || !(*family == quant::QuantFamily::kInteger ||
+                     *family == quant::QuantFamily::kMinifloatDenorm ||
+                     *family == quant::QuantFamily::kMinifloatIeee ||
+                     *family == quant::QuantFamily::kLog))
+      return false;
+  }
+  return true;
 }
 
 bool cuda_available() {

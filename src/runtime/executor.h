@@ -28,6 +28,13 @@ at::Tensor forward(graph::Graph& g, const at::Tensor& x, const RunOptions& opts 
 /// Parses "cpu", "cuda", "cuda:1", "gpu", "auto"; throws UserError if CUDA is asked for but
 /// this LibTorch build or machine has none.
 at::Device parse_device(const std::string& name);
+/// True when, in inference on the CPU with a 2-D float input, every output row of `g` depends only
+/// on the same input row and is computed the same way whatever the number of rows: every op is
+/// row-wise (linear on chop's own kernel, batch norm with running statistics, elementwise
+/// activations, dropout off) and every activation quantizer is elementwise (integer,
+/// minifloat, log). Evaluating several batches in one forward then gives bit-identical rows.
+bool rows_independent_in_inference(const graph::Graph& g);
+
 bool cuda_available();
 
 }  // namespace chop::runtime

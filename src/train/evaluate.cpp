@@ -1,6 +1,7 @@
 // Batched evaluation; see evaluate.h. Batches are narrow views of the split (no copies).
 #include "train/evaluate.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/error.h"
@@ -9,23 +10,15 @@
 namespace chop::train {
 namespace {
 
-// Summed cross-entropy and argmax hits of one batch of CPU float logits [B, C] in one pass (in
-// double), instead of log_softmax, nll, argmax, eq and sum as separate ATen ops: on the small
-// batches of a quantization search those dominated the forward itself. false: not this case
-// (other device or dtype, NaN logits, a label out of range), use the ATen ops, which also
-// produce their own error for bad labels.
-bool fused_batch_metrics(const at::Tensor& logits, const at::Tensor& y, double& loss_sum,
-                         int64_t& correct) {
-  if (logits.dim() != 2 || !logits.device().is_cpu() || logits.scalar_type() != at::kFloat ||
-      y.dim() != 1 || !y.device().is_cpu() || y.scalar_type() != at::kLong ||
-      y.size(0) != logits.size(0) || logits.size(1) == 0)
-    return false;
-  const at::Tensor l = logits.contiguous();
-  const at::Tensor t = y.contiguous();
-  const float* p = l.data_ptr<float>();
-  const int64_t* label = t.data_ptr<int64_t>();
-  const int64_t rows = l.size(0), classes = l.size(1);
+// Summed cross-entropy and argmax hits of `rows` rows of float logits [rows, classes] in one
+// pass (in double), instead of log_softmax, nll, argmax, eq and sum as separate ATen ops: on
+// the small batches of a quantization search those dominated the forward itself. false: NaN
+// logits or a label out of range; the caller then uses the ATen ops, which also produce their
+// own error for bad labels.
+bool fused_rows_metrics(const float* p, const int64_t* label, int64_t rows, int64_t classes,
+                        double& loss_sum, int64_t& correct) {
   double loss = 0.0;
+  double sums = 1.0;  // product of the rows' sum-of-exps (each in [1, classes]): one log per run
   int64_t hits = 0;
   for (int64_t r = 0; r < rows; ++r, p += classes) {
     const int64_t target = label[r];
@@ -38,18 +31,56 @@ bool fused_batch_metrics(const at::Tensor& logits, const at::Tensor& y, double& 
     const float m = p[arg];
     double sum = 0.0;  // terms in (0, 1], exp in float (as log_softmax), summed in double
     for (int64_t c = 0; c < classes; ++c) sum += std::exp(p[c] - m);
-    loss += std::log(sum) + static_cast<double>(m) - static_cast<double>(p[target]);
+    loss += static_cast<double>(m) - static_cast<double>(p[target]);
+    sums *= sum;
+    if (sums > 1e200) {
+      loss += std::log(sums);
+      sums = 1.0;
+    }
     hits += arg == target;
   }
-  loss_sum += loss;
+  loss_sum += loss + std::log(sums);
   correct += hits;
   return true;
+}
+
+// Whether fused_rows_metrics applies to these tensors (CPU float logits [B, C], int64 labels).
+bool fusable(const at::Tensor& logits, const at::Tensor& y) {
+  return logits.dim() == 2 && logits.device().is_cpu() && logits.scalar_type() == at::kFloat &&
+         y.dim() == 1 && y.device().is_cpu() && y.scalar_type() == at::kLong &&
+         y.size(0) == logits.size(0) && logits.size(1) > 0;
+}
+
+// How many batches one forward may cover: several when the rows of `g` are independent in
+// inference (runtime::rows_independent_in_inference: the logits are bit-identical to batch by
+// batch, the metrics are still summed batch by batch), so small batches do not each pay the
+// per-op dispatch and allocation. Capped so one activation stays within 64 KiB: it stays in
+// the L2 cache, and below glibc's mmap threshold (larger blocks come back as fresh pages, whose
+// page faults cost more than the merged dispatches save).
+int64_t batches_per_forward(const graph::Graph& g, const data::TensorDataset& split,
+                            int64_t batch_size, const at::Device& device) {
+  if (!device.is_cpu() || !split.x.device().is_cpu() || split.x.dim() != 2 ||
+      split.x.scalar_type() != at::kFloat || !runtime::rows_independent_in_inference(g))
+    return 1;
+  int64_t widest = split.x.size(1);
+  for (const auto& n : g.nodes())
+    for (const char* key : {"in_features", "out_features", "num_features"})
+      if (n.attrs.contains(key) && n.attrs[key].is_number_integer())
+        widest = std::max(widest, n.attrs[key].get<int64_t>());
+  constexpr int64_t kElementsPerActivation = int64_t{1} << 14;
+  return std::max<int64_t>(1, kElementsPerActivation / std::max<int64_t>(1, widest) / batch_size);
 }
 
 }  // namespace
 
 EvalResult evaluate(graph::Graph& g, const data::TensorDataset& split, int64_t batch_size,
                     int64_t num_samples, const at::Device& device) {
+  return evaluate_in_forwards(g, split, batch_size, num_samples, device, 0);
+}
+
+EvalResult evaluate_in_forwards(graph::Graph& g, const data::TensorDataset& split,
+                                int64_t batch_size, int64_t num_samples,
+                                const at::Device& device, int64_t max_batches_per_forward) {
   if (batch_size <= 0)
     throw UserError("batch size must be positive, got " + std::to_string(batch_size));
   const int64_t n = split.size();
@@ -61,16 +92,33 @@ EvalResult evaluate(graph::Graph& g, const data::TensorDataset& split, int64_t b
   eval_mode.training = false;
   double loss_sum = 0.0;
   int64_t correct = 0, total = 0;
-  for (int64_t b = 0; b < n_batches; ++b) {
-    data::TensorDataset batch = data::get_batch(split, at::Tensor(), b, batch_size);
-    at::Tensor x = batch.x.device() == device ? batch.x : batch.x.to(device);
-    at::Tensor y = batch.y.device() == device ? batch.y : batch.y.to(device);
-    at::Tensor logits = runtime::forward(g, x, eval_mode);
-    if (!fused_batch_metrics(logits, y, loss_sum, correct)) {
-      loss_sum += at::cross_entropy_loss(logits, y, {}, at::Reduction::Sum).item<double>();
-      correct += logits.argmax(1).eq(y).sum().item<int64_t>();
+  int64_t per_forward = batches_per_forward(g, split, batch_size, device);
+  if (max_batches_per_forward > 0) per_forward = std::min(per_forward, max_batches_per_forward);
+  for (int64_t b = 0; b < n_batches; b += per_forward) {
+    // Batches b .. b + k - 1 are consecutive rows: one narrow view (the last batch may be short).
+    const int64_t k = std::min(per_forward, n_batches - b);
+    const int64_t begin = b * batch_size, rows = std::min(k * batch_size, n - begin);
+    data::TensorDataset chunk = split.slice(begin, begin + rows);
+    at::Tensor x = chunk.x.device() == device ? chunk.x : chunk.x.to(device);
+    at::Tensor y_all = chunk.y.device() == device ? chunk.y : chunk.y.to(device);
+    at::Tensor logits_all = runtime::forward(g, x, eval_mode);
+    const bool fused = fusable(logits_all, y_all);
+    if (fused) {
+      logits_all = logits_all.contiguous();
+      y_all = y_all.contiguous();
     }
-    total += y.size(0);
+    // Summed batch by batch, whatever the batches per forward: the same numbers either way.
+    for (int64_t off = 0; off < rows; off += batch_size) {
+      const int64_t len = std::min(batch_size, rows - off);
+      if (!fused || !fused_rows_metrics(logits_all.data_ptr<float>() + off * logits_all.size(1),
+                                        y_all.data_ptr<int64_t>() + off, len,
+                                        logits_all.size(1), loss_sum, correct)) {
+        const at::Tensor logits = logits_all.narrow(0, off, len), y = y_all.narrow(0, off, len);
+        loss_sum += at::cross_entropy_loss(logits, y, {}, at::Reduction::Sum).item<double>();
+        correct += logits.argmax(1).eq(y).sum().item<int64_t>();
+      }
+      total += len;
+    }
   }
   return {loss_sum / static_cast<double>(total),
           static_cast<double>(correct) / static_cast<double>(total), total};

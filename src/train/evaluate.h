@@ -23,4 +23,12 @@ struct EvalResult {
 EvalResult evaluate(graph::Graph& g, const data::TensorDataset& split, int64_t batch_size,
                     int64_t num_samples = -1, const at::Device& device = at::kCPU);
 
+/// evaluate() with at most `max_batches_per_forward` batches per forward pass (0: as many as
+/// evaluate() chooses). Metrics are summed batch by batch either way; for graphs whose rows
+/// are independent in inference (runtime::rows_independent_in_inference) the results are
+/// bit-identical, which the tests check with 1.
+EvalResult evaluate_in_forwards(graph::Graph& g, const data::TensorDataset& split,
+                                int64_t batch_size, int64_t num_samples, const at::Device& device,
+                                int64_t max_batches_per_forward);
+
 }  // namespace chop::train

@@ -12,6 +12,8 @@
 #include "core/strings.h"
 
 #include "models/zoo.h"
+#include "passes/pass.h"
+#include "passes/quantize.h"
 #include "runtime/executor.h"
 #include "train/checkpoint.h"
 #include "train/evaluate.h"
@@ -192,6 +194,58 @@ TEST(Evaluate, MatchesADirectComputationAndHonoursNumSamples) {
   EXPECT_EQ(evaluate(g, s.val, 32, 33).n_samples, 64);
   EXPECT_EQ(evaluate(g, s.val, 32, 1000).n_samples, 100);
   EXPECT_THROW(evaluate(g, {}, 32), UserError);
+}
+
+using Json = nlohmann::ordered_json;
+
+// Several batches per forward (row-independent graphs) must give exactly the batch-by-batch
+// numbers, for float and integer-quantized jsc-toy with non-trivial batch-norm statistics and a
+// short last batch; a graph with a batch-dependent quantizer is not merged.
+TEST(Evaluate, MergedBatchesAreBitIdenticalToOneBatchPerForward) {
+  auto s = testing::small_splits(10, 1000, 3);
+  graph::Graph g = models::build_jsc_toy({});
+  {
+    at::NoGradGuard no_grad;
+    for (auto& n : g.nodes())
+      if (n.mase_op == "batch_norm1d") {
+        n.buffer("running_mean")->uniform_(-0.5, 0.5);
+        n.buffer("running_var")->uniform_(0.5, 2.0);
+      }
+  }
+  EXPECT_TRUE(runtime::rows_independent_in_inference(g));
+  auto same = [&](graph::Graph& model, int64_t batch, int64_t num_samples) {
+    EvalResult one = evaluate_in_forwards(model, s.val, batch, num_samples, at::kCPU, 1);
+    EvalResult merged = evaluate(model, s.val, batch, num_samples);
+    EXPECT_EQ(one.loss, merged.loss) << batch << " " << num_samples;
+    EXPECT_EQ(one.accuracy, merged.accuracy);
+    EXPECT_EQ(one.n_samples, merged.n_samples);
+  };
+  same(g, 64, -1);   // 1000 = 15 * 64 + 40
+  same(g, 256, 512);
+  passes::PassContext ctx;
+  passes::quantize_graph(
+      g,
+      Json{{"by", "type"},
+           {"default", {{"config", {{"name", nullptr}}}}},
+           {"linear",
+            {{"config",
+              {{"name", "integer"}, {"data_in_width", 4}, {"data_in_frac_width", 2},
+               {"weight_width", 4}, {"weight_frac_width", 2}}}}}},
+      ctx);
+  EXPECT_TRUE(runtime::rows_independent_in_inference(g));
+  same(g, 64, -1);
+  passes::quantize_graph(g,
+                         Json{{"by", "type"},
+                              {"default", {{"config", {{"name", nullptr}}}}},
+                              {"linear",
+                               {{"config",
+                                 {{"name", "block_fp"}, {"data_in_width", 8},
+                                  {"data_in_exponent_width", 4}, {"data_in_exponent_bias", nullptr},
+                                  {"data_in_block_size", Json::array({16})}, {"weight_width", 8},
+                                  {"weight_exponent_width", 4}, {"weight_exponent_bias", nullptr},
+                                  {"weight_block_size", Json::array({16})}}}}}},
+                         ctx);
+  EXPECT_FALSE(runtime::rows_independent_in_inference(g));
 }
 
 TEST(Progress, LinesModePrintsEpochSummaries) {
