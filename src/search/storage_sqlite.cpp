@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 
 #include <cmath>
+#include <cstring>
 #include <ctime>
 #include <algorithm>
 #include <map>
@@ -503,21 +504,25 @@ class SqliteStorage : public Storage {
       delete_all_children(t.trial_id);  // rows of unknown content
     }
     WrittenRows now;
+    std::vector<std::pair<const std::string*, double>> changed_params;
     for (const auto& [name, v] : t.params) {
       const std::string& dist = dist_json(t.distributions.at(name));
       now.params[name] = {v, &dist};
       auto o = old.params.find(name);
       if (o != old.params.end() && same_number(o->second.first, v) && *o->second.second == dist)
         continue;
-      auto* st = stmt(
-          "INSERT OR REPLACE INTO trial_params (trial_id, param_name, param_value, "
-          "distribution_json) VALUES (?, ?, ?, ?)");
-      sqlite3_bind_int64(st, 1, t.trial_id);
-      bind_text(st, 2, name);
-      sqlite3_bind_double(st, 3, v);
-      bind_text(st, 4, dist);
-      step_done(st);
+      changed_params.emplace_back(&name, v);
     }
+    for_each_insert(
+        "INSERT OR REPLACE INTO trial_params (trial_id, param_name, param_value, "
+        "distribution_json) VALUES ",
+        "(?, ?, ?, ?)", changed_params.size(), [&](sqlite3_stmt* st, int col, size_t i) {
+          const auto& [name, v] = changed_params[i];
+          sqlite3_bind_int64(st, col, t.trial_id);
+          bind_text(st, col + 1, *name);
+          sqlite3_bind_double(st, col + 2, v);
+          bind_text(st, col + 3, *now.params.at(*name).second);
+        });
     delete_missing("DELETE FROM trial_params WHERE trial_id = ? AND param_name = ?", t.trial_id,
                    old.params, [&](const std::string& k) { return t.params.count(k) > 0; });
     for (size_t k = 0; k < t.values.size(); ++k) {
@@ -546,13 +551,12 @@ class SqliteStorage : public Storage {
                    t.trial_id, old.intermediate,
                    [&](int64_t k) { return t.intermediate_values.count(k) > 0; });
     write_attrs(
-        "INSERT OR REPLACE INTO trial_user_attributes (trial_id, \"key\", value_json) "
-        "VALUES (?, ?, ?)",
+        "INSERT OR REPLACE INTO trial_user_attributes (trial_id, \"key\", value_json) VALUES ",
         "DELETE FROM trial_user_attributes WHERE trial_id = ? AND \"key\" = ?", t.trial_id,
         t.user_attrs, old.user_attrs, now.user_attrs);
     write_attrs(
         "INSERT OR REPLACE INTO trial_system_attributes (trial_id, \"key\", value_json) "
-        "VALUES (?, ?, ?)",
+        "VALUES ",
         "DELETE FROM trial_system_attributes WHERE trial_id = ? AND \"key\" = ?", t.trial_id,
         t.system_attrs, old.system_attrs, now.system_attrs);
     return now;
@@ -560,6 +564,30 @@ class SqliteStorage : public Storage {
 
   void remember(const FrozenTrial& t, WrittenRows&& rows) {
     if (!is_finished(t.state)) written_[t.trial_id] = std::move(rows);
+  }
+
+  // Inserts n rows with as few statements as possible (one per kRowsPerInsert rows): a
+  // finishing trial's params and attributes each become one statement, not one per row.
+  // bind(statement, first column of the row, row index) binds one row.
+  template <typename Bind>
+  void for_each_insert(const char* head, const char* row, size_t n, Bind&& bind) {
+    constexpr size_t kRowsPerInsert = 64;
+    for (size_t first = 0; first < n; first += kRowsPerInsert) {
+      const size_t count = std::min(kRowsPerInsert, n - first);
+      auto key = std::make_pair(head, count);
+      auto it = multi_stmts_.find(key);
+      if (it == multi_stmts_.end()) {
+        std::string sql = head;
+        for (size_t i = 0; i < count; ++i) sql += (i ? ", " : "") + std::string(row);
+        it = multi_stmts_.emplace(key, stmt(intern(sql))).first;
+      }
+      sqlite3_stmt* st = it->second;
+      sqlite3_reset(st);
+      sqlite3_clear_bindings(st);
+      const int per_row = static_cast<int>(std::count(row, row + std::strlen(row), '?'));
+      for (size_t i = 0; i < count; ++i) bind(st, 1 + static_cast<int>(i) * per_row, first + i);
+      step_done(st);
+    }
   }
 
   void write_number(const char* sql, int64_t trial_id, int64_t key, double v) {
@@ -577,18 +605,20 @@ class SqliteStorage : public Storage {
   void write_attrs(const char* insert_sql, const char* delete_sql, int64_t trial_id,
                    const Json& attrs, const std::map<std::string, std::string>& old,
                    std::map<std::string, std::string>& now) {
+    std::vector<const std::pair<const std::string, std::string>*> changed;
     for (auto it = attrs.begin(); it != attrs.end(); ++it) {
       std::string text = it.value().dump();
       auto o = old.find(it.key());
-      if (o == old.end() || o->second != text) {
-        auto* st = stmt(insert_sql);
-        sqlite3_bind_int64(st, 1, trial_id);
-        bind_text(st, 2, it.key());
-        bind_text(st, 3, text);
-        step_done(st);
-      }
-      now.emplace(it.key(), std::move(text));
+      const bool same = o != old.end() && o->second == text;
+      auto placed = now.emplace(it.key(), std::move(text)).first;
+      if (!same) changed.push_back(&*placed);
     }
+    for_each_insert(insert_sql, "(?, ?, ?)", changed.size(),
+                    [&](sqlite3_stmt* st, int col, size_t i) {
+                      sqlite3_bind_int64(st, col, trial_id);
+                      bind_text(st, col + 1, changed[i]->first);
+                      bind_text(st, col + 2, changed[i]->second);
+                    });
     delete_missing(delete_sql, trial_id, old,
                    [&](const std::string& k) { return attrs.contains(k); });
   }
@@ -701,6 +731,7 @@ class SqliteStorage : public Storage {
   // Prepared statements by SQL text address: every caller passes a string literal or an
   // interned string, so the lookup hashes a pointer instead of building a std::string.
   std::unordered_map<const char*, sqlite3_stmt*> stmts_;
+  std::map<std::pair<const char*, size_t>, sqlite3_stmt*> multi_stmts_;  // (head, rows): in stmts_
   std::map<std::string, std::string> interned_;
   std::map<std::string, Distribution> dist_cache_;
 };
