@@ -160,7 +160,10 @@ int run_search(ActionContext& ctx) {
   search::StudyOptions so;
   so.name = strategy.study_name.empty() ? project : strategy.study_name;
   so.directions = strategy.directions();
-  so.storage = search::open_sqlite_storage(save_dir + "/study.db");
+  // setup.storage = "memory" keeps the study in this process only, like Optuna's default
+  // storage: no study.db, no resume, nothing shared (for throwaway searches).
+  so.storage = strategy.sqlite_storage ? search::open_sqlite_storage(save_dir + "/study.db")
+                                       : search::make_in_memory_storage();
   so.sampler = search::make_sampler(strategy.sampler, strategy.sampler_options, seed);
   so.pruner = search::make_pruner(strategy.pruner, strategy.pruner_options);
   so.seed = seed;
@@ -304,7 +307,9 @@ int run_search(ActionContext& ctx) {
                    "infeasible (over-budget) trials in " + save_dir + "/log.json");
   }
   std::cout << "Best trial(s):\n" << render_best_table(best);
-  std::cout << "Results: " << save_dir << "/{log.json,best.json,study.db}\n";
+  std::cout << "Results: " << save_dir
+            << (strategy.sqlite_storage ? "/{log.json,best.json,study.db}\n"
+                                        : "/{log.json,best.json} (study kept in memory only)\n");
   return 0;
 }
 

@@ -74,7 +74,7 @@ StrategyConfig parse_strategy(const Json& strategy, const Locate& locate) {
   runners::check_keys(setup,
                       {"n_jobs", "n_trials", "timeout", "sampler", "sum_scaled_metrics",
                        "direction", "save_every_n_trials", "pkl_ckpt", "sampler_options", "pruner",
-                       "pruner_options", "param_encoding", "study_name", "resume"},
+                       "pruner_options", "param_encoding", "study_name", "resume", "storage"},
                       sloc);
   if (!setup.contains("sampler"))
     throw ConfigError(locate(S),
@@ -100,6 +100,8 @@ StrategyConfig parse_strategy(const Json& strategy, const Locate& locate) {
                                       sloc) == "categorical";
   c.study_name = runners::opt_string(setup, "study_name", "", {}, sloc);
   c.resume = get_bool(setup, "resume", true, S, locate);
+  c.sqlite_storage =
+      runners::opt_string(setup, "storage", "sqlite", {"sqlite", "memory"}, sloc) == "sqlite";
   if (setup.contains("pkl_ckpt") && !setup["pkl_ckpt"].is_null())
     log_warning(sloc("pkl_ckpt") +
                 ": joblib study pickles are Python-only; chop resumes studies "

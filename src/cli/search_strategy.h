@@ -43,6 +43,7 @@ struct StrategyConfig {
   bool categorical = false;  // param_encoding = "categorical" (MASE: "index")
   std::string study_name;    // default: the project name
   bool resume = true;        // continue a stored study of the same name
+  bool sqlite_storage = true;  // false: storage = "memory" (no study.db, nothing to resume)
   /// [search.strategy.constraints]: budgets checked before training (docs/nas.md).
   space::HardwareConstraints constraints;
 

@@ -19,11 +19,13 @@ class InMemoryStorage : public Storage {
         if (!load_if_exists) throw UserError("study '" + name + "' already exists");
         if (s.directions != directions)
           throw UserError("study '" + name + "' exists with different directions");
+        ++s.readers;
         return id;
       }
     const int64_t id = static_cast<int64_t>(studies_.size()) + 1;
     studies_[id].name = name;
     studies_[id].directions = directions;
+    studies_[id].readers = 1;
     return id;
   }
 
@@ -99,6 +101,11 @@ class InMemoryStorage : public Storage {
   std::vector<FrozenTrial> changed_trials(int64_t study_id, int64_t& cursor) override {
     std::lock_guard<std::mutex> lock(mu_);
     StudyData& s = get(study_id);
+    // A lone Study wrote every change itself and holds it in memory: no copies to hand back.
+    if (s.readers == 1 && cursor > 0) {
+      cursor = static_cast<int64_t>(s.changes.size());
+      return {};
+    }
     std::map<int64_t, bool> seen;
     for (size_t i = static_cast<size_t>(cursor); i < s.changes.size(); ++i)
       seen[s.changes[i]] = true;
@@ -119,6 +126,7 @@ class InMemoryStorage : public Storage {
     Json user_attrs = Json::object();
     std::vector<FrozenTrial> trials;
     std::vector<int64_t> changes;  // trial numbers, one entry per write
+    int readers = 0;               // Study objects attached (create_or_load_study calls)
   };
   StudyData& get(int64_t id) {
     auto it = studies_.find(id);

@@ -163,6 +163,28 @@ TEST(CliSearch, SameSeedSameTrials) {
   }
 }
 
+// setup.storage = "memory": the same trials and numbers as the SQLite study, no study.db.
+TEST(CliSearch, MemoryStorageGivesTheSameTrialsWithoutAStudyFile) {
+  std::string rows[2];
+  for (int memory = 0; memory < 2; ++memory) {
+    SearchDir d(memory ? "storage_memory" : "storage_sqlite");
+    std::string cfg = replace_all(with_sampler("tpe"), "n_trials = 20", "n_trials = 12");
+    if (memory) cfg = replace_all(cfg, "sampler = \"tpe\"", "sampler = \"tpe\"\nstorage = \"memory\"");
+    auto r = testing::run_chop(d.args(d.write(cfg)));
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_EQ(fs::exists(d.dir / "out/p/software/search_ckpts/study.db"), memory == 0);
+    if (memory) {
+      EXPECT_NE(r.output.find("kept in memory only"), std::string::npos) << r.output;
+    }
+    const Json log = d.log();
+    for (auto& [k, row] : log.items())
+      rows[memory] += row["user_attrs_sampled_config"].dump() + row["values_0"].dump() +
+                      row["values_1"].dump() + row["state"].dump() + "\n";
+  }
+  EXPECT_EQ(rows[0], rows[1]);
+  EXPECT_FALSE(rows[0].empty());
+}
+
 TEST(CliSearch, ResumesStudyByName) {
   SearchDir d("resume");
   std::string cfg = replace_all(with_sampler("tpe"), "n_trials = 20", "n_trials = 5");
@@ -204,6 +226,8 @@ TEST(CliSearch, BadConfigsNameTheKey) {
   };
   const std::vector<Case> cases = {
       {"sampler = \"tpe\"", "sampler = \"tpee\"", "search.strategy.setup.sampler"},
+      {"sampler = \"tpe\"", "sampler = \"tpe\"\nstorage = \"redis\"",
+       "search.strategy.setup.storage"},
       {"average_bitwidth.direction = \"minimize\"", "", "average_bitwidth"},
       {"weight_width = [2, 4, 8]\nweight_frac_width = [\"NA\"]\nbias_width = [2, 4, "
        "8]\nbias_frac_width = [\"NA\"]\n\n[search.strategy]",
