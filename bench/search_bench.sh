@@ -6,7 +6,9 @@
 #   bench/search_bench.sh [ptq|nas|all]          (default all)
 # Env: CHOP (chop binary; default build/chop, build it with scripts/build.sh), PEER, JSC_SIZE
 #   (synthetic JSC rows before the 80/20 split, 200000), SEED (0), NUM_SAMPLES (512), PTQ_EPOCHS
-#   (1), NAS_EPOCHS (1), REPEATS (1; the fastest run of each side counts), KEEP=1 keeps the
+#   (1), NAS_EPOCHS (1), STORAGE (ptq: chop's study storage, sqlite = study.db committed every
+#   trial, the default; memory = in-process like the peer's Optuna), REPEATS (1; the fastest
+#   run of each side counts), KEEP=1 keeps the
 #   work folder, PTQ_CASES ("model:sampler:trials[:num_samples|all] ..."; num_samples defaults
 #   to NUM_SAMPLES, "all" is the peer's own default: the whole validation split), NAS_CASES
 #   ("sampler:trials ..."),
@@ -33,6 +35,7 @@ PEER=${PEER:-$ROOT/../shared/peers/mase_peer.py}
 JSC_SIZE=${JSC_SIZE:-200000}
 SEED=${SEED:-0}
 NUM_SAMPLES=${NUM_SAMPLES:-512}
+STORAGE=${STORAGE:-sqlite}
 PTQ_EPOCHS=${PTQ_EPOCHS:-1}
 NAS_EPOCHS=${NAS_EPOCHS:-1}
 REPEATS=${REPEATS:-1}
@@ -167,11 +170,11 @@ ptq_case() {  # model sampler trials rep [num_samples: a number, or "all"; defau
   local model=$1 sampler=$2 trials=$3 rep=$4 samples=${5:-$NUM_SAMPLES}
   local name="ptq-$1-$2-$3${5:+-$5}-r$4" cpu_peer=nan cpu_chop=nan
   local peer_args=(--model "$model" --epochs "$PTQ_EPOCHS" --sampler "$sampler")
-  local subst=(NUM_SAMPLES="$samples" SAMPLER="$sampler")
+  local subst=(NUM_SAMPLES="$samples" SAMPLER="$sampler" STORAGE="$STORAGE")
   if [ "$samples" = all ]; then
     # The peer's own default (num_samples None: the whole validation split); chop caps a larger
     # num_samples at the split the same way (MASE's ceil(num_samples / batch_size) batches).
-    subst=(NUM_SAMPLES=1000000000 SAMPLER="$sampler")
+    subst=(NUM_SAMPLES=1000000000 SAMPLER="$sampler" STORAGE="$STORAGE")
   else
     peer_args+=(--num-samples "$samples")
   fi
@@ -226,7 +229,7 @@ echo "machine: $(getconf _NPROCESSORS_ONLN) cores, $(grep -m1 'model name' /proc
 echo "1 thread each (OMP_NUM_THREADS=1, peer --threads 1, chop --num-workers 1, n_jobs 1), seed $SEED, JSC $JSC_SIZE rows"
 
 if [ "$WHAT" != nas ]; then
-  echo "ptq-search: num_samples $NUM_SAMPLES, base model trained $PTQ_EPOCHS epoch(s) (Adam lr 1e-3, batch 256)"
+  echo "ptq-search: num_samples $NUM_SAMPLES (cases :all: the whole split), chop storage $STORAGE, base model trained $PTQ_EPOCHS epoch(s) (Adam lr 1e-3, batch 256)"
   for rep in $(seq "$REPEATS"); do
     for c in $PTQ_CASES; do IFS=: read -r m s t ns <<<"$c" && ptq_case "$m" "$s" "$t" "$rep" "$ns"; done
   done
