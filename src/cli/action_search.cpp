@@ -289,7 +289,9 @@ int run_search(ActionContext& ctx) {
                                strategy.timeout_s)
               << "\n"
               << std::flush;
-    if (done % strategy.save_every_n_trials == 0) results.write();
+    // The last trial's save would be rewritten at once by the final one below.
+    if (done % strategy.save_every_n_trials == 0 && finished + done < strategy.n_trials)
+      results.write();
   });
   search::OptimizeSummary summary = study.optimize(objective, oo);
   // Other processes sharing the study may have added trials: the final files list them all.
