@@ -94,12 +94,12 @@ at::Tensor batch_norm_eval_2d(const at::Tensor& x_in, const at::Tensor& w, const
     beta[static_cast<size_t>(c)] = bv - mean.data_ptr<float>()[c] * alpha[static_cast<size_t>(c)];
   }
   at::Tensor y = at::empty_like(x);
-  const float* xp = x.data_ptr<float>();
-  float* yp = y.data_ptr<float>();
-  for (int64_t r = 0; r < rows; ++r)
-    for (int64_t c = 0; c < channels; ++c)
-      yp[r * channels + c] =
-          xp[r * channels + c] * alpha[static_cast<size_t>(c)] + beta[static_cast<size_t>(c)];
+  const float* __restrict xp = x.data_ptr<float>();
+  float* __restrict yp = y.data_ptr<float>();
+  const float* __restrict a = alpha.data();
+  const float* __restrict bt = beta.data();
+  for (int64_t r = 0; r < rows; ++r, xp += channels, yp += channels)
+    for (int64_t c = 0; c < channels; ++c) yp[c] = xp[c] * a[c] + bt[c];
   return y;
 }
 
@@ -141,8 +141,8 @@ at::Tensor k_relu(Node& n, const Tensors& in, bool) {
   if (is_cpu_float(x) && x.defined() && x.is_contiguous() &&
       (!at::GradMode::is_enabled() || !x.requires_grad())) {
     at::Tensor y = at::empty_like(x);
-    const float* xp = x.data_ptr<float>();
-    float* yp = y.data_ptr<float>();
+    const float* __restrict xp = x.data_ptr<float>();
+    float* __restrict yp = y.data_ptr<float>();
     const int64_t count = x.numel();
     for (int64_t i = 0; i < count; ++i) yp[i] = xp[i] < 0.0f ? 0.0f : xp[i];  // NaN, -0 kept
     return q_out(n, y);

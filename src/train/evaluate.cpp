@@ -24,13 +24,12 @@ bool fused_rows_metrics(const float* p, const int64_t* label, int64_t rows, int6
     const int64_t target = label[r];
     if (target < 0 || target >= classes) return false;
     int64_t arg = 0;
-    for (int64_t c = 0; c < classes; ++c) {
-      if (std::isnan(p[c])) return false;
-      if (p[c] > p[arg]) arg = c;  // first maximum, as at::argmax
-    }
+    for (int64_t c = 1; c < classes; ++c)
+      if (p[c] > p[arg]) arg = c;  // first maximum, as at::argmax (NaN: caught below)
     const float m = p[arg];
     double sum = 0.0;  // terms in (0, 1], exp in float (as log_softmax), summed in double
     for (int64_t c = 0; c < classes; ++c) sum += std::exp(p[c] - m);
+    if (std::isnan(sum)) return false;  // a NaN logit (also a NaN maximum) or an infinite one
     loss += static_cast<double>(m) - static_cast<double>(p[target]);
     sums *= sum;
     if (sums > 1e200) {
