@@ -14,6 +14,7 @@
 #include <set>
 
 #include "common/run_chop.h"
+#include "common/search_dir.h"
 #include "core/files.h"
 #include "core/strings.h"
 
@@ -25,30 +26,6 @@ using Json = nlohmann::json;
 
 const std::string kNasConfig = std::string(CHOP_SOURCE_DIR) + "/configs/jsc_three_linear_nas.toml";
 
-struct NasDir {
-  fs::path dir;
-  explicit NasDir(const std::string& name) {
-    dir = fs::temp_directory_path() / ("chop_nas_" + name);
-    fs::remove_all(dir);
-    fs::create_directories(dir);
-  }
-  ~NasDir() { fs::remove_all(dir); }
-  std::string write(const std::string& text, const std::string& file = "search.toml") {
-    std::string p = (dir / file).string();
-    write_file_atomic(p, text);
-    return p;
-  }
-  std::string args(const std::string& toml, const std::string& project = "p") {
-    return "search --config " + toml + " --project-dir " + (dir / "out").string() + " --project " +
-           project + " --dataset-size 20000 --num-workers 1";
-  }
-  std::string ckpts(const std::string& project = "p") {
-    return (dir / "out" / project / "software/search_ckpts").string();
-  }
-  Json log(const std::string& project = "p") {
-    return Json::parse(read_file(ckpts(project) + "/log.json"));
-  }
-};
 
 std::string nas_config() {
   return read_file(kNasConfig);
@@ -82,7 +59,7 @@ int64_t total(const std::map<int64_t, int64_t>& m) {
 
 // Accuracy of the untrained jsc-three-linear-layers on the same validation data: a float
 // (quantizer "NA") evaluation-only search over the base model.
-double untrained_accuracy(NasDir& d) {
+double untrained_accuracy(testing::SearchDir& d) {
   const std::string cfg = R"(
 model = "jsc-three-linear-layers"
 dataset = "jsc"
@@ -113,7 +90,7 @@ accuracy.scale = 1.0
 }
 
 TEST(CliNas, JscThreeLinearConfigBeatsTheUntrainedNetwork) {
-  NasDir d("lab4");
+  testing::SearchDir d("nas_lab4");
   auto r = testing::run_chop(d.args(kNasConfig));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   Json log = d.log();
@@ -143,7 +120,7 @@ TEST(CliNas, JscThreeLinearConfigBeatsTheUntrainedNetwork) {
 
 TEST(CliNas, OverBudgetCandidatesAreNeverTrained) {
   for (const char* sampler : {"bruteforce", "tpe"}) {
-    NasDir d(std::string("budget_") + sampler);
+    testing::SearchDir d(std::string("nas_budget_") + sampler);
     std::string cfg = replace_all(nas_config(), "max_epochs = 5", "max_epochs = 2");
     cfg =
         replace_all(cfg, "sampler = \"bruteforce\"", std::string("sampler = \"") + sampler + "\"");
@@ -164,10 +141,11 @@ TEST(CliNas, OverBudgetCandidatesAreNeverTrained) {
         EXPECT_EQ(row["user_attrs_infeasible"], true) << number;
         EXPECT_EQ(row["user_attrs_violated_constraints"]["max_params"]["limit"], 1500.0);
         EXPECT_TRUE(row["user_attrs_software_metrics"].is_null()) << number;
-        if (!reused)
+        if (!reused) {
           EXPECT_EQ(epochs.at(number), 0) << "over-budget trial " << number << " trained";
-        // Optuna's constraint values for the samplers: params / limit - 1 > 0.
-        if (!reused) EXPECT_GT(row["system_attrs_constraints"][0].get<double>(), 0) << number;
+          // Optuna's constraint values for the samplers: params / limit - 1 > 0.
+          EXPECT_GT(row["system_attrs_constraints"][0].get<double>(), 0) << number;
+        }
       } else {
         EXPECT_EQ(row["state"], "COMPLETE") << number;
         EXPECT_FALSE(row.contains("user_attrs_infeasible")) << number;
@@ -191,7 +169,7 @@ TEST(CliNas, HyperbandTrainsFewerEpochsThanNoPruner) {
   std::map<std::string, int64_t> epochs;
   std::map<std::string, int> pruned;
   for (const char* pruner : {"nop", "hyperband"}) {
-    NasDir d(std::string("prune_") + pruner);
+    testing::SearchDir d(std::string("nas_prune_") + pruner);
     std::string cfg = replace_all(nas_config(), "max_epochs = 5", "max_epochs = 9");
     cfg = replace_all(cfg, "sampler = \"bruteforce\"",
                       std::string("sampler = \"random\"\npruner = \"") + pruner + "\"");
@@ -218,7 +196,7 @@ TEST(CliNas, HyperbandTrainsFewerEpochsThanNoPruner) {
 }
 
 TEST(CliNas, DominancePrunerGetsExactHardwareObjectives) {
-  NasDir d("dominance");
+  testing::SearchDir d("nas_dominance");
   std::string cfg = replace_all(nas_config(), "max_epochs = 5", "max_epochs = 4");
   cfg = replace_all(cfg, "sampler = \"bruteforce\"",
                     "sampler = \"bruteforce\"\npruner = \"dominance\"");
@@ -245,13 +223,16 @@ TEST(CliNas, DominancePrunerGetsExactHardwareObjectives) {
   // Measured: 13 of 16 pruned (a bigger network whose accuracy so far is below that of a smaller
   // completed one at the same epoch is dominated); each stopped before its last epoch.
   EXPECT_GT(n_pruned, 0);
-  for (const auto& [n, e] : epochs)
-    if (states[n] == "PRUNED") EXPECT_LT(e, 4) << n;
+  for (const auto& [n, e] : epochs) {
+    if (states[n] == "PRUNED") {
+      EXPECT_LT(e, 4) << n;
+    }
+  }
   std::printf("[ measured ] dominance pruner: %d of 16 trials pruned\n", n_pruned);
 }
 
 TEST(CliNas, JointWidthAndQuantizationSpace) {
-  NasDir d("joint");
+  testing::SearchDir d("nas_joint");
   const std::string cfg = R"(
 model = "jsc-three-linear-layers"
 dataset = "jsc"
@@ -318,7 +299,7 @@ bitops.direction = "minimize"
 TEST(CliNas, Vgg7Cifar10ConfigRunsOnTheSharedImages) {
   const std::string data = std::string(CHOP_SHARED_DIR) + "/data/cifar10";
   if (!fs::exists(data + "/test_batch_first932.bin")) GTEST_SKIP() << "no CIFAR-10 images";
-  NasDir d("vgg7");
+  testing::SearchDir d("nas_vgg7");
   std::string cfg = read_file(std::string(CHOP_SOURCE_DIR) + "/configs/vgg7_cifar10_nas.toml");
   ASSERT_NE(cfg.find("n_trials = 12"), std::string::npos);
   cfg = replace_all(cfg, "n_trials = 12", "n_trials = 3");
@@ -379,7 +360,7 @@ TEST(CliNas, ConfigErrors) {
        "search.strategy.constraints.max_parms"},
   };
   for (const auto& c : cases) {
-    NasDir d("bad");
+    testing::SearchDir d("nas_bad");
     std::string cfg = replace_all(nas_config(), c.from, c.to);
     ASSERT_NE(cfg, nas_config()) << c.from;
     auto r = testing::run_chop(d.args(d.write(cfg)));

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "common/run_chop.h"
+#include "common/search_dir.h"
 #include "core/files.h"
 #include "core/strings.h"
 
@@ -69,27 +70,6 @@ average_bitwidth.scale = 0.2
 average_bitwidth.direction = "minimize"
 )";
 
-struct SearchDir {
-  fs::path dir;
-  explicit SearchDir(const std::string& name) {
-    dir = fs::temp_directory_path() / ("chop_search_" + name);
-    fs::remove_all(dir);
-    fs::create_directories(dir);
-  }
-  ~SearchDir() { fs::remove_all(dir); }
-  std::string write(const std::string& text) {
-    std::string p = (dir / "search.toml").string();
-    write_file_atomic(p, text);
-    return p;
-  }
-  std::string args(const std::string& toml, const std::string& extra = "") {
-    return "search --config " + toml + " --project-dir " + (dir / "out").string() +
-           " --project p --dataset-size 20000 --num-workers 1 " + extra;
-  }
-  Json log() {
-    return Json::parse(read_file((dir / "out/p/software/search_ckpts/log.json").string()));
-  }
-};
 
 std::string with_sampler(const std::string& sampler) {
   return replace_all(kMaseExample, "SAMPLER", sampler);
@@ -98,7 +78,7 @@ std::string with_sampler(const std::string& sampler) {
 }  // namespace
 
 TEST(CliSearch, MaseExampleBruteforceTakesExactly18Trials) {
-  SearchDir d("bruteforce");
+  testing::SearchDir d("bruteforce");
   auto r = testing::run_chop(d.args(d.write(with_sampler("brute-force"))));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("search space exhausted"), std::string::npos) << r.output;
@@ -121,7 +101,7 @@ TEST(CliSearch, MaseExampleBruteforceTakesExactly18Trials) {
 TEST(CliSearch, SamplersRunOnJscTinyAndToy) {
   for (const char* sampler : {"tpe", "nsgaii", "random"}) {
     for (const char* model : {"jsc-tiny", "jsc-toy"}) {
-      SearchDir d(std::string("s_") + sampler + model);
+      testing::SearchDir d(std::string("s_") + sampler + model);
       std::string cfg = replace_all(with_sampler(sampler), "n_trials = 20", "n_trials = 12");
       cfg = replace_all(cfg, "model = \"jsc-tiny\"", std::string("model = \"") + model + "\"");
       auto r = testing::run_chop(d.args(d.write(cfg)));
@@ -134,7 +114,7 @@ TEST(CliSearch, SamplersRunOnJscTinyAndToy) {
 }
 
 TEST(CliSearch, ByTypeReallyQuantizes) {
-  SearchDir d("bytype");
+  testing::SearchDir d("bytype");
   std::string cfg = replace_all(with_sampler("bruteforce"), "by = \"name\"", "by = \"type\"");
   auto r = testing::run_chop(d.args(d.write(cfg)));
   ASSERT_EQ(r.exit_code, 0) << r.output;
@@ -148,7 +128,7 @@ TEST(CliSearch, ByTypeReallyQuantizes) {
 TEST(CliSearch, SameSeedSameTrials) {
   std::string first;
   for (int run = 0; run < 2; ++run) {
-    SearchDir d("determinism");
+    testing::SearchDir d("determinism");
     std::string cfg = replace_all(with_sampler("tpe"), "n_trials = 20", "n_trials = 14");
     auto r = testing::run_chop(d.args(d.write(cfg)));
     ASSERT_EQ(r.exit_code, 0) << r.output;
@@ -167,7 +147,7 @@ TEST(CliSearch, SameSeedSameTrials) {
 TEST(CliSearch, MemoryStorageGivesTheSameTrialsWithoutAStudyFile) {
   std::string rows[2];
   for (int memory = 0; memory < 2; ++memory) {
-    SearchDir d(memory ? "storage_memory" : "storage_sqlite");
+    testing::SearchDir d(memory ? "storage_memory" : "storage_sqlite");
     std::string cfg = replace_all(with_sampler("tpe"), "n_trials = 20", "n_trials = 12");
     if (memory) cfg = replace_all(cfg, "sampler = \"tpe\"", "sampler = \"tpe\"\nstorage = \"memory\"");
     auto r = testing::run_chop(d.args(d.write(cfg)));
@@ -186,7 +166,7 @@ TEST(CliSearch, MemoryStorageGivesTheSameTrialsWithoutAStudyFile) {
 }
 
 TEST(CliSearch, ResumesStudyByName) {
-  SearchDir d("resume");
+  testing::SearchDir d("resume");
   std::string cfg = replace_all(with_sampler("tpe"), "n_trials = 20", "n_trials = 5");
   ASSERT_EQ(testing::run_chop(d.args(d.write(cfg))).exit_code, 0);
   Json before = d.log();
@@ -202,7 +182,7 @@ TEST(CliSearch, ResumesStudyByName) {
 }
 
 TEST(CliSearch, FailingTrialsAreRecordedAndSearchGoesOn) {
-  SearchDir d("fail");
+  testing::SearchDir d("fail");
   std::string cfg = replace_all(with_sampler("random"), "n_trials = 20", "n_trials = 4");
   cfg = replace_all(cfg, "mixed_precision_ptq", "mixed_precision_qat");
   // Float weights (quantizers clamp, which would keep the loss finite) with an absurd learning
@@ -240,7 +220,7 @@ TEST(CliSearch, BadConfigsNameTheKey) {
        "did you mean 'accuracy'"},
   };
   for (const auto& c : cases) {
-    SearchDir d("bad");
+    testing::SearchDir d("bad");
     std::string cfg = replace_all(with_sampler("tpe"), c.from, c.to);
     ASSERT_NE(cfg, with_sampler("tpe")) << c.from;
     auto r = testing::run_chop(d.args(d.write(cfg)));
