@@ -198,6 +198,27 @@ TEST(Evaluate, MatchesADirectComputationAndHonoursNumSamples) {
 
 using Json = nlohmann::ordered_json;
 
+// The fused loss (vectorized exp) against ATen's cross-entropy on large, spread logits too.
+TEST(Evaluate, FusedLossMatchesAtenOnLargeLogits) {
+  auto s = testing::small_splits(10, 777, 4);
+  graph::Graph g = models::build_jsc_toy({});
+  for (double scale : {1.0, 40.0, 400.0}) {
+    graph::Graph scaled = g.clone();
+    {
+      at::NoGradGuard no_grad;
+      for (auto& n : scaled.nodes())
+        if (n.mase_op == "linear") n.param("weight")->mul_(std::cbrt(scale));
+    }
+    EvalResult r = evaluate(scaled, s.val, 64);
+    at::NoGradGuard no_grad;
+    at::Tensor logits = runtime::forward(scaled, s.val.x);
+    const double want = at::cross_entropy_loss(logits, s.val.y).item<double>();
+    EXPECT_NEAR(r.loss, want, 1e-6 * std::max(1.0, std::abs(want))) << "scale " << scale;
+    EXPECT_DOUBLE_EQ(r.accuracy,
+                     logits.argmax(1).eq(s.val.y).to(at::kDouble).mean().item<double>());
+  }
+}
+
 // Several batches per forward (row-independent graphs) must give exactly the batch-by-batch
 // numbers, for float and integer-quantized jsc-toy with non-trivial batch-norm statistics and a
 // short last batch; a graph with a batch-dependent quantizer is not merged.
