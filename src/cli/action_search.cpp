@@ -18,6 +18,7 @@
 #include "cli/search_strategy.h"
 #include "core/error.h"
 #include "core/files.h"
+#include "core/interrupt.h"
 #include "core/log.h"
 #include "core/strings.h"
 #include "graph/verify.h"
@@ -281,8 +282,9 @@ int run_search(ActionContext& ctx) {
   oo.timeout_s = strategy.timeout_s;
   oo.n_jobs = strategy.n_jobs;
   oo.catch_exceptions = true;
-  oo.callbacks.push_back([&](search::Study&, const search::FrozenTrial& t) {
+  oo.callbacks.push_back([&](search::Study& s, const search::FrozenTrial& t) {
     ++done;
+    if (interrupt_requested()) s.stop();  // Ctrl-C: the running trial is finished and kept
     double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     results.add(t);
     std::cout << progress_line(finished + done, strategy.n_trials, t, results, elapsed,
@@ -296,6 +298,15 @@ int run_search(ActionContext& ctx) {
   search::OptimizeSummary summary = study.optimize(objective, oo);
   // Other processes sharing the study may have added trials: the final files list them all.
   results.write_all(study.trials());
+  if (interrupt_requested())
+    throw InterruptedError(
+        "search stopped after " + std::to_string(finished + done) + " of " +
+        std::to_string(strategy.n_trials) + " trials; every finished trial is saved in " +
+        save_dir +
+        (strategy.sqlite_storage
+             ? "/{study.db,log.json,best.json}: run the same command to continue (the study "
+               "resumes by name)"
+             : "/{log.json,best.json} (storage = \"memory\": nothing to resume)"));
   const std::vector<search::FrozenTrial> best = results.best();
   std::cout << "Search finished: " << summary.n_complete << " complete, " << summary.n_pruned
             << " pruned, " << summary.n_failed << " failed, " << summary.n_reused

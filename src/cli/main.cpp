@@ -9,6 +9,7 @@
 #include "cli/extra_options.h"
 #include "config/options.h"
 #include "core/error.h"
+#include "core/interrupt.h"
 #include "core/log.h"
 #include "core/strings.h"
 
@@ -126,10 +127,12 @@ int run(int argc, char** argv) {
 }  // namespace chop::cli
 
 int main(int argc, char** argv) {
+  chop::install_interrupt_handlers();  // Ctrl-C: stop at a safe point, keep the work, exit 130
   try {
     return chop::cli::run(argc, argv);
   } catch (const chop::Error& e) {
-    std::cerr << "error: " << e.what() << "\n";
+    // An interruption is the user's request, not a failure: its message says what was kept.
+    std::cerr << (e.code() == chop::ExitCode::kInterrupted ? "" : "error: ") << e.what() << "\n";
     return static_cast<int>(e.code());
   } catch (const std::bad_alloc&) {
     std::cerr << "error: out of memory; try a smaller --batch-size or data set\n";

@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "core/error.h"
+#include "core/interrupt.h"
 #include "core/strings.h"
 #include "runtime/executor.h"
 #include "train/checkpoint.h"
@@ -42,6 +43,23 @@ std::string diverged_message(const std::string& what, int64_t epoch, int64_t ste
   if (!o.checkpoint_dir.empty())
     msg += "; checkpoints written before this point in " + o.checkpoint_dir + " are intact";
   return msg;
+}
+
+}  // namespace
+
+namespace {
+
+// What an interrupted training leaves behind: the checkpoints of its finished epochs.
+std::string interrupted_message(int64_t epoch, int64_t step, const TrainResult& done,
+                                const TrainOptions& o) {
+  std::string msg = "training stopped in epoch " + std::to_string(epoch + 1) + " before step " +
+                    std::to_string(step + 1) + "; ";
+  if (done.epochs.empty()) return msg + "no epoch had finished, so no checkpoint was written";
+  msg += std::to_string(done.epochs.size()) + " finished epoch(s)";
+  if (o.checkpoint_dir.empty()) return msg + " (no checkpoint folder was set)";
+  return msg + ": " + done.last_checkpoint + " (epoch " +
+         std::to_string(done.epochs.back().epoch + 1) + ") and " + done.best_checkpoint +
+         " are intact; continue with --load " + done.last_checkpoint;
 }
 
 }  // namespace
@@ -99,6 +117,7 @@ TrainResult train(graph::Graph& g, const data::TensorDataset& train_split,
     int64_t correct = 0, seen = 0, step_in_epoch = 0;
     for (int64_t b = 0; b < steps_per_epoch; ++b) {
       if (o.max_steps > 0 && global_step >= o.max_steps) break;
+      if (interrupt_requested()) throw InterruptedError(interrupted_message(epoch, b, result, o));
       data::TensorDataset batch = data::get_batch(train_data, order, b, o.batch_size);
       opt.zero_grad();
       at::Tensor logits = runtime::forward(g, batch.x, train_mode);

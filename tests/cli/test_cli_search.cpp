@@ -3,6 +3,10 @@
 // and config errors that name the key.
 #include <gtest/gtest.h>
 
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -163,6 +167,52 @@ TEST(CliSearch, MemoryStorageGivesTheSameTrialsWithoutAStudyFile) {
   }
   EXPECT_EQ(rows[0], rows[1]);
   EXPECT_FALSE(rows[0].empty());
+}
+
+// Ctrl-C during a search: the running trial finishes, the results are written, exit code 130,
+// and running the same command again continues the study.
+TEST(CliSearch, InterruptKeepsFinishedTrialsAndTheSameCommandContinues) {
+  testing::SearchDir d("interrupt");
+  std::string cfg = replace_all(with_sampler("random"), "n_trials = 20", "n_trials = 100000");
+  cfg = replace_all(cfg, "model = \"jsc-tiny\"", "model = \"jsc-toy\"");
+  const std::string args = d.args(d.write(cfg));
+  const std::string out_path = (d.dir / "run.log").string();
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    // exec: the signal must reach chop, not a shell.
+    const std::string cmd = "exec " + std::string(CHOP_BINARY_DIR) + "/chop " + args + " > '" +
+                            out_path + "' 2>&1 < /dev/null";
+    execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  // Wait for a few finished trials (at most 60 s), then Ctrl-C.
+  bool started = false;
+  for (int i = 0; i < 600 && !started; ++i) {
+    usleep(100 * 1000);
+    started = fs::exists(out_path) && read_file(out_path).find("[trial 5/") != std::string::npos;
+  }
+  kill(child, SIGINT);
+  int status = 0;
+  waitpid(child, &status, 0);
+  ASSERT_TRUE(started) << read_file(out_path);
+  const std::string output = read_file(out_path);
+  ASSERT_TRUE(WIFEXITED(status)) << output;
+  EXPECT_EQ(WEXITSTATUS(status), 130) << output;
+  EXPECT_NE(output.find("interrupted: search stopped after"), std::string::npos) << output;
+  EXPECT_NE(output.find("run the same command to continue"), std::string::npos) << output;
+  EXPECT_FALSE(testing::looks_like_crash(output)) << output;
+  const Json log = d.log();
+  ASSERT_GE(log.size(), 5u);
+  for (auto& [k, row] : log.items()) EXPECT_EQ(row["state"], "COMPLETE") << k;
+  // The same command with a reachable budget resumes: the finished trials are kept.
+  const size_t kept = log.size();
+  auto r = testing::run_chop(
+      d.args(d.write(replace_all(cfg, "n_trials = 100000", "n_trials = " + std::to_string(kept + 3)))));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find(std::to_string(kept) + " already in study"), std::string::npos)
+      << r.output;
+  EXPECT_EQ(d.log().size(), kept + 3);
 }
 
 TEST(CliSearch, ResumesStudyByName) {

@@ -9,6 +9,7 @@
 #include <ATen/Parallel.h>
 #include "core/error.h"
 #include "core/files.h"
+#include "core/interrupt.h"
 #include "core/strings.h"
 
 #include "models/zoo.h"
@@ -156,6 +157,33 @@ TEST(Trainer, NanLossIsAClearRunErrorAndKeepsCheckpoints) {
     }
   }
   EXPECT_EQ(read_checkpoint_info(dir.path + "/best.ckpt").meta["epoch"], 0);
+}
+
+// Ctrl-C (interrupt.h) stops training before the next step with exit code 130; the finished
+// epochs' checkpoints stay intact and the message says where they are.
+TEST(Trainer, InterruptStopsBeforeTheNextStepAndKeepsCheckpoints) {
+  TempDir dir("interrupt");
+  auto s = testing::small_splits(200, 50, 4);
+  graph::Graph g = models::build_jsc_s({});
+  TrainOptions o = quick_options();
+  o.checkpoint_dir = dir.path;
+  o.on_epoch_end = [&](const EpochReport& e) {
+    if (e.epoch == 1) request_interrupt();
+    return true;
+  };
+  try {
+    train(g, s.train, s.val, o);
+    clear_interrupt_request();
+    FAIL() << "expected an InterruptedError";
+  } catch (const InterruptedError& e) {
+    clear_interrupt_request();
+    EXPECT_EQ(e.code(), ExitCode::kInterrupted);
+    std::string msg = e.what();
+    EXPECT_NE(msg.find("epoch 3 before step 1"), std::string::npos) << msg;
+    EXPECT_NE(msg.find(dir.path + "/last.ckpt (epoch 2)"), std::string::npos) << msg;
+  }
+  EXPECT_EQ(read_checkpoint_info(dir.path + "/last.ckpt").meta["epoch"], 1);
+  EXPECT_FALSE(interrupt_requested());
 }
 
 TEST(Trainer, AbsurdLearningRateDiverges) {
