@@ -80,6 +80,9 @@ std::string progress_line(int64_t done, int64_t target, const search::FrozenTria
 }  // namespace
 
 int run_search(ActionContext& ctx) {
+  // Ctrl-C stops at the next safe point (between steps / trials), keeps the finished work and
+  // exits 130. Only actions with safe points take over the signal; others keep the default.
+  install_interrupt_handlers();
   const std::string model = model_name(ctx);
   const std::string dataset = dataset_name(ctx);
   require_model_and_dataset("search", model, dataset);

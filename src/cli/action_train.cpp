@@ -9,6 +9,7 @@
 #include "cli/action.h"
 #include "cli/model_setup.h"
 #include "core/error.h"
+#include "core/interrupt.h"
 #include "core/log.h"
 #include "core/strings.h"
 #include "graph/verify.h"
@@ -29,6 +30,9 @@ bool set_by_user(const config::RunConfig& cfg, const std::string& dest) {
 }  // namespace
 
 int run_train(ActionContext& ctx) {
+  // Ctrl-C stops at the next safe point (between steps / trials), keeps the finished work and
+  // exits 130. Only actions with safe points take over the signal; others keep the default.
+  install_interrupt_handlers();
   const std::string model = model_name(ctx);
   const std::string dataset = dataset_name(ctx);
   require_model_and_dataset("train", model, dataset);

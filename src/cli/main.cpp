@@ -9,7 +9,6 @@
 #include "cli/extra_options.h"
 #include "config/options.h"
 #include "core/error.h"
-#include "core/interrupt.h"
 #include "core/log.h"
 #include "core/strings.h"
 
@@ -127,7 +126,6 @@ int run(int argc, char** argv) {
 }  // namespace chop::cli
 
 int main(int argc, char** argv) {
-  chop::install_interrupt_handlers();  // Ctrl-C: stop at a safe point, keep the work, exit 130
   try {
     return chop::cli::run(argc, argv);
   } catch (const chop::Error& e) {

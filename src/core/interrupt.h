@@ -10,7 +10,8 @@
 
 namespace chop {
 
-/// Installs the handlers (the CLI does, once). Without them, signals keep their default action.
+/// Installs the handlers (the actions with safe points do: train, search). Without them,
+/// signals keep their default action.
 void install_interrupt_handlers();
 
 /// True once SIGINT or SIGTERM arrived after install_interrupt_handlers().
