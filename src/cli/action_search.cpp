@@ -154,15 +154,12 @@ int run_search(ActionContext& ctx) {
     space->build(first);
   }
 
-  const std::string project = ctx.cfg.is_null("project")
-                                  ? train::default_project_name(model, ctx.cfg.str("task"), dataset)
-                                  : ctx.cfg.str("project");
-  const std::string folder = train::setup_project_folder(ctx.cfg.str("project_dir"), project);
-  const std::string save_dir = folder + "/software/search_ckpts";
+  const ProjectFolder project = project_folder(ctx, model, dataset);
+  const std::string save_dir = project.path + "/software/search_ckpts";
   make_dirs(save_dir);
 
   search::StudyOptions so;
-  so.name = strategy.study_name.empty() ? project : strategy.study_name;
+  so.name = strategy.study_name.empty() ? project.name : strategy.study_name;
   so.directions = strategy.directions();
   // setup.storage = "memory" keeps the study in this process only, like Optuna's default
   // storage: no study.db, no resume, nothing shared (for throwaway searches).

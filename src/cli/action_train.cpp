@@ -56,9 +56,7 @@ int run_train(ActionContext& ctx) {
     log_info("loaded weights from " + ctx.cfg.str("load_name"));
   }
 
-  std::string project = ctx.cfg.str("project");
-  if (project.empty()) project = train::default_project_name(model, ctx.cfg.str("task"), dataset);
-  const std::string root = train::setup_project_folder(ctx.cfg.str("project_dir"), project);
+  const std::string root = project_folder(ctx, model, dataset).path;
 
   train::TrainOptions o;
   o.max_epochs = ctx.cfg.integer("max_epochs");

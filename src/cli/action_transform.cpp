@@ -94,11 +94,7 @@ int run_transform(ActionContext& ctx) {
   graph::verify(g, in_shape);
   g.to(device);
 
-  const std::string project = ctx.cfg.is_null("project")
-                                  ? train::default_project_name(model, ctx.cfg.str("task"), dataset)
-                                  : ctx.cfg.str("project");
-  const std::string folder = train::setup_project_folder(ctx.cfg.str("project_dir"), project);
-  const std::string save_dir = folder + "/software/transform";
+  const std::string save_dir = project_folder(ctx, model, dataset).path + "/software/transform";
   make_dirs(save_dir);
 
   passes::PassContext pctx;

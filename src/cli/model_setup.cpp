@@ -8,6 +8,7 @@
 #include "core/strings.h"
 #include "data/registry.h"
 #include "runtime/executor.h"
+#include "train/project.h"
 
 namespace chop::cli {
 namespace {
@@ -148,6 +149,15 @@ at::Device device_for(const ActionContext& ctx) {
 void set_threads(const ActionContext& ctx) {
   int64_t n = ctx.cfg.integer("num_workers");
   if (n > 0) at::set_num_threads(static_cast<int>(n));
+}
+
+ProjectFolder project_folder(const ActionContext& ctx, const std::string& model,
+                             const std::string& dataset) {
+  ProjectFolder f;
+  if (!ctx.cfg.is_null("project")) f.name = ctx.cfg.str("project");
+  if (f.name.empty()) f.name = train::default_project_name(model, ctx.cfg.str("task"), dataset);
+  f.path = train::setup_project_folder(ctx.cfg.str("project_dir"), f.name);
+  return f;
 }
 
 }  // namespace chop::cli

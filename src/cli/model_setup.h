@@ -35,6 +35,15 @@ at::Device device_for(const ActionContext& ctx);
 /// LibTorch intra-op threads from --num-workers (chop's meaning of MASE's flag).
 void set_threads(const ActionContext& ctx);
 
+/// The project (--project, or MASE's <model>_<task>_<dataset>_<date> when unset) and its folder
+/// under --project-dir, created.
+struct ProjectFolder {
+  std::string name;
+  std::string path;
+};
+ProjectFolder project_folder(const ActionContext& ctx, const std::string& model,
+                             const std::string& dataset);
+
 /// MODEL and DATASET from the positionals or the TOML; empty when absent.
 std::string model_name(const ActionContext& ctx);
 std::string dataset_name(const ActionContext& ctx);

@@ -20,11 +20,7 @@ class ChannelMultiplierSpace : public SearchSpace {
  public:
   explicit ChannelMultiplierSpace(const SpaceSetup& setup) : base_(setup.base), seed_(setup.seed) {
     const Json& t = setup.table;
-    for (auto it = t.begin(); it != t.end(); ++it)
-      if (it.key() != "name" && it.key() != "setup" && it.key() != "seed")
-        throw ConfigError(setup.locate(it.key()), "unknown key '" + it.key() +
-                                                      "' in the search space; expected name, "
-                                                      "setup, seed");
+    check_space_keys(setup);
     parse_setup(setup);
     if (!t.contains("seed") || !t["seed"].is_object() || t["seed"].empty())
       throw ConfigError(setup.locate("seed"),

@@ -24,11 +24,7 @@ class MixedPrecisionSpace : public SearchSpace {
     passes::PassContext meta_ctx;
     passes::ensure_common_metadata(prepared_, meta_ctx);
     const Json& t = setup.table;
-    for (auto it = t.begin(); it != t.end(); ++it)
-      if (it.key() != "name" && it.key() != "setup" && it.key() != "seed")
-        throw ConfigError(setup.locate(it.key()), "unknown key '" + it.key() +
-                                                      "' in the search space; expected name, "
-                                                      "setup, seed");
+    check_space_keys(setup);
     if (!t.contains("setup") || !t["setup"].is_object() || !t["setup"].contains("by"))
       throw ConfigError(setup.locate("setup"),
                         "setup.by is required: \"name\" (seed per node) or \"type\" (per mase_op)");

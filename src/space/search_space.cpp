@@ -60,6 +60,14 @@ std::unique_ptr<SearchSpace> make_search_space(const SpaceSetup& setup) {
                                               list_of(names));
 }
 
+void check_space_keys(const SpaceSetup& setup) {
+  for (auto it = setup.table.begin(); it != setup.table.end(); ++it)
+    if (it.key() != "name" && it.key() != "setup" && it.key() != "seed")
+      throw ConfigError(setup.locate(it.key()), "unknown key '" + it.key() +
+                                                    "' in the search space; expected name, "
+                                                    "setup, seed");
+}
+
 void flatten_into(const Json& nested, const std::string& prefix, std::vector<SpaceParam>& out,
                   const std::function<std::string(const std::string&)>& where_of_key) {
   for (auto it = nested.begin(); it != nested.end(); ++it) {

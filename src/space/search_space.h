@@ -33,7 +33,7 @@ struct SpaceSetup {
   Json table = Json::object();         // the [search.search_space] table
   std::string path = "search.search_space";
   /// "file:line:col" of a key path (falls back to the path itself).
-  std::function<std::string(const std::string&)> where;
+  std::function<std::string(const std::string&)> where = nullptr;
   uint64_t seed = 0;
   std::string locate(const std::string& key) const;
 };
@@ -74,6 +74,9 @@ std::unique_ptr<SearchSpace> make_mixed_precision_ptq(const SpaceSetup& setup);
 std::unique_ptr<SearchSpace> make_mixed_precision_qat(const SpaceSetup& setup);
 std::unique_ptr<SearchSpace> make_channel_multiplier(const SpaceSetup& setup);
 std::unique_ptr<SearchSpace> make_channel_multiplier_quantize(const SpaceSetup& setup);
+
+/// ConfigError for a key of the space table other than name, setup and seed (MASE's keys).
+void check_space_keys(const SpaceSetup& setup);
 
 /// MASE's flatten_dict/unflatten_dict with "/" (lists are leaves).
 void flatten_into(const Json& nested, const std::string& prefix, std::vector<SpaceParam>& out,
