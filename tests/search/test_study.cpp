@@ -242,7 +242,9 @@ TEST(BruteForce, TwoThreadsEvaluateEachConfigurationOnce) {
     EXPECT_TRUE(sum.exhausted);
     EXPECT_EQ(evaluated.size(), 18u);
     EXPECT_EQ(std::set<double>(evaluated.begin(), evaluated.end()).size(), 18u);
-    if (declare) EXPECT_EQ(sum.n_started, 18);
+    if (declare) {
+      EXPECT_EQ(sum.n_started, 18);
+    }
   }
 }
 
