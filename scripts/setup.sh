@@ -2,9 +2,27 @@
 # Installs chop's build and test dependencies from Debian's archive; skips what is present.
 # Idempotent: a machine that already has everything runs no apt command at all.
 set -euo pipefail
-PKGS=(cmake g++ make ccache pkg-config
-      libtorch-dev libtomlplusplus-dev libcli11-dev libfmt-dev nlohmann-json3-dev
-      libgtest-dev libgmock-dev libsqlite3-dev libhdf5-dev hdf5-plugin-lzf zlib1g-dev)
+# One package per line, grouped by what needs it (keeps merges and reviews line-local).
+PKGS=(
+  # build
+  cmake g++ make ccache pkg-config
+  # libraries chop links
+  libtorch-dev
+  libtomlplusplus-dev
+  libcli11-dev
+  libfmt-dev
+  nlohmann-json3-dev
+  libsqlite3-dev
+  libhdf5-dev
+  hdf5-plugin-lzf
+  zlib1g-dev
+  # tests
+  libgtest-dev
+  libgmock-dev
+  python3-numpy   # tests/data: numpy reads chop's .npy exports
+  python3-optuna  # tests/search: Optuna 3.1 loads chop's studies
+  python3-torch   # tests/data: the MASE peer's reader (and fixture scripts under tools/)
+)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
