@@ -6,6 +6,7 @@
 #include <set>
 
 #include "core/error.h"
+#include "core/limits.h"
 #include "core/log.h"
 #include "core/strings.h"
 #include "search/pruner.h"
@@ -93,8 +94,8 @@ StrategyConfig parse_strategy(const Json& strategy, const Locate& locate) {
                                           "; expected one of " + list_of(search::pruner_names()));
   if (setup.contains("pruner_options")) c.pruner_options = setup["pruner_options"];
   c.n_trials = runners::opt_int(setup, "n_trials", 20, sloc, 1);
-  c.timeout_s = runners::opt_number(setup, "timeout", 0.0, sloc);
-  c.n_jobs = static_cast<int>(runners::opt_int(setup, "n_jobs", 1, sloc, 1));
+  c.timeout_s = runners::opt_number(setup, "timeout", 0.0, sloc, 0.0);
+  c.n_jobs = static_cast<int>(runners::opt_int(setup, "n_jobs", 1, sloc, 1, max_threads()));
   c.save_every_n_trials = runners::opt_int(setup, "save_every_n_trials", 10, sloc, 1);
   c.categorical = runners::opt_string(setup, "param_encoding", "index", {"index", "categorical"},
                                       sloc) == "categorical";

@@ -3,6 +3,7 @@
 // pruners can stop it, then evaluates it. MASE's keys; HuggingFace-style schedules with warm-up.
 #include <torch/torch.h>
 
+#include <cfloat>
 #include <cmath>
 
 #include "core/error.h"
@@ -145,10 +146,11 @@ std::unique_ptr<Runner> make_basic_train(
   c.max_epochs = opt_int(o, "max_epochs", 1, locate, 1);
   c.num_samples = opt_int(o, "num_samples", -1, locate, -1);
   c.optimizer = opt_string(o, "optimizer", "adam", {"adam", "adamw", "sgd"}, locate);
-  c.learning_rate = opt_number(o, "learning_rate", 1e-3, locate);
+  // Parameters are float32: larger values would turn into inf inside the optimizer.
+  c.learning_rate = opt_number(o, "learning_rate", 1e-3, locate, 0.0, FLT_MAX);
   if (c.learning_rate <= 0)
     throw ConfigError(locate("learning_rate"), "learning_rate must be positive");
-  c.weight_decay = opt_number(o, "weight_decay", 0.0, locate);
+  c.weight_decay = opt_number(o, "weight_decay", 0.0, locate, 0.0, FLT_MAX);
   c.lr_scheduler =
       opt_string(o, "lr_scheduler", "constant", {"constant", "linear", "cosine"}, locate);
   c.num_warmup_steps = opt_int(o, "num_warmup_steps", 0, locate, 0);

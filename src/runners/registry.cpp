@@ -1,4 +1,6 @@
 // The runner table and option helpers; see runner.h.
+#include <cmath>
+
 #include "core/error.h"
 #include "core/strings.h"
 #include "runners/runner.h"
@@ -105,23 +107,39 @@ void check_keys(const Json& o, const std::vector<std::string>& known,
 }
 
 int64_t opt_int(const Json& o, const std::string& key, int64_t def,
-                const std::function<std::string(const std::string&)>& locate, int64_t min_value) {
+                const std::function<std::string(const std::string&)>& locate, int64_t min_value,
+                int64_t max_value) {
   if (!o.is_object() || !o.contains(key) || o[key].is_null()) return def;
-  if (!o[key].is_number_integer())
+  // A float (1e300) is never silently truncated; an unsigned above int64 is out of range.
+  if (!o[key].is_number_integer() ||
+      (o[key].is_number_unsigned() && o[key].get<uint64_t>() > static_cast<uint64_t>(INT64_MAX)))
     throw ConfigError(locate(key), "'" + key + "' must be an integer, got " + o[key].dump());
   int64_t v = o[key].get<int64_t>();
-  if (v < min_value)
-    throw ConfigError(locate(key), "'" + key + "' must be at least " + std::to_string(min_value) +
+  if (v < min_value || v > max_value)
+    throw ConfigError(locate(key), "'" + key + "' must be " +
+                                       (max_value == INT64_MAX
+                                            ? "at least " + std::to_string(min_value)
+                                            : "between " + std::to_string(min_value) + " and " +
+                                                  std::to_string(max_value)) +
                                        ", got " + std::to_string(v));
   return v;
 }
 
 double opt_number(const Json& o, const std::string& key, double def,
-                  const std::function<std::string(const std::string&)>& locate) {
+                  const std::function<std::string(const std::string&)>& locate, double min_value,
+                  double max_value) {
   if (!o.is_object() || !o.contains(key) || o[key].is_null()) return def;
   if (!o[key].is_number())
     throw ConfigError(locate(key), "'" + key + "' must be a number, got " + o[key].dump());
-  return o[key].get<double>();
+  const double v = o[key].get<double>();
+  if (!std::isfinite(v) || v < min_value || v > max_value)
+    throw ConfigError(locate(key), "'" + key + "' must be a finite number" +
+                                       (min_value == -DBL_MAX && max_value == DBL_MAX
+                                            ? std::string()
+                                            : " between " + format_double(min_value) + " and " +
+                                                  format_double(max_value)) +
+                                       ", got " + o[key].dump());
+  return v;
 }
 
 std::string opt_string(const Json& o, const std::string& key, const std::string& def,

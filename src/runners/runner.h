@@ -4,6 +4,8 @@
 
 #include <ATen/ATen.h>
 
+#include <cfloat>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -63,11 +65,14 @@ std::unique_ptr<Runner> make_average_bitwidth(
 std::unique_ptr<Runner> make_pass_metric_runner(
     const std::string& runner, const Json&, const std::function<std::string(const std::string&)>&);
 
-/// Reads an option with a type check; ConfigError naming the key otherwise.
+/// Reads an option with a type and range check; ConfigError naming the key otherwise.
 int64_t opt_int(const Json& o, const std::string& key, int64_t def,
-                const std::function<std::string(const std::string&)>& locate, int64_t min_value);
+                const std::function<std::string(const std::string&)>& locate, int64_t min_value,
+                int64_t max_value = INT64_MAX);
+/// A finite number (TOML's inf and nan are refused) within [min_value, max_value].
 double opt_number(const Json& o, const std::string& key, double def,
-                  const std::function<std::string(const std::string&)>& locate);
+                  const std::function<std::string(const std::string&)>& locate,
+                  double min_value = -DBL_MAX, double max_value = DBL_MAX);
 std::string opt_string(const Json& o, const std::string& key, const std::string& def,
                        const std::vector<std::string>& allowed,
                        const std::function<std::string(const std::string&)>& locate);
