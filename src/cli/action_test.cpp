@@ -1,5 +1,6 @@
 // `chop test MODEL DATASET --load CKPT`: MASE's test action. Loads the checkpoint into the model
 // built for the data set and reports test loss and accuracy (Lightning's test_*_epoch names).
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 
@@ -30,8 +31,8 @@ int run_test(ActionContext& ctx) {
   data::Splits splits = load_data_for(ctx, model, dataset);
   graph::Graph g = models::build_model(model, model_options_for(ctx, model, splits.info));
   graph::Shape in_shape = splits.test.x.sizes().vec();
-  in_shape[0] = ctx.cfg.integer("batch_size");
-  graph::verify(g, in_shape);
+  in_shape[0] = std::min<int64_t>(ctx.cfg.integer("batch_size"), splits.test.size());
+  check_batch_memory(graph::verify(g, in_shape), /*backward=*/false);
   train::load_weights_into(g, ctx.cfg.str("load_name"));
   g.to(device);
   if (splits.info.test_is_val)
