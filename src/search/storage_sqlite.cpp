@@ -197,6 +197,16 @@ class SqliteStorage : public Storage {
     return out;
   }
 
+  std::optional<int64_t> study_id_from_name(const std::string& name) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto* st = stmt("SELECT study_id FROM studies WHERE study_name = ?");
+    bind_text(st, 1, name);
+    std::optional<int64_t> id;
+    if (step_row(st)) id = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    return id;
+  }
+
   void set_study_system_attr(int64_t id, const std::string& key, const Json& v) override {
     set_study_attr("study_system_attributes", id, key, v);
   }
