@@ -26,6 +26,13 @@ const std::vector<ActionEntry>& action_registry() {
        "run the config's [passes.*] (quantize, analyses) in file order; save the transformed "
        "model and reports to <project_dir>/<project>/software/transform",
        run_transform},
+      {"report", "chop report --storage STUDY.db [--study NAME] [--output DIR]",
+       "write a study's report: report.html (offline, interactive charts, sortable trials) and "
+       "plots/*.svg",
+       run_report},
+      {"dashboard", "chop dashboard --storage STUDY.db [--study NAME] [--port P] [--host H]",
+       "serve a study's report live while a search runs (read-only, 127.0.0.1 by default)",
+       run_dashboard},
       {"list", "chop list [models|datasets|passes|samplers|pruners|runners|spaces|actions]",
        "list what chop has registered", run_list},
   };
