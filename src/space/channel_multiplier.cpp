@@ -8,7 +8,7 @@
 
 #include "core/error.h"
 #include "core/strings.h"
-#include "passes/redefine_channels.h"
+#include "passes/transforms/redefine_channels.h"
 #include "space/search_space.h"
 
 namespace chop::space {

@@ -5,7 +5,7 @@
 #include "core/error.h"
 #include "core/strings.h"
 #include "passes/pass.h"
-#include "passes/quantize.h"
+#include "passes/transforms/quantize.h"
 #include "space/search_space.h"
 
 namespace chop::space {

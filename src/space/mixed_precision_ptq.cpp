@@ -8,7 +8,7 @@
 #include "core/strings.h"
 #include "passes/metadata.h"
 #include "passes/pass.h"
-#include "passes/quantize.h"
+#include "passes/transforms/quantize.h"
 #include "quant/config.h"
 #include "space/search_space.h"
 
