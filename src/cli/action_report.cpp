@@ -1,10 +1,11 @@
-// `chop report --storage STUDY.db [--study NAME] [--output DIR]`: a study's report.html and
-// plots/*.svg (the work is in src/report/).
+// `chop report --storage STUDY.db [--study NAME] [--output DIR]`: a study's (or a sampler
+// comparison's) report.html and plots/*.svg (the work is in src/report/).
 #include <iostream>
 
 #include "cli/action.h"
 #include "core/error.h"
 #include "core/log.h"
+#include "report/comparison.h"
 #include "report/report.h"
 
 namespace chop::cli {
@@ -26,15 +27,30 @@ std::string report_storage_arg(ActionContext& ctx, const std::string& action) {
 int run_report(ActionContext& ctx) {
   const std::string url = report_storage_arg(ctx, "report");
   auto storage = report::open_storage_for_reading(url);
-  const std::string name = report::pick_study(*storage, ctx.extra.value("study", std::string()));
+  const report::ReportTarget target =
+      report::pick_report_target(*storage, ctx.extra.value("study", std::string()));
   report::ReportOptions options;
   options.output_dir = ctx.extra.value("output", std::string());
-  if (options.output_dir.empty()) options.output_dir = report::storage_folder(url);
-  if (options.output_dir.empty()) options.output_dir = ".";
-  const report::StudyData study = report::load_study(*storage, name);
-  const report::ReportFiles files = report::write_study_report(study, options);
-  std::cout << "Report of study '" << study.name << "' (" << files.n_trials
-            << (files.n_trials == 1 ? " trial" : " trials") << "): " << files.html << "\n";
+  if (options.output_dir.empty()) {
+    // Next to the study database (where `chop search` leaves log.json); a comparison in its
+    // own folder there, so it never replaces a study's report.
+    const std::string folder = report::storage_folder(url);
+    options.output_dir = folder.empty() ? "." : folder;
+    if (target.comparison) options.output_dir += "/comparison";
+  }
+  report::ReportFiles files;
+  if (target.comparison) {
+    const report::ComparisonData data = report::load_comparison(*storage, target.name);
+    files = report::write_comparison_report(data, options);
+    std::cout << "Sampler comparison '" << data.group << "' (" << data.runs.size() << " studies, "
+              << files.n_trials << " trials): " << files.html << "\n"
+              << report::comparison_table(report::compare_samplers(data));
+  } else {
+    const report::StudyData study = report::load_study(*storage, target.name);
+    files = report::write_study_report(study, options);
+    std::cout << "Report of study '" << study.name << "' (" << files.n_trials
+              << (files.n_trials == 1 ? " trial" : " trials") << "): " << files.html << "\n";
+  }
   for (const auto& n : files.notes) std::cout << "  " << n << "\n";
   if (!files.svgs.empty())
     std::cout << "Plots: " << files.svgs.size() << " SVG files in " << options.output_dir

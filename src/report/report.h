@@ -27,4 +27,17 @@ struct ReportFiles {
 
 ReportFiles write_study_report(const StudyData& study, const ReportOptions& options);
 
+struct ComparisonData;
+/// The sampler comparison's report.html and plots/*.svg.
+ReportFiles write_comparison_report(const ComparisonData& data, const ReportOptions& options);
+
+/// What `chop report` draws for a storage and an optional --study NAME: a sampler comparison
+/// when NAME is a comparison group, or when no NAME is given and every study of the storage
+/// belongs to one comparison; otherwise the study pick_study() chooses.
+struct ReportTarget {
+  bool comparison = false;
+  std::string name;  // study or comparison group
+};
+ReportTarget pick_report_target(search::Storage& storage, const std::string& requested);
+
 }  // namespace chop::report

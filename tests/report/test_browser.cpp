@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "../common/chromium.h"
+#include "comparison_fixture.h"
 #include "report/report.h"
 #include "report/study_summary.h"
 #include "synthetic.h"
@@ -94,4 +95,22 @@ TEST(Browser, EmptyOneTrialAndAllFailedReportsRenderAndSaySo) {
     expect_clean_render(page);
     EXPECT_NE(page.dom.find(says), std::string::npos);
   }
+}
+
+TEST(Browser, SamplerComparisonRenders) {
+  ASSERT_FALSE(find_chromium().empty());
+  auto storage = search::make_in_memory_storage();
+  run_comparison(storage, "lab3", {"bruteforce", "random", "tpe"}, 3, 40);
+  ReportOptions o;
+  o.output_dir = temp_dir("browser_comparison");
+  o.svg = false;
+  const std::string html = write_comparison_report(load_comparison(*storage, "lab3"), o).html;
+  const std::string shot = std::string(CHOP_BINARY_DIR) + "/test-artifacts/report-comparison.png";
+  const BrowserPage page = load_page(html, shot, 2400);
+  expect_clean_render(page);
+  for (const char* id : {"comparison_trials", "comparison_time", "trials_to_optimum"})
+    EXPECT_NE(element_with(page.dom, "id=\"figure-" + std::string(id) + "\"").find("<svg"),
+              std::string::npos)
+        << id;
+  EXPECT_TRUE(fs::exists(shot));
 }

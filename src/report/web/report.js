@@ -130,8 +130,9 @@
       a.href = '#' + s.id;
       nav.appendChild(a);
     });
+    var tableTitle = (model.table && model.table.title) || 'Trials';
     if (model.table) {
-      var ta = el('a', null, 'Trials');
+      var ta = el('a', null, tableTitle);
       ta.href = '#trials';
       nav.appendChild(ta);
     }
@@ -163,9 +164,9 @@
     if (model.table) {
       var tsec = el('section', 'chop-section');
       tsec.id = 'trials';
-      tsec.appendChild(el('h2', null, 'Trials'));
-      tsec.appendChild(el('p', 'chop-text',
-        model.table.rows.length + ' trials; click a column to sort by it.'));
+      tsec.appendChild(el('h2', null, tableTitle));
+      tsec.appendChild(el('p', 'chop-text', model.table.rows.length + ' ' +
+        (model.table.title ? 'rows' : 'trials') + '; click a column to sort by it.'));
       tsec.appendChild(trialTable(model.table));
       root.appendChild(tsec);
     }
