@@ -19,7 +19,9 @@ const std::vector<ActionEntry>& action_registry() {
       {"dataset", "chop dataset export NAME --out DIR [--data-path P] [--dataset-size N]",
        "write a data set's splits as .npy files (X_train, y_train, X_val, y_val, X_test, y_test)",
        run_dataset},
-      {"search", "chop search MODEL DATASET --config X.toml [--load CKPT]",
+      {"search",
+       "chop search MODEL DATASET --config X.toml [--load CKPT] [--compare-samplers "
+       "tpe,random,... [--repeats N]]",
        "search quantization/architecture configurations (MASE search; resumable SQLite study)",
        run_search},
       {"transform", "chop transform --config X.toml [MODEL DATASET] [--load CKPT] [--debug]",

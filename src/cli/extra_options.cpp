@@ -27,6 +27,11 @@ const std::vector<ExtraOption>& extra_option_table() {
       {"--port", "port", false, "dashboard", "TCP port (default 8080; 0 picks a free one)"},
       {"--host", "host", false, "dashboard",
        "address to listen on (default 127.0.0.1; any other exposes the study, read-only)"},
+      {"--compare-samplers", "compare_samplers", false, "search",
+       "compare samplers on the config's space, e.g. tpe,random,bruteforce,nsgaii (one study "
+       "per sampler and repeat; docs/samplers.md)"},
+      {"--repeats", "repeats", false, "search",
+       "repeats per sampler of --compare-samplers, seeds seed..seed+N-1 (default 5)"},
   };
   return table;
 }

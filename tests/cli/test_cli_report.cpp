@@ -12,6 +12,7 @@
 #include "common/chromium.h"
 #include "common/run_chop.h"
 #include "common/search_dir.h"
+#include "core/files.h"
 #include "core/strings.h"
 
 namespace chop {
@@ -190,6 +191,104 @@ TEST(CliDashboard, LoopbackByDefaultAnotherHostOnlyWhenNamed) {
       << open.output();
   EXPECT_NE(open.output().find("http://0.0.0.0:"), std::string::npos) << open.output();
   EXPECT_EQ(open.interrupt(), 0);
+}
+
+}  // namespace chop
+
+namespace chop {
+
+TEST(CliSearchReport, ASearchWritesItsReportNextToLogJsonAndShowsRateAndEta) {
+  testing::SearchDir d("search_report");
+  auto r = testing::run_chop(d.args(d.write(search_config("tpe", 8))));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_TRUE(fs::exists(d.ckpts() + "/report.html"));
+  EXPECT_TRUE(fs::exists(d.ckpts() + "/plots/pareto.svg"));
+  EXPECT_NE(r.output.find("Report: " + d.ckpts() + "/report.html"), std::string::npos) << r.output;
+  // Not a terminal: a plain line per trial, with the rate and the time left.
+  EXPECT_NE(r.output.find("[trial 8/8]"), std::string::npos) << r.output;
+  EXPECT_TRUE(std::regex_search(r.output, std::regex("trials/s, ETA \\d+s"))) << r.output;
+  // The study records what the report needs: objective names and the choice lists.
+  const Json model = [&] {
+    const std::string html = read_file(d.ckpts() + "/report.html");
+    const size_t at = html.find("id=\"chop-model\">") + 16;
+    return Json::parse(html.substr(at, html.find("</script>", at) - at));
+  }();
+  EXPECT_NE(model["facts"].dump().find("accuracy (maximize), average_bitwidth (minimize)"),
+            std::string::npos);
+  EXPECT_NE(model["table"]["columns"].dump().find("seq_blocks_2/config/weight_width"),
+            std::string::npos)
+      << model["table"]["columns"].dump();
+
+  // setup.report = false: no report.
+  testing::SearchDir quiet("search_no_report");
+  std::string cfg = replace_all(search_config("tpe", 3), "sum_scaled_metrics = false",
+                                "sum_scaled_metrics = false\nreport = false");
+  r = testing::run_chop(quiet.args(quiet.write(cfg)));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_FALSE(fs::exists(quiet.ckpts() + "/report.html"));
+  EXPECT_EQ(r.output.find("Report:"), std::string::npos) << r.output;
+}
+
+TEST(CliCompareSamplers, JscTinyComparisonReportsTrialsToTheBruteForceOptimum) {
+  testing::SearchDir d("compare");
+  const std::string cfg = d.write(search_config("tpe", 20));
+  auto r = testing::run_chop(d.args(cfg) +
+                             " --compare-samplers tpe,random,bruteforce,nsgaii --repeats 2");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("[bruteforce 2/2] 18 trials (space exhausted)"), std::string::npos)
+      << r.output;
+  // One table row per sampler with the trials each repeat needed to reach the optimum.
+  for (const char* sampler : {"tpe", "random", "bruteforce", "nsgaii"}) {
+    std::smatch m;
+    const std::regex row(std::string("\\| ") + sampler +
+                         " \\| 2 \\| ([0-9.]+|-) \\(([0-9-]+), ([0-9-]+)\\) \\| ([0-2])/2 \\|");
+    ASSERT_TRUE(std::regex_search(r.output, m, row)) << sampler << "\n" << r.output;
+    if (std::string(sampler) == "bruteforce") {
+      EXPECT_EQ(m[4], "2");  // brute force always reaches its own optimum, within 18 trials
+      EXPECT_LE(std::stoi(m[2]), 18);
+    }
+  }
+  const std::string dir = d.ckpts() + "/comparison";
+  EXPECT_TRUE(fs::exists(dir + "/study.db"));
+  EXPECT_TRUE(fs::exists(dir + "/report.html"));
+  EXPECT_TRUE(fs::exists(dir + "/plots/comparison_trials.svg"));
+  // `chop report` on the comparison's storage draws the comparison again.
+  r = testing::run_chop("report --storage " + dir + "/study.db --output " +
+                        (d.dir / "again").string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("Sampler comparison 'p' (8 studies"), std::string::npos) << r.output;
+  // ... and any one of its studies on request.
+  r = testing::run_chop("report --storage " + dir + "/study.db --study p/tpe/1 --output " +
+                        (d.dir / "one").string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("Report of study 'p/tpe/1' (20 trials)"), std::string::npos) << r.output;
+
+  // Mistakes in the flags are clear.
+  r = testing::run_chop(d.args(cfg) + " --compare-samplers tpe,rnadom");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("did you mean 'random'"), std::string::npos) << r.output;
+  r = testing::run_chop(d.args(cfg) + " --compare-samplers tpe --repeats 0");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  r = testing::run_chop(d.args(cfg) + " --repeats 3");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("--compare-samplers"), std::string::npos) << r.output;
+  const std::string bad =
+      d.write(replace_all(search_config("tpe", 5), "sum_scaled_metrics = false",
+                          "sum_scaled_metrics = false\ncompare_samplers = \"tpe\""),
+              "bad.toml");
+  r = testing::run_chop(d.args(bad));
+  EXPECT_EQ(r.exit_code, 3) << r.output;
+  EXPECT_NE(r.output.find("compare_samplers"), std::string::npos) << r.output;
+}
+
+TEST(CliCompareSamplers, TheLab3ExampleConfigIsValid) {
+  // The shipped example parses and runs (2 samplers, 1 repeat here to stay fast).
+  testing::SearchDir d("lab3_example");
+  std::string cfg = read_file(std::string(CHOP_SOURCE_DIR) + "/configs/jsc_tiny_lab3_compare.toml");
+  auto r =
+      testing::run_chop(d.args(d.write(cfg)) + " --compare-samplers bruteforce,tpe --repeats 1");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("| bruteforce | 1 |"), std::string::npos) << r.output;
 }
 
 }  // namespace chop
