@@ -39,6 +39,9 @@ Figure curve_figure(const std::string& id, const std::string& title, const std::
   const Json x = {{"field", "x"}, {"type", "quantitative"}, {"title", x_title}};
   const Json y_title = r.measure;
   const Json color = sampler_color(d.samplers);
+  // The legend shows the median lines; the bands share their colours without a legend.
+  Json band_color = color;
+  band_color["legend"] = nullptr;
   Json layers = Json::array();
   layers.push_back({{"name", id + "_band"},
                     {"mark", {{"type", "area"}, {"opacity", 0.18}, {"interpolate", "step-after"}}},
@@ -50,7 +53,7 @@ Figure curve_figure(const std::string& id, const std::string& title, const std::
                         {"title", y_title},
                         {"scale", {{"zero", false}}}}},
                       {"y2", {{"field", "q75"}}},
-                      {"color", color}}}});
+                      {"color", band_color}}}});
   layers.push_back({{"name", id + "_median"},
                     {"mark", {{"type", "line"}, {"interpolate", "step-after"}, {"strokeWidth", 2}}},
                     {"encoding",
