@@ -35,7 +35,7 @@ const std::vector<ActionEntry>& action_registry() {
       {"dashboard", "chop dashboard --storage STUDY.db [--study NAME] [--port P] [--host H]",
        "serve a study's report live while a search runs (read-only, 127.0.0.1 by default)",
        run_dashboard},
-      {"list", "chop list [models|datasets|passes|samplers|pruners|runners|spaces|actions]",
+      {"list", "chop list [models|datasets|passes|samplers|pruners|runners|spaces|plots|actions]",
        "list what chop has registered", run_list},
   };
   return table;

@@ -128,6 +128,14 @@ Json trial_rows(const ReportContext& ctx, bool only_plottable) {
       r[obj_field(k)] = k < t.values.size() ? number_or_null(t.values[k]) : Json(nullptr);
     for (size_t j = 0; j < ctx.params.size(); ++j)
       r[param_field(j)] = param_value(ctx.params[j], t);
+    for (const char* group : {"software_metrics", "hardware_metrics"})
+      if (t.user_attrs.contains(group))
+        for (const auto& [name, v] : numeric_leaves(t.user_attrs[group])) {
+          const auto m =
+              std::find(ctx.metrics.begin(), ctx.metrics.end(), std::string(group) + "." + name);
+          if (m != ctx.metrics.end())
+            r["m" + std::to_string(m - ctx.metrics.begin())] = number_or_null(v);
+        }
     rows.push_back(std::move(r));
   }
   return rows;
@@ -146,6 +154,11 @@ Json trial_tooltip(const ReportContext& ctx) {
     tt.push_back({{"field", param_field(j)},
                   {"type", ctx.params[j].by_choice() ? "nominal" : "quantitative"},
                   {"title", ctx.params[j].name}});
+  for (size_t i = 0; i < ctx.metrics.size(); ++i)
+    tt.push_back({{"field", "m" + std::to_string(i)},
+                  {"type", "quantitative"},
+                  {"title", ctx.metrics[i]},
+                  {"format", ".4~g"}});
   return tt;
 }
 
@@ -193,6 +206,15 @@ ReportContext::ReportContext(const StudyData& s, const StudySummary& sum,
     }
     params.push_back(std::move(a));
   }
+  for (const auto& t : s.trials)
+    for (const char* group : {"software_metrics", "hardware_metrics"})
+      if (t.user_attrs.contains(group))
+        for (const auto& [name, v] : numeric_leaves(t.user_attrs[group])) {
+          const std::string full = std::string(group) + "." + name;
+          if (metrics.size() < 12 &&
+              std::find(metrics.begin(), metrics.end(), full) == metrics.end())
+            metrics.push_back(full);
+        }
 }
 
 }  // namespace chop::report

@@ -39,10 +39,10 @@ Json param_value(const ParamAxis& axis, const search::FrozenTrial& t);
 std::string choice_text(const Json& choice);
 
 /// One row per trial (`only_plottable`: trials with every objective value): number, state,
-/// category, o<k>, p<j>.
+/// category, o<k>, p<j> and m<i> (ctx.metrics).
 Json trial_rows(const ReportContext& ctx, bool only_plottable);
 
-/// Tooltip: trial number, category, objectives and parameters under their real names.
+/// Tooltip: trial number, category, objectives, parameters and metrics under their real names.
 Json trial_tooltip(const ReportContext& ctx);
 
 /// An x or y encoding for parameter j (quantitative, log when the distribution is, or ordinal

@@ -5,13 +5,23 @@ namespace chop::report {
 
 const std::vector<SectionKind>& section_registry() {
   static const std::vector<SectionKind> table = {
-      {"history", "Optimisation history", history_section},
-      {"pareto", "Pareto front", pareto_section},
-      {"importance", "Parameter importance", importance_section},
-      {"slice", "Slice plots", slice_section},
-      {"parallel", "Parallel coordinates", parallel_section},
-      {"learning", "Learning curves", learning_section},
-      {"hardware", "Hardware cost against accuracy", hardware_section},
+      {"history", "Optimisation history",
+       "each trial's value by trial number with the best so far; the front's hypervolume",
+       history_section},
+      {"pareto", "Pareto front",
+       "every trial with values as a point (front, dominated, infeasible, pruned); pairwise "
+       "projections for 3+ objectives",
+       pareto_section},
+      {"importance", "Parameter importance",
+       "fANOVA over a random forest, as Optuna's FanovaImportanceEvaluator", importance_section},
+      {"slice", "Slice plots", "each parameter's values against each objective", slice_section},
+      {"parallel", "Parallel coordinates", "parameters and objectives as axes, a line per trial",
+       parallel_section},
+      {"learning", "Learning curves", "intermediate values per step, pruned trials marked",
+       learning_section},
+      {"hardware", "Hardware cost against accuracy",
+       "each hardware metric (bit width, BitOPs, model size, ...) against accuracy",
+       hardware_section},
   };
   return table;
 }

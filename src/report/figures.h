@@ -47,6 +47,9 @@ struct ReportContext {
   const std::vector<ObjectiveImportance>& importances;
   std::vector<ParamAxis> params;  // every parameter with more than one value, by name
   size_t n_single_params = 0;     // parameters left out: one possible value only
+  /// Numeric software and hardware metrics the trials recorded ("software_metrics.accuracy"),
+  /// first seen first, at most 12: shown when hovering over a trial.
+  std::vector<std::string> metrics;
 
   ReportContext(const StudyData& s, const StudySummary& sum,
                 const std::vector<ObjectiveImportance>& imp);
@@ -55,6 +58,7 @@ struct ReportContext {
 struct SectionKind {
   const char* id;
   const char* title;
+  const char* summary;  // for `chop list plots`
   Section (*build)(const ReportContext& ctx);
 };
 

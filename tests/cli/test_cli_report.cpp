@@ -292,3 +292,16 @@ TEST(CliCompareSamplers, TheLab3ExampleConfigIsValid) {
 }
 
 }  // namespace chop
+
+namespace chop {
+
+TEST(CliReport, ListPlotsShowsThePlotRegistry) {
+  auto r = testing::run_chop("list plots");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  for (const char* id : {"history", "pareto", "importance", "slice", "parallel", "learning",
+                         "hardware"})
+    EXPECT_NE(r.output.find("| " + std::string(id) + " "), std::string::npos) << id << r.output;
+  EXPECT_NE(r.output.find("fANOVA"), std::string::npos);
+}
+
+}  // namespace chop

@@ -67,6 +67,13 @@ TEST(Page, EveryPlotOfTheRegistryForAHardwareAwareSearch) {
   size_t with_values = 0;
   for (const auto& t : d.trials) with_values += has_all_values(t, 2) ? 1 : 0;
   EXPECT_EQ((*points)["data"]["values"].size(), with_values);
+  // Hovering shows the trial's number, configuration and metrics.
+  const std::string tooltip = (*points)["encoding"]["tooltip"].dump();
+  for (const char* t : {"\"title\":\"trial\"", "\"title\":\"width\"", "\"title\":\"lr\"",
+                        "\"title\":\"software_metrics.accuracy\"",
+                        "\"title\":\"hardware_metrics.bitops\""})
+    EXPECT_NE(tooltip.find(t), std::string::npos) << t << " in " << tooltip;
+  EXPECT_TRUE((*points)["data"]["values"][0].contains("m0"));
   EXPECT_LT(with_values, d.trials.size());  // failed and infeasible ones are counted in a note
   ASSERT_FALSE((*pareto)["notes"].empty());
   EXPECT_NE((*pareto)["notes"][0].get<std::string>().find("infeasible"), std::string::npos);
