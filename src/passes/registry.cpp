@@ -86,6 +86,10 @@ const std::vector<Pass>& pass_registry() {
       average_bitwidth_pass(),
       latency_pass(),
       profile_statistics_pass(),
+      inference_cost_pass(),
+      resources_pass(),
+      ebops_pass(),
+      accumulator_widths_pass(),
       quantize_pass(),
       redefine_channels_pass(),
   };
