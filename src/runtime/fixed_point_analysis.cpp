@@ -10,6 +10,7 @@
 
 #include "core/error.h"
 #include "graph/verify.h"
+#include "runtime/fixed_point_kernels.h"
 #include "runtime/kernels.h"
 
 namespace chop::runtime {
@@ -65,6 +66,13 @@ at::Tensor minimal_frac_map(const at::Tensor& values) {
   int* o = out.data_ptr<int>();
   for (int64_t e = 0, n = v.numel(); e < n; ++e) o[e] = minimal_frac(p[e]);
   return out;
+}
+
+// True when a [C, ...] map holds one value per channel.
+bool channel_uniform(const at::Tensor& m) {
+  if (m.dim() < 2 || m.numel() == 0) return m.dim() >= 1;
+  const at::Tensor flat = m.reshape({m.size(0), -1});
+  return at::equal(flat.amax(1), flat.amin(1));
 }
 
 double max_abs(const at::Tensor& lo, const at::Tensor& hi) {
@@ -183,11 +191,12 @@ class Analyzer {
     constants(n, p);
     const int fw = p.w_q->frac;
     const at::Tensor w = fixed_to_double(p.w_m, fw);
-    const at::Tensor wp = w.clamp_min(0).t(), wn = w.clamp_max(0).t();
+    // Centre/radius form: [c - r, c + r] x w = [c w - r |w|, c w + r |w|] (exact: dyadic).
     const at::Tensor lo = x.lo(), hi = x.hi();
-    at::Tensor out_lo = at::matmul(lo, wp) + at::matmul(hi, wn);
-    at::Tensor out_hi = at::matmul(hi, wp) + at::matmul(lo, wn);
-    at::Tensor bound = at::matmul(at::maximum(lo.abs(), hi.abs()), w.abs().t());
+    const at::Tensor c = (lo + hi) * 0.5, r = (hi - lo) * 0.5;
+    const at::Tensor out_c = at::matmul(c, w.t()), out_r = at::matmul(r, w.abs().t());
+    at::Tensor out_lo = out_c - out_r, out_hi = out_c + out_r;
+    at::Tensor bound = at::matmul(c.abs() + r, w.abs().t());
     at::Tensor f = (x.f.unsqueeze(-2) + minimal_frac_map(w)).amax(-1);
     int grid = x.grid + fw;
     if (p.b_m.defined()) {
@@ -221,28 +230,54 @@ class Analyzer {
     auto as4d = [&](const at::Tensor& t) {
       return one_d ? t.unsqueeze(0).unsqueeze(2) : t.unsqueeze(0);
     };
+    const at::Tensor lo = x.lo(), hi = x.hi();
+    const at::Tensor c = (lo + hi) * 0.5, r = (hi - lo) * 0.5;  // centre/radius, as in linear
+    const at::Tensor w_abs = w.abs();
+    // Quantizer outputs are the same at every position of a channel: then a conv needs only
+    // per-tap sums (the reference BLAS makes full float64 convs the analysis' slowest step).
+    const int64_t in_ch = c.size(0), in_h = one_d ? 1 : c.size(1), in_w = c.size(-1);
+    const bool uniform = channel_uniform(c) && channel_uniform(r) && channel_uniform(x.f);
     auto conv = [&](const at::Tensor& in, const at::Tensor& weight) {
+      if (uniform)
+        return channel_uniform_conv2d(in.reshape({in_ch, -1}).select(1, 0), weight, in_h, in_w,
+                                      stride, padding, dilation, groups)
+            .unsqueeze(0);
       return at::conv2d(as4d(in), weight, {}, stride, padding, dilation, groups);
     };
-    const at::Tensor lo = x.lo(), hi = x.hi();
-    const at::Tensor wp = w.clamp_min(0), wn = w.clamp_max(0);
-    at::Tensor out_lo = conv(lo, wp) + conv(hi, wn);
-    at::Tensor out_hi = conv(hi, wp) + conv(lo, wn);
-    at::Tensor bound = conv(at::maximum(lo.abs(), hi.abs()), w.abs());
+    const at::Tensor out_c = conv(c, w), out_r = conv(r, w_abs);
+    at::Tensor out_lo = out_c - out_r, out_hi = out_c + out_r;
+    at::Tensor bound = conv(c.abs() + r, w_abs);
     // Step: per output element the finest of its window's terms f_in + minimal_f(w); padded
     // positions count as (k, i, f) = (0, 0, 0), as hls4ml pads the kif maps.
     const int64_t out_ch = w.size(0), kernel = w.size(2) * w.size(3);
-    const at::Tensor cols = at::im2col(as4d(x.f.to(at::kDouble)), {w.size(2), w.size(3)},
-                                       dilation, padding, stride)[0];  // [C*K, P]
-    const at::Tensor mf = minimal_frac_map(w).to(at::kDouble).reshape({out_ch, -1});
+    const at::Tensor mf = minimal_frac_map(w).to(at::kDouble);  // [O, C/g, KH, KW]
     const int64_t per_group = w.size(1) * kernel, out_per_group = out_ch / groups;
-    std::vector<at::Tensor> rows;
-    for (int64_t o = 0; o < out_ch; ++o) {
-      const at::Tensor c = cols.narrow(0, (o / out_per_group) * per_group, per_group);
-      rows.push_back((c + mf[o].unsqueeze(1)).amax(0));
+    at::Tensor f_map;
+    if (uniform) {
+      const at::Tensor fc = x.f.reshape({in_ch, -1}).select(1, 0).to(at::kDouble);
+      const at::Tensor fg = fc.reshape({groups, 1, w.size(1), 1, 1});
+      const Shape g5 = {groups, out_per_group, w.size(1), w.size(2), w.size(3)};
+      const at::Tensor inside = (mf.reshape(g5) + fg).amax(2).reshape({out_ch, 1, 1, w.size(2), w.size(3)});
+      const at::Tensor padded = mf.amax(1).reshape({out_ch, 1, 1, w.size(2), w.size(3)});
+      const int64_t oh = out_c.size(2), ow = out_c.size(3);
+      const at::Tensor rows = tap_mask(in_h, oh, w.size(2), stride[0], padding[0], dilation[0]);
+      const at::Tensor cols = tap_mask(in_w, ow, w.size(3), stride[1], padding[1], dilation[1]);
+      const at::Tensor valid = (rows.reshape({1, oh, 1, w.size(2), 1}) *
+                                cols.reshape({1, 1, ow, 1, w.size(3)})) > 0;
+      f_map = at::where(valid, inside, padded).amax({3, 4});
+    } else {
+      const at::Tensor cols = at::im2col(as4d(x.f.to(at::kDouble)), {w.size(2), w.size(3)},
+                                         dilation, padding, stride)[0];  // [C*K, P]
+      const at::Tensor mf2 = mf.reshape({out_ch, -1});
+      std::vector<at::Tensor> rows;
+      for (int64_t o = 0; o < out_ch; ++o) {
+        const at::Tensor cg = cols.narrow(0, (o / out_per_group) * per_group, per_group);
+        rows.push_back((cg + mf2[o].unsqueeze(1)).amax(0));
+      }
+      f_map = at::stack(rows);
     }
     const Shape out_sample = sample_.at(n.name);
-    at::Tensor f = at::stack(rows).reshape(out_sample);
+    at::Tensor f = f_map.reshape(out_sample);
     out_lo = out_lo.reshape(out_sample);
     out_hi = out_hi.reshape(out_sample);
     bound = bound.reshape(out_sample);

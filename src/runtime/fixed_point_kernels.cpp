@@ -82,6 +82,35 @@ at::Tensor int_conv2d(const at::Tensor& x_in, const at::Tensor& w_in,
   return out;
 }
 
+at::Tensor tap_mask(int64_t in, int64_t out, int64_t k, int64_t stride, int64_t padding,
+                    int64_t dilation) {
+  at::Tensor m = at::zeros({out, k}, at::TensorOptions().dtype(at::kDouble));
+  double* p = m.data_ptr<double>();
+  for (int64_t o = 0; o < out; ++o)
+    for (int64_t t = 0; t < k; ++t) {
+      const int64_t pos = o * stride - padding + t * dilation;
+      p[o * k + t] = pos >= 0 && pos < in ? 1.0 : 0.0;
+    }
+  return m;
+}
+
+at::Tensor channel_uniform_conv2d(const at::Tensor& v, const at::Tensor& w, int64_t h, int64_t wd,
+                                  const std::vector<int64_t>& stride,
+                                  const std::vector<int64_t>& padding,
+                                  const std::vector<int64_t>& dilation, int64_t groups) {
+  const int64_t o = w.size(0), cg = w.size(1), kh = w.size(2), kw = w.size(3);
+  const int64_t oh = (h + 2 * padding[0] - dilation[0] * (kh - 1) - 1) / stride[0] + 1;
+  const int64_t ow = (wd + 2 * padding[1] - dilation[1] * (kw - 1) - 1) / stride[1] + 1;
+  // Per output channel and tap: sum over its group's input channels of v[c] * w.
+  const at::Tensor vg = v.reshape({groups, 1, cg, 1, 1});
+  const at::Tensor taps = (w.reshape({groups, o / groups, cg, kh, kw}) * vg).sum(2).reshape(
+      {o, kh, kw});
+  const at::Tensor rows = tap_mask(h, oh, kh, stride[0], padding[0], dilation[0]);
+  const at::Tensor cols = tap_mask(wd, ow, kw, stride[1], padding[1], dilation[1]);
+  // out[o, y, x] = sum_{a, b} rows[y, a] taps[o, a, b] cols[x, b]
+  return at::matmul(at::matmul(rows, taps), cols.t());
+}
+
 at::Tensor int_matmul(const at::Tensor& a_in, const at::Tensor& b_in) {
   at::Tensor a = a_in.dim() == 1 ? a_in.unsqueeze(0) : a_in;
   at::Tensor b = b_in.dim() == 1 ? b_in.unsqueeze(1) : b_in;

@@ -19,6 +19,7 @@
 #include "quant/integer.h"
 #include "runtime/executor.h"
 #include "runtime/fixed_point_analysis.h"
+#include "runtime/fixed_point_kernels.h"
 
 namespace chop::passes {
 namespace {
@@ -237,12 +238,23 @@ class Ebops {
         };
         const int64_t groups = n.attrs.value("groups", int64_t{1});
         const at::Tensor x = bw_in.unsqueeze(0);
-        e = (op == "conv1d" ? at::conv1d(x, bw_w, {}, ints("stride"), ints("padding"),
-                                         ints("dilation"), groups)
-                            : at::conv2d(x, bw_w, {}, ints("stride"), ints("padding"),
-                                         ints("dilation"), groups))
-                .sum()
-                .item<double>();
+        const at::Tensor flat = bw_in.reshape({bw_in.size(0), -1});
+        if (op == "conv2d" && at::equal(flat.amax(1), flat.amin(1))) {
+          // The same bits at every position of a channel: per-tap sums (HGQ's convolution of
+          // the bit maps, without a float64 conv over every position).
+          e = runtime::channel_uniform_conv2d(flat.select(1, 0), bw_w, bw_in.size(1),
+                                              bw_in.size(2), ints("stride"), ints("padding"),
+                                              ints("dilation"), groups)
+                  .sum()
+                  .item<double>();
+        } else {
+          e = (op == "conv1d" ? at::conv1d(x, bw_w, {}, ints("stride"), ints("padding"),
+                                           ints("dilation"), groups)
+                              : at::conv2d(x, bw_w, {}, ints("stride"), ints("padding"),
+                                           ints("dilation"), groups))
+                  .sum()
+                  .item<double>();
+        }
       }
       if (o_.include_bias) {
         const graph::Shape out = sample(index);
