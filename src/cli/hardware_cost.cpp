@@ -4,6 +4,7 @@
 #include <ostream>
 
 #include "core/error.h"
+#include "core/strings.h"
 #include "passes/analysis/hw_operands.h"
 #include "passes/registry.h"
 
@@ -38,7 +39,7 @@ void print_hardware_cost(graph::Graph& g, passes::PassContext& pctx, std::ostrea
       << " MACs, " << passes::figure(t["total_bops"].get<double>()) << " BOPs, "
       << passes::figure(ebops["total"].get<double>()) << " EBOPs, "
       << passes::figure(t["total_mem_w_bits"].get<double>()) << " weight bits ("
-      << t["zero_weights"].get<int64_t>() << " zero weights); L0 estimate "
+      << with_thousands(t["zero_weights"].get<int64_t>()) << " zero weights); L0 estimate "
       << passes::figure(r["luts"].get<double>()) << " LUTs, "
       << passes::figure(r["dsps"].get<double>()) << " DSPs, "
       << passes::figure(r["bram"].get<double>()) << " BRAM";

@@ -14,7 +14,7 @@
 namespace chop::passes {
 namespace {
 
-PassResult run(graph::Graph& g, const Json& opts, PassContext& ctx) {
+std::pair<runtime::Rounding, runtime::Overflow> parse(const Json& opts, const PassContext& ctx) {
   const std::string rs = opts["rounding"].get<std::string>();
   const std::string os = opts["overflow"].get<std::string>();
   const auto rounding = runtime::parse_rounding(rs);
@@ -26,7 +26,17 @@ PassResult run(graph::Graph& g, const Json& opts, PassContext& ctx) {
   if (!overflow)
     throw ConfigError(ctx.locate("overflow"),
                       "overflow = \"" + os + "\" is not allowed; expected saturate or wrap");
-  const runtime::FixedPointAnalysis a = runtime::analyze_fixed_point(g, *rounding, *overflow);
+  return {*rounding, *overflow};
+}
+
+void check(const Json& opts, const PassContext& ctx) {
+  parse(opts, ctx);
+}
+
+PassResult run(graph::Graph& g, const Json& opts, PassContext& ctx) {
+  const auto [rounding, overflow] = parse(opts, ctx);
+  const std::string rs = runtime::rounding_name(rounding), os = runtime::overflow_name(overflow);
+  const runtime::FixedPointAnalysis a = runtime::analyze_fixed_point(g, rounding, overflow);
   Table t{{"Node name", "Mase op", "Format", "Bits (k+i+f)", "Float32 exact"}, {}, {}};
   Json per_node = Json::object();
   int max_width = 0;
@@ -77,7 +87,8 @@ Pass accumulator_widths_pass() {
                {"overflow", "string", "saturate", false,
                 "requantization overflow: saturate (MASE) or wrap"}},
               false,
-              run};
+              run,
+              check};
 }
 
 }  // namespace chop::passes

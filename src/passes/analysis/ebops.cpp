@@ -332,7 +332,7 @@ class Ebops {
   std::unordered_map<std::string, Range> ranges_;
 };
 
-PassResult run(graph::Graph& g, const Json& opts, PassContext& ctx) {
+Options parse(const Json& opts, const PassContext& ctx) {
   Options o;
   o.mode = opts["activation_bits"].get<std::string>();
   const std::vector<std::string> modes = {"quantizer", "interval", "calibrated"};
@@ -356,7 +356,15 @@ PassResult run(graph::Graph& g, const Json& opts, PassContext& ctx) {
   if (o.n_batches < 1)
     throw ConfigError(ctx.locate("n_batches"),
                       "n_batches must be at least 1, got " + std::to_string(o.n_batches));
-  return Ebops(g, o, ctx).run();
+  return o;
+}
+
+PassResult run(graph::Graph& g, const Json& opts, PassContext& ctx) {
+  return Ebops(g, parse(opts, ctx), ctx).run();
+}
+
+void check(const Json& opts, const PassContext& ctx) {
+  parse(opts, ctx);
 }
 
 }  // namespace
@@ -377,7 +385,8 @@ Pass ebops_pass() {
        {"include_bias", "bool", false, false, "add HGQ2's bias term: mean bias bits x outputs"},
        {"n_batches", "int", 4, false, "calibration batches (activation_bits = \"calibrated\")"}},
       false,
-      run};
+      run,
+      check};
 }
 
 }  // namespace chop::passes

@@ -267,6 +267,10 @@ PassResult run(graph::Graph& g, const Json& opts, PassContext& ctx) {
   return r;
 }
 
+void check(const Json& o, const PassContext& ctx) {
+  parse(o, ctx);
+}
+
 }  // namespace
 
 Pass resources_pass() {
@@ -291,7 +295,8 @@ Pass resources_pass() {
        {"discount_sparsity", "bool", true, false,
         "zero weights need no MAC and no memory (QONNX's discount_sparsity)"}},
       false,
-      run};
+      run,
+      check};
 }
 
 }  // namespace chop::passes
