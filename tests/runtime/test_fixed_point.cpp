@@ -8,6 +8,7 @@
 
 #include "core/error.h"
 #include "data/registry.h"
+#include "graph/builder.h"
 #include "models/zoo.h"
 #include "passes/registry.h"
 #include "runtime/executor.h"
@@ -228,6 +229,60 @@ TEST(BitExact, ReportsMinimalAccumulatorWidths) {
   EXPECT_GE(kif.width(), 8);
   EXPECT_EQ(p.acc.grid, 8);
   EXPECT_TRUE(p.float32_exact);
+}
+
+// A residual block: relu(linear(x)) + linear(x), the add quantized too, then a 1-D conv path
+// (view to [N, 1, 16]) — ops the zoo does not use: add, conv1d, unquantized mul of two fixed
+// tensors.
+graph::Graph residual() {
+  graph::GraphBuilder b("residual", 3);
+  std::string x = b.input("x", {16});
+  std::string a = b.module("a", "linear", x, Json{{"in_features", 16}, {"out_features", 16}});
+  std::string ra = b.module("ra", "relu", a);
+  std::string c = b.module("c", "linear", x, Json{{"in_features", 16}, {"out_features", 16}});
+  std::string s = b.function("add", "add", {ra, c});
+  std::string m = b.function("mul", "mul", {s, c});
+  std::string v = b.function("view", "view", {m}, Json{{"shape", {-1, 1, 16}}});
+  std::string k = b.module("k", "conv1d", v,
+                           Json{{"in_channels", 1}, {"out_channels", 2}, {"kernel_size", 3},
+                                {"stride", 1}, {"padding", 1}});
+  std::string f = b.function("flatten", "flatten", {k}, Json{{"start_dim", 1}, {"end_dim", -1}});
+  return b.finish(f);
+}
+
+TEST(BitExact, ResidualAddMulAndConv1d) {
+  graph::Graph g = residual();
+  Json table = {{"by", "type"},
+                {"default", {{"config", {{"name", nullptr}}}}},
+                {"linear", {{"config", integer_config(6, 6, 6, 3, 4, 3)}}},
+                {"conv1d", {{"config", integer_config(8, 6, 8, 2, 4, 4)}}},
+                {"add", {{"config", {{"name", "integer"}, {"data_in_width", 8},
+                                     {"data_in_frac_width", 3}}}}}};
+  passes::PassContext ctx;
+  passes::run_pass("quantize", g, table, ctx);
+  BitExactEngine engine(g);
+  auto gen = at::make_generator<at::CPUGeneratorImpl>(4);
+  engine.run(at::randn({256, 16}, gen) * 2);
+  const BitExactReport& r = engine.report();
+  EXPECT_EQ(r.n_integer_mac, 3);
+  for (const auto& s : r.nodes) {
+    if (s.name != "x") {
+      EXPECT_TRUE(s.integer) << s.name << ": " << s.note;
+    }
+  }
+  EXPECT_EQ(r.overflows, 0) << r.table();
+  expect_mismatches_explained(g, r);
+  EXPECT_TRUE(r.float32_exact) << r.table();
+  EXPECT_EQ(r.mismatches, 0) << r.table();
+  // The cost passes on the same graph: HGQ2's add is 0.65 x sum of max(bits) (8-bit
+  // quantized operands, 16 elements); QONNX counts add/mul as zero-cost and conv1d's MACs as
+  // (2 / 1) x 1 x 3 x 16.
+  const Json e = passes::run_pass("ebops", g, Json::object(), ctx).info;
+  EXPECT_DOUBLE_EQ(e["per_node"]["add"]["ebops"].get<double>(), 0.65 * 16 * 8);
+  const Json ic = passes::run_pass("inference_cost", g, Json{{"discount_sparsity", false}}, ctx)
+                      .info;
+  EXPECT_DOUBLE_EQ(ic["per_node"]["k"]["total_macs"].get<double>(), 96.0);
+  EXPECT_EQ(ic["zero_cost"], Json::array({"ra", "add", "mul", "view", "flatten"}));
 }
 
 TEST(BitExact, GraphWithoutIntegerNodesIsRefused) {
