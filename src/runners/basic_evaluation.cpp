@@ -34,7 +34,8 @@ class BasicEvaluation : public Runner {
   // The same batches as train::evaluate, through the integer engine (CPU): mean cross-entropy,
   // plain accuracy, and the engine's report.
   Json run_bit_exact(graph::Graph& g, const data::TensorDataset& d, int64_t batch_size) {
-    if (d.size() == 0) throw UserError("cannot evaluate model '" + g.model_name() + "' on an empty split");
+    if (d.size() == 0)
+      throw UserError("cannot evaluate model '" + g.model_name() + "' on an empty split");
     runtime::BitExactEngine engine(g, options_);
     int64_t n_batches = data::num_batches(d.size(), batch_size);
     if (num_samples_ > 0)
@@ -94,8 +95,8 @@ std::unique_ptr<Runner> make_basic_evaluation(
   if (!bit_exact && (o.contains("rounding") || o.contains("overflow")))
     throw ConfigError(locate(o.contains("rounding") ? "rounding" : "overflow"),
                       "rounding and overflow apply to the integer engine: set bit_exact = true");
-  return std::make_unique<BasicEvaluation>(
-      n, opt_string(o, key, "val_dataloader", splits, locate), bit_exact, be);
+  return std::make_unique<BasicEvaluation>(n, opt_string(o, key, "val_dataloader", splits, locate),
+                                           bit_exact, be);
 }
 
 }  // namespace chop::runners

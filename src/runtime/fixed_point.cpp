@@ -21,9 +21,7 @@ struct BitExactEngine::Value {
   at::Tensor m;    // int64 mantissas (fixed)
   int grid = 0;    // value = m * 2^-grid
   at::Tensor f32;  // float values (float)
-  at::Tensor as_float() const {
-    return fixed ? fixed_to_double(m, grid).to(at::kFloat) : f32;
-  }
+  at::Tensor as_float() const { return fixed ? fixed_to_double(m, grid).to(at::kFloat) : f32; }
   at::Tensor as_double() const { return fixed ? fixed_to_double(m, grid) : f32.to(at::kDouble); }
 };
 
@@ -48,7 +46,9 @@ int BitExactNodeStats::observed_width() const {
 }
 
 BitExactEngine::BitExactEngine(graph::Graph& g, BitExactOptions options)
-    : g_(g), options_(options), analysis_(analyze_fixed_point(g, options.rounding, options.overflow)) {
+    : g_(g),
+      options_(options),
+      analysis_(analyze_fixed_point(g, options.rounding, options.overflow)) {
   if (analysis_.n_integer_mac == 0 && analysis_.n_integer == 0)
     throw UserError("graph '" + g.model_name() +
                     "' has no node that runs in integer arithmetic: quantize its linear/conv "
@@ -254,14 +254,14 @@ at::Tensor BitExactEngine::run(const at::Tensor& x_in) {
         values[i] = execute(n, i, in);
       } catch (const c10::Error& e) {
         std::string msg = e.what_without_backtrace();
-        throw UserError("node " + n.name + " (" + n.mase_op + ") failed in the integer engine: " +
-                        split(msg, '\n')[0]);
+        throw UserError("node " + n.name + " (" + n.mase_op +
+                        ") failed in the integer engine: " + split(msg, '\n')[0]);
       }
     }
     if (options_.compare_with_float && reference[i].defined()) {
       const at::Tensor a = values[i].as_double(), b = reference[i].to(at::kDouble);
-      const at::Tensor differ = at::logical_and(a != b, at::logical_not(at::logical_and(
-                                                            at::isnan(a), at::isnan(b))));
+      const at::Tensor differ =
+          at::logical_and(a != b, at::logical_not(at::logical_and(at::isnan(a), at::isnan(b))));
       const int64_t count = differ.sum().item<int64_t>();
       report_.nodes[i].mismatches += count;
       report_.mismatches += count;
@@ -297,8 +297,9 @@ std::string BitExactReport::summary() const {
   return "bit-exact: " + std::to_string(n_integer_mac) + " integer MAC layers (" +
          std::to_string(n_integer) + " integer nodes), " + with_thousands(n_samples) +
          " samples, " + with_thousands(overflows) + " format overflows, " +
-         (compared ? with_thousands(output_mismatches) + " output values differ from the "
-                                                         "fake-quantized float32 path"
+         (compared ? with_thousands(output_mismatches) +
+                         " output values differ from the "
+                         "fake-quantized float32 path"
                    : std::string("float path not compared")) +
          (float32_exact ? " (the float32 path is exact here)"
                         : " (the float32 path rounds where an accumulator exceeds 24 bits)");

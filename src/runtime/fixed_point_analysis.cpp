@@ -257,13 +257,14 @@ class Analyzer {
       const at::Tensor fc = x.f.reshape({in_ch, -1}).select(1, 0).to(at::kDouble);
       const at::Tensor fg = fc.reshape({groups, 1, w.size(1), 1, 1});
       const Shape g5 = {groups, out_per_group, w.size(1), w.size(2), w.size(3)};
-      const at::Tensor inside = (mf.reshape(g5) + fg).amax(2).reshape({out_ch, 1, 1, w.size(2), w.size(3)});
+      const at::Tensor inside =
+          (mf.reshape(g5) + fg).amax(2).reshape({out_ch, 1, 1, w.size(2), w.size(3)});
       const at::Tensor padded = mf.amax(1).reshape({out_ch, 1, 1, w.size(2), w.size(3)});
       const int64_t oh = out_c.size(2), ow = out_c.size(3);
       const at::Tensor rows = tap_mask(in_h, oh, w.size(2), stride[0], padding[0], dilation[0]);
       const at::Tensor cols = tap_mask(in_w, ow, w.size(3), stride[1], padding[1], dilation[1]);
-      const at::Tensor valid = (rows.reshape({1, oh, 1, w.size(2), 1}) *
-                                cols.reshape({1, 1, ow, 1, w.size(3)})) > 0;
+      const at::Tensor valid =
+          (rows.reshape({1, oh, 1, w.size(2), 1}) * cols.reshape({1, 1, ow, 1, w.size(3)})) > 0;
       f_map = at::where(valid, inside, padded).amax({3, 4});
     } else {
       const at::Tensor cols = at::im2col(as4d(x.f.to(at::kDouble)), {w.size(2), w.size(3)},
@@ -475,13 +476,12 @@ class Analyzer {
                                    : v.get<std::vector<int64_t>>();
     };
     const auto kernel = ints("kernel_size");
-    const auto stride = n.attrs.contains("stride") && !n.attrs["stride"].is_null()
-                            ? ints("stride")
-                            : kernel;
+    const auto stride =
+        n.attrs.contains("stride") && !n.attrs["stride"].is_null() ? ints("stride") : kernel;
     const auto pad = n.attrs.contains("padding") ? ints("padding") : std::vector<int64_t>{0, 0};
     auto pool = [&](const at::Tensor& m) {
-      at::Tensor t = at::constant_pad_nd(m.to(at::kDouble).unsqueeze(0),
-                                         {pad[1], pad[1], pad[0], pad[0]}, 0);
+      at::Tensor t =
+          at::constant_pad_nd(m.to(at::kDouble).unsqueeze(0), {pad[1], pad[1], pad[0], pad[0]}, 0);
       return at::max_pool2d(t, kernel, stride).squeeze(0).to(at::kInt);
     };
     FixedFormat r = x;

@@ -37,7 +37,7 @@ struct NodePlan {
   bool mac = false;      // linear / conv / matmul: multiply-accumulates
   std::string note;      // why a node runs in float (or what an integer node does)
   std::optional<FixedSpec> in_q, w_q, b_q, out_q;  // the integer quantizers the node applies
-  at::Tensor w_m, b_m;   // quantized weight / bias mantissas (int64), at w_q / b_q frac
+  at::Tensor w_m, b_m;              // quantized weight / bias mantissas (int64), at w_q / b_q frac
   std::vector<FixedFormat> inputs;  // operand formats as the op consumes them (after data_in)
   FixedFormat acc;                  // MAC nodes: the accumulator (before data_out)
   FixedFormat out;                  // the node's output

@@ -103,8 +103,8 @@ at::Tensor channel_uniform_conv2d(const at::Tensor& v, const at::Tensor& w, int6
   const int64_t ow = (wd + 2 * padding[1] - dilation[1] * (kw - 1) - 1) / stride[1] + 1;
   // Per output channel and tap: sum over its group's input channels of v[c] * w.
   const at::Tensor vg = v.reshape({groups, 1, cg, 1, 1});
-  const at::Tensor taps = (w.reshape({groups, o / groups, cg, kh, kw}) * vg).sum(2).reshape(
-      {o, kh, kw});
+  const at::Tensor taps =
+      (w.reshape({groups, o / groups, cg, kh, kw}) * vg).sum(2).reshape({o, kh, kw});
   const at::Tensor rows = tap_mask(h, oh, kh, stride[0], padding[0], dilation[0]);
   const at::Tensor cols = tap_mask(wd, ow, kw, stride[1], padding[1], dilation[1]);
   // out[o, y, x] = sum_{a, b} rows[y, a] taps[o, a, b] cols[x, b]

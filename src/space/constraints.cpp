@@ -15,14 +15,10 @@ struct KnownLimit {
   const char* key;
   const char* metric;
 };
-const KnownLimit kKnown[] = {{"max_bitops", "bitops"},
-                             {"max_flops", "flops"},
-                             {"max_model_size", "model_size"},
-                             {"max_params", "params"},
-                             {"max_luts", "luts"},
-                             {"max_dsps", "dsps"},
-                             {"max_bram", "bram"},
-                             {"max_ebops", "ebops"}};
+const KnownLimit kKnown[] = {
+    {"max_bitops", "bitops"}, {"max_flops", "flops"}, {"max_model_size", "model_size"},
+    {"max_params", "params"}, {"max_luts", "luts"},   {"max_dsps", "dsps"},
+    {"max_bram", "bram"},     {"max_ebops", "ebops"}};
 
 // The options a budget is measured with: `sub` ("resources" / "ebops") of the table, checked
 // against the pass's schema with errors at the sub-table's keys.

@@ -70,8 +70,8 @@ TEST(CliHw, LutBudgetedSearchNeverTrainsAnOverBudgetCandidate) {
   for (const auto& [number, v] : feasible) {
     bool dominated = false;
     for (const auto& [other, w] : feasible)
-      dominated |= w.first >= v.first && w.second <= v.second &&
-                   (w.first > v.first || w.second < v.second);
+      dominated |=
+          w.first >= v.first && w.second <= v.second && (w.first > v.first || w.second < v.second);
     if (!dominated) want.insert(number);
   }
   const Json best = Json::parse(read_file(d.ckpts() + "/best.json"));
@@ -85,9 +85,9 @@ TEST(CliHw, LutBudgetedSearchNeverTrainsAnOverBudgetCandidate) {
 TEST(CliHw, AnalyzeShowsTheHardwareCostOfFloatAndQuantizedModels) {
   auto r = testing::run_chop("analyze mlp --hidden-features 64,32,32");
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  for (const char* s : {"Inference cost per layer (QONNX", "FPGA resources per layer",
-                        "EBOPs per layer (HGQ", "FLOAT32 x FLOAT32",
-                        "Hardware cost per inference: 4,256 MACs"})
+  for (const char* s :
+       {"Inference cost per layer (QONNX", "FPGA resources per layer", "EBOPs per layer (HGQ",
+        "FLOAT32 x FLOAT32", "Hardware cost per inference: 4,256 MACs"})
     EXPECT_TRUE(has(r.output, s)) << s << "\n" << r.output;
   testing::SearchDir d("hw_analyze");
   const std::string toml = d.write(R"(model = "mlp"
@@ -109,8 +109,8 @@ bias_frac_width = 4
 )");
   auto q = testing::run_chop("analyze mlp --config " + toml);
   ASSERT_EQ(q.exit_code, 0) << q.output;
-  for (const char* s : {"SCALEDINT<8> x SCALEDINT<8>", "Accumulator widths (hls4ml",
-                        "ap_fixed<", "widest accumulator", "DSP48"})
+  for (const char* s : {"SCALEDINT<8> x SCALEDINT<8>", "Accumulator widths (hls4ml", "ap_fixed<",
+                        "widest accumulator", "DSP48"})
     EXPECT_TRUE(has(q.output, s)) << s << "\n" << q.output;
 }
 
@@ -153,8 +153,8 @@ batch_norm = "fold"
   EXPECT_TRUE(has(r.output, "Inference cost per layer")) << r.output;
   EXPECT_TRUE(has(r.output, "Accumulator widths (hls4ml")) << r.output;
   const fs::path save = d.dir / "out" / "hw" / "software" / "transform";
-  for (const char* f : {"resources.csv", "ebops.csv", "inference_cost.csv",
-                        "accumulator_widths.csv"})
+  for (const char* f :
+       {"resources.csv", "ebops.csv", "inference_cost.csv", "accumulator_widths.csv"})
     EXPECT_TRUE(fs::exists(save / f)) << f;
   const std::string csv = read_file((save / "resources.csv").string());
   EXPECT_TRUE(has(csv, "module_list_11")) << csv;
@@ -162,7 +162,8 @@ batch_norm = "fold"
 
 TEST(CliHw, BitExactEvaluationGivesTheFloatPathsAccuracy) {
   testing::SearchDir d("hw_bitexact");
-  const std::string base = read_file(std::string(CHOP_SOURCE_DIR) + "/configs/jsc_toy_by_type.toml");
+  const std::string base =
+      read_file(std::string(CHOP_SOURCE_DIR) + "/configs/jsc_toy_by_type.toml");
   std::string cfg = replace_all(base, "n_trials = 20", "n_trials = 6");
   cfg = replace_all(cfg, "sampler = \"tpe\"", "sampler = \"random\"");
   cfg = replace_all(cfg, "accelerator = \"gpu\"", "accelerator = \"cpu\"");
@@ -193,36 +194,45 @@ struct Bad {
 
 TEST(CliHw, BadHardwareOptionsFailWithTheirKey) {
   testing::SearchDir d("hw_bad");
-  const std::string head = "model = \"mlp\"\ndataset = \"jsc\"\n[model_config]\n"
-                           "hidden_features = [64, 32, 32]\n";
+  const std::string head =
+      "model = \"mlp\"\ndataset = \"jsc\"\n[model_config]\n"
+      "hidden_features = [64, 32, 32]\n";
   const std::string quant =
       "[passes.quantize]\nby = \"type\"\n[passes.quantize.default.config]\nname = \"NA\"\n"
       "[passes.quantize.linear.config]\nname = \"integer\"\ndata_in_width = 8\n"
       "data_in_frac_width = 4\nweight_width = 8\nweight_frac_width = 4\nbias_width = 8\n"
       "bias_frac_width = 4\n";
   const std::vector<Bad> transforms = {
-      {"rf_zero", "[passes.resources]\nreuse_factor = 0\n",
+      {"rf_zero",
+       "[passes.resources]\nreuse_factor = 0\n",
        {"passes.resources.reuse_factor", "positive integer"}},
       {"rf_fraction", "[passes.resources]\nreuse_factor = 2.5\n", {"positive integer"}},
-      {"rf_node", "[passes.resources]\nreuse_factor = {seq_blocks_9 = 2}\n",
+      {"rf_node",
+       "[passes.resources]\nreuse_factor = {seq_blocks_9 = 2}\n",
        {"seq_blocks_9", "not a multiply-accumulate layer", "seq_blocks_0"}},
-      {"rf_strict", "[passes.resources]\nreuse_factor = 7\nreuse_factor_rule = \"strict\"\n",
+      {"rf_strict",
+       "[passes.resources]\nreuse_factor = 7\nreuse_factor_rule = \"strict\"\n",
        {"reuse factor 7 is not valid for seq_blocks_0", "valid values", "closest"}},
-      {"dsp_type", "[passes.resources]\ndsp_type = \"dsp49\"\n",
+      {"dsp_type",
+       "[passes.resources]\ndsp_type = \"dsp49\"\n",
        {"dsp_type = \"dsp49\"", "did you mean 'dsp48'"}},
-      {"uram_fraction", "[passes.resources]\nmemory = \"mixed\"\nuram_fraction = 1.5\n",
+      {"uram_fraction",
+       "[passes.resources]\nmemory = \"mixed\"\nuram_fraction = 1.5\n",
        {"uram_fraction", "strictly between 0 and 1"}},
-      {"limits", "[passes.resources]\nbwidth_lower_limit = 16\nbwidth_upper_limit = 8\n",
+      {"limits",
+       "[passes.resources]\nbwidth_lower_limit = 16\nbwidth_upper_limit = 8\n",
        {"bwidth_upper_limit", "must not be below"}},
-      {"unknown_key", "[passes.resources]\nreuse = 2\n",
-       {"has no option 'reuse'", "reuse_factor"}},
-      {"wrong_type", "[passes.inference_cost]\ndiscount_sparsity = \"yes\"\n",
+      {"unknown_key", "[passes.resources]\nreuse = 2\n", {"has no option 'reuse'", "reuse_factor"}},
+      {"wrong_type",
+       "[passes.inference_cost]\ndiscount_sparsity = \"yes\"\n",
        {"discount_sparsity", "true or false"}},
-      {"ebops_mode", "[passes.ebops]\nactivation_bits = \"exact\"\n",
+      {"ebops_mode",
+       "[passes.ebops]\nactivation_bits = \"exact\"\n",
        {"activation_bits", "quantizer, interval, calibrated"}},
       {"ebops_bn", "[passes.ebops]\nbatch_norm = \"merge\"\n", {"batch_norm", "fold"}},
       {"ebops_batches", "[passes.ebops]\nn_batches = 0\n", {"n_batches", "at least 1"}},
-      {"rounding", "[passes.accumulator_widths]\nrounding = \"nearest\"\n",
+      {"rounding",
+       "[passes.accumulator_widths]\nrounding = \"nearest\"\n",
        {"rounding", "half_even"}},
   };
   for (const Bad& b : transforms) {
@@ -231,7 +241,8 @@ TEST(CliHw, BadHardwareOptionsFailWithTheirKey) {
     EXPECT_EQ(r.exit_code, 3) << b.name << "\n" << r.output;
     EXPECT_FALSE(testing::looks_like_crash(r.output)) << r.output;
     EXPECT_TRUE(has(r.output, b.name + ".toml:")) << b.name << "\n" << r.output;
-    for (const auto& s : b.expect) EXPECT_TRUE(has(r.output, s)) << b.name << ": " << s << "\n" << r.output;
+    for (const auto& s : b.expect)
+      EXPECT_TRUE(has(r.output, s)) << b.name << ": " << s << "\n" << r.output;
   }
   // Search runners and budgets reject bad options before any trial.
   const std::string search = replace_all(read_file(kLutConfig), "n_trials = 24", "n_trials = 2");
@@ -247,13 +258,17 @@ TEST(CliHw, BadHardwareOptionsFailWithTheirKey) {
        replace_all(search, "[search.strategy.hw_runner.ebops]",
                    "[search.strategy.hw_runner.ebops]\nbits = 4"),
        {"search.strategy.hw_runner.ebops.bits", "has no option 'bits'"}},
-      {"budget_value", replace_all(search, "max_luts = 100000", "max_luts = -5"),
+      {"budget_value",
+       replace_all(search, "max_luts = 100000", "max_luts = -5"),
        {"max_luts must be a positive number"}},
-      {"budget_name", replace_all(search, "max_luts = 100000", "max_lut = 5"),
+      {"budget_name",
+       replace_all(search, "max_luts = 100000", "max_lut = 5"),
        {"unknown constraint 'max_lut'", "did you mean 'max_luts'"}},
       {"budget_options",
-       replace_all(search, "[search.strategy.constraints.resources]\ndsp_type = \"dsp48\"\nmemory = \"bram\"",
-                   "[search.strategy.constraints.resources]\ndsp_type = \"dsp48\"\nmemory = \"ddr\""),
+       replace_all(
+           search,
+           "[search.strategy.constraints.resources]\ndsp_type = \"dsp48\"\nmemory = \"bram\"",
+           "[search.strategy.constraints.resources]\ndsp_type = \"dsp48\"\nmemory = \"ddr\""),
        {"search.strategy.constraints.resources.memory", "memory = \"ddr\""}},
   };
   for (const Bad& b : searches) {
@@ -262,7 +277,8 @@ TEST(CliHw, BadHardwareOptionsFailWithTheirKey) {
     EXPECT_FALSE(testing::looks_like_crash(r.output)) << r.output;
     EXPECT_FALSE(has(r.output, "[trial 1/")) << b.name << ": a trial ran\n" << r.output;
     EXPECT_TRUE(has(r.output, b.name + ".toml:")) << b.name << "\n" << r.output;
-    for (const auto& s : b.expect) EXPECT_TRUE(has(r.output, s)) << b.name << ": " << s << "\n" << r.output;
+    for (const auto& s : b.expect)
+      EXPECT_TRUE(has(r.output, s)) << b.name << ": " << s << "\n" << r.output;
   }
   // The integer engine's options need bit_exact.
   std::string ptq = read_file(std::string(CHOP_SOURCE_DIR) + "/configs/jsc_toy_by_type.toml");

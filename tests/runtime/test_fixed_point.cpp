@@ -21,9 +21,9 @@ using Json = nlohmann::ordered_json;
 
 Json integer_config(int din, int w, int b, Json din_f = nullptr, Json w_f = nullptr,
                     Json b_f = nullptr) {
-  return Json{{"name", "integer"},        {"data_in_width", din}, {"data_in_frac_width", din_f},
-              {"weight_width", w},        {"weight_frac_width", w_f},
-              {"bias_width", b},          {"bias_frac_width", b_f}};
+  return Json{{"name", "integer"},     {"data_in_width", din},     {"data_in_frac_width", din_f},
+              {"weight_width", w},     {"weight_frac_width", w_f}, {"bias_width", b},
+              {"bias_frac_width", b_f}};
 }
 
 graph::Graph zoo_model(const std::string& name, uint64_t seed = 0) {
@@ -115,15 +115,15 @@ TEST(BitExact, EveryFeatureModelAndExampleConfigOnTheValidationSplit) {
   const data::TensorDataset& val = jsc().val;
   std::vector<Json> configs = example_space();
   configs.push_back(integer_config(8, 8, 8, 3, 3, 3));  // MASE's fixed.toml: 8/3 everywhere
-  for (const std::string model :
-       {"jsc-toy", "jsc-s", "jsc-three-linear-layers", "toy", "mlp"}) {
+  for (const std::string model : {"jsc-toy", "jsc-s", "jsc-three-linear-layers", "toy", "mlp"}) {
     for (size_t c = 0; c < configs.size(); ++c) {
       graph::Graph g = zoo_model(model, 3);
       randomize_batch_norm(g, 4);
       const bool fixed_toml = c + 1 == configs.size();
-      quantize(g, configs[c], fixed_toml ? Json{{"name", "integer"}, {"data_in_width", 8},
-                                                {"data_in_frac_width", 3}}
-                                         : Json(nullptr));
+      quantize(g, configs[c],
+               fixed_toml
+                   ? Json{{"name", "integer"}, {"data_in_width", 8}, {"data_in_frac_width", 3}}
+                   : Json(nullptr));
       BitExactEngine engine(g);
       for (int64_t s = 0; s < val.size(); s += 4096)
         engine.run(val.x.narrow(0, s, std::min<int64_t>(4096, val.size() - s)));
@@ -244,20 +244,24 @@ graph::Graph residual() {
   std::string m = b.function("mul", "mul", {s, c});
   std::string v = b.function("view", "view", {m}, Json{{"shape", {-1, 1, 16}}});
   std::string k = b.module("k", "conv1d", v,
-                           Json{{"in_channels", 1}, {"out_channels", 2}, {"kernel_size", 3},
-                                {"stride", 1}, {"padding", 1}});
+                           Json{{"in_channels", 1},
+                                {"out_channels", 2},
+                                {"kernel_size", 3},
+                                {"stride", 1},
+                                {"padding", 1}});
   std::string f = b.function("flatten", "flatten", {k}, Json{{"start_dim", 1}, {"end_dim", -1}});
   return b.finish(f);
 }
 
 TEST(BitExact, ResidualAddMulAndConv1d) {
   graph::Graph g = residual();
-  Json table = {{"by", "type"},
-                {"default", {{"config", {{"name", nullptr}}}}},
-                {"linear", {{"config", integer_config(6, 6, 6, 3, 4, 3)}}},
-                {"conv1d", {{"config", integer_config(8, 6, 8, 2, 4, 4)}}},
-                {"add", {{"config", {{"name", "integer"}, {"data_in_width", 8},
-                                     {"data_in_frac_width", 3}}}}}};
+  Json table = {
+      {"by", "type"},
+      {"default", {{"config", {{"name", nullptr}}}}},
+      {"linear", {{"config", integer_config(6, 6, 6, 3, 4, 3)}}},
+      {"conv1d", {{"config", integer_config(8, 6, 8, 2, 4, 4)}}},
+      {"add",
+       {{"config", {{"name", "integer"}, {"data_in_width", 8}, {"data_in_frac_width", 3}}}}}};
   passes::PassContext ctx;
   passes::run_pass("quantize", g, table, ctx);
   BitExactEngine engine(g);
@@ -279,8 +283,8 @@ TEST(BitExact, ResidualAddMulAndConv1d) {
   // (2 / 1) x 1 x 3 x 16.
   const Json e = passes::run_pass("ebops", g, Json::object(), ctx).info;
   EXPECT_DOUBLE_EQ(e["per_node"]["add"]["ebops"].get<double>(), 0.65 * 16 * 8);
-  const Json ic = passes::run_pass("inference_cost", g, Json{{"discount_sparsity", false}}, ctx)
-                      .info;
+  const Json ic =
+      passes::run_pass("inference_cost", g, Json{{"discount_sparsity", false}}, ctx).info;
   EXPECT_DOUBLE_EQ(ic["per_node"]["k"]["total_macs"].get<double>(), 96.0);
   EXPECT_EQ(ic["zero_cost"], Json::array({"ra", "add", "mul", "view", "flatten"}));
 }
@@ -294,9 +298,13 @@ TEST(BitExact, GraphWithoutIntegerNodesIsRefused) {
     EXPECT_NE(std::string(e.what()).find("name = \"integer\""), std::string::npos) << e.what();
   }
   graph::Graph m = zoo_model("jsc-tiny");
-  quantize(m, Json{{"name", "minifloat_ieee"}, {"data_in_width", 8}, {"data_in_exponent_width", 4},
-                   {"data_in_exponent_bias", nullptr}, {"weight_width", 8},
-                   {"weight_exponent_width", 4}, {"weight_exponent_bias", nullptr}});
+  quantize(m, Json{{"name", "minifloat_ieee"},
+                   {"data_in_width", 8},
+                   {"data_in_exponent_width", 4},
+                   {"data_in_exponent_bias", nullptr},
+                   {"weight_width", 8},
+                   {"weight_exponent_width", 4},
+                   {"weight_exponent_bias", nullptr}});
   EXPECT_THROW(BitExactEngine engine(m), UserError);
 }
 

@@ -89,9 +89,9 @@ TEST(Requantize, DropsBitsWithEachRoundingMode) {
                               Overflow::kSaturate, "t")),
             (std::vector<int64_t>{12, -12}));
   FixedSpec u{3, 0, false};
-  EXPECT_EQ(values(requantize(longs({-5, 9, 17}), 0, u, Rounding::kHalfEven, Overflow::kSaturate,
-                              "t")),
-            (std::vector<int64_t>{0, 7, 7}));
+  EXPECT_EQ(
+      values(requantize(longs({-5, 9, 17}), 0, u, Rounding::kHalfEven, Overflow::kSaturate, "t")),
+      (std::vector<int64_t>{0, 7, 7}));
 }
 
 TEST(Requantize, AgreesWithFloatRoundingOnRandomValues) {
@@ -137,13 +137,13 @@ TEST(Kif, MinimalFracAndEffectiveBits) {
   EXPECT_EQ(minimal_frac(-0.375), 3);
   EXPECT_EQ(minimal_frac(6), -1);
   EXPECT_EQ(minimal_frac(1), 0);
-  EXPECT_EQ(minimal_frac(0), -31);             // hls4ml's search bottom
+  EXPECT_EQ(minimal_frac(0), -31);  // hls4ml's search bottom
   EXPECT_EQ(minimal_frac(std::ldexp(1, 40)), -31);
   EXPECT_EQ(minimal_frac(std::ldexp(1, -40)), 32);
   EXPECT_EQ(effective_bits(0.75), 2);  // 0.11b
   EXPECT_EQ(effective_bits(-0.75), 2);
-  EXPECT_EQ(effective_bits(5), 3);     // 101b
-  EXPECT_EQ(effective_bits(6), 2);     // 110b: the trailing zero is free
+  EXPECT_EQ(effective_bits(5), 3);  // 101b
+  EXPECT_EQ(effective_bits(6), 2);  // 110b: the trailing zero is free
   EXPECT_EQ(effective_bits(0.5), 1);
   EXPECT_EQ(effective_bits(0), 0);
   EXPECT_EQ(effective_bits(127.0 / 16), 7);

@@ -19,9 +19,9 @@ std::pair<runtime::Rounding, runtime::Overflow> parse(const Json& opts, const Pa
   const std::string os = opts["overflow"].get<std::string>();
   const auto rounding = runtime::parse_rounding(rs);
   if (!rounding)
-    throw ConfigError(ctx.locate("rounding"),
-                      "rounding = \"" + rs + "\" is not allowed; expected one of half_even, "
-                      "half_up, truncate");
+    throw ConfigError(ctx.locate("rounding"), "rounding = \"" + rs +
+                                                  "\" is not allowed; expected one of half_even, "
+                                                  "half_up, truncate");
   const auto overflow = runtime::parse_overflow(os);
   if (!overflow)
     throw ConfigError(ctx.locate("overflow"),
@@ -48,9 +48,12 @@ PassResult run(graph::Graph& g, const Json& opts, PassContext& ctx) {
     if (!shown) continue;
     const runtime::Kif k = (p.mac ? p.acc : p.out).layer_kif();
     max_width = std::max(max_width, k.width());
-    Json j{{"k", k.k},           {"i", k.i},
-           {"f", k.f},           {"width", k.width()},
-           {"type", k.ap_type()}, {"float32_exact", p.float32_exact}};
+    Json j{{"k", k.k},
+           {"i", k.i},
+           {"f", k.f},
+           {"width", k.width()},
+           {"type", k.ap_type()},
+           {"float32_exact", p.float32_exact}};
     per_node[n.name] = j;
     n.meta["hardware"]["accumulator"] = j;
     t.rows.push_back({n.name, n.mase_op, k.ap_type(), std::to_string(k.width()),
@@ -63,8 +66,7 @@ PassResult run(graph::Graph& g, const Json& opts, PassContext& ctx) {
       *ctx.out << "Accumulator widths: no layer runs in integer arithmetic (quantize linear/conv "
                   "with name = \"integer\")\n";
     else
-      *ctx.out << "Accumulator widths (hls4ml's bit-exact inference, " << rs << ", " << os
-               << ")\n"
+      *ctx.out << "Accumulator widths (hls4ml's bit-exact inference, " << rs << ", " << os << ")\n"
                << t.render(TableStyle::kPretty);
   }
   PassResult r;

@@ -96,8 +96,8 @@ class Ebops {
       Json j{{"ebops", e}, {"macs", macs}, {"bops", bops}};
       per_node[n.name] = j;
       n.meta["hardware"]["ebops"] = e;
-      t.rows.push_back({n.name, n.mase_op, macs ? figure(macs) : "", bops ? figure(bops) : "",
-                        figure(e)});
+      t.rows.push_back(
+          {n.name, n.mase_op, macs ? figure(macs) : "", bops ? figure(bops) : "", figure(e)});
     }
     t.rows.push_back({"total", "", figure(total_macs), figure(total_bops), figure(total)});
     if (!ctx_.save_dir.empty()) write_file_atomic(ctx_.save_dir + "/ebops.csv", t.to_csv());
@@ -137,9 +137,9 @@ class Ebops {
     const auto uniform = [&](double v) {
       return at::full(shape, v, at::TensorOptions().dtype(at::kDouble));
     };
-    const runtime::FixedFormat* produced =
-        have_analysis_ && analysis_.nodes[producer].out.known ? &analysis_.nodes[producer].out
-                                                              : nullptr;
+    const runtime::FixedFormat* produced = have_analysis_ && analysis_.nodes[producer].out.known
+                                               ? &analysis_.nodes[producer].out
+                                               : nullptr;
     if (o_.mode == "interval" && have_analysis_) {
       const auto& plan = analysis_.nodes[index];
       if (plan.integer && k < plan.inputs.size() && plan.inputs[k].known)
@@ -231,9 +231,9 @@ class Ebops {
       } else {
         auto ints = [&](const char* key) {
           const graph::Json& v = n.attrs.at(key);
-          std::vector<int64_t> r = v.is_number_integer()
-                                       ? std::vector<int64_t>(op == "conv1d" ? 1 : 2, v.get<int64_t>())
-                                       : v.get<std::vector<int64_t>>();
+          std::vector<int64_t> r =
+              v.is_number_integer() ? std::vector<int64_t>(op == "conv1d" ? 1 : 2, v.get<int64_t>())
+                                    : v.get<std::vector<int64_t>>();
           return r;
         };
         const int64_t groups = n.attrs.value("groups", int64_t{1});
@@ -242,9 +242,9 @@ class Ebops {
         if (op == "conv2d" && at::equal(flat.amax(1), flat.amin(1))) {
           // The same bits at every position of a channel: per-tap sums (HGQ's convolution of
           // the bit maps, without a float64 conv over every position).
-          e = runtime::channel_uniform_conv2d(flat.select(1, 0), bw_w, bw_in.size(1),
-                                              bw_in.size(2), ints("stride"), ints("padding"),
-                                              ints("dilation"), groups)
+          e = runtime::channel_uniform_conv2d(flat.select(1, 0), bw_w, bw_in.size(1), bw_in.size(2),
+                                              ints("stride"), ints("padding"), ints("dilation"),
+                                              groups)
                   .sum()
                   .item<double>();
         } else {
@@ -342,15 +342,15 @@ Options parse(const Json& opts, const PassContext& ctx) {
                           did_you_mean(o.mode, modes) + "; expected one of " + list_of(modes));
   const std::string bn = opts["batch_norm"].get<std::string>();
   if (bn != "separate" && bn != "fold")
-    throw ConfigError(ctx.locate("batch_norm"),
-                      "batch_norm = \"" + bn + "\" is not allowed; expected \"separate\" or "
-                      "\"fold\" (into the linear/conv before it)");
+    throw ConfigError(ctx.locate("batch_norm"), "batch_norm = \"" + bn +
+                                                    "\" is not allowed; expected \"separate\" or "
+                                                    "\"fold\" (into the linear/conv before it)");
   o.fold = bn == "fold";
   o.float_width = opts["float_width"].get<double>();
   if (!(o.float_width >= 1 && o.float_width <= 64))
-    throw ConfigError(ctx.locate("float_width"),
-                      "float_width must be a number of bits in [1, 64], got " +
-                          format_double(o.float_width));
+    throw ConfigError(
+        ctx.locate("float_width"),
+        "float_width must be a number of bits in [1, 64], got " + format_double(o.float_width));
   o.include_bias = opts["include_bias"].get<bool>();
   o.n_batches = opts["n_batches"].get<int64_t>();
   if (o.n_batches < 1)

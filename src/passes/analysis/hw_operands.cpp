@@ -58,8 +58,8 @@ OperandType operand_type(const std::optional<quant::OperandQuant>& q) {
       OperandType t;
       const int e = q->exponent_width, m = q->width - q->exponent_width - 1;
       const int bias = q->exponent_bias ? *q->exponent_bias : (1 << (e - 1)) - 1;
-      t.name = "FLOAT<" + std::to_string(e) + "," + std::to_string(m) + "," +
-               std::to_string(bias) + ">";
+      t.name =
+          "FLOAT<" + std::to_string(e) + "," + std::to_string(m) + "," + std::to_string(bias) + ">";
       t.bits = q->width;
       return t;
     }
@@ -125,12 +125,28 @@ std::string onnx_op_type(const graph::Node& n) {
 }
 
 bool qonnx_zero_cost(const std::string& op) {
-  static const std::set<std::string> zero = {
-      "MaxPool", "AveragePool", "Quant",    "QuantizeLinear", "DequantizeLinear",
-      "Reshape", "Concat",      "Transpose", "Div",           "Mul",
-      "Add",     "Sub",         "BatchNormalization", "Relu", "Elu",
-      "Selu",    "Sigmoid",     "Identity", "Flatten",        "Pad",
-      "Clip",    "Trunc"};
+  static const std::set<std::string> zero = {"MaxPool",
+                                             "AveragePool",
+                                             "Quant",
+                                             "QuantizeLinear",
+                                             "DequantizeLinear",
+                                             "Reshape",
+                                             "Concat",
+                                             "Transpose",
+                                             "Div",
+                                             "Mul",
+                                             "Add",
+                                             "Sub",
+                                             "BatchNormalization",
+                                             "Relu",
+                                             "Elu",
+                                             "Selu",
+                                             "Sigmoid",
+                                             "Identity",
+                                             "Flatten",
+                                             "Pad",
+                                             "Clip",
+                                             "Trunc"};
   return zero.count(op) > 0;
 }
 

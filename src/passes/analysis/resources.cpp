@@ -104,7 +104,8 @@ int64_t closest(const std::vector<int64_t>& valid, int64_t rf) {
 
 std::string list_ints(const std::vector<int64_t>& v, size_t max_items = 24) {
   std::string s;
-  for (size_t i = 0; i < v.size() && i < max_items; ++i) s += (i ? ", " : "") + std::to_string(v[i]);
+  for (size_t i = 0; i < v.size() && i < max_items; ++i)
+    s += (i ? ", " : "") + std::to_string(v[i]);
   if (v.size() > max_items) s += ", ... (" + std::to_string(v.size()) + " values)";
   return s;
 }
@@ -133,8 +134,9 @@ Options parse(const Json& o, const PassContext& ctx) {
   r.lower = o["bwidth_lower_limit"].get<int>();
   r.upper = o["bwidth_upper_limit"].get<int>();
   if (r.lower < 1)
-    throw ConfigError(ctx.locate("bwidth_lower_limit"),
-                      "bwidth_lower_limit must be at least 1 (bits), got " + std::to_string(r.lower));
+    throw ConfigError(
+        ctx.locate("bwidth_lower_limit"),
+        "bwidth_lower_limit must be at least 1 (bits), got " + std::to_string(r.lower));
   if (r.upper < r.lower)
     throw ConfigError(ctx.locate("bwidth_upper_limit"),
                       "bwidth_upper_limit (" + std::to_string(r.upper) +
@@ -150,8 +152,10 @@ Options parse(const Json& o, const PassContext& ctx) {
   r.reuse = o["reuse_factor"];
   auto check_rf = [&](const Json& v, const std::string& key) {
     if (!v.is_number_integer() || v.get<int64_t>() < 1)
-      throw ConfigError(ctx.locate(key), "reuse factor must be a positive integer (how many "
-                                         "times each multiplier is reused), got " + v.dump());
+      throw ConfigError(ctx.locate(key),
+                        "reuse factor must be a positive integer (how many "
+                        "times each multiplier is reused), got " +
+                            v.dump());
   };
   if (r.reuse.is_object()) {
     for (auto it = r.reuse.begin(); it != r.reuse.end(); ++it)
@@ -174,10 +178,12 @@ PassResult run(graph::Graph& g, const Json& opts, PassContext& ctx) {
       if (it.key() != "default" &&
           std::find(mac_names.begin(), mac_names.end(), it.key()) == mac_names.end())
         throw ConfigError(ctx.locate("reuse_factor." + it.key()),
-                          "reuse_factor names '" + it.key() + "', which is not a "
-                          "multiply-accumulate layer of " + g.model_name() +
-                          did_you_mean(it.key(), mac_names) + "; its MAC layers are " +
-                          list_of(mac_names) + " (or use \"default\")");
+                          "reuse_factor names '" + it.key() +
+                              "', which is not a "
+                              "multiply-accumulate layer of " +
+                              g.model_name() + did_you_mean(it.key(), mac_names) +
+                              "; its MAC layers are " + list_of(mac_names) +
+                              " (or use \"default\")");
   Table t{{"Node name", "MAC type", "MACs", "Reuse", "Mapped to", "LUTs", "DSPs", "Weight bits",
            o.memory == "lut" ? "LUT-RAM" : (o.memory == "uram" ? "URAM" : "BRAM (36 kb)")},
           {},
@@ -211,12 +217,8 @@ PassResult run(graph::Graph& g, const Json& opts, PassContext& ctx) {
     }
     const PerMac pm = per_mac(mac->input, mac->weight, o.dsp_type, o.lower, o.upper);
     const double units = c.macs / static_cast<double>(rf);
-    Json node{{"mac_type", c.mac_key},
-              {"macs", c.macs},
-              {"reuse_factor", rf},
-              {"mapped_to", pm.mapped},
-              {"luts", pm.luts * units},
-              {"dsps", pm.dsps * units},
+    Json node{{"mac_type", c.mac_key},      {"macs", c.macs},          {"reuse_factor", rf},
+              {"mapped_to", pm.mapped},     {"luts", pm.luts * units}, {"dsps", pm.dsps * units},
               {"weight_bits", c.mem_w_bits}};
     luts_core += pm.luts * units;
     dsps += pm.dsps * units;
@@ -247,12 +249,19 @@ PassResult run(graph::Graph& g, const Json& opts, PassContext& ctx) {
                       std::to_string(rf), pm.mapped, figure(pm.luts * units),
                       figure(pm.dsps * units), figure(c.mem_w_bits), mem_cell});
   }
-  Json total{{"luts", luts_core + luts_mem}, {"luts_core", luts_core}, {"luts_memory", luts_mem},
-             {"dsps", dsps},       {"bram", bram},           {"uram", uram},
-             {"bram_blocks", bram_blocks}, {"uram_blocks", uram_blocks},
-             {"dsp_type", o.dsp_type},     {"memory", o.memory}};
-  t.rows.push_back({"total", "", "", "", "", figure(luts_core), figure(dsps), "",
-                    o.memory == "lut" ? figure(luts_mem) : figure(o.memory == "uram" ? uram : bram)});
+  Json total{{"luts", luts_core + luts_mem},
+             {"luts_core", luts_core},
+             {"luts_memory", luts_mem},
+             {"dsps", dsps},
+             {"bram", bram},
+             {"uram", uram},
+             {"bram_blocks", bram_blocks},
+             {"uram_blocks", uram_blocks},
+             {"dsp_type", o.dsp_type},
+             {"memory", o.memory}};
+  t.rows.push_back(
+      {"total", "", "", "", "", figure(luts_core), figure(dsps), "",
+       o.memory == "lut" ? figure(luts_mem) : figure(o.memory == "uram" ? uram : bram)});
   if (!ctx.save_dir.empty()) write_file_atomic(ctx.save_dir + "/resources.csv", t.to_csv());
   if (ctx.out)
     *ctx.out << "FPGA resources per layer (QONNX L0 estimate, fully unrolled / reuse factor; "
@@ -282,7 +291,8 @@ Pass resources_pass() {
         "which MACs may use DSPs: \"none\" (all LUTs), \"dsp48\", \"dsp58\""},
        {"bwidth_lower_limit", "int", 8, false,
         "MACs with an operand narrower than this stay in LUTs"},
-       {"bwidth_upper_limit", "int", 32, false, "MACs with an operand wider than this stay in LUTs"},
+       {"bwidth_upper_limit", "int", 32, false,
+        "MACs with an operand wider than this stay in LUTs"},
        {"memory", "string", "bram", false,
         "where the weights live: \"bram\" (36 kb), \"uram\" (288 kb), \"lut\" (LUT-RAM, 64 bits "
         "per LUT), \"mixed\""},

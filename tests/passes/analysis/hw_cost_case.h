@@ -77,9 +77,9 @@ inline void fill_with_formula(graph::Graph& g) {
 inline void quantize_like_script(graph::Graph& g, const std::string& config) {
   if (config == "float") return;
   auto cfg = [](int din, int dinf, int w, int wf, int b, int bf) {
-    return Json{{"name", "integer"},     {"data_in_width", din}, {"data_in_frac_width", dinf},
-                {"weight_width", w},      {"weight_frac_width", wf},
-                {"bias_width", b},        {"bias_frac_width", bf}};
+    return Json{{"name", "integer"},    {"data_in_width", din},    {"data_in_frac_width", dinf},
+                {"weight_width", w},    {"weight_frac_width", wf}, {"bias_width", b},
+                {"bias_frac_width", bf}};
   };
   const Json mac = config == "A" ? cfg(8, 4, 8, 4, 8, 4) : cfg(6, 3, 3, 2, 6, 3);
   Json table = {{"by", "type"},
@@ -87,8 +87,8 @@ inline void quantize_like_script(graph::Graph& g, const std::string& config) {
                 {"linear", {{"config", mac}}},
                 {"conv2d", {{"config", mac}}}};
   if (config == "B")
-    table["relu"] = {{"config", {{"name", "integer"}, {"data_in_width", 6},
-                                 {"data_in_frac_width", 3}}}};
+    table["relu"] = {
+        {"config", {{"name", "integer"}, {"data_in_width", 6}, {"data_in_frac_width", 3}}}};
   PassContext ctx;
   run_pass("quantize", g, table, ctx);
 }

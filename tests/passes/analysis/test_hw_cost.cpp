@@ -37,7 +37,8 @@ void check_case(const Json& c) {
   for (const char* mode : {"discount_sparsity", "dense"}) {
     const Json want = c["inference_cost"][mode];
     const Json got =
-        run_pass("inference_cost", g, Json{{"discount_sparsity", mode == std::string("dense") ? false : true}}, ctx)
+        run_pass("inference_cost", g,
+                 Json{{"discount_sparsity", mode == std::string("dense") ? false : true}}, ctx)
             .info;
     ASSERT_EQ(got["per_node"].size(), want["per_node"].size()) << mode;
     for (auto it = want["per_node"].begin(); it != want["per_node"].end(); ++it)
@@ -131,13 +132,12 @@ TEST(HwCost, InferenceCostAndResourcesByHand) {
   EXPECT_DOUBLE_EQ(res["bram"].get<double>(), 32.0 / 36864);
   EXPECT_EQ(res["bram_blocks"], 1);
   // No DSPs: 1.1 x 8 x 8 LUTs per MAC; LUT-RAM: 64 bits per LUT.
-  const Json lut = run_pass("resources", g, Json{{"dsp_type", "none"}, {"memory", "lut"}}, ctx)
-                       .info["total"];
+  const Json lut =
+      run_pass("resources", g, Json{{"dsp_type", "none"}, {"memory", "lut"}}, ctx).info["total"];
   EXPECT_DOUBLE_EQ(lut["luts_core"].get<double>(), 1.1 * 8 * 8 * 4);
   EXPECT_DOUBLE_EQ(lut["luts_memory"].get<double>(), 0.5);
   // 8-bit operands under a lower limit of 9 stay in LUTs even with DSPs available.
-  const Json narrow =
-      run_pass("resources", g, Json{{"bwidth_lower_limit", 9}}, ctx).info["total"];
+  const Json narrow = run_pass("resources", g, Json{{"bwidth_lower_limit", 9}}, ctx).info["total"];
   EXPECT_DOUBLE_EQ(narrow["dsps"].get<double>(), 0.0);
   // Reuse factor 3 is not valid for 16 x 5 (hls4ml: 1, 2, 4, 8, 16, 80): the closest, 2.
   const Json rf = run_pass("resources", g, Json{{"reuse_factor", 3}}, ctx).info;
@@ -264,8 +264,7 @@ TEST_P(HwCostGolden, MatchesTheReferenceScript) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Models, HwCostGolden,
-                         ::testing::Values("jsc-tiny", "jsc-s", "jet-tagger-16-64-32-32-5",
-                                           "vgg7"),
+                         ::testing::Values("jsc-tiny", "jsc-s", "jet-tagger-16-64-32-32-5", "vgg7"),
                          [](const auto& info) {
                            std::string s = info.param;
                            for (char& ch : s)
