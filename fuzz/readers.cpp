@@ -14,7 +14,7 @@
 #include "models/zoo.h"
 #include "passes/checkpoint.h"
 #include "passes/pipeline.h"
-#include "passes/quantize.h"
+#include "passes/transforms/quantize.h"
 #include "train/checkpoint.h"
 
 namespace chop::fuzz {

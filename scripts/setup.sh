@@ -25,7 +25,14 @@ PKGS=(
   clang-14            # harden: the sanitizer build and libFuzzer (scripts/sanitize.sh, fuzz.sh)
   libclang-rt-14-dev  # harden: ASan/UBSan/libFuzzer runtimes for clang-14
   llvm-14             # harden: llvm-symbolizer for readable sanitizer reports
+  # report layer (issue 15): charts from npm, SVG export under node, dashboard, browser tests
+  nodejs
+  libcpp-httplib-dev
+  chromium
+  fonts-dejavu-core
 )
+# Debian's npm is its own package; NodeSource's nodejs ships npm inside and conflicts with it.
+command -v npm >/dev/null 2>&1 || PKGS+=(npm)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -8,10 +8,11 @@
 #include "data/registry.h"
 #include "models/zoo.h"
 #include "passes/registry.h"
+#include "report/figures.h"
 #include "runners/runner.h"
 #include "search/pruner.h"
 #include "search/sampler_registry.h"
-#include "space/search_space.h"
+#include "space/graph_space.h"
 
 namespace chop::cli {
 namespace {
@@ -26,8 +27,9 @@ void print_models() {
 void print_datasets() {
   Table t{{"dataset", "description", "--data-path"}, {}, {}};
   for (const auto& d : data::dataset_registry())
-    t.rows.push_back({d.name, d.description,
-                      d.files.empty() ? "(built in)" : (d.needs_data_path ? "required: " : "") + d.files});
+    t.rows.push_back(
+        {d.name, d.description,
+         d.files.empty() ? "(built in)" : (d.needs_data_path ? "required: " : "") + d.files});
   std::cout << t.render(TableStyle::kMarkdown);
 }
 
@@ -54,13 +56,20 @@ void print_pruners() {
 void print_runners() {
   Table t{{"runner", "kind", "metrics", "summary", "options"}, {}, {}};
   for (const auto& e : runners::runner_registry())
-    t.rows.push_back({e.name, e.kind + "_runner", join(e.metrics, ", "), e.summary, e.options_help});
+    t.rows.push_back(
+        {e.name, e.kind + "_runner", join(e.metrics, ", "), e.summary, e.options_help});
   std::cout << t.render(TableStyle::kMarkdown);
 }
 
 void print_spaces() {
   Table t{{"search space", "summary"}, {}, {}};
   for (const auto& e : space::space_registry()) t.rows.push_back({e.name, e.summary});
+  std::cout << t.render(TableStyle::kMarkdown);
+}
+
+void print_plots() {
+  Table t{{"plot", "title", "summary"}, {}, {}};
+  for (const auto& k : report::section_registry()) t.rows.push_back({k.id, k.title, k.summary});
   std::cout << t.render(TableStyle::kMarkdown);
 }
 
@@ -78,14 +87,10 @@ int run_list(ActionContext& ctx) {
     const char* name;
     void (*print)();
   };
-  static const Kind kinds[] = {{"models", print_models},
-                                {"datasets", print_datasets},
-                                {"passes", print_passes},
-                                {"samplers", print_samplers},
-                                {"pruners", print_pruners},
-                                {"runners", print_runners},
-                                {"spaces", print_spaces},
-                                {"actions", print_actions}};
+  static const Kind kinds[] = {
+      {"models", print_models},     {"datasets", print_datasets}, {"passes", print_passes},
+      {"samplers", print_samplers}, {"pruners", print_pruners},   {"runners", print_runners},
+      {"spaces", print_spaces},     {"plots", print_plots},       {"actions", print_actions}};
   std::vector<std::string> names;
   for (const auto& k : kinds) {
     if (kind == "all") {

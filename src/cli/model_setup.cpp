@@ -165,11 +165,18 @@ void check_batch_memory(const std::vector<graph::Shape>& shapes, bool backward) 
                     std::string("one batch's activations") + (backward ? " and gradients" : ""));
 }
 
+std::string project_name(const ActionContext& ctx, const std::string& model,
+                         const std::string& dataset) {
+  std::string name;
+  if (!ctx.cfg.is_null("project")) name = ctx.cfg.str("project");
+  if (name.empty()) name = train::default_project_name(model, ctx.cfg.str("task"), dataset);
+  return name;
+}
+
 ProjectFolder project_folder(const ActionContext& ctx, const std::string& model,
                              const std::string& dataset) {
   ProjectFolder f;
-  if (!ctx.cfg.is_null("project")) f.name = ctx.cfg.str("project");
-  if (f.name.empty()) f.name = train::default_project_name(model, ctx.cfg.str("task"), dataset);
+  f.name = project_name(ctx, model, dataset);
   f.path = train::setup_project_folder(ctx.cfg.str("project_dir"), f.name);
   return f;
 }

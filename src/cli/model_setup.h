@@ -44,6 +44,9 @@ struct ProjectFolder {
 };
 ProjectFolder project_folder(const ActionContext& ctx, const std::string& model,
                              const std::string& dataset);
+/// The project's name alone (nothing created).
+std::string project_name(const ActionContext& ctx, const std::string& model,
+                         const std::string& dataset);
 
 /// UserError naming --batch-size when one batch's activations (every node's output, `shapes`
 /// from graph::verify with the batch as dimension 0), with gradients when `backward`, would not

@@ -16,7 +16,7 @@
 #include "graph/ops.h"
 #include "graph/text.h"
 #include "graph/verify.h"
-#include "passes/quantize.h"
+#include "passes/transforms/quantize.h"
 
 namespace chop::passes {
 namespace {

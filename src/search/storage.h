@@ -1,10 +1,12 @@
-// Study storage backends: in-memory and SQLite (WAL; Optuna 3.x table layout, so Optuna and
-// optuna-dashboard can read chop's studies). The Study keeps its trials in memory and writes
+// Study storage backends (in search/storages/): in-memory, and Optuna 3.x's RDB table layout
+// (so Optuna and optuna-dashboard read chop's studies) written once over a small SQL connection
+// interface, with SQLite (WAL) as its connection. The Study keeps its trials in memory and writes
 // through; a storage only persists and shares them (docs/search-engine.md, resume semantics).
 #pragma once
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,6 +26,9 @@ class Storage {
                                        bool load_if_exists) = 0;
   virtual std::vector<Direction> study_directions(int64_t study_id) = 0;
   virtual std::vector<std::string> study_names() = 0;
+  /// The id of the study named `name`, or nullopt (Optuna's get_study_id_from_name); creates
+  /// nothing, so readers (reports, the dashboard) can open a study without knowing its directions.
+  virtual std::optional<int64_t> study_id_from_name(const std::string& name) = 0;
   virtual void set_study_system_attr(int64_t study_id, const std::string& key,
                                      const Json& value) = 0;
   virtual Json study_system_attrs(int64_t study_id) = 0;

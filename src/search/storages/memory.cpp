@@ -1,0 +1,154 @@
+// In-memory storage: studies and trials in process memory, with a per-study change log so
+// several Study objects sharing it see each other's trials.
+#include <map>
+#include <mutex>
+
+#include "core/error.h"
+#include "search/storage.h"
+
+namespace chop::search {
+namespace {
+
+class InMemoryStorage : public Storage {
+ public:
+  int64_t create_or_load_study(const std::string& name, const std::vector<Direction>& directions,
+                               bool load_if_exists) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto& [id, s] : studies_)
+      if (s.name == name) {
+        if (!load_if_exists) throw UserError("study '" + name + "' already exists");
+        if (s.directions != directions)
+          throw UserError("study '" + name + "' exists with different directions");
+        ++s.readers;
+        return id;
+      }
+    const int64_t id = static_cast<int64_t>(studies_.size()) + 1;
+    studies_[id].name = name;
+    studies_[id].directions = directions;
+    studies_[id].readers = 1;
+    return id;
+  }
+
+  std::vector<Direction> study_directions(int64_t study_id) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return get(study_id).directions;
+  }
+
+  std::vector<std::string> study_names() override {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::vector<std::string> out;
+    for (auto& [id, s] : studies_) out.push_back(s.name);
+    return out;
+  }
+
+  std::optional<int64_t> study_id_from_name(const std::string& name) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto& [id, s] : studies_)
+      if (s.name == name) return id;
+    return std::nullopt;
+  }
+
+  void set_study_system_attr(int64_t study_id, const std::string& key, const Json& v) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    get(study_id).system_attrs[key] = v;
+  }
+  Json study_system_attrs(int64_t study_id) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return get(study_id).system_attrs;
+  }
+  void set_study_user_attr(int64_t study_id, const std::string& key, const Json& v) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    get(study_id).user_attrs[key] = v;
+  }
+  Json study_user_attrs(int64_t study_id) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return get(study_id).user_attrs;
+  }
+
+  FrozenTrial create_trial(int64_t study_id, const FrozenTrial& tmpl) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    StudyData& s = get(study_id);
+    FrozenTrial t = tmpl;
+    t.number = static_cast<int64_t>(s.trials.size());
+    t.trial_id = next_trial_id_++;
+    s.trials.push_back(t);
+    s.changes.push_back(t.number);
+    return t;
+  }
+
+  bool write_trial(int64_t study_id, const FrozenTrial& trial) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    StudyData& s = get(study_id);
+    CHOP_ASSERT(trial.number >= 0 && trial.number < static_cast<int64_t>(s.trials.size()),
+                "write_trial: unknown trial");
+    FrozenTrial& stored = s.trials[static_cast<size_t>(trial.number)];
+    if (is_finished(stored.state)) return false;
+    stored = trial;
+    s.changes.push_back(trial.number);
+    return true;
+  }
+
+  bool claim_waiting_trial(int64_t study_id, int64_t trial_id, int64_t start_ms,
+                           const Json& system_attrs) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    StudyData& s = get(study_id);
+    for (auto& t : s.trials)
+      if (t.trial_id == trial_id) {
+        if (t.state != TrialState::kWaiting) return false;
+        t.state = TrialState::kRunning;
+        t.datetime_start_ms = start_ms;
+        for (auto it = system_attrs.begin(); it != system_attrs.end(); ++it)
+          t.system_attrs[it.key()] = it.value();
+        s.changes.push_back(t.number);
+        return true;
+      }
+    return false;
+  }
+
+  std::vector<FrozenTrial> changed_trials(int64_t study_id, int64_t& cursor) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    StudyData& s = get(study_id);
+    // A lone Study wrote every change itself and holds it in memory: no copies to hand back.
+    if (s.readers == 1 && cursor > 0) {
+      cursor = static_cast<int64_t>(s.changes.size());
+      return {};
+    }
+    std::map<int64_t, bool> seen;
+    for (size_t i = static_cast<size_t>(cursor); i < s.changes.size(); ++i)
+      seen[s.changes[i]] = true;
+    cursor = static_cast<int64_t>(s.changes.size());
+    std::vector<FrozenTrial> out;
+    out.reserve(seen.size());
+    for (auto& [number, _] : seen) out.push_back(s.trials[static_cast<size_t>(number)]);
+    return out;
+  }
+
+  std::string describe() const override { return "in-memory"; }
+
+ private:
+  struct StudyData {
+    std::string name;
+    std::vector<Direction> directions;
+    Json system_attrs = Json::object();
+    Json user_attrs = Json::object();
+    std::vector<FrozenTrial> trials;
+    std::vector<int64_t> changes;  // trial numbers, one entry per write
+    int readers = 0;               // Study objects attached (create_or_load_study calls)
+  };
+  StudyData& get(int64_t id) {
+    auto it = studies_.find(id);
+    CHOP_ASSERT(it != studies_.end(), "unknown study id");
+    return it->second;
+  }
+  std::mutex mu_;
+  std::map<int64_t, StudyData> studies_;
+  int64_t next_trial_id_ = 1;
+};
+
+}  // namespace
+
+std::shared_ptr<Storage> make_in_memory_storage() {
+  return std::make_shared<InMemoryStorage>();
+}
+
+}  // namespace chop::search
