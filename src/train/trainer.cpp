@@ -9,6 +9,7 @@
 #include "core/error.h"
 #include "core/interrupt.h"
 #include "core/strings.h"
+#include "runtime/cross_entropy.h"
 #include "runtime/executor.h"
 #include "train/checkpoint.h"
 #include "train/evaluate.h"
@@ -121,7 +122,7 @@ TrainResult train(graph::Graph& g, const data::TensorDataset& train_split,
       data::TensorDataset batch = data::get_batch(train_data, order, b, o.batch_size);
       opt.zero_grad();
       at::Tensor logits = runtime::forward(g, batch.x, train_mode);
-      at::Tensor loss = at::cross_entropy_loss(logits, batch.y);
+      at::Tensor loss = runtime::cross_entropy(logits, batch.y);
       loss.backward();
       const double loss_value = loss.item<double>();
       ++step_in_epoch;
