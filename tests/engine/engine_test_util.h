@@ -12,7 +12,7 @@
 
 #include "engine/engine.h"
 #include "graph/graph.h"
-#include "passes/quantize.h"
+#include "passes/transforms/quantize.h"
 #include "quant/config.h"
 #include "runtime/executor.h"
 
