@@ -93,6 +93,13 @@ void run_on_torch_threads(void*, int64_t n_tasks, void* task_ctx,
   at::parallel_for(0, n_tasks, 1, [&](int64_t b, int64_t e) { task(task_ctx, b, e); });
 }
 
+// A parameter's slot in a flat array, with the graph tensor's shape (a transposed view for a
+// parameter kept transposed).
+at::Tensor flat_view(float* flat, const ParamSlot& s) {
+  if (!s.transposed) return at::from_blob(flat + s.offset, s.shape, at::kFloat);
+  return at::from_blob(flat + s.offset, {s.shape[1], s.shape[0]}, at::kFloat).t();
+}
+
 bool float_cpu(const at::Tensor& t) {
   return t.defined() && t.scalar_type() == at::kFloat && t.device().is_cpu();
 }
@@ -248,6 +255,7 @@ std::unique_ptr<Engine> Engine::compile(graph::Graph& g, const std::vector<int64
       slot.offset = plan.n_param_floats;
       slot.numel = p.numel();
       slot.shape = p.sizes().vec();
+      slot.transposed = slot.shape.size() == 2 && op.keeps_transposed(pname);
       op.param_offsets.emplace_back(pname, slot.offset);
       plan.n_param_floats += aligned(slot.numel);  // each parameter starts 64-byte aligned
       plan.params.push_back(slot);
@@ -335,7 +343,8 @@ void Engine::pull() {
   Plan& plan = impl_->plan;
   auto& nodes = impl_->graph->nodes();
   for (const ParamSlot& s : plan.params) {
-    const at::Tensor t = nodes[static_cast<size_t>(s.node)].param(s.name)->detach().contiguous();
+    at::Tensor t = nodes[static_cast<size_t>(s.node)].param(s.name)->detach();
+    t = (s.transposed ? t.t() : t).contiguous();
     CHOP_ASSERT(t.numel() == s.numel && float_cpu(t), "engine: parameter changed shape or type");
     std::memcpy(plan.param_data.data() + s.offset, t.data_ptr<float>(),
                 sizeof(float) * static_cast<size_t>(s.numel));
@@ -350,7 +359,7 @@ void Engine::push() {
   at::NoGradGuard no_grad;
   for (const ParamSlot& s : plan.params) {
     at::Tensor* t = nodes[static_cast<size_t>(s.node)].param(s.name);
-    t->copy_(at::from_blob(plan.param_data.data() + s.offset, s.shape, at::kFloat));
+    t->copy_(flat_view(plan.param_data.data(), s));
   }
   for (const auto& op : plan.ops) op->push_state(nodes[static_cast<size_t>(op->node)]);
 }
@@ -394,7 +403,9 @@ StepStats Engine::forward_backward(const float* data, const int64_t* index, cons
   if (m.accumulate_params)
     m.kt->accumulate(plan.param_grad_fresh.data(), plan.param_grad.data(), plan.n_param_floats);
   m.accumulate_params = true;
-  return {sums.loss_sum / static_cast<double>(n), sums.correct};
+  // Rounded to float, as the LibTorch path reports its 0-dim float loss.
+  return {static_cast<double>(static_cast<float>(sums.loss_sum / static_cast<double>(n))),
+          sums.correct};
 }
 
 const float* Engine::forward(const float* data, const int64_t* index, int64_t n) {
@@ -457,6 +468,18 @@ Isa Engine::isa() const {
   return impl_->kt->isa;
 }
 
+bool Engine::rows_independent() const {
+  for (const auto& op : impl_->plan.ops)
+    if (!op->rows_independent()) return false;
+  return true;
+}
+
+int64_t Engine::floats_per_row() const {
+  int64_t n = 0;
+  for (const Buffer& b : impl_->plan.buffers) n += b.row_floats * (b.grad ? 2 : 1);
+  return n;
+}
+
 double Engine::train_flops_per_sample() const {
   const Plan& plan = impl_->plan;
   double flops = 0.0;
@@ -474,7 +497,7 @@ at::Tensor Engine::param_grad(const std::string& state_name) const {
   const auto& nodes = impl_->graph->nodes();
   for (const ParamSlot& s : plan.params) {
     if (nodes[static_cast<size_t>(s.node)].target + "." + s.name != state_name) continue;
-    return at::from_blob(plan.param_grad.data() + s.offset, s.shape, at::kFloat).clone();
+    return flat_view(plan.param_grad.data(), s).contiguous().clone();
   }
   throw InternalError("engine: no parameter " + state_name);
 }
@@ -486,6 +509,14 @@ at::Tensor Engine::input_grad() const {
   CHOP_ASSERT(g, "engine: compiled without input_grad");
   return at::from_blob(const_cast<float*>(g), with_rows(impl_->last_rows, in.shape), at::kFloat)
       .clone();
+}
+
+bool engine_enabled() {
+  static const bool on = [] {
+    const char* v = std::getenv("CHOP_ENGINE");
+    return !v || (std::string(v) != "0" && std::string(v) != "off");
+  }();
+  return on;
 }
 
 void note_fallback(const std::string& what, const std::string& why_not) {

@@ -88,6 +88,11 @@ class Engine {
   int64_t num_parameters() const;
   int64_t num_steps() const;
   Isa isa() const;
+  /// True when inference rows do not depend on each other (no block-quantized activation), so
+  /// several batches can run in one forward() with the same per-row results.
+  bool rows_independent() const;
+  /// Floats of activation memory per row of a batch (to size forward() calls).
+  int64_t floats_per_row() const;
   /// Multiply-adds x 2 of one training step (forward + backward) per sample, for GFLOP/s.
   double train_flops_per_sample() const;
 
@@ -101,6 +106,10 @@ class Engine {
   explicit Engine(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
+
+/// False when the environment variable CHOP_ENGINE is "0" or "off": training and evaluation
+/// then stay on the LibTorch path (for comparisons and debugging).
+bool engine_enabled();
 
 /// Logs, once per process and reason, that `what` runs on the LibTorch path instead of the
 /// fused engine and why. Thread-safe.

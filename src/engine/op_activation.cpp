@@ -15,6 +15,8 @@ class ReluOp : public Op {
   }
   void bind_scratch(float* s) override { relu_out_ = s; }
 
+  bool rows_independent() const override { return q_in_.elementwise() && q_out_.elementwise(); }
+
   void forward(const RunContext& ctx) override {
     const int64_t n = ctx.rows * size_;
     const float* x = ctx.value_data(inputs[0]);

@@ -54,6 +54,8 @@ class ConvOp : public Op {
     return 2.0 * static_cast<double>(g_.cout * g_.k() * g_.p()) * (input_grad ? 3 : 2);
   }
 
+  bool rows_independent() const override { return q_in_.elementwise() && q_out_.elementwise(); }
+
   void forward(const RunContext& ctx) override {
     const float* x = input(ctx, true);
     const float* w = weight(ctx);

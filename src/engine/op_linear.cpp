@@ -18,7 +18,16 @@ class LinearOp : public Op {
         q_in_(info.data_in),
         q_w_(info.weight),
         q_b_(info.bias),
-        q_out_(info.data_out) {}
+        q_out_(info.data_out),
+        // W^T [in, out] gives the forward product contiguous rows of B (no transposing copy
+        // per step) and the weight gradient out-wide rows; for a narrow output (the classifier)
+        // the natural layout keeps those products wide. A block quantizer needs the weight's
+        // own [out, in] shape.
+        transposed_(q_w_.elementwise() && out >= 32) {}
+
+  bool keeps_transposed(const std::string& name) const override {
+    return name == "weight" && transposed_;
+  }
 
   int64_t gemm_scratch_floats(const KernelTable& kt, int64_t rows) const override {
     return std::max({kernels::gemm_scratch_floats(kt, rows, out_, in_),
@@ -50,6 +59,8 @@ class LinearOp : public Op {
     return 2.0 * static_cast<double>(in_ * out_) * (input_grad ? 3 : 2);
   }
 
+  bool rows_independent() const override { return q_in_.elementwise() && q_out_.elementwise(); }
+
   void forward(const RunContext& ctx) override {
     const int64_t rows = ctx.rows;
     const float* x = ctx.value_data(inputs[0]);
@@ -71,7 +82,10 @@ class LinearOp : public Op {
     GemmArgs g;
     g.m = rows, g.n = out_, g.k = in_;
     g.a = x, g.a_rs = in_, g.a_cs = 1;
-    g.b = w, g.b_rs = 1, g.b_cs = in_;  // B = W^T
+    if (transposed_)
+      g.b = w, g.b_rs = out_, g.b_cs = 1;  // B = W^T, stored as such
+    else
+      g.b = w, g.b_rs = 1, g.b_cs = in_;
     g.c = y, g.ldc = out_;
     g.init = b ? GemmInit::kBiasPerColumn : GemmInit::kZero;
     g.bias = b;
@@ -87,21 +101,30 @@ class LinearOp : public Op {
       GemmArgs g;
       g.m = rows, g.n = in_, g.k = out_;
       g.a = gy, g.a_rs = out_, g.a_cs = 1;
-      g.b = weight(ctx), g.b_rs = in_, g.b_cs = 1;
+      if (transposed_)
+        g.b = weight(ctx), g.b_rs = 1, g.b_cs = out_;
+      else
+        g.b = weight(ctx), g.b_rs = in_, g.b_cs = 1;
       g.c = ctx.begin_grad(inputs[0]), g.ldc = in_;
       g.init = GemmInit::kZero;
       ctx.gemm(g);
       ctx.end_grad(inputs[0]);
     }
-    {  // dW [out, in] = g^T [out, rows] * x [rows, in]
-      GemmArgs g;
+    GemmArgs g;  // dW [out, in] = g^T [out, rows] * x [rows, in], or its transpose x^T g
+    if (transposed_) {
+      g.m = in_, g.n = out_, g.k = rows;
+      g.a = x, g.a_rs = 1, g.a_cs = in_;
+      g.b = gy, g.b_rs = out_, g.b_cs = 1;
+      g.ldc = out_;
+    } else {
       g.m = out_, g.n = in_, g.k = rows;
       g.a = gy, g.a_rs = 1, g.a_cs = out_;
       g.b = x, g.b_rs = in_, g.b_cs = 1;
-      g.c = ctx.param_grad(param_offset("weight")), g.ldc = in_;
-      g.init = GemmInit::kZero;
-      ctx.gemm(g);
+      g.ldc = in_;
     }
+    g.c = ctx.param_grad(param_offset("weight"));
+    g.init = GemmInit::kZero;
+    ctx.gemm(g);
     if (has_bias_)
       ctx.kt->column_sum(gy, rows, out_, ctx.param_grad(param_offset("bias")), sums_, false);
   }
@@ -110,7 +133,9 @@ class LinearOp : public Op {
   const float* weight(const RunContext& ctx) {
     const float* w = ctx.param(param_offset("weight"));
     if (!q_w_.active()) return w;
-    if (wq_version_ != ctx.params_version) q_w_.apply(*ctx.kt, w, wq_, {out_, in_});
+    if (wq_version_ != ctx.params_version)
+      q_w_.apply(*ctx.kt, w, wq_,
+                 transposed_ ? std::vector<int64_t>{in_, out_} : std::vector<int64_t>{out_, in_});
     wq_version_ = ctx.params_version;
     return wq_;
   }
@@ -118,6 +143,7 @@ class LinearOp : public Op {
   int64_t in_, out_;
   bool has_bias_;
   OperandQuantizer q_in_, q_w_, q_b_, q_out_;
+  bool transposed_;
   double* sums_ = nullptr;
   float *xq_ = nullptr, *wq_ = nullptr, *bq_ = nullptr;
   uint64_t wq_version_ = ~uint64_t{0}, bq_version_ = ~uint64_t{0};

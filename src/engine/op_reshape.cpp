@@ -22,6 +22,8 @@ class AddOp : public Op {
   }
   void bind_scratch(float* s) override { qa_ = s; }
 
+  bool rows_independent() const override { return q_in_.elementwise(); }
+
   void forward(const RunContext& ctx) override {
     const int64_t n = ctx.rows * size_;
     const float* a = ctx.value_data(inputs[0]);

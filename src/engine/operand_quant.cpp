@@ -38,6 +38,18 @@ std::optional<OperandQuantizer> OperandQuantizer::make(
   return q;
 }
 
+bool OperandQuantizer::elementwise() const {
+  if (mode_ != Mode::kHosted) return true;
+  switch (spec_.family) {
+    case quant::QuantFamily::kBlockFp:
+    case quant::QuantFamily::kBlockMinifloat:
+    case quant::QuantFamily::kBlockLog:
+      return false;
+    default:
+      return true;
+  }
+}
+
 void OperandQuantizer::apply(const KernelTable& kt, const float* x, float* y,
                              const std::vector<int64_t>& shape) const {
   int64_t n = 1;

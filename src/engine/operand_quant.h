@@ -27,6 +27,9 @@ class OperandQuantizer {
 
   bool active() const { return mode_ != Mode::kNone; }
   bool native() const { return mode_ == Mode::kInteger; }
+  /// True when each output element depends only on the same input element (not the block
+  /// families, whose blocks span several values).
+  bool elementwise() const;
   /// y = Q(x) for a tensor of `shape` (any rank; block families read it). x == y is allowed.
   void apply(const KernelTable& kt, const float* x, float* y,
              const std::vector<int64_t>& shape) const;

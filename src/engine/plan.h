@@ -44,7 +44,8 @@ struct ParamSlot {
   std::string name;    // "weight", "bias"
   int64_t offset = 0;  // into the flat parameter (and gradient) array
   int64_t numel = 0;
-  std::vector<int64_t> shape;
+  std::vector<int64_t> shape;  // the graph tensor's shape
+  bool transposed = false;     // a 2-D parameter kept as its transpose (see Op::keeps_transposed)
 };
 
 struct Plan;
@@ -85,12 +86,18 @@ class Op {
   /// Floats of private scratch (allocated by the plan before bind_scratch).
   virtual int64_t scratch_floats(int64_t max_rows, bool training) const { return 0; }
   virtual void bind_scratch(float* scratch) {}
+  /// True when, in inference, each output row depends only on the same input row (false for an
+  /// activation quantizer whose blocks span rows).
+  virtual bool rows_independent() const { return true; }
   /// Multiply-adds x 2 per sample of forward + backward (input gradient when `input_grad`).
   virtual double train_flops_per_sample(bool input_grad) const { return 0.0; }
   /// Persistent state (batch-norm running statistics) to and from the graph.
   virtual void pull_state(const graph::Node& node) {}
   virtual void push_state(graph::Node& node) const {}
 
+  /// True when the 2-D parameter `name` is kept transposed in the flat arrays (the optimizer is
+  /// elementwise, so only this op and the copies to and from the graph see the layout).
+  virtual bool keeps_transposed(const std::string& name) const { return false; }
   /// Offset of the node's parameter `name` in the flat arrays; -1 when the node has none.
   int64_t param_offset(const std::string& name) const;
 

@@ -40,11 +40,14 @@ struct KernelTable {
   Isa isa;
   int mr, nr;  // GEMM tile: mr rows x nr columns of C
 
-  /// C[mr x nr] (row stride ldc) op= A_panel * B_panel over kc terms: a is kc groups of mr
-  /// values, b kc groups of nr values (pack_a / pack_b). `bias` has nr (per column) or mr (per
-  /// row) values for the bias inits.
-  void (*gemm_tile)(int64_t kc, const float* a, const float* b, float* c, int64_t ldc,
-                    GemmInit init, const float* bias);
+  /// Rows [0, mi) x columns [0, nj) of C (row stride ldc; mi <= mr, nj <= nr) op= A * B over
+  /// kc terms, with A(i, l) = a[i * a_rs + l * a_cs] (a packed panel: a_rs 1, a_cs mr) and
+  /// B(l, j) = b[l * ldb + j] (a packed panel: ldb nr). Nothing outside the mi x nj corner of C,
+  /// the first mi rows of A or the first nj columns of B is read or written. `bias` holds nj
+  /// (per column) or mi (per row) values for the bias inits.
+  void (*gemm_tile)(int64_t kc, const float* a, int64_t a_rs, int64_t a_cs, const float* b,
+                    int64_t ldb, float* c, int64_t ldc, int mi, int nj, GemmInit init,
+                    const float* bias);
   /// Packs rows [0, m) x columns [0, k) of A(i, l) = a[i * rs + l * cs] into ceil(m / mr)
   /// panels of k x mr (rows past m are zero).
   void (*pack_a)(const float* a, int64_t rs, int64_t cs, int64_t m, int64_t k, float* dst);

@@ -14,11 +14,11 @@ namespace portable {
 
 namespace {
 
-void gemm_tile(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, GemmInit init,
-               const float* bias) {
+void gemm_tile(int64_t kc, const float* a, int64_t a_rs, int64_t a_cs, const float* b, int64_t ldb,
+               float* c, int64_t ldc, int mi, int nj, GemmInit init, const float* bias) {
   float acc[CHOP_MR][CHOP_NR];
-  for (int i = 0; i < CHOP_MR; ++i)
-    for (int j = 0; j < CHOP_NR; ++j) {
+  for (int i = 0; i < mi; ++i)
+    for (int j = 0; j < nj; ++j) {
       switch (init) {
         case GemmInit::kZero:
           acc[i][j] = 0.0f;
@@ -34,11 +34,11 @@ void gemm_tile(int64_t kc, const float* a, const float* b, float* c, int64_t ldc
           break;
       }
     }
-  for (int64_t l = 0; l < kc; ++l, a += CHOP_MR, b += CHOP_NR)
-    for (int i = 0; i < CHOP_MR; ++i)
-      for (int j = 0; j < CHOP_NR; ++j) acc[i][j] = __builtin_fmaf(a[i], b[j], acc[i][j]);
-  for (int i = 0; i < CHOP_MR; ++i)
-    for (int j = 0; j < CHOP_NR; ++j) c[i * ldc + j] = acc[i][j];
+  for (int64_t l = 0; l < kc; ++l, a += a_cs, b += ldb)
+    for (int i = 0; i < mi; ++i)
+      for (int j = 0; j < nj; ++j) acc[i][j] = __builtin_fmaf(a[i * a_rs], b[j], acc[i][j]);
+  for (int i = 0; i < mi; ++i)
+    for (int j = 0; j < nj; ++j) c[i * ldc + j] = acc[i][j];
 }
 
 }  // namespace
