@@ -257,6 +257,8 @@ std::unique_ptr<Engine> Engine::compile(graph::Graph& g, const std::vector<int64
       slot.shape = p.sizes().vec();
       slot.transposed = slot.shape.size() == 2 && op.keeps_transposed(pname);
       op.param_offsets.emplace_back(pname, slot.offset);
+      if (pname == "weight") op.weight_offset = slot.offset;
+      if (pname == "bias") op.bias_offset = slot.offset;
       plan.n_param_floats += aligned(slot.numel);  // each parameter starts 64-byte aligned
       plan.params.push_back(slot);
     }
@@ -387,7 +389,7 @@ StepStats Engine::forward_backward(const float* data, const int64_t* index, cons
   for (Buffer& b : plan.buffers) b.grad_written = false;
   const float scale = static_cast<float>(loss_scale / static_cast<double>(n));
   kernels::LossSums sums =
-      kernels::softmax_cross_entropy(lb.data, labels, n, lv.size, scale, lb.grad);
+      kernels::softmax_cross_entropy(*m.kt, lb.data, labels, n, lv.size, scale, lb.grad, lb.grad);
   lb.grad_written = true;
   for (auto it = plan.ops.rbegin(); it != plan.ops.rend(); ++it) {
     Op& op = **it;

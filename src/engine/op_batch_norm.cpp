@@ -56,8 +56,8 @@ class BatchNormOp : public Op {
 
   void forward(const RunContext& ctx) override {
     const float* x = ctx.value_data(inputs[0]);
-    const float* w = affine_ ? ctx.param(param_offset("weight")) : nullptr;
-    const float* b = affine_ ? ctx.param(param_offset("bias")) : nullptr;
+    const float* w = affine_ ? ctx.param(weight_offset) : nullptr;
+    const float* b = affine_ ? ctx.param(bias_offset) : nullptr;
     const kernels::BatchNormDims d{ctx.rows, c_, p_};
     if (!ctx.training && track_) {
       kernels::batch_norm_eval(*ctx.kt, d, x, ctx.value_data(output), w, b, running_mean_.data(),
@@ -80,12 +80,12 @@ class BatchNormOp : public Op {
 
   void backward(const RunContext& ctx) override {
     const bool dx_needed = ctx.needs_grad(inputs[0]);
-    kernels::batch_norm_backward(
-        *ctx.kt, kernels::BatchNormDims{ctx.rows, c_, p_}, ctx.value_data(inputs[0]),
-        ctx.value_grad(output), affine_ ? ctx.param(param_offset("weight")) : nullptr, saved_,
-        dx_needed ? ctx.begin_grad(inputs[0]) : nullptr, false,
-        affine_ ? ctx.param_grad(param_offset("weight")) : nullptr,
-        affine_ ? ctx.param_grad(param_offset("bias")) : nullptr, false, scratch_);
+    kernels::batch_norm_backward(*ctx.kt, kernels::BatchNormDims{ctx.rows, c_, p_},
+                                 ctx.value_data(inputs[0]), ctx.value_grad(output),
+                                 affine_ ? ctx.param(weight_offset) : nullptr, saved_,
+                                 dx_needed ? ctx.begin_grad(inputs[0]) : nullptr, false,
+                                 affine_ ? ctx.param_grad(weight_offset) : nullptr,
+                                 affine_ ? ctx.param_grad(bias_offset) : nullptr, false, scratch_);
     if (dx_needed) ctx.end_grad(inputs[0]);
   }
 

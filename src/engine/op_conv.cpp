@@ -61,7 +61,7 @@ class ConvOp : public Op {
     const float* w = weight(ctx);
     const float* b = nullptr;
     if (has_bias_) {
-      b = ctx.param(param_offset("bias"));
+      b = ctx.param(bias_offset);
       if (q_b_.active()) {
         if (bq_version_ != ctx.params_version) q_b_.apply(*ctx.kt, b, bq_, {g_.cout});
         bq_version_ = ctx.params_version;
@@ -78,9 +78,9 @@ class ConvOp : public Op {
     const bool dx_needed = ctx.needs_grad(inputs[0]);
     kernels::conv_backward(*ctx.kt, g_, ctx.rows, input(ctx, false), weight(ctx),
                            ctx.value_grad(output), dx_needed ? ctx.begin_grad(inputs[0]) : nullptr,
-                           false, ctx.param_grad(param_offset("weight")),
-                           has_bias_ ? ctx.param_grad(param_offset("bias")) : nullptr, false,
-                           scratch_, ctx.gemm_scratch(), ctx.threads);
+                           false, ctx.param_grad(weight_offset),
+                           has_bias_ ? ctx.param_grad(bias_offset) : nullptr, false, scratch_,
+                           ctx.gemm_scratch(), ctx.threads);
     if (dx_needed) ctx.end_grad(inputs[0]);
   }
 
@@ -93,7 +93,7 @@ class ConvOp : public Op {
     return xq_;
   }
   const float* weight(const RunContext& ctx) {
-    const float* w = ctx.param(param_offset("weight"));
+    const float* w = ctx.param(weight_offset);
     if (!q_w_.active()) return w;
     if (wq_version_ != ctx.params_version) q_w_.apply(*ctx.kt, w, wq_, w_shape_);
     wq_version_ = ctx.params_version;

@@ -71,7 +71,7 @@ class LinearOp : public Op {
     const float* w = weight(ctx);
     const float* b = nullptr;
     if (has_bias_) {
-      b = ctx.param(param_offset("bias"));
+      b = ctx.param(bias_offset);
       if (q_b_.active()) {
         if (bq_version_ != ctx.params_version) q_b_.apply(*ctx.kt, b, bq_, {out_});
         bq_version_ = ctx.params_version;
@@ -122,16 +122,15 @@ class LinearOp : public Op {
       g.b = x, g.b_rs = in_, g.b_cs = 1;
       g.ldc = in_;
     }
-    g.c = ctx.param_grad(param_offset("weight"));
+    g.c = ctx.param_grad(weight_offset);
     g.init = GemmInit::kZero;
     ctx.gemm(g);
-    if (has_bias_)
-      ctx.kt->column_sum(gy, rows, out_, ctx.param_grad(param_offset("bias")), sums_, false);
+    if (has_bias_) ctx.kt->column_sum(gy, rows, out_, ctx.param_grad(bias_offset), sums_, false);
   }
 
  private:
   const float* weight(const RunContext& ctx) {
-    const float* w = ctx.param(param_offset("weight"));
+    const float* w = ctx.param(weight_offset);
     if (!q_w_.active()) return w;
     if (wq_version_ != ctx.params_version)
       q_w_.apply(*ctx.kt, w, wq_,

@@ -105,6 +105,7 @@ class Op {
   std::vector<int> inputs;                                     // value ids
   int output = -1;                                             // value id
   std::vector<std::pair<std::string, int64_t>> param_offsets;  // set by the compiler
+  int64_t weight_offset = -1, bias_offset = -1;  // the same for "weight" and "bias" (hot paths)
 };
 
 /// 64-byte aligned float storage, allocated once.

@@ -61,7 +61,7 @@ void reversed_tasks(void*, int64_t n_tasks, void* ctx, void (*task)(void*, int64
   for (int64_t t = n_tasks - 1; t >= 0; --t) task(ctx, t, t + 1);
 }
 
-TEST(EngineGemm, MatchesReferenceAndIsIdenticalAcrossIsasAndThreadSplits) {
+TEST(Gemm, MatchesReferenceAndIsIdenticalAcrossIsasAndThreadSplits) {
   const std::vector<Case> cases = {
       {256, 64, 16, false, true, GemmInit::kBiasPerColumn},    // x W^T + b (jsc-s)
       {256, 256, 784, false, true, GemmInit::kBiasPerColumn},  // MNIST layer 1
@@ -113,7 +113,7 @@ TEST(EngineGemm, MatchesReferenceAndIsIdenticalAcrossIsasAndThreadSplits) {
   }
 }
 
-TEST(EngineGemm, SumsEachElementInOrderWithFusedMultiplyAdd) {
+TEST(Gemm, SumsEachElementInOrderWithFusedMultiplyAdd) {
   // The forward product of a linear layer: bias first, then fmaf over k in order.
   const int64_t m = 5, n = 3, k = 41;
   const auto a = random_floats(m * k, 5), b = random_floats(k * n, 6), bias = random_floats(n, 7);
@@ -129,7 +129,7 @@ TEST(EngineGemm, SumsEachElementInOrderWithFusedMultiplyAdd) {
   }
 }
 
-TEST(EngineKernels, ElementwiseTablesAgreeBitForBit) {
+TEST(KernelTables, ElementwiseTablesAgreeBitForBit) {
   const int64_t n = 1037, rows = 7, ch = 13, p = 11;
   auto x = random_floats(n, 8), dy = random_floats(n, 9);
   x[3] = std::numeric_limits<float>::quiet_NaN();
@@ -150,6 +150,10 @@ TEST(EngineKernels, ElementwiseTablesAgreeBitForBit) {
     out.insert(out.end(), y.begin(), y.end());
     kt.clamp_backward(x.data(), dy.data(), d.data(), n, -0.5f, 0.75f, false);
     out.insert(out.end(), d.begin(), d.end());
+    y = x;
+    for (float& v : y) v *= 20.0f;
+    kt.exp_inplace(y.data(), n);
+    out.insert(out.end(), y.begin(), y.end());
     std::vector<double> s1(ch), s2(ch), s3(ch);
     std::vector<float> xs(x.begin() + 6, x.begin() + 6 + rows * ch * p);
     std::vector<float> gs(dy.begin(), dy.begin() + rows * ch * p);
@@ -172,7 +176,25 @@ TEST(EngineKernels, ElementwiseTablesAgreeBitForBit) {
         << isa_name(supported_isas()[i]);
 }
 
-TEST(EngineKernels, IntegerQuantizerRoundsHalfToEvenAndKeepsNan) {
+TEST(KernelTables, ExpIsWithinTwoUlpOfLibm) {
+  const KernelTable& kt = kernel_table(default_isa());
+  std::vector<float> x;
+  for (float v = -87.0f; v < 88.0f; v += 0.01737f) x.push_back(v);
+  x.push_back(0.0f);
+  x.push_back(-100.0f);
+  x.push_back(std::numeric_limits<float>::quiet_NaN());
+  std::vector<float> y = x;
+  kt.exp_inplace(y.data(), static_cast<int64_t>(y.size()));
+  for (size_t i = 0; i + 3 < x.size(); ++i) {
+    const double want = std::exp(static_cast<double>(x[i]));
+    ASSERT_NEAR(y[i], want, 2.5e-7 * want) << x[i];
+  }
+  EXPECT_EQ(y[y.size() - 3], 1.0f);
+  EXPECT_LT(y[y.size() - 2], 1e-37f);
+  EXPECT_TRUE(std::isnan(y.back()));
+}
+
+TEST(KernelTables, IntegerQuantizerRoundsHalfToEvenAndKeepsNan) {
   const KernelTable& kt = kernel_table(default_isa());
   const float x[] = {0.03125f, 0.09375f, -0.03125f,
                      100.0f,   -100.0f,  std::numeric_limits<float>::quiet_NaN()};
