@@ -11,7 +11,7 @@
 #include "search/study_view.h"
 #include "space/constraints.h"
 
-namespace chop::cli {
+namespace chop::strategy {
 
 using Json = nlohmann::ordered_json;
 
@@ -40,9 +40,9 @@ struct StrategyConfig {
   double timeout_s = 0.0;
   int n_jobs = 1;
   int64_t save_every_n_trials = 10;
-  bool categorical = false;  // param_encoding = "categorical" (MASE: "index")
-  std::string study_name;    // default: the project name
-  bool resume = true;        // continue a stored study of the same name
+  bool categorical = false;    // param_encoding = "categorical" (MASE: "index")
+  std::string study_name;      // default: the project name
+  bool resume = true;          // continue a stored study of the same name
   bool sqlite_storage = true;  // false: storage = "memory" (no study.db, nothing to resume)
   /// [search.strategy.constraints]: budgets checked before training (docs/nas.md).
   space::HardwareConstraints constraints;
@@ -56,4 +56,4 @@ struct StrategyConfig {
 StrategyConfig parse_strategy(const Json& strategy,
                               const std::function<std::string(const std::string&)>& locate);
 
-}  // namespace chop::cli
+}  // namespace chop::strategy
