@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -221,6 +222,24 @@ bool deserialize(const std::shared_ptr<std::string>& buf_ptr, const std::string&
   return true;
 }
 
+// The file in one read into a buffer of its size (read_file's stream copy costs twice the
+// time on a cache of ten megabytes).
+std::string read_whole_file(const std::string& path) {
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) throw DataError(path, "cannot read (missing file or no permission)");
+  std::string buf;
+  if (std::fseek(f, 0, SEEK_END) == 0) {
+    const long size = std::ftell(f);
+    if (size > 0) {
+      buf.resize(static_cast<size_t>(size));
+      std::rewind(f);
+      buf.resize(std::fread(buf.data(), 1, buf.size(), f));
+    }
+  }
+  std::fclose(f);
+  return buf;
+}
+
 }  // namespace
 
 std::string default_dataset_cache_dir() {
@@ -279,7 +298,7 @@ Splits load_with_cache(const std::string& dir, const std::string& key,
   if (fs::exists(path, ec)) {
     std::string why;
     try {
-      auto buf = std::make_shared<std::string>(read_file(path));
+      auto buf = std::make_shared<std::string>(read_whole_file(path));
       Splits s;
       if (deserialize(buf, key, s, why)) {
         log_info("data set " + s.info.name + " read from the data-set cache " + path);

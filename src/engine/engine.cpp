@@ -21,17 +21,60 @@ namespace chop::engine {
 
 // ---- plan helpers ------------------------------------------------------------------------
 
-void AlignedFloats::Free::operator()(float* p) const {
-  std::free(p);
+namespace {
+
+// The per-thread pool of released blocks (see AlignedFloats): the two largest are kept.
+struct BlockPool {
+  struct Block {
+    float* p = nullptr;
+    size_t bytes = 0;
+  };
+  Block blocks[2];
+  ~BlockPool() {
+    for (Block& b : blocks) std::free(b.p);
+  }
+  float* take(size_t bytes) {
+    for (Block& b : blocks)
+      if (b.p && b.bytes == bytes) {
+        float* p = b.p;
+        b = Block{};
+        return p;
+      }
+    return nullptr;
+  }
+  void give(float* p, size_t bytes) {
+    Block* slot = &blocks[0];
+    for (Block& b : blocks)
+      if (!b.p || b.bytes < slot->bytes) slot = &b;
+    if (slot->p && slot->bytes >= bytes) {
+      std::free(p);
+      return;
+    }
+    std::free(slot->p);
+    *slot = Block{p, bytes};
+  }
+};
+
+BlockPool& block_pool() {
+  thread_local BlockPool pool;
+  return pool;
 }
 
-void AlignedFloats::allocate(int64_t n) {
+}  // namespace
+
+void AlignedFloats::Free::operator()(float* p) const {
+  block_pool().give(p, bytes);
+}
+
+void AlignedFloats::allocate(int64_t n, bool zero) {
+  // Sizes round up to 4 KiB so that similar plans (the trials of one search) share blocks.
   const size_t bytes =
-      (static_cast<size_t>(std::max<int64_t>(n, 1)) * sizeof(float) + 63) / 64 * 64;
-  float* p = static_cast<float*>(std::aligned_alloc(64, bytes));
+      (static_cast<size_t>(std::max<int64_t>(n, 1)) * sizeof(float) + 4095) / 4096 * 4096;
+  float* p = block_pool().take(bytes);
+  if (!p) p = static_cast<float*>(std::aligned_alloc(64, bytes));
   if (!p) throw std::bad_alloc();
-  std::memset(p, 0, bytes);
-  data_.reset(p);
+  if (zero) std::memset(p, 0, bytes);
+  data_ = std::unique_ptr<float, Free>(p, Free{bytes});
   size_ = n;
 }
 
@@ -302,7 +345,7 @@ std::unique_ptr<Engine> Engine::compile(graph::Graph& g, const std::vector<int64
     if (buffer_grad[b])
       widest_grad = std::max(widest_grad, plan.buffers[b].row_floats * o.max_rows);
   total += aligned(widest_grad);
-  plan.arena.allocate(total);
+  plan.arena.allocate(total, /*zero=*/false);  // every op writes before it reads
   float* cursor = plan.arena.data();
   for (size_t b = 0; b < plan.buffers.size(); ++b) {
     const int64_t n = aligned(plan.buffers[b].row_floats * o.max_rows);

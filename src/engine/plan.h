@@ -108,15 +108,19 @@ class Op {
   int64_t weight_offset = -1, bias_offset = -1;  // the same for "weight" and "bias" (hot paths)
 };
 
-/// 64-byte aligned float storage, allocated once.
+/// 64-byte aligned float storage, allocated once. Released blocks go to a small per-thread
+/// pool: a search compiles one engine per trial, and reusing the last trial's pages saves the
+/// page faults and zeroing of fresh memory on every one.
 class AlignedFloats {
  public:
-  void allocate(int64_t n);  // zero-filled; replaces any previous storage
+  /// Replaces any previous storage; the contents are zero only when `zero` is set.
+  void allocate(int64_t n, bool zero = true);
   float* data() const { return data_.get(); }
   int64_t size() const { return size_; }
 
  private:
   struct Free {
+    size_t bytes;  // value-initialised (0) with the pointer
     void operator()(float* p) const;
   };
   std::unique_ptr<float, Free> data_;
