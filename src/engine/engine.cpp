@@ -470,24 +470,34 @@ void Engine::step(double lr) {
   CHOP_ASSERT(m.options.training, "engine: step on an inference plan");
   const OptimizerSpec& o = m.options.optimizer;
   ++m.n_steps;
-  for (const ParamSlot& s : plan.params) {
+  // One update per run of consecutive parameters with the same weight decay (usually one for
+  // the whole flat array): the padding between parameters is zero in every array and stays so.
+  auto decay_of = [&](const ParamSlot& s) {
     const bool is_bias = s.name == "bias";  // MASE: every "*.bias" parameter, batch norm's too
-    const double wd = (o.decay_biases || !is_bias) ? o.weight_decay : 0.0;
-    float* p = plan.param_data.data() + s.offset;
-    float* g = plan.param_grad.data() + s.offset;
-    float* m1 = m.momentum_or_m.data() + s.offset;
+    return (o.decay_biases || !is_bias) ? o.weight_decay : 0.0;
+  };
+  for (size_t first = 0; first < plan.params.size();) {
+    const double wd = decay_of(plan.params[first]);
+    size_t last = first;
+    while (last + 1 < plan.params.size() && decay_of(plan.params[last + 1]) == wd) ++last;
+    const int64_t begin = plan.params[first].offset;
+    const int64_t n = plan.params[last].offset + plan.params[last].numel - begin;
+    first = last + 1;
+    float* p = plan.param_data.data() + begin;
+    float* g = plan.param_grad.data() + begin;
+    float* m1 = m.momentum_or_m.data() + begin;
     if (o.kind == OptimizerKind::kSgd) {
       kernels::SgdUpdate u;
       u.lr = lr, u.weight_decay = wd, u.momentum = o.momentum, u.nesterov = o.nesterov;
       u.step = m.n_steps;
-      kernels::sgd_update(*m.kt, p, g, m1, s.numel, u);
+      kernels::sgd_update(*m.kt, p, g, m1, n, u);
       continue;
     }
     kernels::AdamUpdate u;
     u.lr = lr, u.weight_decay = wd, u.beta1 = o.beta1, u.beta2 = o.beta2, u.eps = o.eps;
     u.decoupled = o.kind == OptimizerKind::kAdamW;
     u.step = m.n_steps;
-    kernels::adam_update(*m.kt, p, g, m1, m.v.data() + s.offset, s.numel, u);
+    kernels::adam_update(*m.kt, p, g, m1, m.v.data() + begin, n, u);
   }
   ++m.params_version;
 }
