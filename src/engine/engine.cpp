@@ -3,6 +3,7 @@
 
 #include <ATen/Parallel.h>
 
+#include <atomic>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -566,12 +567,22 @@ at::Tensor Engine::input_grad() const {
       .clone();
 }
 
-bool engine_enabled() {
-  static const bool on = [] {
+namespace {
+std::atomic<bool>& engine_switch() {
+  static std::atomic<bool> on{[] {
     const char* v = std::getenv("CHOP_ENGINE");
     return !v || (std::string(v) != "0" && std::string(v) != "off");
-  }();
+  }()};
   return on;
+}
+}  // namespace
+
+bool engine_enabled() {
+  return engine_switch().load();
+}
+
+void set_engine_enabled(bool on) {
+  engine_switch().store(on);
 }
 
 void note_fallback(const std::string& what, const std::string& why_not) {

@@ -107,9 +107,11 @@ class Engine {
   std::unique_ptr<Impl> impl_;
 };
 
-/// False when the environment variable CHOP_ENGINE is "0" or "off": training and evaluation
-/// then stay on the LibTorch path (for comparisons and debugging).
+/// False when the environment variable CHOP_ENGINE is "0" or "off", or after
+/// set_engine_enabled(false): training and evaluation then stay on the LibTorch path (for
+/// comparisons and debugging).
 bool engine_enabled();
+void set_engine_enabled(bool on);
 
 /// Logs, once per process and reason, that `what` runs on the LibTorch path instead of the
 /// fused engine and why. Thread-safe.
