@@ -209,8 +209,17 @@ struct Engine::Impl {
       std::memcpy(dst, data, row_bytes * static_cast<size_t>(n));
       return;
     }
-    for (int64_t r = 0; r < n; ++r)
-      std::memcpy(dst + r * in.size, data + index[r] * in.size, row_bytes);
+    if (in.size >= 64) {
+      for (int64_t r = 0; r < n; ++r)
+        std::memcpy(dst + r * in.size, data + index[r] * in.size, row_bytes);
+      return;
+    }
+    // Short rows (16 JSC features): a plain loop beats a memcpy call per row.
+    for (int64_t r = 0; r < n; ++r) {
+      const float* src = data + index[r] * in.size;
+      float* out = dst + r * in.size;
+      for (int64_t j = 0; j < in.size; ++j) out[j] = src[j];
+    }
   }
 };
 

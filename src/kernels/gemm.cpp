@@ -33,9 +33,10 @@ bool packs_a(const KernelTable& kt, const GemmArgs& g) {
          g.m >= 2 * kt.mr;
 }
 // Packed B panels are contiguous: B's own rows, often a power-of-two stride apart, would map a
-// panel onto a few L1 sets and evict each other. Not worth it for a single row panel.
+// large panel onto a few L1 sets and evict each other. Not worth it for a single row panel or
+// a small B (a few KiB stay in L1 whatever their addresses).
 bool packs_b(const KernelTable& kt, const GemmArgs& g) {
-  return g.b_cs != 1 || g.m > kt.mr;
+  return g.b_cs != 1 || (g.m > kt.mr && std::min(g.k, kKc) * g.n > 4096);
 }
 
 struct PanelJob {

@@ -144,8 +144,8 @@ class BasicTrain : public Runner {
         const int64_t begin = b * env.batch_size;
         const int64_t rows = std::min(env.batch_size, train.size() - begin);
         const int64_t* index = order.data_ptr<int64_t>() + begin;
-        for (int64_t r = 0; r < rows; ++r)
-          labels[static_cast<size_t>(r)] = y.data_ptr<int64_t>()[index[r]];
+        const int64_t* label_of = y.data_ptr<int64_t>();
+        for (int64_t r = 0; r < rows; ++r) labels[static_cast<size_t>(r)] = label_of[index[r]];
         const double loss =
             e.forward_backward(x.data_ptr<float>(), index, labels.data(), rows, loss_scale).loss;
         if (!std::isfinite(loss)) {
