@@ -3,32 +3,37 @@
 
 namespace chop::cli {
 
-const std::vector<ActionEntry>& action_registry() {
-  static const std::vector<ActionEntry> table = {
-      {"analyze", "chop analyze MODEL [DATASET] [--batch-size N] [--graph] [--dot FILE]",
-       "build a model's graph, verify it, and report its structure, parameters and size",
-       run_analyze},
-      {"train",
-       "chop train MODEL DATASET [--max-epochs N] [--batch-size N] [--learning-rate X] "
-       "[--training-optimizer adam|adamw|sgd] [--seed N] [--load CKPT]",
-       "train a model; best/last checkpoints and metrics go to "
-       "<project_dir>/<project>/software/training_ckpts",
-       run_train},
-      {"test", "chop test MODEL DATASET --load CKPT [--batch-size N]",
-       "report a checkpoint's test loss and accuracy", run_test},
-      {"dataset", "chop dataset export NAME --out DIR [--data-path P] [--dataset-size N]",
-       "write a data set's splits as .npy files (X_train, y_train, X_val, y_val, X_test, y_test)",
-       run_dataset},
-      {"search", "chop search MODEL DATASET --config X.toml [--load CKPT]",
-       "search quantization/architecture configurations (MASE search; resumable SQLite study)",
-       run_search},
-      {"transform", "chop transform --config X.toml [MODEL DATASET] [--load CKPT] [--debug]",
-       "run the config's [passes.*] (quantize, analyses) in file order; save the transformed "
-       "model and reports to <project_dir>/<project>/software/transform",
-       run_transform},
-      {"list", "chop list [models|datasets|passes|samplers|pruners|runners|spaces|actions]",
-       "list what chop has registered", run_list},
-  };
+const Registry<ActionEntry>& action_registry() {
+  // name, usage, summary, takes MODEL [DATASET], run
+  static const Registry<ActionEntry> table{
+      {"action", "actions", "chop --help"},
+      {
+          {"analyze", "chop analyze MODEL [DATASET] [--batch-size N] [--graph] [--dot FILE]",
+           "build a model's graph, verify it, and report its structure, parameters and size", true,
+           run_analyze},
+          {"train",
+           "chop train MODEL DATASET [--max-epochs N] [--batch-size N] [--learning-rate X] "
+           "[--training-optimizer adam|adamw|sgd] [--seed N] [--load CKPT]",
+           "train a model; best/last checkpoints and metrics go to "
+           "<project_dir>/<project>/software/training_ckpts",
+           true, run_train},
+          {"test", "chop test MODEL DATASET --load CKPT [--batch-size N]",
+           "report a checkpoint's test loss and accuracy", true, run_test},
+          {"dataset", "chop dataset export NAME --out DIR [--data-path P] [--dataset-size N]",
+           "write a data set's splits as .npy files (X_train, y_train, X_val, y_val, X_test, "
+           "y_test)",
+           false, run_dataset},
+          {"search", "chop search MODEL DATASET --config X.toml [--load CKPT]",
+           "search quantization/architecture configurations (MASE search; resumable SQLite study)",
+           true, run_search},
+          {"transform", "chop transform --config X.toml [MODEL DATASET] [--load CKPT] [--debug]",
+           "run the config's [passes.*] (quantize, analyses) in file order; save the transformed "
+           "model and reports to <project_dir>/<project>/software/transform",
+           true, run_transform},
+          {"list",
+           "chop list [models|datasets|passes|samplers|pruners|runners|spaces|actions|config]",
+           "list what chop has registered", false, run_list},
+      }};
   return table;
 }
 

@@ -23,13 +23,10 @@ class AverageBitwidth : public Runner {
 
 }  // namespace
 
-std::unique_ptr<Runner> make_average_bitwidth(
-    const Json& o, const std::function<std::string(const std::string&)>& locate) {
-  check_keys(o, {"compare_to"}, locate);
-  if (!o.is_object() || !o.contains("compare_to"))
-    throw ConfigError(locate("compare_to"), "average_bitwidth needs compare_to (e.g. 32)");
-  double c = opt_number(o, "compare_to", 32.0, locate);
-  if (c <= 0) throw ConfigError(locate("compare_to"), "compare_to must be positive");
+std::unique_ptr<Runner> make_average_bitwidth(const config::TableReader& o) {
+  o.require("compare_to");
+  const double c = o.get_double("compare_to", 32.0);
+  if (c <= 0) throw ConfigError(o.locate("compare_to"), "compare_to must be positive");
   return std::make_unique<AverageBitwidth>(c);
 }
 

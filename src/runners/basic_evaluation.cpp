@@ -29,16 +29,13 @@ class BasicEvaluation : public Runner {
 
 }  // namespace
 
-std::unique_ptr<Runner> make_basic_evaluation(
-    const Json& o, const std::function<std::string(const std::string&)>& locate) {
-  check_keys(o, {"num_samples", "data_loader", "dataloader"}, locate);
-  if (!o.is_object() || !o.contains("num_samples"))
-    throw ConfigError(locate("num_samples"),
-                      "basic_evaluation needs num_samples (how many samples to evaluate)");
-  int64_t n = opt_int(o, "num_samples", -1, locate, 1);
+std::unique_ptr<Runner> make_basic_evaluation(const config::TableReader& o) {
+  o.require("num_samples");
+  const int64_t n = o.get_int("num_samples", -1, 1);
   const std::vector<std::string> splits = {"val_dataloader", "train_dataloader", "test_dataloader"};
-  std::string key = o.contains("data_loader") ? "data_loader" : "dataloader";
-  return std::make_unique<BasicEvaluation>(n, opt_string(o, key, "val_dataloader", splits, locate));
+  const std::string key =
+      o.has("data_loader") || !o.has("dataloader") ? "data_loader" : "dataloader";
+  return std::make_unique<BasicEvaluation>(n, o.get_string(key, "val_dataloader", splits));
 }
 
 }  // namespace chop::runners

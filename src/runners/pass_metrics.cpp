@@ -41,18 +41,12 @@ class PassMetric : public Runner {
 
 }  // namespace
 
-std::unique_ptr<Runner> make_pass_metric_runner(
-    const std::string& runner, const Json& o,
-    const std::function<std::string(const std::string&)>& locate) {
+std::unique_ptr<Runner> make_pass_metric_runner(const std::string& runner,
+                                                const config::TableReader& o) {
   Json options = Json::object();
   if (runner == "latency") {
-    check_keys(o, {"n_batches", "warmup"}, locate);
-    if (o.is_object() && o.contains("n_batches"))
-      options["n_batches"] = opt_int(o, "n_batches", 20, locate, 1);
-    if (o.is_object() && o.contains("warmup"))
-      options["warmup"] = opt_int(o, "warmup", 5, locate, 0);
-  } else {
-    check_keys(o, {}, locate);
+    if (o.has("n_batches")) options["n_batches"] = o.get_int("n_batches", 20, 1);
+    if (o.has("warmup")) options["warmup"] = o.get_int("warmup", 5, 0);
   }
   return std::make_unique<PassMetric>(runner, options);
 }

@@ -22,22 +22,27 @@ const KnownLimit kKnown[] = {{"max_bitops", "bitops"},
 
 }  // namespace
 
-HardwareConstraints parse_hardware_constraints(
-    const Json& table, const std::function<std::string(const std::string&)>& locate) {
+const config::TableDoc& constraints_doc() {
+  static const config::TableDoc doc{
+      "search.strategy.constraints",
+      "hardware budgets checked on each candidate before it is trained (over budget: PRUNED)",
+      {{"max_bitops", "number", nullptr, false, "bit operations per batch (positive)"},
+       {"max_flops", "number", nullptr, false, "FLOPs per batch (positive)"},
+       {"max_model_size", "number", nullptr, false,
+        "parameter bytes at each parameter's precision (positive)"},
+       {"max_params", "number", nullptr, false, "parameter count (positive)"}}};
+  return doc;
+}
+
+HardwareConstraints parse_hardware_constraints(const Json& table, const config::Locate& locate) {
   HardwareConstraints c;
   if (table.is_null()) return c;
   if (!table.is_object())
     throw ConfigError(locate(""), "constraints must be a table, e.g. max_model_size = 4096");
-  std::vector<std::string> keys;
-  for (const auto& k : kKnown) keys.push_back(k.key);
-  for (auto it = table.begin(); it != table.end(); ++it)
-    if (std::find(keys.begin(), keys.end(), it.key()) == keys.end())
-      throw ConfigError(locate(it.key()), "unknown constraint '" + it.key() + "'" +
-                                              did_you_mean(it.key(), keys) + "; expected " +
-                                              list_of(keys));
+  const config::TableReader reader(table, constraints_doc(), locate);
   for (const auto& k : kKnown) {
-    if (!table.contains(k.key) || table[k.key].is_null()) continue;
-    const Json& v = table[k.key];
+    if (!reader.has(k.key)) continue;
+    const Json v = reader.get_json(k.key);
     if (!v.is_number() || !std::isfinite(v.get<double>()) || v.get<double>() <= 0)
       throw ConfigError(locate(k.key),
                         std::string(k.key) + " must be a positive number, got " + v.dump());

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "config/table_reader.h"
 #include "graph/graph.h"
 #include "passes/pass.h"
 
@@ -30,8 +31,9 @@ struct HardwareConstraints {
 /// Parses the constraints table ({max_model_size = bytes, max_bitops = n, max_flops = n,
 /// max_params = n}); `locate(key)` names a key for errors. ConfigError for unknown keys and
 /// values that are not positive numbers.
-HardwareConstraints parse_hardware_constraints(
-    const Json& table, const std::function<std::string(const std::string&)>& locate);
+HardwareConstraints parse_hardware_constraints(const Json& table, const config::Locate& locate);
+/// The documented [search.strategy.constraints] table.
+const config::TableDoc& constraints_doc();
 
 struct ConstraintCheck {
   Json metrics = Json::object();   // every metric a limit needs: {"params": 3013, ...}

@@ -15,9 +15,7 @@
 namespace chop::strategy {
 
 search::Objective make_objective(const ObjectiveInputs& in) {
-  bool has_train = false;
-  for (const auto& r : in.strategy->sw_runners) has_train |= r.name == "basic_train";
-  const bool trains = has_train || !in.strategy->eval_mode;
+  const bool trains = in.strategy->any_runner_trains() || !in.strategy->eval_mode;
   // Eval runners are thread-safe; training runners are serialised.
   auto torch_mu = std::make_shared<std::mutex>();
   return [in, trains, torch_mu](search::Trial& trial) -> std::vector<double> {
@@ -85,7 +83,7 @@ search::Objective make_objective(const ObjectiveInputs& in) {
       for (auto& r : strategy.sw_runners) {
         at::NoGradGuard no_grad;
         std::optional<at::AutoGradMode> grad_on;
-        if (r.name == "basic_train") grad_on.emplace(true);
+        if (r.entry->needs_grad) grad_on.emplace(true);
         Json m = r.runner->run(cand.graph, env);
         for (auto it = m.begin(); it != m.end(); ++it) sw[it.key()] = it.value();
       }
