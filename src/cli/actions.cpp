@@ -23,15 +23,25 @@ const Registry<ActionEntry>& action_registry() {
            "write a data set's splits as .npy files (X_train, y_train, X_val, y_val, X_test, "
            "y_test)",
            false, run_dataset},
-          {"search", "chop search MODEL DATASET --config X.toml [--load CKPT]",
+          {"search",
+           "chop search MODEL DATASET --config X.toml [--load CKPT] [--compare-samplers "
+           "tpe,random,... [--repeats N]]",
            "search quantization/architecture configurations (MASE search; resumable SQLite study)",
            true, run_search},
           {"transform", "chop transform --config X.toml [MODEL DATASET] [--load CKPT] [--debug]",
            "run the config's [passes.*] (quantize, analyses) in file order; save the transformed "
            "model and reports to <project_dir>/<project>/software/transform",
            true, run_transform},
+          {"report", "chop report --storage STUDY.db [--study NAME] [--output DIR]",
+           "write a study's report: report.html (offline, interactive charts, sortable trials) "
+           "and plots/*.svg",
+           false, run_report},
+          {"dashboard", "chop dashboard --storage STUDY.db [--study NAME] [--port P] [--host H]",
+           "serve a study's report live while a search runs (read-only, 127.0.0.1 by default)",
+           false, run_dashboard},
           {"list",
-           "chop list [models|datasets|passes|samplers|pruners|runners|spaces|actions|config]",
+           "chop list [models|datasets|passes|samplers|pruners|runners|spaces|plots|actions|"
+           "config]",
            "list what chop has registered", false, run_list},
       }};
   return table;

@@ -2,6 +2,7 @@
 // see runner.h. Adding a runner = one row here + runners/<name>.cpp.
 #include "core/error.h"
 #include "core/strings.h"
+#include "passes/registry.h"
 #include "runners/runner.h"
 
 namespace chop::runners {
@@ -19,9 +20,31 @@ std::unique_ptr<Runner> make_model_size(const config::TableReader& o) {
 std::unique_ptr<Runner> make_latency(const config::TableReader& o) {
   return make_pass_metric_runner("latency", o);
 }
+std::unique_ptr<Runner> make_ebops(const config::TableReader& o) {
+  return make_hw_cost_runner("ebops", o);
+}
+std::unique_ptr<Runner> make_luts(const config::TableReader& o) {
+  return make_hw_cost_runner("luts", o);
+}
+std::unique_ptr<Runner> make_dsps(const config::TableReader& o) {
+  return make_hw_cost_runner("dsps", o);
+}
+std::unique_ptr<Runner> make_bram(const config::TableReader& o) {
+  return make_hw_cost_runner("bram", o);
+}
+
+std::unique_ptr<Runner> make_bops(const config::TableReader& o) {
+  return make_hw_cost_runner("bops", o);
+}
 
 const std::string kSw = "search.strategy.sw_runner.";
 const std::string kHw = "search.strategy.hw_runner.";
+
+// The hw cost runners take their pass's options: one documentation, one check.
+config::TableDoc hw_cost_options(const std::string& runner, const std::string& pass,
+                                 const std::string& summary) {
+  return {kHw + runner, summary, passes::pass_named(pass, "runner " + runner).options};
+}
 
 }  // namespace
 
@@ -41,7 +64,13 @@ const Registry<RunnerEntry>& runner_registry() {
             {{"num_samples", "int", nullptr, true, "how many samples to evaluate (at least 1)"},
              {"data_loader", "string", "val_dataloader", false,
               "val_dataloader, train_dataloader or test_dataloader"},
-             {"dataloader", "string", nullptr, false, "MASE's older spelling of data_loader"}}},
+             {"dataloader", "string", nullptr, false, "MASE's older spelling of data_loader"},
+             {"bit_exact", "bool", false, false,
+              "run the candidate in the integer engine; adds bit_exact_mismatches"},
+             {"rounding", "string", "half_even", false,
+              "integer engine rounding: half_even, half_up or truncate (needs bit_exact)"},
+             {"overflow", "string", "saturate", false,
+              "integer engine overflow: saturate or wrap (needs bit_exact)"}}},
            make_basic_evaluation},
           {"basic_train",
            "sw",
@@ -97,6 +126,46 @@ const Registry<RunnerEntry>& runner_registry() {
            "parameter memory in bytes at each parameter's precision, and the parameter count",
            {kHw + "model_size", "no options", {}},
            make_model_size},
+          {"ebops",
+           "hw",
+           false,
+           false,
+           {"ebops"},
+           "HGQ's effective bit operations per inference (ebops pass)",
+           hw_cost_options("ebops", "ebops", "the ebops pass's options"),
+           make_ebops},
+          {"luts",
+           "hw",
+           false,
+           false,
+           {"luts"},
+           "LUTs per inference, fully unrolled / reuse factor (QONNX L0 estimate, resources pass)",
+           hw_cost_options("luts", "resources", "the resources pass's options"),
+           make_luts},
+          {"dsps",
+           "hw",
+           false,
+           false,
+           {"dsps"},
+           "DSP slices (QONNX L0 estimate, resources pass)",
+           hw_cost_options("dsps", "resources", "the resources pass's options"),
+           make_dsps},
+          {"bram",
+           "hw",
+           false,
+           false,
+           {"bram"},
+           "36 kb BRAMs for the weights (QONNX L0 estimate, resources pass)",
+           hw_cost_options("bram", "resources", "the resources pass's options"),
+           make_bram},
+          {"bops",
+           "hw",
+           false,
+           false,
+           {"bops"},
+           "QONNX's bit operations per inference (MACs x operand bits, zero weights discounted)",
+           hw_cost_options("bops", "inference_cost", "the inference_cost pass's options"),
+           make_bops},
           {"latency",
            "hw",
            false,

@@ -70,5 +70,8 @@ std::unique_ptr<Runner> make_basic_train(const config::TableReader& options);
 std::unique_ptr<Runner> make_average_bitwidth(const config::TableReader& options);
 std::unique_ptr<Runner> make_pass_metric_runner(const std::string& runner,
                                                 const config::TableReader& options);
+/// ebops, luts, dsps, bram, bops (runners/hw_cost.cpp): options are the pass's.
+std::unique_ptr<Runner> make_hw_cost_runner(const std::string& runner,
+                                            const config::TableReader& options);
 
 }  // namespace chop::runners

@@ -15,10 +15,20 @@ struct KnownLimit {
   const char* key;
   const char* metric;
 };
-const KnownLimit kKnown[] = {{"max_bitops", "bitops"},
-                             {"max_flops", "flops"},
-                             {"max_model_size", "model_size"},
-                             {"max_params", "params"}};
+const KnownLimit kKnown[] = {
+    {"max_bitops", "bitops"}, {"max_flops", "flops"}, {"max_model_size", "model_size"},
+    {"max_params", "params"}, {"max_luts", "luts"},   {"max_dsps", "dsps"},
+    {"max_bram", "bram"},     {"max_ebops", "ebops"}};
+
+// The options a budget is measured with: `sub` ("resources" / "ebops") of the table, checked
+// against the pass's schema with errors at the sub-table's keys.
+Json pass_options(const Json& table, const std::string& sub,
+                  const std::function<std::string(const std::string&)>& locate) {
+  const Json given = table.contains(sub) ? table[sub] : Json::object();
+  auto sub_locate = [&](const std::string& k) { return locate(k.empty() ? sub : sub + "." + k); };
+  passes::PassContext ctx = passes::context_for_table(sub_locate);
+  return passes::resolve_options(passes::pass_named(sub, locate(sub)), given, ctx);
+}
 
 }  // namespace
 
@@ -30,7 +40,15 @@ const config::TableDoc& constraints_doc() {
        {"max_flops", "number", nullptr, false, "FLOPs per batch (positive)"},
        {"max_model_size", "number", nullptr, false,
         "parameter bytes at each parameter's precision (positive)"},
-       {"max_params", "number", nullptr, false, "parameter count (positive)"}}};
+       {"max_params", "number", nullptr, false, "parameter count (positive)"},
+       {"max_luts", "number", nullptr, false, "LUTs, QONNX L0 estimate (positive)"},
+       {"max_dsps", "number", nullptr, false, "DSP slices, QONNX L0 estimate (positive)"},
+       {"max_bram", "number", nullptr, false, "36 kb BRAMs for the weights (positive)"},
+       {"max_ebops", "number", nullptr, false, "HGQ effective bit operations (positive)"},
+       {"resources", "table", nullptr, false,
+        "options of the resources pass the LUT/DSP/BRAM budgets are measured with"},
+       {"ebops", "table", nullptr, false,
+        "options of the ebops pass the EBOPs budget is measured with"}}};
   return doc;
 }
 
@@ -48,6 +66,8 @@ HardwareConstraints parse_hardware_constraints(const Json& table, const config::
                         std::string(k.key) + " must be a positive number, got " + v.dump());
     c.limits.push_back({k.key, k.metric, v.get<double>()});
   }
+  c.resource_options = pass_options(table, "resources", locate);
+  c.ebops_options = pass_options(table, "ebops", locate);
   return c;
 }
 
@@ -69,6 +89,13 @@ ConstraintCheck check_hardware_constraints(graph::Graph& g, const HardwareConstr
     for (const char* m : {"flops", "bitops"})
       if (need(m)) out.metrics[m] = passes::run_pass(m, g, Json::object(), ctx).info["total"];
   }
+  if (need("luts") || need("dsps") || need("bram")) {
+    const Json total = passes::run_pass("resources", g, c.resource_options, ctx).info["total"];
+    for (const char* m : {"luts", "dsps", "bram"})
+      if (need(m)) out.metrics[m] = total[m];
+  }
+  if (need("ebops"))
+    out.metrics["ebops"] = passes::run_pass("ebops", g, c.ebops_options, ctx).info["total"];
   for (const auto& l : c.limits) {
     const double v = out.metrics[l.metric].get<double>();
     out.values.push_back(v / l.max_value - 1.0);

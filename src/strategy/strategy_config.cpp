@@ -65,7 +65,11 @@ const config::TableDoc& setup_doc() {
        {"study_name", "string", "", false, "the study's name; default: the project name"},
        {"resume", "bool", true, false, "continue a stored study of the same name"},
        {"storage", "string", "sqlite", false,
-        "\"sqlite\" (study.db, resumable, shareable) or \"memory\""}}};
+        "\"sqlite\" (study.db, resumable, shareable) or \"memory\""},
+       {"report", "bool", true, false, "write report.html and plots/*.svg next to log.json"},
+       {"compare_samplers", "list", nullptr, false,
+        "sampler names: run the space under each and compare them (docs/report.md)"},
+       {"compare_repeats", "int", 5, false, "seeds per sampler in a comparison"}}};
   return doc;
 }
 
@@ -115,6 +119,17 @@ std::vector<search::Direction> StrategyConfig::directions() const {
   return d;
 }
 
+void check_sampler_names(const std::vector<std::string>& names, const std::string& where) {
+  std::vector<std::string> seen;
+  for (const auto& name : names) {
+    if (!search::find_sampler(name))
+      throw ConfigError(where, search::sampler_registry().unknown(name));
+    if (std::find(seen.begin(), seen.end(), name) != seen.end())
+      throw ConfigError(where, "sampler '" + name + "' is listed twice");
+    seen.push_back(name);
+  }
+}
+
 StrategyConfig parse_strategy(const Json& strategy_table, const Locate& locate) {
   const std::string P = "search.strategy";
   const config::TableReader strategy(strategy_table, strategy_doc(), table_locate(locate, P));
@@ -148,6 +163,22 @@ StrategyConfig parse_strategy(const Json& strategy_table, const Locate& locate) 
   c.study_name = setup.get_string("study_name", "");
   c.resume = setup.get_bool("resume", true);
   c.sqlite_storage = setup.get_string("storage", "sqlite", {"sqlite", "memory"}) == "sqlite";
+  c.write_report = setup.get_bool("report", true);
+  if (setup.has("compare_samplers")) {
+    const Json list = setup.get_json("compare_samplers");
+    if (!list.is_array() || list.empty())
+      throw ConfigError(setup.locate("compare_samplers"),
+                        "compare_samplers must be a list of sampler names, e.g. [\"tpe\", "
+                        "\"random\", \"bruteforce\"]");
+    for (const auto& name : list) {
+      if (!name.is_string())
+        throw ConfigError(setup.locate("compare_samplers"),
+                          "compare_samplers holds sampler names (strings)");
+      c.compare_samplers.push_back(name.get<std::string>());
+    }
+    check_sampler_names(c.compare_samplers, setup.locate("compare_samplers"));
+  }
+  c.compare_repeats = setup.get_int("compare_repeats", 5, 1);
   if (setup.has("pkl_ckpt"))
     log_warning(setup.locate("pkl_ckpt") +
                 ": joblib study pickles are Python-only; chop resumes studies "
