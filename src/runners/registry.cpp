@@ -8,33 +8,36 @@
 namespace chop::runners {
 namespace {
 
+// The hw runners differ only in their row (metrics, options): one factory.
+std::unique_ptr<Runner> make_average_bitwidth(const config::TableReader& o) {
+  return make_hardware_runner("average_bitwidth", o);
+}
 std::unique_ptr<Runner> make_flops(const config::TableReader& o) {
-  return make_pass_metric_runner("flops", o);
+  return make_hardware_runner("flops", o);
 }
 std::unique_ptr<Runner> make_bitops(const config::TableReader& o) {
-  return make_pass_metric_runner("bitops", o);
+  return make_hardware_runner("bitops", o);
 }
 std::unique_ptr<Runner> make_model_size(const config::TableReader& o) {
-  return make_pass_metric_runner("model_size", o);
+  return make_hardware_runner("model_size", o);
 }
 std::unique_ptr<Runner> make_latency(const config::TableReader& o) {
-  return make_pass_metric_runner("latency", o);
+  return make_hardware_runner("latency", o);
 }
 std::unique_ptr<Runner> make_ebops(const config::TableReader& o) {
-  return make_hw_cost_runner("ebops", o);
+  return make_hardware_runner("ebops", o);
 }
 std::unique_ptr<Runner> make_luts(const config::TableReader& o) {
-  return make_hw_cost_runner("luts", o);
+  return make_hardware_runner("luts", o);
 }
 std::unique_ptr<Runner> make_dsps(const config::TableReader& o) {
-  return make_hw_cost_runner("dsps", o);
+  return make_hardware_runner("dsps", o);
 }
 std::unique_ptr<Runner> make_bram(const config::TableReader& o) {
-  return make_hw_cost_runner("bram", o);
+  return make_hardware_runner("bram", o);
 }
-
 std::unique_ptr<Runner> make_bops(const config::TableReader& o) {
-  return make_hw_cost_runner("bops", o);
+  return make_hardware_runner("bops", o);
 }
 
 const std::string kSw = "search.strategy.sw_runner.";

@@ -67,11 +67,9 @@ std::unique_ptr<Runner> make_runner(const RunnerEntry& entry, const Json& option
 // Factories (one file each).
 std::unique_ptr<Runner> make_basic_evaluation(const config::TableReader& options);
 std::unique_ptr<Runner> make_basic_train(const config::TableReader& options);
-std::unique_ptr<Runner> make_average_bitwidth(const config::TableReader& options);
-std::unique_ptr<Runner> make_pass_metric_runner(const std::string& runner,
-                                                const config::TableReader& options);
-/// ebops, luts, dsps, bram, bops (runners/hw_cost.cpp): options are the pass's.
-std::unique_ptr<Runner> make_hw_cost_runner(const std::string& runner,
-                                            const config::TableReader& options);
+/// A hw runner (runners/hardware.cpp): its registry row's metrics from
+/// passes::hardware_metrics; its options are the options of the pass behind those metrics.
+std::unique_ptr<Runner> make_hardware_runner(const std::string& runner,
+                                             const config::TableReader& options);
 
 }  // namespace chop::runners

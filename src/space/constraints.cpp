@@ -6,6 +6,7 @@
 
 #include "core/error.h"
 #include "core/strings.h"
+#include "passes/analysis/hardware_metrics.h"
 #include "passes/registry.h"
 
 namespace chop::space {
@@ -74,28 +75,19 @@ HardwareConstraints parse_hardware_constraints(const Json& table, const config::
 ConstraintCheck check_hardware_constraints(graph::Graph& g, const HardwareConstraints& c,
                                            passes::PassContext& ctx) {
   ConstraintCheck out;
-  auto need = [&](const char* metric) {
+  // The order constraint_metrics has always been recorded in (log.json stays byte-identical).
+  std::vector<std::string> metrics;
+  for (const char* m : {"model_size", "params", "flops", "bitops", "luts", "dsps", "bram", "ebops"})
     for (const auto& l : c.limits)
-      if (l.metric == metric) return true;
-    return false;
-  };
-  if (need("model_size") || need("params")) {
-    auto r = passes::run_pass("model_size", g, Json::object(), ctx);
-    if (need("model_size")) out.metrics["model_size"] = r.info["size_bytes"];
-    if (need("params")) out.metrics["params"] = r.info["params"];
-  }
-  if (need("flops") || need("bitops")) {
-    passes::run_pass("add_common_metadata", g, Json::object(), ctx);
-    for (const char* m : {"flops", "bitops"})
-      if (need(m)) out.metrics[m] = passes::run_pass(m, g, Json::object(), ctx).info["total"];
-  }
-  if (need("luts") || need("dsps") || need("bram")) {
-    const Json total = passes::run_pass("resources", g, c.resource_options, ctx).info["total"];
-    for (const char* m : {"luts", "dsps", "bram"})
-      if (need(m)) out.metrics[m] = total[m];
-  }
-  if (need("ebops"))
-    out.metrics["ebops"] = passes::run_pass("ebops", g, c.ebops_options, ctx).info["total"];
+      if (l.metric == m) {
+        metrics.push_back(m);
+        break;
+      }
+  passes::HardwareMetricOptions options;
+  options.shapes = passes::ShapeSource::kRun;
+  options.pass_options["resources"] = c.resource_options;
+  options.pass_options["ebops"] = c.ebops_options;
+  out.metrics = passes::hardware_metrics(g, metrics, ctx, options);
   for (const auto& l : c.limits) {
     const double v = out.metrics[l.metric].get<double>();
     out.values.push_back(v / l.max_value - 1.0);
