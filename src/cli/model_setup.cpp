@@ -93,6 +93,7 @@ data::DatasetOptions dataset_options_for(const ActionContext& ctx, const std::st
     d.n_samples = positive_extra(ctx, "dataset_size", "--dataset-size");
   if (ctx.extra.contains("val_size")) d.n_val = positive_extra(ctx, "val_size", "--val-size");
   d.flatten = !model.empty() && models::model_entry(model).input_kind == "features";
+  d.use_cache = !ctx.cfg.flag("disable_dataset_cache");
   return d;
 }
 

@@ -24,8 +24,8 @@ struct ObjectiveInputs {
   int64_t batch_size = 128;
 };
 
-/// The objective. Evaluation runners may run in parallel trials (n_jobs > 1); when any runner
-/// trains (or eval_mode is off), the runners of different trials run one at a time.
+/// The objective. Trials run their runners concurrently when n_jobs > 1 (basic_train on one
+/// fused engine per trial, one kernel thread each; its LibTorch fallback one trial at a time).
 search::Objective make_objective(const ObjectiveInputs& in);
 
 }  // namespace chop::strategy

@@ -27,7 +27,6 @@ using Json = nlohmann::json;
 
 const std::string kNasConfig = std::string(CHOP_SOURCE_DIR) + "/configs/jsc_three_linear_nas.toml";
 
-
 std::string nas_config() {
   return read_file(kNasConfig);
 }
@@ -99,6 +98,28 @@ TEST(CliNas, JscThreeLinearConfigBeatsTheUntrainedNetwork) {
   EXPECT_GT(best, untrained + 0.15) << "untrained " << untrained;
   EXPECT_GT(best, 0.5);
   std::printf("[ measured ] untrained accuracy %.4f, best trained %.4f\n", untrained, best);
+}
+
+// Parallel candidates: with n_jobs = 2 two trials train at once (one fused engine each), and the
+// log has the same trials and numbers as with n_jobs = 1 (bruteforce's trials do not depend on
+// which trials have finished; training is deterministic for any thread count).
+TEST(CliNas, TwoJobsGiveTheSameLogAsOne) {
+  std::string rows[2];
+  for (int jobs = 1; jobs <= 2; ++jobs) {
+    testing::SearchDir d("nas_jobs" + std::to_string(jobs));
+    std::string cfg = replace_all(nas_config(), "max_epochs = 5", "max_epochs = 2");
+    cfg = replace_all(cfg, "n_trials = 16", "n_trials = 8");
+    cfg = replace_all(cfg, "n_jobs = 1", "n_jobs = " + std::to_string(jobs));
+    auto r = testing::run_chop(d.args(d.write(cfg)));
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    const Json log = d.log();
+    ASSERT_EQ(log.size(), 8u);
+    for (auto& [k, row] : log.items())
+      rows[jobs - 1] += k + " " + row["user_attrs_sampled_config"].dump() + " " +
+                        row["user_attrs_software_metrics"].dump() + " " + row["value"].dump() +
+                        "\n";
+  }
+  EXPECT_EQ(rows[1], rows[0]);
 }
 
 TEST(CliNas, OverBudgetCandidatesAreNeverTrained) {
