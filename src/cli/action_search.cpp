@@ -119,13 +119,12 @@ int run_search(ActionContext& ctx) {
       strategy_table["sw_runner"]["basic_train"]["max_epochs"] = ctx.cfg.integer("max_epochs");
   StrategyConfig strategy = parse_strategy(strategy_table, locate);
   data::Splits splits = load_data_for(ctx, model, dataset);
-  graph::Graph base = models::build_model(model, model_options_for(ctx, model, splits.info));
+  graph::Graph base = build_model_for(ctx, model, splits.info);
   graph::Shape in_shape = splits.val.x.sizes().vec();
   in_shape[0] = ctx.cfg.integer("batch_size");
   graph::verify(base, in_shape);
   if (!ctx.cfg.is_null("load_name")) {
-    train::load_weights_into(base, ctx.cfg.str("load_name"));
-    log_info("Loaded weights from " + ctx.cfg.str("load_name"));
+    load_weights_for(ctx, base);
   } else {
     log_warning("no --load checkpoint given: searching the untrained model '" + model +
                 "' (train it first with `chop train`)");
