@@ -26,6 +26,10 @@ const std::vector<ActionEntry>& action_registry() {
        "run the config's [passes.*] (quantize, analyses) in file order; save the transformed "
        "model and reports to <project_dir>/<project>/software/transform",
        run_transform},
+      {"infer",
+       "chop infer MODEL [DATASET] [--load CKPT] [--config CFG.toml] --input X.npy --output "
+       "Y.npy",
+       "run a (possibly quantized) model on an array and write its outputs (.npy)", run_infer},
       {"list", "chop list [models|datasets|passes|samplers|pruners|runners|spaces|actions]",
        "list what chop has registered", run_list},
   };

@@ -16,6 +16,8 @@ const std::vector<ExtraOption>& extra_option_table() {
        "synthetic data sets: rows generated (jsc: before the 80/20 split; default: real scale)"},
       {"--val-size", "val_size", false, "train, test, dataset export",
        "validation rows carved from the training part (default: the data set's own)"},
+      {"--input", "input", false, "infer", "samples to run the model on (.npy, batch first)"},
+      {"--output", "output", false, "infer, export", "file to write (infer: .npy outputs)"},
       {"--hidden-features", "hidden_features", false, "all",
        "mlp widths, comma-separated (e.g. 256,128); TOML: model_config.hidden_features"},
   };
