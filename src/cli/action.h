@@ -34,5 +34,6 @@ int run_test(ActionContext& ctx);
 int run_dataset(ActionContext& ctx);
 int run_search(ActionContext& ctx);
 int run_infer(ActionContext& ctx);
+int run_export(ActionContext& ctx);
 
 }  // namespace chop::cli

@@ -13,6 +13,7 @@
 
 #include "cli/action.h"
 #include "cli/model_setup.h"
+#include "cli/search_export.h"
 #include "cli/search_report.h"
 #include "cli/search_results.h"
 #include "cli/search_strategy.h"
@@ -118,6 +119,10 @@ int run_search(ActionContext& ctx) {
         strategy_table["sw_runner"]["basic_train"].is_object())
       strategy_table["sw_runner"]["basic_train"]["max_epochs"] = ctx.cfg.integer("max_epochs");
   StrategyConfig strategy = parse_strategy(strategy_table, locate);
+  // --export-best FORMAT: checked now, written after the search (search_export.h).
+  std::optional<BestExporter> exporter;
+  if (ctx.extra.contains("export_best"))
+    exporter.emplace(ctx.extra["export_best"].get<std::string>());
   data::Splits splits = load_data_for(ctx, model, dataset);
   graph::Graph base = build_model_for(ctx, model, splits.info);
   graph::Shape in_shape = splits.val.x.sizes().vec();
@@ -270,6 +275,7 @@ int run_search(ActionContext& ctx) {
     }
     trial.set_user_attr("software_metrics", sw);
     trial.set_user_attr("scaled_metrics", scaled);
+    if (exporter) exporter->keep(trial.number(), std::move(cand.graph));
     if (strategy.sum_scaled_metrics) return {sum};
     return values;
   };
@@ -286,6 +292,7 @@ int run_search(ActionContext& ctx) {
     if (interrupt_requested()) s.stop();  // Ctrl-C: the running trial is finished and kept
     double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     results.add(t);
+    if (exporter) exporter->retain_only(results.best(), t.number);
     std::cout << progress_line(finished + done, strategy.n_trials, t, results, elapsed,
                                strategy.timeout_s)
               << "\n"
@@ -319,6 +326,31 @@ int run_search(ActionContext& ctx) {
                    "infeasible (over-budget) trials in " + save_dir + "/log.json");
   }
   std::cout << "Best trial(s):\n" << render_best_table(best);
+  if (exporter) {
+    // A best trial of an earlier run (resumed study) is rebuilt; a training search retrains it
+    // with the trial's seed, as the trial did.
+    auto rebuild = [&](const search::FrozenTrial& t) {
+      std::map<std::string, Json> sampled;
+      for (const auto& p : space->params()) {
+        Json v = t.param(p.key);
+        sampled[p.key] = strategy.categorical ? v : p.choices.at(v.get<size_t>());
+      }
+      runners::RunnerEnv env;
+      env.data = &splits;
+      env.batch_size = ctx.cfg.integer("batch_size");
+      env.device = device;
+      env.seed = seed + static_cast<uint64_t>(t.number);
+      space::Candidate cand = space->build_for_trial(sampled, env.seed);
+      for (auto& r : strategy.sw_runners)
+        if (r.name == "basic_train") {
+          at::AutoGradMode grad_on(true);
+          r.runner->run(cand.graph, env);
+        }
+      return std::move(cand.graph);
+    };
+    for (const auto& path : exporter->write(best, save_dir + "/best_export", rebuild))
+      std::cout << "Exported " << path << "\n";
+  }
   std::cout << "Results: " << save_dir
             << (strategy.sqlite_storage ? "/{log.json,best.json,study.db}\n"
                                         : "/{log.json,best.json} (study kept in memory only)\n");

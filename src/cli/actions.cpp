@@ -30,6 +30,12 @@ const std::vector<ActionEntry>& action_registry() {
        "chop infer MODEL [DATASET] [--load CKPT] [--config CFG.toml] --input X.npy --output "
        "Y.npy",
        "run a (possibly quantized) model on an array and write its outputs (.npy)", run_infer},
+      {"export",
+       "chop export MODEL [DATASET] [--load CKPT] [--config CFG.toml] --format "
+       "onnx|qonnx|qdq|state_dict --output FILE",
+       "write a (transformed) model as ONNX, QONNX (hls4ml, FINN), QDQ (ONNX Runtime) or a "
+       "PyTorch state dict",
+       run_export},
       {"list", "chop list [models|datasets|passes|samplers|pruners|runners|spaces|actions]",
        "list what chop has registered", run_list},
   };

@@ -18,6 +18,10 @@ const std::vector<ExtraOption>& extra_option_table() {
        "validation rows carved from the training part (default: the data set's own)"},
       {"--input", "input", false, "infer", "samples to run the model on (.npy, batch first)"},
       {"--output", "output", false, "infer, export", "file to write (infer: .npy outputs)"},
+      {"--format", "format", false, "export", "onnx, qonnx, qdq or state_dict"},
+      {"--export-best", "export_best", false, "search",
+       "after the search, write the best trial (or each trial of the Pareto front) in this "
+       "format (onnx, qonnx, qdq, state_dict) to <search_ckpts>/best_export/"},
       {"--hidden-features", "hidden_features", false, "all",
        "mlp widths, comma-separated (e.g. 256,128); TOML: model_config.hidden_features"},
   };

@@ -70,8 +70,11 @@ at::ScalarType onnx_dtype(ConvertContext& ctx, int64_t t) {
 Value fold_constant_node(ConvertContext& ctx) {
   const auto& n = ctx.node;
   ctx.allow_attrs({"value", "value_float", "value_floats", "value_int", "value_ints"});
-  if (const auto* a = onnx_io::find_attr(n, "value"))
-    return constant(onnx_io::to_tensor(a->t(), "Constant '" + n.name() + "'"));
+  if (const auto* a = onnx_io::find_attr(n, "value")) {
+    Value v = constant(onnx_io::to_tensor(a->t(), "Constant '" + n.name() + "'"));
+    v.onnx_dtype = a->t().data_type();
+    return v;
+  }
   if (const auto* a = onnx_io::find_attr(n, "value_float"))
     return constant(at::tensor(static_cast<double>(a->f()), at::kFloat).reshape({}));
   if (const auto* a = onnx_io::find_attr(n, "value_floats"))
@@ -156,6 +159,13 @@ Value fold_tensor_op(ConvertContext& ctx) {
   const std::string& op = ctx.node.op_type();
   auto in = [&](size_t i) { return ctx.const_input(i, "input " + std::to_string(i)); };
   if (op == "Identity") return ctx.input(0);
+  if (op == "QuantizeLinear" || op == "DequantizeLinear") {
+    if (op == "QuantizeLinear")
+      convert_quantize_linear(ctx);
+    else
+      convert_dequantize_linear(ctx);
+    return *ctx.find_value(ctx.node.output(0));
+  }
   if (op == "Cast") {
     Value v = ctx.input(0);
     v.constant = v.constant.to(onnx_dtype(ctx, ctx.attr_int("to", onnx::TensorProto::FLOAT)));
@@ -227,6 +237,20 @@ Value fold_tensor_op(ConvertContext& ctx) {
     return constant(r.contiguous());
   }
   if (op == "Neg") return constant(-in(0));
+  if (op == "Clip") {
+    double lo = -3.4028234663852886e38, hi = 3.4028234663852886e38;
+    if (ctx.opset < 11) {
+      lo = ctx.attr_float("min", lo);
+      hi = ctx.attr_float("max", hi);
+    } else {
+      if (ctx.has_input(1)) lo = ctx.const_scalar(1, "min");
+      if (ctx.has_input(2)) hi = ctx.const_scalar(2, "max");
+    }
+    if (ctx.input(0).quant) ctx.fail("Clip of a QONNX-quantized constant is not supported");
+    Value v = constant(at::clamp(in(0).to(at::kFloat), lo, hi).contiguous());
+    v.clip = std::make_pair(lo, hi);
+    return v;
+  }
   if (op == "Sqrt") return constant(at::sqrt(in(0).to(at::kFloat)));
   if (op == "ConstantOfShape") {
     std::vector<int64_t> shape = ctx.const_ints(0, "shape");
@@ -243,10 +267,27 @@ Value fold_tensor_op(ConvertContext& ctx) {
 }  // namespace
 
 bool fold_constant(ConvertContext& ctx) {
-  static const std::set<std::string> foldable = {
-      "Constant", "Identity", "Cast",   "Transpose", "Reshape", "Unsqueeze",
-      "Squeeze",  "Concat",   "Gather", "Slice",     "Add",     "Sub",
-      "Mul",      "Div",      "Neg",    "Sqrt",      "Shape",   "ConstantOfShape"};
+  static const std::set<std::string> foldable = {"Constant",
+                                                 "Identity",
+                                                 "Cast",
+                                                 "Transpose",
+                                                 "Reshape",
+                                                 "Unsqueeze",
+                                                 "Squeeze",
+                                                 "Concat",
+                                                 "Gather",
+                                                 "Slice",
+                                                 "Add",
+                                                 "Sub",
+                                                 "Mul",
+                                                 "Div",
+                                                 "Neg",
+                                                 "Sqrt",
+                                                 "Shape",
+                                                 "ConstantOfShape",
+                                                 "Clip",
+                                                 "QuantizeLinear",
+                                                 "DequantizeLinear"};
   const auto& n = ctx.node;
   if (!(n.domain().empty() || n.domain() == "ai.onnx") || !foldable.count(n.op_type()))
     return false;

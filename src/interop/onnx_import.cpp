@@ -69,6 +69,7 @@ void Importer::read_inputs() {
     Value v;
     v.kind = Value::Kind::kConstant;
     v.constant = onnx_io::to_tensor(t, path_ + ": initializer '" + t.name() + "'");
+    v.onnx_dtype = t.data_type();
     values_[t.name()] = v;
     initializers_.insert(t.name());
   }
@@ -198,7 +199,7 @@ graph::Graph Importer::assemble(int output_producer) {
   std::map<std::string, int> scope_count;
   std::set<std::string> scopes;
   for (const auto& p : nodes_)
-    if (p.node.mase_op != "constant" && !p.scope.empty()) {
+    if (!p.dead && p.node.mase_op != "constant" && !p.scope.empty()) {
       scope_count[p.scope]++;
       scopes.insert(p.scope);
     }
@@ -214,6 +215,7 @@ graph::Graph Importer::assemble(int output_producer) {
   names.insert(input);
   int n_constants = 0;
   for (auto& p : nodes_) {
+    if (p.dead) continue;
     graph::Node& n = p.node;
     const graph::OpSpec& spec = graph::op_spec(n.mase_op);
     const bool has_state = !n.params.empty() || !n.buffers.empty();
@@ -259,6 +261,7 @@ graph::Graph Importer::assemble(int output_producer) {
   for (const auto& p : nodes_) node_names.push_back(p.node.name);
   auto name_of = [&](int idx) { return idx < 0 ? input : node_names[static_cast<size_t>(idx)]; };
   for (auto& p : nodes_) {
+    if (p.dead) continue;
     p.node.inputs.clear();
     for (int i : p.inputs) p.node.inputs.push_back(name_of(i));
     g.append(std::move(p.node));
@@ -360,6 +363,10 @@ const Value* ConvertContext::find_value(const std::string& name) const {
   return it == imp_.values_.end() ? nullptr : &it->second;
 }
 
+int onnx_dtype_of(const ConvertContext& ctx, size_t i) {
+  return ctx.has_input(i) ? ctx.input(i).onnx_dtype : 0;
+}
+
 std::string ConvertContext::initializer_name(size_t i) const {
   if (!has_input(i)) return "";
   const std::string& name = node.input(static_cast<int>(i));
@@ -421,6 +428,15 @@ std::vector<const onnx::NodeProto*> ConvertContext::consumers(size_t i) const {
   if (static_cast<int>(i) >= node.output_size()) return {};
   auto it = imp_.consumers_.find(node.output(static_cast<int>(i)));
   return it == imp_.consumers_.end() ? std::vector<const onnx::NodeProto*>{} : it->second;
+}
+
+std::vector<const onnx::NodeProto*> ConvertContext::consumers_of(const std::string& value) const {
+  auto it = imp_.consumers_.find(value);
+  return it == imp_.consumers_.end() ? std::vector<const onnx::NodeProto*>{} : it->second;
+}
+
+bool ConvertContext::is_graph_value(const std::string& value) const {
+  return imp_.graph_outputs_.count(value) > 0;
 }
 
 void ConvertContext::require_unused_outputs_from(size_t first) const {

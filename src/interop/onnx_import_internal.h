@@ -44,6 +44,9 @@ struct Value {
   std::optional<QuantSpec> quant;  // the value passed through a QONNX quantizer
   std::vector<int64_t> pad;        // activation: zero padding per spatial dimension (both sides)
                                    // that a following Conv/AveragePool absorbs
+  int onnx_dtype = 0;              // constant: the ONNX data type it was stored with
+  std::optional<std::pair<double, double>> clip;  // constant: folded from Clip(min, max)
+  std::optional<QuantSpec> codes;  // QuantizeLinear's output: integer codes of this value
 };
 
 struct PendingNode {
@@ -56,6 +59,9 @@ struct PendingNode {
   graph::Shape out_shape;                             // dim 0 is the batch (-1)
   std::vector<std::optional<QuantSpec>> input_quant;  // per input
   std::optional<QuantSpec> weight_quant, bias_quant, out_quant;
+  bool dead = false;  // folded into a later node (a Clip that is a QDQ pair's range)
+  double clip_min = 0, clip_max = 0;  // hardtanh made from a Clip: its bounds
+  std::string source_value;           // ... and the ONNX value it clips
 };
 
 class Importer;
@@ -104,6 +110,9 @@ class ConvertContext {
   /// The nodes reading output `i` (graph outputs excluded).
   std::vector<const onnx::NodeProto*> consumers(size_t i) const;
   bool is_graph_output(size_t i) const;
+  /// Readers of any ONNX value, and whether it is a graph output.
+  std::vector<const onnx::NodeProto*> consumers_of(const std::string& value) const;
+  bool is_graph_value(const std::string& value) const;
   /// Marks `other` as handled here (fused); its output 0 becomes `v`.
   void absorb(const onnx::NodeProto& other, const Value& v);
 
@@ -130,6 +139,18 @@ const std::vector<OnnxOpRow>& standard_op_table();
 /// QONNX ops (domains qonnx.custom_op.general, onnx.brevitas, finn.custom_op.general).
 const std::vector<OnnxOpRow>& qonnx_op_table();
 bool is_qonnx_domain(const std::string& domain);
+
+/// ONNX Runtime's QDQ format: QuantizeLinear / DequantizeLinear pairs (an optional Clip before
+/// QuantizeLinear narrows the range) become integer quantizers (qdq_import.cpp).
+void convert_quantize_linear(ConvertContext& ctx);
+void convert_dequantize_linear(ConvertContext& ctx);
+
+/// f for a scale of 2^-f (one value, or per-channel values that are all equal); fails naming
+/// the node otherwise (chop's integer quantizer is fixed-point).
+int power_of_two_frac(const ConvertContext& ctx, const at::Tensor& scale);
+
+/// The ONNX element type of initializer/constant input `i` (0 when computed).
+int onnx_dtype_of(const ConvertContext& ctx, size_t i);
 
 /// Constant folding: true when `node` was evaluated at import (all inputs constant or shape
 /// vectors); its outputs are then set. Fails on shape arithmetic chop cannot follow.

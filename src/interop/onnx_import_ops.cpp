@@ -76,7 +76,13 @@ void convert_clip(ConvertContext& ctx) {
     if (ctx.has_input(2)) hi = ctx.const_scalar(2, "max");
   }
   if (lo > hi) ctx.fail("min " + format_double(lo) + " is above max " + format_double(hi));
-  unary(ctx, "hardtanh", Json{{"min_val", tidy_float(lo)}, {"max_val", tidy_float(hi)}});
+  const Value& x = ctx.activation(0, "input");
+  int p =
+      ctx.emit("hardtanh", {&x}, Json{{"min_val", tidy_float(lo)}, {"max_val", tidy_float(hi)}});
+  ctx.pending(p).clip_min = lo;  // exact bounds, for a QDQ pair's range
+  ctx.pending(p).clip_max = hi;
+  ctx.pending(p).source_value = ctx.node.input(0);
+  set_out(ctx, p);
 }
 
 void convert_softmax(ConvertContext& ctx) {
@@ -601,6 +607,12 @@ const std::vector<OnnxOpRow>& standard_op_table() {
       {"Identity", "no node (an alias of its input)", convert_identity},
       {"Pad", "zero padding folded into the following Conv / AveragePool", convert_pad},
       {"Dropout", "dropout (ratio; identity in evaluation)", convert_dropout},
+      {"QuantizeLinear",
+       "with the DequantizeLinear it feeds: an integer quantizer (power-of-two "
+       "scale, zero point 0; int8/uint8, narrower when a Clip precedes it)",
+       convert_quantize_linear},
+      {"DequantizeLinear", "see QuantizeLinear; int8/uint8 constants -> a quantized weight",
+       convert_dequantize_linear},
   };
   return table;
 }

@@ -27,8 +27,10 @@ Value quantized(ConvertContext& ctx, QuantSpec spec) {
   return v;
 }
 
+}  // namespace
+
 // scale = 2^-f for one f across all entries (per-tensor, or per-channel with equal scales).
-int power_of_two_frac(ConvertContext& ctx, const at::Tensor& scale_t) {
+int power_of_two_frac(const ConvertContext& ctx, const at::Tensor& scale_t) {
   at::Tensor s = scale_t.to(at::kDouble).reshape({-1}).contiguous();
   if (s.numel() == 0) ctx.fail("scale is empty");
   const double first = s.data_ptr<double>()[0];
@@ -46,6 +48,8 @@ int power_of_two_frac(ConvertContext& ctx, const at::Tensor& scale_t) {
              "QKeras quantized_bits)");
   return 1 - exp;  // first = 2^(exp-1) = 2^-f
 }
+
+namespace {
 
 void convert_quant(ConvertContext& ctx) {
   ctx.allow_attrs({"signed", "narrow", "rounding_mode"});
@@ -137,6 +141,7 @@ void resolve_quantizers(std::vector<PendingNode>& nodes,
   std::vector<std::optional<QuantSpec>> data_in(nodes.size());
   for (size_t i = 0; i < nodes.size(); ++i) {
     PendingNode& p = nodes[i];
+    if (p.dead) continue;
     const bool quantizable = quant::is_quantizable_op(p.node.mase_op);
     bool any = false, all = true;  // over activation inputs (constants do not count)
     for (size_t k = 0; k < p.inputs.size(); ++k) {
@@ -166,7 +171,7 @@ void resolve_quantizers(std::vector<PendingNode>& nodes,
 
   // A producer whose output is quantized must not also be read un-quantized.
   for (size_t i = 0; i < nodes.size(); ++i)
-    for (size_t k = 0; k < nodes[i].inputs.size(); ++k) {
+    for (size_t k = 0; k < nodes[i].inputs.size() && !nodes[i].dead; ++k) {
       const int src = nodes[i].inputs[k];
       if (src >= 0 && nodes[static_cast<size_t>(src)].out_quant && !nodes[i].input_quant[k])
         fail(label(src) + "'s output is read through Quant node '" +
@@ -177,6 +182,7 @@ void resolve_quantizers(std::vector<PendingNode>& nodes,
   for (size_t i = 0; i < nodes.size(); ++i) {
     PendingNode& p = nodes[i];
     const std::string& op = p.node.mase_op;
+    if (p.dead) continue;
     if (!data_in[i] && !p.weight_quant && !p.bias_quant && !p.out_quant) continue;
     std::vector<std::pair<std::string, const QuantSpec*>> groups;
     if (data_in[i]) groups.emplace_back("data_in", &*data_in[i]);

@@ -2,6 +2,9 @@
 // through the binary, with must-fail cases: one clear error line, a non-zero exit, no crash.
 #include <gtest/gtest.h>
 
+#include <sys/wait.h>
+
+#include <cstdio>
 #include <filesystem>
 
 #include "common/run_chop.h"
@@ -23,6 +26,22 @@ std::string scratch(const std::string& name) {
   fs::path dir = fs::temp_directory_path() / "chop_cli_interop";
   fs::create_directories(dir);
   return (dir / name).string();
+}
+
+// Runs tests/interop/check_export.py with Debian's python3 (python3-onnx, python3-torch).
+testing::ChopRun run_check(const std::string& args) {
+  const std::string cmd = "/usr/bin/python3 " +
+                          q(std::string(CHOP_SOURCE_DIR) + "/tests/interop/check_export.py") + " " +
+                          args + " 2>&1";
+  testing::ChopRun r;
+  FILE* pipe = popen(cmd.c_str(), "r");
+  if (!pipe) return r;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, pipe)) > 0) r.output.append(buf, n);
+  const int status = pclose(pipe);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
 }
 
 void expect_clear_error(const std::string& args, const std::vector<std::string>& parts) {
@@ -80,6 +99,77 @@ TEST(CliModels, OnnxModelOnAMismatchedDataSetIsAClearError) {
   expect_clear_error("analyze " + q(fixture("bad_dynamic.onnx")),
                      {"dimension 1 is dynamic ('seq')"});
   expect_clear_error("analyze " + q(fixture("no_such_model.onnx")), {"no_such_model.onnx"});
+}
+
+TEST(CliExport, FloatExportsPassTheCheckerAndComputePyTorchsOutputs) {
+  for (const std::string name :
+       {"jet_mlp", "res_mlp", "lenet", "res_cnn", "conv1d_net", "act_net", "tf2onnx_mlp"}) {
+    const std::string out = scratch(name + "_export.onnx");
+    auto r = run_chop("export " + q(fixture(name + ".onnx")) + " --format onnx --output " + q(out));
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    auto c = run_check("onnx " + q(out) + " " + q(fixture(name + "_x.npy")) + " " +
+                       q(fixture(name + "_y.npy")) + " 1e-5");
+    EXPECT_EQ(c.exit_code, 0) << name << ": " << c.output;
+  }
+}
+
+TEST(CliExport, StateDictLoadsStrictlyIntoThePyTorchModule) {
+  for (const std::string name : {"jet_mlp", "res_cnn", "act_net"}) {
+    const std::string out = scratch(name + "_export.pt");
+    // Through a Lightning checkpoint, so chop's reading and writing are both exercised.
+    auto r = run_chop("export " + q(fixture(name + ".onnx")) + " --load " +
+                      q(fixture(name + "_pl.ckpt")) +
+                      " --load-type pl --format state_dict --output " + q(out));
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    auto c = run_check("state_dict " + q(out) + " " + name + " " + q(fixture(name + "_x.npy")) +
+                       " " + q(fixture(name + "_y.npy")) + " 1e-5");
+    EXPECT_EQ(c.exit_code, 0) << name << ": " << c.output;
+  }
+}
+
+std::string quantize_toml(int width) {
+  const std::string path = scratch("quant" + std::to_string(width) + ".toml");
+  const std::string w = std::to_string(width), f = std::to_string(width / 2);
+  write_file_atomic(path,
+                    "[passes.quantize]\nby = \"type\"\n[passes.quantize.default.config]\n"
+                    "name = \"NA\"\n[passes.quantize.linear.config]\nname = \"integer\"\n"
+                    "data_in_width = " +
+                        w + "\ndata_in_frac_width = " + f + "\nweight_width = " + w +
+                        "\nweight_frac_width = " + f + "\nbias_width = " + w +
+                        "\nbias_frac_width = " + f +
+                        "\n"
+                        "[passes.quantize.relu.config]\nname = \"integer\"\ndata_in_width = " +
+                        w + "\ndata_in_frac_width = " + f + "\n");
+  return path;
+}
+
+TEST(CliExport, QuantizedExportsEqualChopsFakeQuantizedOutputs) {
+  // res_mlp quantized by a TOML: chop's own outputs vs the numpy reference of the export.
+  for (int width : {8, 4}) {
+    const std::string cfg = quantize_toml(width);
+    const std::string chop_y = scratch("res_mlp_q_y.npy");
+    auto r = run_chop("infer " + q(fixture("res_mlp.onnx")) + " --config " + q(cfg) + " --input " +
+                      q(fixture("res_mlp_x.npy")) + " --output " + q(chop_y));
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_GT(
+        testing::max_abs_diff(data::read_npy(chop_y), data::read_npy(fixture("res_mlp_y.npy"))),
+        1e-4);  // quantization changed something
+    for (const std::string format : {"qonnx", "qdq"}) {
+      const std::string out = scratch("res_mlp_q" + std::to_string(width) + "_" + format + ".onnx");
+      r = run_chop("export " + q(fixture("res_mlp.onnx")) + " --config " + q(cfg) + " --format " +
+                   format + " --output " + q(out));
+      ASSERT_EQ(r.exit_code, 0) << r.output;
+      auto c = run_check("onnx " + q(out) + " " + q(fixture("res_mlp_x.npy")) + " " + q(chop_y) +
+                         " 1e-6");
+      EXPECT_EQ(c.exit_code, 0) << format << " " << width << ": " << c.output;
+    }
+  }
+  expect_clear_error("export " + q(fixture("res_mlp.onnx")) + " --config " + q(quantize_toml(12)) +
+                         " --format qdq --output " + q(scratch("bad.onnx")),
+                     {"has 12 bits", "use --format qonnx"});
+  expect_clear_error(
+      "export " + q(fixture("res_mlp.onnx")) + " --format onnxx --output " + q(scratch("bad.onnx")),
+      {"unknown export format 'onnxx'", "did you mean 'onnx'"});
 }
 
 }  // namespace
