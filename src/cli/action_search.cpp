@@ -128,12 +128,7 @@ int run_search(ActionContext& ctx) {
   graph::Shape in_shape = splits.val.x.sizes().vec();
   in_shape[0] = ctx.cfg.integer("batch_size");
   graph::verify(base, in_shape);
-  if (!ctx.cfg.is_null("load_name")) {
-    load_weights_for(ctx, base);
-  } else {
-    log_warning("no --load checkpoint given: searching the untrained model '" + model +
-                "' (train it first with `chop train`)");
-  }
+  if (!ctx.cfg.is_null("load_name")) load_weights_for(ctx, base);
   base.to(device);
   base.set_requires_grad(false);
 
@@ -143,6 +138,10 @@ int run_search(ActionContext& ctx) {
   setup.where = [&](const std::string& p) { return ctx.cfg.where(p); };
   setup.seed = seed;
   auto space = space::make_search_space(setup);
+  // A NAS search trains every candidate from fresh weights: no checkpoint is needed.
+  if (ctx.cfg.is_null("load_name") && !space->fresh_weights())
+    log_warning("no --load checkpoint given: searching the untrained model '" + model +
+                "' (train it first with `chop train`)");
   bool has_train = false;
   for (const auto& r : strategy.sw_runners) has_train |= r.name == "basic_train";
   if (space->copies_weights() && !has_train)

@@ -36,7 +36,8 @@ const std::vector<ActionEntry>& action_registry() {
        "write a (transformed) model as ONNX, QONNX (hls4ml, FINN), QDQ (ONNX Runtime) or a "
        "PyTorch state dict",
        run_export},
-      {"list", "chop list [models|datasets|passes|samplers|pruners|runners|spaces|actions]",
+      {"list", "chop list [models|datasets|passes|samplers|pruners|runners|spaces|actions|onnx-ops|"
+       "export-formats]",
        "list what chop has registered", run_list},
   };
   return table;

@@ -55,6 +55,9 @@ class SearchSpace {
   }
   /// True when candidates get their own copy of the weights (training changes them).
   virtual bool copies_weights() const { return false; }
+  /// True when candidates start from fresh weights (NAS without inherit_weights): the base
+  /// model's weights, trained or not, do not matter.
+  virtual bool fresh_weights() const { return false; }
 
  protected:
   std::vector<SpaceParam> params_;

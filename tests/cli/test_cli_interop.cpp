@@ -172,5 +172,108 @@ TEST(CliExport, QuantizedExportsEqualChopsFakeQuantizedOutputs) {
       {"unknown export format 'onnxx'", "did you mean 'onnx'"});
 }
 
+TEST(CliModels, TrainAndTestAnImportedModel) {
+  const std::string dir = scratch("train_project");
+  fs::remove_all(dir);
+  auto r = run_chop("train " + q(fixture("res_mlp.onnx")) +
+                    " jsc --max-epochs 2 --dataset-size 6000 --batch-size 256 --learning-rate 1e-2 "
+                    "--project-dir " +
+                    q(dir) + " --project res");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const std::string best = dir + "/res/software/training_ckpts/best.ckpt";
+  ASSERT_TRUE(fs::exists(best)) << r.output;
+  r = run_chop("test " + q(fixture("res_mlp.onnx")) + " jsc --dataset-size 6000 --load " + q(best));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("test_acc_epoch"), std::string::npos);
+  // MASE's lab command with a Lightning checkpoint.
+  r = run_chop("test " + q(fixture("res_mlp.onnx")) + " jsc --dataset-size 6000 --load " +
+               q(fixture("res_mlp_pl.ckpt")) + " --load-type pl");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+}
+
+std::string search_toml(const std::string& model, const std::string& space) {
+  const std::string path = scratch("search_" + fs::path(model).stem().string() + ".toml");
+  std::string text = "model = " + q(model) + "\ndataset = \"jsc\"\nbatch_size = 256\nseed = 3\n";
+  if (space == "ptq") {
+    // A by-name PTQ search over the imported jet tagger's layers (fx names from the ONNX file).
+    text +=
+        "[search.search_space]\nname = \"graph/quantize/mixed_precision_ptq\"\n"
+        "[search.search_space.setup]\nby = \"name\"\n"
+        "[search.search_space.seed.default.config]\nname = [\"NA\"]\n";
+    for (const std::string node : {"fc1", "fc2", "fc3", "out"})
+      text += "[search.search_space.seed." + node +
+              ".config]\nname = [\"integer\"]\ndata_in_width = [6, 8]\ndata_in_frac_width = [3, "
+              "4]\nweight_width = [4, 8]\nweight_frac_width = [\"NA\"]\nbias_width = [8]\n"
+              "bias_frac_width = [4]\n";
+    text +=
+        "[search.strategy]\nname = \"optuna\"\neval_mode = true\n"
+        "[search.strategy.sw_runner.basic_evaluation]\nnum_samples = 512\n"
+        "[search.strategy.hw_runner.average_bitwidth]\ncompare_to = 32\n"
+        "[search.strategy.setup]\nn_jobs = 1\nn_trials = 8\ntimeout = 20000\n"
+        "sampler = \"tpe\"\nsum_scaled_metrics = false\n"
+        "[search.strategy.metrics.accuracy]\nscale = 1.0\ndirection = \"maximize\"\n"
+        "[search.strategy.metrics.average_bitwidth]\nscale = 1.0\ndirection = \"minimize\"\n";
+  } else {
+    // A NAS search resizing the residual MLP's layers (the residual adds tie widths).
+    text +=
+        "[search.search_space]\nname = \"graph/architecture/channel_multiplier\"\n"
+        "[search.search_space.setup]\nmode = \"per_layer\"\n"
+        "[search.search_space.seed.default.config]\nchannel_multiplier = [0.5, 1, 2]\n"
+        "[search.strategy]\nname = \"optuna\"\neval_mode = false\n"
+        "[search.strategy.sw_runner.basic_train]\nmax_epochs = 1\nlearning_rate = 1e-2\n"
+        "[search.strategy.hw_runner.model_size]\n"
+        "[search.strategy.setup]\nn_jobs = 1\nn_trials = 4\ntimeout = 20000\n"
+        "sampler = \"random\"\nsum_scaled_metrics = true\ndirection = \"maximize\"\n"
+        "[search.strategy.metrics]\naccuracy.scale = 1.0\n";
+  }
+  write_file_atomic(path, text);
+  return path;
+}
+
+TEST(CliSearch, ByNamePtqSearchOnAnImportedModelExportsCheckedQonnx) {
+  const std::string dir = scratch("ptq_project");
+  fs::remove_all(dir);
+  auto r = run_chop("search --config " + q(search_toml(fixture("jet_mlp.onnx"), "ptq")) +
+                    " --load " + q(fixture("jet_mlp_pl.ckpt")) +
+                    " --load-type pl --dataset-size 4000 --export-best qonnx --project-dir " +
+                    q(dir) + " --project ptq");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const std::string exports = dir + "/ptq/software/search_ckpts/best_export";
+  int checked = 0;
+  for (const auto& e : fs::directory_iterator(exports)) {
+    // chop's outputs of the exported model (a re-import equals the searched graph: see
+    // test_onnx_export) against the numpy reference of QONNX's Quant op.
+    const std::string chop_y = scratch("ptq_chop_y.npy");
+    auto i = run_chop("infer " + q(e.path().string()) + " --input " + q(fixture("jet_mlp_x.npy")) +
+                      " --output " + q(chop_y));
+    ASSERT_EQ(i.exit_code, 0) << i.output;
+    auto c = run_check("onnx " + q(e.path().string()) + " " + q(fixture("jet_mlp_x.npy")) + " " +
+                       q(chop_y) + " 1e-6");
+    EXPECT_EQ(c.exit_code, 0) << e.path() << ": " << c.output;
+    EXPECT_GT(
+        testing::max_abs_diff(data::read_npy(chop_y), data::read_npy(fixture("jet_mlp_y.npy"))),
+        1e-5)
+        << "the searched model should be quantized";
+    ++checked;
+  }
+  EXPECT_GT(checked, 0) << r.output;
+}
+
+TEST(CliSearch, NasSearchResizesAnImportedResidualModel) {
+  const std::string dir = scratch("nas_project");
+  fs::remove_all(dir);
+  auto r = run_chop("search --config " + q(search_toml(fixture("res_mlp.onnx"), "nas")) +
+                    " --dataset-size 3000 --export-best onnx --project-dir " + q(dir) +
+                    " --project nas");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(r.output.find("FAIL"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("no --load checkpoint given"), std::string::npos) << r.output;
+  const std::string exports = dir + "/nas/software/search_ckpts/best_export";
+  for (const auto& e : fs::directory_iterator(exports)) {
+    auto a = run_chop("analyze " + q(e.path().string()));
+    EXPECT_EQ(a.exit_code, 0) << a.output;
+  }
+}
+
 }  // namespace
 }  // namespace chop
