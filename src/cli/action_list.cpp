@@ -13,7 +13,7 @@
 #include "runners/runner.h"
 #include "search/pruner.h"
 #include "search/sampler_registry.h"
-#include "space/search_space.h"
+#include "space/graph_space.h"
 
 namespace chop::cli {
 namespace {
@@ -28,8 +28,9 @@ void print_models() {
 void print_datasets() {
   Table t{{"dataset", "description", "--data-path"}, {}, {}};
   for (const auto& d : data::dataset_registry())
-    t.rows.push_back({d.name, d.description,
-                      d.files.empty() ? "(built in)" : (d.needs_data_path ? "required: " : "") + d.files});
+    t.rows.push_back(
+        {d.name, d.description,
+         d.files.empty() ? "(built in)" : (d.needs_data_path ? "required: " : "") + d.files});
   std::cout << t.render(TableStyle::kMarkdown);
 }
 
@@ -56,7 +57,8 @@ void print_pruners() {
 void print_runners() {
   Table t{{"runner", "kind", "metrics", "summary", "options"}, {}, {}};
   for (const auto& e : runners::runner_registry())
-    t.rows.push_back({e.name, e.kind + "_runner", join(e.metrics, ", "), e.summary, e.options_help});
+    t.rows.push_back(
+        {e.name, e.kind + "_runner", join(e.metrics, ", "), e.summary, e.options_help});
   std::cout << t.render(TableStyle::kMarkdown);
 }
 

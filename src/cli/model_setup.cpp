@@ -13,7 +13,7 @@
 #include "interop/onnx_import.h"
 #include "passes/checkpoint.h"
 #include "passes/pipeline.h"
-#include "passes/quantize.h"
+#include "passes/transforms/quantize.h"
 #include "runtime/executor.h"
 #include "train/checkpoint.h"
 #include "train/project.h"
@@ -273,15 +273,21 @@ void set_threads(const ActionContext& ctx) {
   if (n > 0) at::set_num_threads(static_cast<int>(n));
 }
 
-ProjectFolder project_folder(const ActionContext& ctx, const std::string& model,
-                             const std::string& dataset) {
-  ProjectFolder f;
-  if (!ctx.cfg.is_null("project")) f.name = ctx.cfg.str("project");
+std::string project_name(const ActionContext& ctx, const std::string& model,
+                         const std::string& dataset) {
+  std::string name;
+  if (!ctx.cfg.is_null("project")) name = ctx.cfg.str("project");
   // An ONNX model's project is named after the file ("tagger", not the whole path).
   const std::string model_label =
       interop::is_onnx_path(model) ? std::filesystem::path(model).stem().string() : model;
-  if (f.name.empty())
-    f.name = train::default_project_name(model_label, ctx.cfg.str("task"), dataset);
+  if (name.empty()) name = train::default_project_name(model_label, ctx.cfg.str("task"), dataset);
+  return name;
+}
+
+ProjectFolder project_folder(const ActionContext& ctx, const std::string& model,
+                             const std::string& dataset) {
+  ProjectFolder f;
+  f.name = project_name(ctx, model, dataset);
   f.path = train::setup_project_folder(ctx.cfg.str("project_dir"), f.name);
   return f;
 }

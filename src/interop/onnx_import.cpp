@@ -14,7 +14,7 @@
 #include "core/strings.h"
 #include "graph/verify.h"
 #include "interop/onnx_import_internal.h"
-#include "passes/quantize.h"
+#include "passes/transforms/quantize.h"
 
 namespace chop::interop {
 

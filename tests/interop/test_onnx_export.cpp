@@ -9,7 +9,7 @@
 #include "interop/onnx_export.h"
 #include "interop/onnx_import.h"
 #include "models/zoo.h"
-#include "passes/quantize.h"
+#include "passes/transforms/quantize.h"
 
 namespace chop {
 namespace {

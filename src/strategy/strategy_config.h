@@ -1,0 +1,59 @@
+// The [search.strategy] table of a MASE search config, checked and typed: runners, metrics with
+// scale and direction, sampler/pruner and the optimize() budget.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "runners/runner.h"
+#include "search/study_view.h"
+#include "space/constraints.h"
+
+namespace chop::strategy {
+
+using Json = nlohmann::ordered_json;
+
+struct MetricSpec {
+  std::string name;
+  double scale = 1.0;
+  search::Direction direction = search::Direction::kMaximize;
+};
+
+struct NamedRunner {
+  std::string name;
+  std::unique_ptr<runners::Runner> runner;
+};
+
+struct StrategyConfig {
+  bool eval_mode = true;
+  std::vector<NamedRunner> sw_runners, hw_runners;
+  std::vector<MetricSpec> metrics;  // sorted by name: the objective order (MASE)
+  bool sum_scaled_metrics = false;
+  search::Direction direction = search::Direction::kMaximize;  // when summed
+  std::string sampler = "tpe";
+  Json sampler_options = Json::object();
+  std::string pruner = "nop";
+  Json pruner_options = Json::object();
+  int64_t n_trials = 20;
+  double timeout_s = 0.0;
+  int n_jobs = 1;
+  int64_t save_every_n_trials = 10;
+  bool categorical = false;    // param_encoding = "categorical" (MASE: "index")
+  std::string study_name;      // default: the project name
+  bool resume = true;          // continue a stored study of the same name
+  bool sqlite_storage = true;  // false: storage = "memory" (no study.db, nothing to resume)
+  /// [search.strategy.constraints]: budgets checked before training (docs/nas.md).
+  space::HardwareConstraints constraints;
+
+  std::vector<search::Direction> directions() const;
+};
+
+/// `locate(path)` maps a dotted key path to "file:line:col (path)". Every unknown key, missing
+/// required key and wrong type is a ConfigError naming it. Metrics that no runner produces are
+/// reported here, before any trial runs.
+StrategyConfig parse_strategy(const Json& strategy,
+                              const std::function<std::string(const std::string&)>& locate);
+
+}  // namespace chop::strategy
