@@ -243,6 +243,11 @@ class ChannelMultiplierSpace : public GraphSpace {
 }  // namespace
 
 std::unique_ptr<GraphSpace> make_channel_multiplier(const SpaceSetup& setup) {
+  if (setup.table.is_object() && setup.table.contains("seed") &&
+      is_lab_channel_seed(setup.table["seed"])) {
+    check_space_keys(setup);
+    return make_lab_channel_space(setup);
+  }
   return std::make_unique<ChannelMultiplierSpace>(setup);
 }
 

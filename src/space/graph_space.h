@@ -77,6 +77,10 @@ std::unique_ptr<GraphSpace> make_graph_space(const SpaceSetup& setup);
 std::unique_ptr<GraphSpace> make_mixed_precision_ptq(const SpaceSetup& setup);
 std::unique_ptr<GraphSpace> make_mixed_precision_qat(const SpaceSetup& setup);
 std::unique_ptr<GraphSpace> make_channel_multiplier(const SpaceSetup& setup);
+/// MASE lab 4's seeds (name = [modes], channel_multiplier_in/out, parent_block_name): the
+/// channel space runs the redefine_channels pass on the sampled per-node table.
+bool is_lab_channel_seed(const Json& seed_table);
+std::unique_ptr<GraphSpace> make_lab_channel_space(const SpaceSetup& setup);
 std::unique_ptr<GraphSpace> make_channel_multiplier_quantize(const SpaceSetup& setup);
 
 /// ConfigError for a key of the space table other than name, setup and seed (MASE's keys).
