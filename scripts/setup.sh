@@ -24,7 +24,14 @@ PKGS=(
   python3-optuna  # tests/search: Optuna 3.1 loads chop's studies
   python3-torch   # tests/data: the MASE peer's reader (and fixture scripts under tools/)
   python3-onnx    # tests/interop: onnx.checker and the numpy reference on every export
+  # report layer (issue 15): charts from npm, SVG export under node, dashboard, browser tests
+  nodejs
+  libcpp-httplib-dev
+  chromium
+  fonts-dejavu-core
 )
+# Debian's npm is its own package; NodeSource's nodejs ships npm inside and conflicts with it.
+command -v npm >/dev/null 2>&1 || PKGS+=(npm)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -10,6 +10,7 @@
 #include "interop/onnx_import.h"
 #include "models/zoo.h"
 #include "passes/registry.h"
+#include "report/figures.h"
 #include "runners/runner.h"
 #include "search/pruner.h"
 #include "search/sampler_registry.h"
@@ -68,6 +69,12 @@ void print_spaces() {
   std::cout << t.render(TableStyle::kMarkdown);
 }
 
+void print_plots() {
+  Table t{{"plot", "title", "summary"}, {}, {}};
+  for (const auto& k : report::section_registry()) t.rows.push_back({k.id, k.title, k.summary});
+  std::cout << t.render(TableStyle::kMarkdown);
+}
+
 void print_actions() {
   Table t{{"action", "usage", "summary"}, {}, {}};
   for (const auto& a : action_registry()) t.rows.push_back({a.name, a.usage, a.summary});
@@ -99,8 +106,9 @@ int run_list(ActionContext& ctx) {
       {"models", print_models},     {"datasets", print_datasets},
       {"passes", print_passes},     {"samplers", print_samplers},
       {"pruners", print_pruners},   {"runners", print_runners},
-      {"spaces", print_spaces},     {"actions", print_actions},
-      {"onnx-ops", print_onnx_ops}, {"export-formats", print_export_formats}};
+      {"spaces", print_spaces},     {"plots", print_plots},
+      {"actions", print_actions},   {"onnx-ops", print_onnx_ops},
+      {"export-formats", print_export_formats}};
   std::vector<std::string> names;
   for (const auto& k : kinds) {
     if (kind == "all") {

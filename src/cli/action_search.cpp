@@ -18,6 +18,7 @@
 #include "strategy/search.h"
 #include "strategy/search_report.h"
 #include "train/checkpoint.h"
+#include "train/progress.h"
 
 namespace chop::cli {
 namespace {
@@ -29,6 +30,64 @@ std::optional<int64_t> max_epochs_from_cli(const config::RunConfig& cfg) {
   return std::nullopt;
 }
 
+// --compare-samplers a,b,c and --repeats N override the config's setup.compare_samplers and
+// setup.compare_repeats.
+void apply_comparison_flags(const ActionContext& ctx, strategy::StrategyConfig& strategy) {
+  if (ctx.extra.contains("compare_samplers")) {
+    std::vector<std::string> names;
+    for (const auto& n : split(ctx.extra["compare_samplers"].get<std::string>(), ','))
+      if (!trim(n).empty()) names.push_back(trim(n));
+    if (names.empty())
+      throw UserError("--compare-samplers needs sampler names, e.g. tpe,random,bruteforce");
+    try {
+      strategy::check_sampler_names(names, "--compare-samplers");
+    } catch (const ConfigError& e) {
+      throw UserError(e.what());  // a flag, not a config file
+    }
+    strategy.compare_samplers = names;
+  }
+  if (ctx.extra.contains("repeats")) {
+    const std::string text = ctx.extra["repeats"].get<std::string>();
+    size_t used = 0;
+    long long n = 0;
+    try {
+      n = std::stoll(text, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used != text.size() || n < 1 || n > 1000)
+      throw UserError("--repeats '" + text + "' must be a whole number from 1 to 1000");
+    if (strategy.compare_samplers.empty())
+      throw UserError(
+          "--repeats is for a sampler comparison: add --compare-samplers "
+          "(e.g. tpe,random,bruteforce)");
+    strategy.compare_repeats = n;
+  }
+}
+
+// The terminal's live line: shown in place, cleared before any other line is printed.
+class LiveLine {
+ public:
+  void show(const std::string& text) {
+    if (text.empty()) {
+      if (len_ > 0) std::cout << '\r' << std::string(len_, ' ') << '\r' << std::flush;
+      len_ = 0;
+      return;
+    }
+    std::cout << '\r' << text;
+    if (text.size() < len_) std::cout << std::string(len_ - text.size(), ' ');
+    std::cout << std::flush;
+    len_ = text.size();
+  }
+  void print(const std::string& line) {
+    show("");
+    std::cout << line << "\n" << std::flush;
+  }
+
+ private:
+  size_t len_ = 0;
+};
+
 }  // namespace
 
 int run_search(ActionContext& ctx) {
@@ -39,10 +98,11 @@ int run_search(ActionContext& ctx) {
   const std::string dataset = dataset_name(ctx);
   require_model_and_dataset("search", model, dataset);
   // Every config error before anything is loaded or run.
-  const strategy::SearchConfig config =
+  strategy::SearchConfig config =
       strategy::read_search_config(ctx.cfg, max_epochs_from_cli(ctx.cfg));
   if (ctx.extra.contains("export_best"))  // an unknown format fails before anything runs
     interop::export_format(ctx.extra["export_best"].get<std::string>());
+  apply_comparison_flags(ctx, config.strategy);
   std::cout << ctx.cfg.render_table() << std::flush;
   set_threads(ctx);
   const at::Device device = device_for(ctx);
@@ -67,11 +127,26 @@ int run_search(ActionContext& ctx) {
   setup.batch_size = ctx.cfg.integer("batch_size");
   setup.project_dir = ctx.cfg.str("project_dir");
   setup.project_name = project_name(ctx, model, dataset);
-  setup.print = [](const std::string& line) { std::cout << line << "\n" << std::flush; };
   setup.weights_loaded = !ctx.cfg.is_null("load_name");
   if (ctx.extra.contains("export_best"))
     setup.export_best = ctx.extra["export_best"].get<std::string>();
+  // On a terminal one live progress line (rewritten in place) and the notable trials above it;
+  // in logs and pipes a plain line per trial (as `chop train`).
+  LiveLine live;
+  setup.print = [&live](const std::string& line) { live.print(line); };
+  if (train::stdout_is_terminal())
+    setup.status = [&live](const std::string& line) { live.show(line); };
   const strategy::SearchSummary summary = strategy::run(setup);
+  live.show("");
+  if (summary.comparison) {
+    std::cout << "Sampler comparison finished: " << summary.optimize.n_started << " trials, "
+              << format_double(std::round(summary.optimize.elapsed_s * 1000) / 1000)
+              << " s searching\n"
+              << summary.comparison_table << "Studies: " << summary.comparison_dir
+              << (summary.sqlite_storage ? "/study.db\n" : " (kept in memory only)\n");
+    if (!summary.report_line.empty()) std::cout << summary.report_line << "\n";
+    return 0;
+  }
 
   const search::OptimizeSummary& s = summary.optimize;
   std::cout << "Search finished: " << s.n_complete << " complete, " << s.n_pruned << " pruned, "
@@ -80,6 +155,7 @@ int run_search(ActionContext& ctx) {
             << (s.timed_out ? " (timeout reached)" : "") << ", "
             << format_double(std::round(s.elapsed_s * 1000) / 1000) << " s\n";
   if (summary.best.empty()) {
+    if (!summary.report_line.empty()) std::cout << summary.report_line << "\n";
     throw RunError("no trial completed (" + std::to_string(s.n_pruned) + " pruned, " +
                    std::to_string(s.n_failed) + " failed); see the FAIL reasons and " +
                    "infeasible (over-budget) trials in " + summary.save_dir + "/log.json");
@@ -89,6 +165,7 @@ int run_search(ActionContext& ctx) {
   std::cout << "Results: " << summary.save_dir
             << (summary.sqlite_storage ? "/{log.json,best.json,study.db}\n"
                                        : "/{log.json,best.json} (study kept in memory only)\n");
+  if (!summary.report_line.empty()) std::cout << summary.report_line << "\n";
   return 0;
 }
 

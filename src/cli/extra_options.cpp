@@ -24,6 +24,20 @@ const std::vector<ExtraOption>& extra_option_table() {
        "format (onnx, qonnx, qdq, state_dict) to <search_ckpts>/best_export/"},
       {"--hidden-features", "hidden_features", false, "all",
        "mlp widths, comma-separated (e.g. 256,128); TOML: model_config.hidden_features"},
+      {"--storage", "storage", false, "report, dashboard",
+       "study storage: a study database (search_ckpts/study.db) or URL (sqlite:///path.db)"},
+      {"--study", "study", false, "report, dashboard",
+       "study name (default: the storage's only study)"},
+      {"--output", "output", false, "report",
+       "folder for report.html and plots/*.svg (default: the study database's folder)"},
+      {"--port", "port", false, "dashboard", "TCP port (default 8080; 0 picks a free one)"},
+      {"--host", "host", false, "dashboard",
+       "address to listen on (default 127.0.0.1; any other exposes the study, read-only)"},
+      {"--compare-samplers", "compare_samplers", false, "search",
+       "compare samplers on the config's space, e.g. tpe,random,bruteforce,nsgaii (one study "
+       "per sampler and repeat; docs/samplers.md)"},
+      {"--repeats", "repeats", false, "search",
+       "repeats per sampler of --compare-samplers, seeds seed..seed+N-1 (default 5)"},
   };
   return table;
 }

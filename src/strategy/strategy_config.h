@@ -44,11 +44,20 @@ struct StrategyConfig {
   std::string study_name;      // default: the project name
   bool resume = true;          // continue a stored study of the same name
   bool sqlite_storage = true;  // false: storage = "memory" (no study.db, nothing to resume)
+  bool write_report = true;    // report = false: no report.html / plots/*.svg at the end
+  /// compare_samplers = ["tpe", "random", ...] (or --compare-samplers): run the space under each
+  /// sampler, compare_repeats times with seeds seed, seed+1, ... (docs/samplers.md).
+  std::vector<std::string> compare_samplers;
+  int64_t compare_repeats = 5;
   /// [search.strategy.constraints]: budgets checked before training (docs/nas.md).
   space::HardwareConstraints constraints;
 
   std::vector<search::Direction> directions() const;
 };
+
+/// Every name is a registered sampler, none twice; ConfigError at `where` otherwise (a TOML
+/// key's location, or "--compare-samplers").
+void check_sampler_names(const std::vector<std::string>& names, const std::string& where);
 
 /// `locate(path)` maps a dotted key path to "file:line:col (path)". Every unknown key, missing
 /// required key and wrong type is a ConfigError naming it. Metrics that no runner produces are

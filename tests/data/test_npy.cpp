@@ -117,8 +117,7 @@ TEST(Npy, MasePeerLoadsExportedMnistIdenticallyToItsOwnReader) {
   export_npy(load_dataset("mnist", opt), dir.str());
   std::string out = testing::run_capture(
       "cd " + std::string(CHOP_SHARED_DIR) +
-      // PEER_BLAS=reference: with libopenblas0-pthread installed the peer re-executes itself
-      // to pick OpenBLAS, which `python3 -c` cannot survive; the data path needs no BLAS.
+      // PEER_BLAS=reference: the peer would re-exec itself for OpenBLAS, which `-c` cannot.
       "/peers && PEER_BLAS=reference /usr/bin/python3 -c \"import numpy as np,sys\n"
       "import mase_peer as p\n"
       "a=p.load_data('mnist:'+sys.argv[1],2000); b=p.load_data('npy:'+sys.argv[2],2000)\n"
