@@ -10,6 +10,7 @@
 
 #include "core/error.h"
 #include "core/strings.h"
+#include "passes/transforms/channel_groups.h"
 #include "passes/transforms/redefine_channels.h"
 #include "space/graph_space.h"
 
