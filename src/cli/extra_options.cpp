@@ -17,7 +17,15 @@ const std::vector<ExtraOption>& extra_option_table() {
       {"--val-size", "val_size", false, "train, test, dataset export",
        "validation rows carved from the training part (default: the data set's own)"},
       {"--input", "input", false, "infer", "samples to run the model on (.npy, batch first)"},
-      {"--output", "output", false, "infer, export", "file to write (infer: .npy outputs)"},
+      {"--output", "output", false, "infer, export, report",
+       "infer: the .npy outputs; export: the model file; report: the folder for report.html and "
+       "plots/*.svg (default: the study database's folder)"},
+      {"--bit-exact", "bit_exact", true, "infer",
+       "run the integer-quantized model in chop's fixed-point engine and count the output values "
+       "that differ from the fake-quantized float path (docs/hardware-cost.md)"},
+      {"--rounding", "rounding", false, "infer",
+       "--bit-exact requantization: half_even (default, MASE), half_up (AP_RND), truncate"},
+      {"--overflow", "overflow", false, "infer", "--bit-exact overflow: saturate (default) or wrap"},
       {"--format", "format", false, "export", "onnx, qonnx, qdq or state_dict"},
       {"--export-best", "export_best", false, "search",
        "after the search, write the best trial (or each trial of the Pareto front) in this "
@@ -28,8 +36,6 @@ const std::vector<ExtraOption>& extra_option_table() {
        "study storage: a study database (search_ckpts/study.db) or URL (sqlite:///path.db)"},
       {"--study", "study", false, "report, dashboard",
        "study name (default: the storage's only study)"},
-      {"--output", "output", false, "report",
-       "folder for report.html and plots/*.svg (default: the study database's folder)"},
       {"--port", "port", false, "dashboard", "TCP port (default 8080; 0 picks a free one)"},
       {"--host", "host", false, "dashboard",
        "address to listen on (default 127.0.0.1; any other exposes the study, read-only)"},
