@@ -33,9 +33,31 @@ at::Tensor fit_input(const graph::Graph& g, const at::Tensor& x_in, const std::s
   return x.contiguous();
 }
 
-at::Tensor run_inference(graph::Graph& g, const at::Tensor& x, const InferOptions& opts) {
+namespace {
+
+// The integer engine runs on the CPU, one batch at a time; its report sums over the batches.
+at::Tensor run_bit_exact(graph::Graph& g, const at::Tensor& x, const InferOptions& opts,
+                         runtime::BitExactReport* report) {
+  g.to(at::kCPU);
+  runtime::BitExactEngine engine(g, opts.bit_exact_options);
+  std::vector<at::Tensor> outs;
+  const int64_t n = x.size(0);
+  for (int64_t begin = 0; begin < n; begin += opts.batch_size) {
+    const int64_t len = std::min(opts.batch_size, n - begin);
+    outs.push_back(engine.run(x.narrow(0, begin, len).cpu()).to(at::kFloat));
+  }
+  if (report) *report = engine.report();
+  if (outs.empty()) return run_inference(g, x, InferOptions{opts.batch_size, at::kCPU});
+  return at::cat(outs, 0);
+}
+
+}  // namespace
+
+at::Tensor run_inference(graph::Graph& g, const at::Tensor& x, const InferOptions& opts,
+                         runtime::BitExactReport* bit_exact_report) {
   if (opts.batch_size <= 0) throw UserError("the batch size must be positive");
   at::NoGradGuard no_grad;
+  if (opts.bit_exact) return run_bit_exact(g, x, opts, bit_exact_report);
   runtime::RunOptions ro;
   ro.training = false;
   std::vector<at::Tensor> outs;

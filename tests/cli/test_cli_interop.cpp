@@ -1,9 +1,12 @@
 // `chop infer` / `chop export` / `--load` of PyTorch files / an .onnx path as MODEL, end to end
-// through the binary, with must-fail cases: one clear error line, a non-zero exit, no crash.
+// through the binary (and `chop infer --bit-exact` against the fake-quantized path), with
+// must-fail cases: one clear error line, a non-zero exit, no crash.
 #include <gtest/gtest.h>
 
+#include <ATen/CPUGeneratorImpl.h>
 #include <sys/wait.h>
 
+#include <cctype>
 #include <cstdio>
 #include <filesystem>
 
@@ -273,6 +276,79 @@ TEST(CliSearch, NasSearchResizesAnImportedResidualModel) {
     auto a = run_chop("analyze " + q(e.path().string()));
     EXPECT_EQ(a.exit_code, 0) << a.output;
   }
+}
+
+// The number N in "... N output values differ ..." of `chop infer --bit-exact`'s summary.
+int64_t reported_mismatches(const std::string& output) {
+  const std::string tail = " output values differ from the fake-quantized float32 path";
+  const size_t end = output.find(tail);
+  if (end == std::string::npos) return -1;
+  size_t begin = end;
+  while (begin > 0 && (std::isdigit(static_cast<unsigned char>(output[begin - 1])) ||
+                       output[begin - 1] == ','))
+    --begin;
+  std::string digits;
+  for (size_t i = begin; i < end; ++i)
+    if (output[i] != ',') digits += output[i];
+  return digits.empty() ? -1 : std::stoll(digits);
+}
+
+// 512 jet-like samples (16 features), so wide accumulators have room to round in float32.
+std::string many_jet_samples() {
+  const std::string path = scratch("jet_many_x.npy");
+  auto gen = at::make_generator<at::CPUGeneratorImpl>(7);
+  write_file_atomic(path, data::npy_bytes(at::randn({512, 16}, gen) * 3));
+  return path;
+}
+
+TEST(CliInfer, BitExactEngineEqualsTheFakeQuantizedPathAndCountsWhereItDoesNot) {
+  const std::string x = many_jet_samples();
+  // 8 and 4 bits: res_mlp (BatchNorm, residual add) runs all-integer and equals the float path;
+  // 24 bits (12 fractional): products carry 24 fractional bits, accumulators pass float32's 24
+  // bits, and the engine counts exactly the output values where the fake-quantized float32
+  // outputs differ from its own (at 16 bits they still fit: 20 bits seen).
+  for (int width : {8, 4, 24}) {
+    SCOPED_TRACE(width);
+    const std::string cfg = quantize_toml(width);
+    const std::string fake = scratch("res_mlp_fake.npy"), exact = scratch("res_mlp_exact.npy");
+    const std::string args = "infer " + q(fixture("res_mlp.onnx")) + " --config " + q(cfg) +
+                             " --input " + q(x) + " --batch-size 100 --output ";
+    auto r = run_chop(args + q(fake));
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    r = run_chop(args + q(exact) + " --bit-exact");
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_NE(r.output.find("integer MAC"), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find("0 format overflows"), std::string::npos) << r.output;
+    const at::Tensor yf = data::read_npy(fake), ye = data::read_npy(exact);
+    ASSERT_EQ(yf.sizes(), ye.sizes());
+    const int64_t differ = yf.ne(ye).sum().item<int64_t>();
+    if (width <= 8) {
+      EXPECT_EQ(reported_mismatches(r.output), 0) << r.output;
+      EXPECT_EQ(differ, 0) << r.output;
+      EXPECT_NE(r.output.find("(the float32 path is exact here)"), std::string::npos) << r.output;
+    } else {
+      // Where float32 rounds, two float32 runs may round differently (summation order), so the
+      // engine's count (against its own float32 run) and this file's need not agree exactly;
+      // both see rounding, and it stays small.
+      EXPECT_GT(reported_mismatches(r.output), 0) << r.output;
+      EXPECT_GT(differ, 0) << r.output;  // a test that float32 really rounds here
+      EXPECT_LE(testing::max_abs_diff(yf, ye), 1e-3);
+    }
+  }
+}
+
+TEST(CliInfer, BitExactMistakesAreClearErrors) {
+  fs::remove(scratch("be.npy"));
+  const std::string base = "infer " + q(fixture("res_mlp.onnx")) + " --input " +
+                           q(fixture("res_mlp_x.npy")) + " --output " + q(scratch("be.npy"));
+  // Nothing is integer-quantized: the engine would only run the float path.
+  expect_clear_error(base + " --bit-exact", {"integer"});
+  expect_clear_error(base + " --rounding truncate", {"--rounding", "add --bit-exact"});
+  expect_clear_error(base + " --config " + q(quantize_toml(8)) + " --bit-exact --rounding down",
+                     {"unknown --rounding 'down'", "half_even"});
+  expect_clear_error(base + " --config " + q(quantize_toml(8)) + " --bit-exact --overflow clip",
+                     {"unknown --overflow 'clip'", "saturate"});
+  EXPECT_FALSE(fs::exists(scratch("be.npy")));  // nothing half-written
 }
 
 }  // namespace
