@@ -32,6 +32,17 @@ const Registry<ActionEntry>& action_registry() {
            "run the config's [passes.*] (quantize, analyses) in file order; save the transformed "
            "model and reports to <project_dir>/<project>/software/transform",
            true, run_transform},
+          {"infer",
+           "chop infer MODEL [DATASET] [--load CKPT] [--config CFG.toml] --input X.npy --output "
+           "Y.npy",
+           "run a (possibly quantized) model on an array and write its outputs (.npy)", true,
+           run_infer},
+          {"export",
+           "chop export MODEL [DATASET] [--load CKPT] [--config CFG.toml] --format "
+           "onnx|qonnx|qdq|state_dict --output FILE",
+           "write a (transformed) model as ONNX, QONNX (hls4ml, FINN), QDQ (ONNX Runtime) or a "
+           "PyTorch state dict",
+           true, run_export},
           {"report", "chop report --storage STUDY.db [--study NAME] [--output DIR]",
            "write a study's report: report.html (offline, interactive charts, sortable trials) "
            "and plots/*.svg",
@@ -41,7 +52,7 @@ const Registry<ActionEntry>& action_registry() {
            false, run_dashboard},
           {"list",
            "chop list [models|datasets|passes|samplers|pruners|runners|spaces|plots|actions|"
-           "config]",
+           "onnx-ops|export-formats|config]",
            "list what chop has registered", false, run_list},
       }};
   return table;

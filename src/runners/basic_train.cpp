@@ -9,6 +9,7 @@
 #include <mutex>
 
 #include "core/error.h"
+#include "core/log.h"
 #include "engine/engine.h"
 #include "runners/runner.h"
 #include "runtime/cross_entropy.h"
@@ -229,6 +230,14 @@ class BasicTrain : public Runner {
 }  // namespace
 
 std::unique_ptr<Runner> make_basic_train(const config::TableReader& o) {
+  // MASE lab configs carry these; chop's basic_train trains on the training split and reports
+  // loss and accuracy, so they change nothing: one warning each, unless they say just that.
+  if (o.has("name"))
+    log_warning(o.locate("name") + ": ignored (basic_train reports loss and accuracy; the "
+                                   "objective is chosen by [search.strategy.metrics])");
+  if (o.has("data_loader") && o.get_json("data_loader") != "train_dataloader")
+    log_warning(o.locate("data_loader") + ": ignored; basic_train trains on the training split "
+                                          "(train_dataloader) and evaluates on validation");
   TrainConfig c;
   c.max_epochs = o.get_int("max_epochs", 1, 1);
   c.num_samples = o.get_int("num_samples", -1, -1);
