@@ -16,12 +16,14 @@ PKGS=(
   libhdf5-dev
   hdf5-plugin-lzf
   zlib1g-dev
+  libonnx-dev     # interop: ONNX protobuf model, checker, shape inference
   # tests
   libgtest-dev
   libgmock-dev
   python3-numpy   # tests/data: numpy reads chop's .npy exports
   python3-optuna  # tests/search: Optuna 3.1 loads chop's studies
   python3-torch   # tests/data: the MASE peer's reader (and fixture scripts under tools/)
+  python3-onnx    # tests/interop: onnx.checker and the numpy reference on every export
   # report layer (issue 15): charts from npm, SVG export under node, dashboard, browser tests
   nodejs
   libcpp-httplib-dev

@@ -104,8 +104,8 @@ int run(int argc, char** argv) {
       ctx.extra[e.dest] = extra_raw[e.dest];
   }
   // MODEL and DATASET given as positionals are manual overrides in MASE's table.
-  static const std::vector<std::string> kModelActions = {"train", "test", "transform", "search",
-                                                         "analyze"};
+  static const std::vector<std::string> kModelActions = {"train",   "test",  "transform", "search",
+                                                         "analyze", "infer", "export"};
   if (std::find(kModelActions.begin(), kModelActions.end(), ctx.action) != kModelActions.end()) {
     if (ctx.words.size() >= 1) cli["model"] = ctx.words[0];
     if (ctx.words.size() >= 2) cli["dataset"] = ctx.words[1];

@@ -9,6 +9,7 @@
 #include <mutex>
 
 #include "core/error.h"
+#include "core/log.h"
 #include "engine/engine.h"
 #include "runners/runner.h"
 #include "runtime/cross_entropy.h"
@@ -233,8 +234,17 @@ std::unique_ptr<Runner> make_basic_train(
   check_keys(
       o,
       {"max_epochs", "num_samples", "optimizer", "learning_rate", "weight_decay", "lr_scheduler",
-       "num_warmup_steps", "gradient_accumulation_steps", "eval_num_samples"},
+       "num_warmup_steps", "gradient_accumulation_steps", "eval_num_samples", "name",
+       "data_loader"},
       locate);
+  // MASE lab configs carry these; chop's basic_train trains on the training split and reports
+  // loss and accuracy, so they change nothing: one warning each, unless they say just that.
+  if (o.contains("name"))
+    log_warning(locate("name") + ": ignored (basic_train reports loss and accuracy; the "
+                                 "objective is chosen by [search.strategy.metrics])");
+  if (o.contains("data_loader") && o["data_loader"] != "train_dataloader")
+    log_warning(locate("data_loader") + ": ignored; basic_train trains on the training split "
+                                        "(train_dataloader) and evaluates on validation");
   TrainConfig c;
   c.max_epochs = opt_int(o, "max_epochs", 1, locate, 1);
   c.num_samples = opt_int(o, "num_samples", -1, locate, -1);

@@ -98,6 +98,7 @@ search::Objective make_objective(const ObjectiveInputs& in) {
     }
     trial.set_user_attr("software_metrics", sw);
     trial.set_user_attr("scaled_metrics", scaled);
+    if (in.keep_candidate) in.keep_candidate(trial.number(), std::move(cand.graph));
     if (strategy.sum_scaled_metrics) return {sum};
     return values;
   };
