@@ -13,6 +13,7 @@ PKGS=(
   libfmt-dev
   nlohmann-json3-dev
   libsqlite3-dev
+  libpq-dev              # search: PostgreSQL studies (libpq)
   libhdf5-dev
   hdf5-plugin-lzf
   zlib1g-dev
@@ -22,6 +23,8 @@ PKGS=(
   python3-numpy   # tests/data: numpy reads chop's .npy exports
   python3-optuna  # tests/search: Optuna 3.1 loads chop's studies
   python3-torch   # tests/data: the MASE peer's reader (and fixture scripts under tools/)
+  postgresql      # tests/search: a throwaway PostgreSQL 15 server for the shared-study tests
+  python3-psycopg2  # tests/search: Optuna 3.1 loads chop's PostgreSQL studies
 )
 missing=()
 for p in "${PKGS[@]}"; do
