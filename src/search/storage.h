@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -12,6 +13,16 @@
 #include "search/trial.h"
 
 namespace chop::search {
+
+/// One study of a storage as `chop study list` shows it.
+struct StudySummary {
+  int64_t study_id = -1;
+  std::string name;
+  std::vector<Direction> directions;
+  std::map<TrialState, int64_t> n_by_state;  // states with at least one trial
+  int64_t n_trials = 0;
+  int64_t datetime_start_ms = 0;  // the first trial's start (0: no trial)
+};
 
 class Storage {
  public:
@@ -42,6 +53,11 @@ class Storage {
   /// Trials created or modified since `cursor` (0: all), in number order; advances `cursor`.
   virtual std::vector<FrozenTrial> changed_trials(int64_t study_id, int64_t& cursor) = 0;
 
+  /// Every study with its trial counts, by study id.
+  virtual std::vector<StudySummary> study_summaries() = 0;
+  /// Deletes the study and everything of it in one transaction (as Optuna's delete_study).
+  virtual void delete_study(int64_t study_id) = 0;
+
   /// A short description for messages ("in-memory", "sqlite:/path/study.db").
   virtual std::string describe() const = 0;
 };
@@ -55,8 +71,19 @@ std::shared_ptr<Storage> make_in_memory_storage();
 /// usable database.
 std::shared_ptr<Storage> open_sqlite_storage(const std::string& path, int busy_timeout_ms = 60000);
 
-/// "sqlite:///abs/path.db", "sqlite:path.db", a path ending in .db/.sqlite/.sqlite3, or
-/// ":memory:"/"memory"/"" (in-memory). Throws UserError for anything else.
+/// Opens a storage by URL: "sqlite:///path.db" (SQLAlchemy's form: four slashes for an absolute
+/// path), "sqlite:path.db", a path ending in .db/.sqlite/.sqlite3, "postgresql://…" /
+/// "postgres://…", or ":memory:"/"memory"/"" (in-memory). Throws UserError for anything else;
+/// messages never show a URL's password.
 std::shared_ptr<Storage> open_storage(const std::string& url);
+
+/// True for what open_storage accepts besides the in-memory names.
+bool is_storage_url(const std::string& url);
+
+/// The file an SQLite URL or path names (empty for other storages).
+std::string sqlite_path_of(const std::string& url);
+
+/// `url` with any password replaced by "***" (for messages and logs).
+std::string redact_storage_url(const std::string& url);
 
 }  // namespace chop::search

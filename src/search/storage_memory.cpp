@@ -22,7 +22,7 @@ class InMemoryStorage : public Storage {
         ++s.readers;
         return id;
       }
-    const int64_t id = static_cast<int64_t>(studies_.size()) + 1;
+    const int64_t id = studies_.empty() ? 1 : studies_.rbegin()->first + 1;
     studies_[id].name = name;
     studies_[id].directions = directions;
     studies_[id].readers = 1;
@@ -114,6 +114,28 @@ class InMemoryStorage : public Storage {
     out.reserve(seen.size());
     for (auto& [number, _] : seen) out.push_back(s.trials[static_cast<size_t>(number)]);
     return out;
+  }
+
+  std::vector<StudySummary> study_summaries() override {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::vector<StudySummary> out;
+    for (auto& [id, s] : studies_) {
+      StudySummary sum;
+      sum.study_id = id;
+      sum.name = s.name;
+      sum.directions = s.directions;
+      sum.n_trials = static_cast<int64_t>(s.trials.size());
+      for (const auto& t : s.trials) ++sum.n_by_state[t.state];
+      if (!s.trials.empty()) sum.datetime_start_ms = s.trials.front().datetime_start_ms;
+      out.push_back(std::move(sum));
+    }
+    return out;
+  }
+
+  void delete_study(int64_t study_id) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    get(study_id);
+    studies_.erase(study_id);
   }
 
   std::string describe() const override { return "in-memory"; }

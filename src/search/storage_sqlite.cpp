@@ -313,6 +313,82 @@ class SqliteStorage : public Storage {
     }
   }
 
+  std::vector<StudySummary> study_summaries() override {
+    std::lock_guard<std::mutex> lock(mu_);
+    exec("BEGIN");  // one snapshot for the three reads
+    try {
+      std::vector<StudySummary> out;
+      std::map<int64_t, size_t> index;
+      auto* st = stmt("SELECT study_id, study_name FROM studies ORDER BY study_id");
+      while (step_row(st)) {
+        StudySummary s;
+        s.study_id = sqlite3_column_int64(st, 0);
+        s.name = reinterpret_cast<const char*>(sqlite3_column_text(st, 1));
+        index[s.study_id] = out.size();
+        out.push_back(std::move(s));
+      }
+      st = stmt("SELECT study_id, direction FROM study_directions ORDER BY study_id, objective");
+      while (step_row(st)) {
+        auto it = index.find(sqlite3_column_int64(st, 0));
+        if (it == index.end()) continue;
+        const std::string d = reinterpret_cast<const char*>(sqlite3_column_text(st, 1));
+        out[it->second].directions.push_back(d == "MAXIMIZE" ? Direction::kMaximize
+                                                             : Direction::kMinimize);
+      }
+      st = stmt(
+          "SELECT study_id, state, COUNT(*), MIN(datetime_start) FROM trials "
+          "GROUP BY study_id, state");
+      while (step_row(st)) {
+        auto it = index.find(sqlite3_column_int64(st, 0));
+        if (it == index.end()) continue;
+        StudySummary& s = out[it->second];
+        const int64_t n = sqlite3_column_int64(st, 2);
+        s.n_by_state[parse_trial_state(
+            reinterpret_cast<const char*>(sqlite3_column_text(st, 1)))] += n;
+        s.n_trials += n;
+        const int64_t start = parse_datetime(sqlite3_column_text(st, 3));
+        if (start > 0 && (s.datetime_start_ms == 0 || start < s.datetime_start_ms))
+          s.datetime_start_ms = start;
+      }
+      exec("COMMIT");
+      return out;
+    } catch (...) {
+      sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+      throw;
+    }
+  }
+
+  // chop_trial_changes keeps its rows: its seq must only grow (see kSchema), and rows of a
+  // deleted study match no trial.
+  void delete_study(int64_t study_id) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    Txn txn(this);
+    for (const char* sql :
+         {"DELETE FROM trial_params WHERE trial_id IN (SELECT trial_id FROM trials WHERE "
+          "study_id = ?)",
+          "DELETE FROM trial_values WHERE trial_id IN (SELECT trial_id FROM trials WHERE "
+          "study_id = ?)",
+          "DELETE FROM trial_intermediate_values WHERE trial_id IN (SELECT trial_id FROM trials "
+          "WHERE study_id = ?)",
+          "DELETE FROM trial_user_attributes WHERE trial_id IN (SELECT trial_id FROM trials "
+          "WHERE study_id = ?)",
+          "DELETE FROM trial_system_attributes WHERE trial_id IN (SELECT trial_id FROM trials "
+          "WHERE study_id = ?)",
+          "DELETE FROM trial_heartbeats WHERE trial_id IN (SELECT trial_id FROM trials WHERE "
+          "study_id = ?)",
+          "DELETE FROM trials WHERE study_id = ?", "DELETE FROM study_directions WHERE study_id = ?",
+          "DELETE FROM study_user_attributes WHERE study_id = ?",
+          "DELETE FROM study_system_attributes WHERE study_id = ?",
+          "DELETE FROM studies WHERE study_id = ?"}) {
+      auto* st = stmt(sql);
+      sqlite3_bind_int64(st, 1, study_id);
+      step_done(st);
+    }
+    txn.commit();
+    sync_.erase(study_id);
+    written_.clear();  // trial ids of the deleted study may be anywhere in it
+  }
+
   std::string describe() const override { return "sqlite:" + path_; }
 
  private:
@@ -740,18 +816,6 @@ class SqliteStorage : public Storage {
 
 std::shared_ptr<Storage> open_sqlite_storage(const std::string& path, int busy_timeout_ms) {
   return std::make_shared<SqliteStorage>(path, busy_timeout_ms);
-}
-
-std::shared_ptr<Storage> open_storage(const std::string& url) {
-  const std::string l = to_lower(url);
-  if (url.empty() || l == ":memory:" || l == "memory" || l == "inmemory" || l == "in-memory")
-    return make_in_memory_storage();
-  if (starts_with(url, "sqlite:///")) return open_sqlite_storage(url.substr(10));
-  if (starts_with(url, "sqlite:")) return open_sqlite_storage(url.substr(7));
-  if (ends_with(l, ".db") || ends_with(l, ".sqlite") || ends_with(l, ".sqlite3"))
-    return open_sqlite_storage(url);
-  throw UserError("unknown storage '" + url +
-                  "' (expected sqlite:///path.db, a path ending in .db, or \"memory\")");
 }
 
 }  // namespace chop::search

@@ -1,0 +1,50 @@
+// Storage URLs -> storages (open_storage); see storage.h.
+#include "core/error.h"
+#include "core/strings.h"
+#include "search/postgres/pg_url.h"
+#include "search/storage.h"
+
+namespace chop::search {
+namespace {
+
+bool is_memory(const std::string& url) {
+  const std::string l = to_lower(url);
+  return url.empty() || l == ":memory:" || l == "memory" || l == "inmemory" || l == "in-memory";
+}
+
+bool is_sqlite_path(const std::string& url) {
+  const std::string l = to_lower(url);
+  return ends_with(l, ".db") || ends_with(l, ".sqlite") || ends_with(l, ".sqlite3");
+}
+
+}  // namespace
+
+bool is_storage_url(const std::string& url) {
+  return starts_with(url, "sqlite:") || pg::is_pg_url(url) ||
+         (!is_memory(url) && is_sqlite_path(url));
+}
+
+std::string sqlite_path_of(const std::string& url) {
+  if (starts_with(url, "sqlite:///")) return url.substr(10);
+  if (starts_with(url, "sqlite:")) return url.substr(7);
+  if (!is_memory(url) && !pg::is_pg_url(url) && is_sqlite_path(url)) return url;
+  return "";
+}
+
+std::string redact_storage_url(const std::string& url) {
+  return pg::redact_url_secrets(url);
+}
+
+std::shared_ptr<Storage> open_storage(const std::string& url) {
+  if (is_memory(url)) return make_in_memory_storage();
+  if (starts_with(url, "sqlite:")) return open_sqlite_storage(sqlite_path_of(url));
+  if (pg::is_pg_url(url))
+    throw UserError("PostgreSQL studies ('" + redact_storage_url(url) +
+                    "') are not available in this build yet");
+  if (is_sqlite_path(url)) return open_sqlite_storage(url);
+  throw UserError("unknown storage '" + redact_storage_url(url) +
+                  "' (expected sqlite:///path.db, a path ending in .db, postgresql://user@host/db, "
+                  "or \"memory\")");
+}
+
+}  // namespace chop::search
