@@ -33,5 +33,6 @@ int run_train(ActionContext& ctx);
 int run_test(ActionContext& ctx);
 int run_dataset(ActionContext& ctx);
 int run_search(ActionContext& ctx);
+int run_study(ActionContext& ctx);
 
 }  // namespace chop::cli

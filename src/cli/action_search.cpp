@@ -162,9 +162,13 @@ int run_search(ActionContext& ctx) {
   so.name = strategy.study_name.empty() ? project.name : strategy.study_name;
   so.directions = strategy.directions();
   // setup.storage = "memory" keeps the study in this process only, like Optuna's default
-  // storage: no study.db, no resume, nothing shared (for throwaway searches).
-  so.storage = strategy.sqlite_storage ? search::open_sqlite_storage(save_dir + "/study.db")
-                                       : search::make_in_memory_storage();
+  // storage: no study.db, no resume, nothing shared (for throwaway searches). A URL (or
+  // --storage URL) names a study file or server that several workers may share.
+  std::string storage_url = strategy.storage;
+  if (ctx.extra.contains("storage")) storage_url = ctx.extra["storage"].get<std::string>();
+  if (storage_url == "sqlite") storage_url = save_dir + "/study.db";
+  const bool persistent = storage_url != "memory";
+  so.storage = search::open_storage(storage_url == "memory" ? "memory" : storage_url);
   so.sampler = search::make_sampler(strategy.sampler, strategy.sampler_options, seed);
   so.pruner = search::make_pruner(strategy.pruner, strategy.pruner_options);
   so.seed = seed;
@@ -303,9 +307,9 @@ int run_search(ActionContext& ctx) {
         "search stopped after " + std::to_string(finished + done) + " of " +
         std::to_string(strategy.n_trials) + " trials; every finished trial is saved in " +
         save_dir +
-        (strategy.sqlite_storage
-             ? "/{study.db,log.json,best.json}: run the same command to continue (the study "
-               "resumes by name)"
+        (persistent
+             ? "/{log.json,best.json} and " + so.storage->describe() +
+                   ": run the same command to continue (the study resumes by name)"
              : "/{log.json,best.json} (storage = \"memory\": nothing to resume)"));
   const std::vector<search::FrozenTrial> best = results.best();
   std::cout << "Search finished: " << summary.n_complete << " complete, " << summary.n_pruned
@@ -320,9 +324,9 @@ int run_search(ActionContext& ctx) {
                    "infeasible (over-budget) trials in " + save_dir + "/log.json");
   }
   std::cout << "Best trial(s):\n" << render_best_table(best);
-  std::cout << "Results: " << save_dir
-            << (strategy.sqlite_storage ? "/{log.json,best.json,study.db}\n"
-                                        : "/{log.json,best.json} (study kept in memory only)\n");
+  std::cout << "Results: " << save_dir << "/{log.json,best.json}"
+            << (persistent ? "; study '" + so.name + "' in " + so.storage->describe() + "\n"
+                           : " (study kept in memory only)\n");
   return 0;
 }
 

@@ -26,6 +26,12 @@ const std::vector<ActionEntry>& action_registry() {
        "run the config's [passes.*] (quantize, analyses) in file order; save the transformed "
        "model and reports to <project_dir>/<project>/software/transform",
        run_transform},
+      {"study",
+       "chop study list|show|export|copy|delete --storage URL [--study NAME] [--out FILE] "
+       "[--to URL] [--yes]",
+       "list stored studies, show one's best trials, export its trials (CSV/JSON), copy it to "
+       "another storage (SQLite <-> PostgreSQL), delete it",
+       run_study},
       {"list", "chop list [models|datasets|passes|samplers|pruners|runners|spaces|actions]",
        "list what chop has registered", run_list},
   };

@@ -10,6 +10,7 @@
 #include "core/strings.h"
 #include "search/pruner.h"
 #include "search/sampler_registry.h"
+#include "search/storage.h"
 
 namespace chop::cli {
 namespace {
@@ -100,8 +101,12 @@ StrategyConfig parse_strategy(const Json& strategy, const Locate& locate) {
                                       sloc) == "categorical";
   c.study_name = runners::opt_string(setup, "study_name", "", {}, sloc);
   c.resume = get_bool(setup, "resume", true, S, locate);
-  c.sqlite_storage =
-      runners::opt_string(setup, "storage", "sqlite", {"sqlite", "memory"}, sloc) == "sqlite";
+  c.storage = runners::opt_string(setup, "storage", "sqlite", {}, sloc);
+  if (c.storage != "sqlite" && c.storage != "memory" && !search::is_storage_url(c.storage))
+    throw ConfigError(sloc("storage"), "storage must be \"sqlite\" (the project's study.db), "
+                                       "\"memory\", or a URL (sqlite:///path/study.db, "
+                                       "postgresql://user@host:port/db), got '" +
+                                           search::redact_storage_url(c.storage) + "'");
   if (setup.contains("pkl_ckpt") && !setup["pkl_ckpt"].is_null())
     log_warning(sloc("pkl_ckpt") +
                 ": joblib study pickles are Python-only; chop resumes studies "

@@ -43,7 +43,9 @@ struct StrategyConfig {
   bool categorical = false;  // param_encoding = "categorical" (MASE: "index")
   std::string study_name;    // default: the project name
   bool resume = true;        // continue a stored study of the same name
-  bool sqlite_storage = true;  // false: storage = "memory" (no study.db, nothing to resume)
+  /// setup.storage: "sqlite" (<save dir>/study.db), "memory" (nothing stored or resumed), or a
+  /// storage URL (sqlite:///path.db, a .db path, postgresql://user@host/db) a study may share.
+  std::string storage = "sqlite";
   /// [search.strategy.constraints]: budgets checked before training (docs/nas.md).
   space::HardwareConstraints constraints;
 
