@@ -89,7 +89,7 @@ struct Bench {
     for (int r = 0; r < reps; ++r) {
       const StudyView v = view(first_number + r);
       trial.number = first_number + r;
-      const SearchSpace space = sampler.infer_relative_search_space(v, trial);
+      const ParamSpace space = sampler.infer_relative_search_space(v, trial);
       sampler.sample_relative(v, trial, space);
     }
     return (cpu_ms() - c0) / reps;

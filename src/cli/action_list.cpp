@@ -11,7 +11,7 @@
 #include "runners/runner.h"
 #include "search/pruner.h"
 #include "search/sampler_registry.h"
-#include "space/search_space.h"
+#include "space/graph_space.h"
 
 namespace chop::cli {
 namespace {
@@ -26,8 +26,9 @@ void print_models() {
 void print_datasets() {
   Table t{{"dataset", "description", "--data-path"}, {}, {}};
   for (const auto& d : data::dataset_registry())
-    t.rows.push_back({d.name, d.description,
-                      d.files.empty() ? "(built in)" : (d.needs_data_path ? "required: " : "") + d.files});
+    t.rows.push_back(
+        {d.name, d.description,
+         d.files.empty() ? "(built in)" : (d.needs_data_path ? "required: " : "") + d.files});
   std::cout << t.render(TableStyle::kMarkdown);
 }
 
@@ -54,7 +55,8 @@ void print_pruners() {
 void print_runners() {
   Table t{{"runner", "kind", "metrics", "summary", "options"}, {}, {}};
   for (const auto& e : runners::runner_registry())
-    t.rows.push_back({e.name, e.kind + "_runner", join(e.metrics, ", "), e.summary, e.options_help});
+    t.rows.push_back(
+        {e.name, e.kind + "_runner", join(e.metrics, ", "), e.summary, e.options_help});
   std::cout << t.render(TableStyle::kMarkdown);
 }
 
@@ -78,14 +80,10 @@ int run_list(ActionContext& ctx) {
     const char* name;
     void (*print)();
   };
-  static const Kind kinds[] = {{"models", print_models},
-                                {"datasets", print_datasets},
-                                {"passes", print_passes},
-                                {"samplers", print_samplers},
-                                {"pruners", print_pruners},
-                                {"runners", print_runners},
-                                {"spaces", print_spaces},
-                                {"actions", print_actions}};
+  static const Kind kinds[] = {{"models", print_models},   {"datasets", print_datasets},
+                               {"passes", print_passes},   {"samplers", print_samplers},
+                               {"pruners", print_pruners}, {"runners", print_runners},
+                               {"spaces", print_spaces},   {"actions", print_actions}};
   std::vector<std::string> names;
   for (const auto& k : kinds) {
     if (kind == "all") {

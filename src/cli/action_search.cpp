@@ -29,7 +29,7 @@
 #include "search/sampler_registry.h"
 #include "search/study.h"
 #include "space/constraints.h"
-#include "space/search_space.h"
+#include "space/graph_space.h"
 #include "train/checkpoint.h"
 #include "train/project.h"
 
@@ -138,7 +138,7 @@ int run_search(ActionContext& ctx) {
   setup.table = search_table->contains("search_space") ? (*search_table)["search_space"] : Json();
   setup.where = [&](const std::string& p) { return ctx.cfg.where(p); };
   setup.seed = seed;
-  auto space = space::make_search_space(setup);
+  auto space = space::make_graph_space(setup);
   bool has_train = false;
   for (const auto& r : strategy.sw_runners) has_train |= r.name == "basic_train";
   if (space->copies_weights() && !has_train)
@@ -174,7 +174,7 @@ int run_search(ActionContext& ctx) {
   so.seed = seed;
   so.load_if_exists = strategy.resume;
   search::Study study(so);
-  search::SearchSpace declared;
+  search::ParamSpace declared;
   for (const auto& p : space->params())
     declared[p.key] = strategy.categorical ? search::Distribution::make_categorical(p.choices)
                                            : search::Distribution::make_int(

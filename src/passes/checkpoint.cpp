@@ -12,7 +12,7 @@
 #include "core/files.h"
 #include "graph/ops.h"
 #include "graph/text.h"
-#include "passes/quantize.h"
+#include "passes/transforms/quantize.h"
 
 namespace chop::passes {
 namespace {

@@ -232,7 +232,7 @@ bool Distribution::operator==(const Distribution& o) const {
          log_ == o.log_ && choices_ == o.choices_;
 }
 
-std::optional<uint64_t> space_size(const SearchSpace& space) {
+std::optional<uint64_t> space_size(const ParamSpace& space) {
   uint64_t total = 1;
   for (const auto& [name, dist] : space) {
     const auto n = dist.size();

@@ -79,12 +79,13 @@ class Distribution {
   std::vector<Json> choices_;
 };
 
-/// A named set of distributions (relative search spaces, declared spaces). Sorted by name.
-using SearchSpace = std::map<std::string, Distribution>;
+/// A named set of distributions (Optuna's search-space dict: relative and declared spaces), sorted
+/// by name. Graph search spaces (MASE's) are space::GraphSpace.
+using ParamSpace = std::map<std::string, Distribution>;
 
 /// Number of configurations of a finite space (saturates at UINT64_MAX); nullopt if any
 /// dimension is continuous.
-std::optional<uint64_t> space_size(const SearchSpace& space);
+std::optional<uint64_t> space_size(const ParamSpace& space);
 
 /// Throws UserError when `b` is not compatible with an existing `a` for the same parameter name
 /// (different kind or, for categorical, different choices: Optuna's "dynamic value space").

@@ -27,14 +27,14 @@ class Sampler {
   virtual std::string name() const = 0;
 
   /// Parameters to sample jointly at ask time (Optuna's relative search space). Default: none.
-  virtual SearchSpace infer_relative_search_space(const StudyView& view, const FrozenTrial& trial) {
+  virtual ParamSpace infer_relative_search_space(const StudyView& view, const FrozenTrial& trial) {
     return {};
   }
   /// Joint sample over `space`, as internal values. Names missing from the result fall back to
   /// sample_independent. Called once per trial, serialised in trial-number order.
   virtual std::map<std::string, double> sample_relative(const StudyView& view,
                                                         const FrozenTrial& trial,
-                                                        const SearchSpace& space) {
+                                                        const ParamSpace& space) {
     return {};
   }
   /// One parameter not covered by the relative sample; returns an internal value that `dist`

@@ -1,5 +1,6 @@
-// Study storage backends: in-memory and SQLite (WAL; Optuna 3.x table layout, so Optuna and
-// optuna-dashboard can read chop's studies). The Study keeps its trials in memory and writes
+// Study storage backends (in search/storages/): in-memory, and Optuna 3.x's RDB table layout
+// (so Optuna and optuna-dashboard read chop's studies) written once over a small SQL connection
+// interface, with SQLite (WAL) as its connection. The Study keeps its trials in memory and writes
 // through; a storage only persists and shares them (docs/search-engine.md, resume semantics).
 #pragma once
 

@@ -90,7 +90,7 @@ void Study::resume_fail_stale() {
   cv_.notify_all();
 }
 
-void Study::declare_search_space(const SearchSpace& space) {
+void Study::declare_search_space(const ParamSpace& space) {
   std::lock_guard<std::mutex> lock(ask_mu_);
   declared_space_ = space;
 }

@@ -99,7 +99,7 @@ class Study {
 
   /// Declares the full search space up front (optional). Finite-space samplers (bruteforce,
   /// grid, qmc) then work from trial 0 without learning the space from a first trial.
-  void declare_search_space(const SearchSpace& space);
+  void declare_search_space(const ParamSpace& space);
 
   // ---- ask / tell --------------------------------------------------------------------------
   /// Starts a trial (pops an enqueued WAITING trial first). `horizon`: trials numbered at or
@@ -159,7 +159,7 @@ class Study {
   std::shared_ptr<Sampler> sampler_;
   std::shared_ptr<Pruner> pruner_;
   int64_t study_id_ = -1;
-  SearchSpace declared_space_;
+  ParamSpace declared_space_;
   std::vector<int64_t> failed_on_resume_;
 
   std::mutex mu_;               // guards records_, index maps, storage writes

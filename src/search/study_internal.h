@@ -16,7 +16,7 @@ struct Study::Record {
   FrozenTrial t;
   // Decided at ask time, in trial-number order, so views may show them deterministically.
   std::map<std::string, double> planned;  // relative sample
-  SearchSpace planned_space;              // its distributions
+  ParamSpace planned_space;               // its distributions
   Json planned_attrs = Json::object();    // system attrs after the sampler's before_trial
   bool ours = false;                      // run by this Study object
 };
@@ -26,7 +26,7 @@ struct TrialContext {
   void* record = nullptr;  // Study::Record*
   int64_t number = -1;
   std::shared_ptr<StudyView> view;
-  SearchSpace relative_space;
+  ParamSpace relative_space;
   std::map<std::string, double> relative;
   Json fixed_params = Json::object();
   bool reuse_duplicates = false;

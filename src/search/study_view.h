@@ -32,7 +32,7 @@ class StudyView {
   int64_t number = 0;
   /// Optional search space declared up front by the caller (Study::declare_search_space); empty
   /// when the space is define-by-run only. Finite-space samplers use it from trial 0.
-  SearchSpace declared_space;
+  ParamSpace declared_space;
   /// Ordered by number; pointers stay valid for the lifetime of the view.
   std::vector<const FrozenTrial*> trials;
 

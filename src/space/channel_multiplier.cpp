@@ -8,15 +8,15 @@
 
 #include "core/error.h"
 #include "core/strings.h"
-#include "passes/redefine_channels.h"
-#include "space/search_space.h"
+#include "passes/transforms/redefine_channels.h"
+#include "space/graph_space.h"
 
 namespace chop::space {
 namespace {
 
 const char* const kMultiplierKey = "channel_multiplier";
 
-class ChannelMultiplierSpace : public SearchSpace {
+class ChannelMultiplierSpace : public GraphSpace {
  public:
   explicit ChannelMultiplierSpace(const SpaceSetup& setup) : base_(setup.base), seed_(setup.seed) {
     const Json& t = setup.table;
@@ -215,7 +215,7 @@ class ChannelMultiplierSpace : public SearchSpace {
 
 }  // namespace
 
-std::unique_ptr<SearchSpace> make_channel_multiplier(const SpaceSetup& setup) {
+std::unique_ptr<GraphSpace> make_channel_multiplier(const SpaceSetup& setup) {
   return std::make_unique<ChannelMultiplierSpace>(setup);
 }
 

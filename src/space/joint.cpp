@@ -5,8 +5,8 @@
 #include "core/error.h"
 #include "core/strings.h"
 #include "passes/pass.h"
-#include "passes/quantize.h"
-#include "space/search_space.h"
+#include "passes/transforms/quantize.h"
+#include "space/graph_space.h"
 
 namespace chop::space {
 namespace {
@@ -14,7 +14,7 @@ namespace {
 const std::string kChannels = "channels";
 const std::string kQuantize = "quantize";
 
-class JointSpace : public SearchSpace {
+class JointSpace : public GraphSpace {
  public:
   explicit JointSpace(const SpaceSetup& setup) : seed_(setup.seed) {
     const Json& t = setup.table;
@@ -78,12 +78,12 @@ class JointSpace : public SearchSpace {
   }
 
   uint64_t seed_;
-  std::unique_ptr<SearchSpace> channels_, quantize_;
+  std::unique_ptr<GraphSpace> channels_, quantize_;
 };
 
 }  // namespace
 
-std::unique_ptr<SearchSpace> make_channel_multiplier_quantize(const SpaceSetup& setup) {
+std::unique_ptr<GraphSpace> make_channel_multiplier_quantize(const SpaceSetup& setup) {
   return std::make_unique<JointSpace>(setup);
 }
 

@@ -8,14 +8,14 @@
 #include "core/strings.h"
 #include "passes/metadata.h"
 #include "passes/pass.h"
-#include "passes/quantize.h"
+#include "passes/transforms/quantize.h"
 #include "quant/config.h"
-#include "space/search_space.h"
+#include "space/graph_space.h"
 
 namespace chop::space {
 namespace {
 
-class MixedPrecisionSpace : public SearchSpace {
+class MixedPrecisionSpace : public GraphSpace {
  public:
   MixedPrecisionSpace(const SpaceSetup& setup, bool qat) : base_(setup.base), qat_(qat) {
     // The quantize pass needs the common metadata (shapes, precisions): computed once here
@@ -116,11 +116,11 @@ class MixedPrecisionSpace : public SearchSpace {
 
 }  // namespace
 
-std::unique_ptr<SearchSpace> make_mixed_precision_ptq(const SpaceSetup& setup) {
+std::unique_ptr<GraphSpace> make_mixed_precision_ptq(const SpaceSetup& setup) {
   return std::make_unique<MixedPrecisionSpace>(setup, false);
 }
 
-std::unique_ptr<SearchSpace> make_mixed_precision_qat(const SpaceSetup& setup) {
+std::unique_ptr<GraphSpace> make_mixed_precision_qat(const SpaceSetup& setup) {
   return std::make_unique<MixedPrecisionSpace>(setup, true);
 }
 

@@ -4,9 +4,9 @@
 
 #include "core/error.h"
 #include "core/files.h"
+#include "passes/analysis/stats.h"
 #include "passes/common.h"
 #include "passes/registry.h"
-#include "passes/stats.h"
 
 namespace chop::passes {
 namespace {

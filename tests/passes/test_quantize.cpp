@@ -7,8 +7,8 @@
 #include "graph/builder.h"
 #include "graph/text.h"
 #include "passes/common.h"
-#include "passes/quantize.h"
 #include "passes/registry.h"
+#include "passes/transforms/quantize.h"
 #include "runtime/executor.h"
 
 namespace chop::passes {

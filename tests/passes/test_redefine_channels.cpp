@@ -11,8 +11,8 @@
 #include "graph/text.h"
 #include "graph/verify.h"
 #include "models/zoo.h"
-#include "passes/redefine_channels.h"
 #include "passes/registry.h"
+#include "passes/transforms/redefine_channels.h"
 #include "runtime/executor.h"
 
 namespace chop::passes {

@@ -69,8 +69,8 @@ TEST(Distribution, JsonRoundTripMatchesOptunaFormat) {
 }
 
 TEST(Distribution, SpaceSize) {
-  SearchSpace s{{"a", Distribution::make_int(0, 2)},
-                {"b", Distribution::make_categorical({Json(4), Json(8)})}};
+  ParamSpace s{{"a", Distribution::make_int(0, 2)},
+               {"b", Distribution::make_categorical({Json(4), Json(8)})}};
   EXPECT_EQ(*space_size(s), 6u);
   s["c"] = Distribution::make_float(0, 1);
   EXPECT_FALSE(space_size(s).has_value());

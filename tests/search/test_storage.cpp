@@ -13,6 +13,7 @@
 #include "core/error.h"
 #include "core/strings.h"
 #include "search/sampler_registry.h"
+#include "search/storages/rdb_values.h"
 #include "search/study.h"
 
 using namespace chop;
@@ -239,4 +240,24 @@ TEST(Storage, OpenStorageUrls) {
   EXPECT_EQ(open_storage("sqlite:///" + path)->describe(), "sqlite:" + path);
   EXPECT_THROW(open_storage("postgres://x"), UserError);
   EXPECT_THROW(open_sqlite_storage("/nonexistent-dir/x/y.db"), DataError);
+}
+
+TEST(RdbValues, DatetimesRoundTripWithAnyNumberOfFractionDigits) {
+  const int64_t ms = 1700000000123;
+  const std::string text = rdb::format_datetime(ms);  // "....:20.123000" (Optuna's form)
+  EXPECT_EQ(rdb::parse_datetime(text.c_str()), ms);
+  // PostgreSQL trims trailing zeros ("...:20.123"); no fraction at all is whole seconds.
+  EXPECT_EQ(rdb::parse_datetime(text.substr(0, text.size() - 3).c_str()), ms);
+  EXPECT_EQ(rdb::parse_datetime(text.substr(0, text.size() - 7).c_str()), ms - 123);
+  EXPECT_EQ(rdb::parse_datetime(nullptr), 0);
+  EXPECT_EQ(rdb::parse_datetime("not a date"), 0);
+  EXPECT_EQ(rdb::format_datetime(0), "");
+}
+
+TEST(RdbValues, NonFiniteValuesTravelAsValueTypes) {
+  EXPECT_STREQ(rdb::value_type(1.5), "FINITE");
+  EXPECT_TRUE(std::isnan(rdb::typed_value(rdb::value_type(NAN), 0.0)));
+  EXPECT_EQ(rdb::typed_value(rdb::value_type(INFINITY), 0.0), INFINITY);
+  EXPECT_EQ(rdb::typed_value(rdb::value_type(-INFINITY), 0.0), -INFINITY);
+  EXPECT_EQ(rdb::typed_value(rdb::value_type(2.5), 2.5), 2.5);
 }

@@ -439,9 +439,9 @@ TEST(RandomSampler, CategoricalIsUniform) {
 }
 
 TEST(Determinism, FiniteSpaceSamplersGiveTheSameTrialsWithOneOrTwoThreads) {
-  const SearchSpace space{{"a", Distribution::make_int(0, 3)},
-                          {"b", Distribution::make_categorical({Json("x"), Json("y"), Json("z")})},
-                          {"c", Distribution::make_float(0, 1, 0.5)}};
+  const ParamSpace space{{"a", Distribution::make_int(0, 3)},
+                         {"b", Distribution::make_categorical({Json("x"), Json("y"), Json("z")})},
+                         {"c", Distribution::make_float(0, 1, 0.5)}};
   for (const char* sampler : {"grid", "bruteforce", "qmc"}) {
     auto run = [&](int n_jobs) {
       Study s(opts_with(sampler, 17));

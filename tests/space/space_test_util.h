@@ -8,7 +8,7 @@
 
 #include "core/error.h"
 #include "models/zoo.h"
-#include "space/search_space.h"
+#include "space/graph_space.h"
 
 namespace chop::space::test_util {
 
@@ -33,7 +33,7 @@ inline SpaceSetup setup_for(const graph::Graph& g, const Json& table, uint64_t s
 /// The message of the ConfigError that making the space must throw ("" and a failure if none).
 inline std::string space_error(const graph::Graph& g, const Json& table) {
   try {
-    make_search_space(setup_for(g, table));
+    make_graph_space(setup_for(g, table));
   } catch (const ConfigError& e) {
     return e.what();
   }

@@ -6,7 +6,7 @@
 #include <cmath>
 
 #include "runtime/executor.h"
-#include "space/search_space.h"
+#include "space/graph_space.h"
 #include "space/space_test_util.h"
 
 namespace chop::space {
@@ -29,7 +29,7 @@ using Dims = std::pair<int64_t, int64_t>;
 
 TEST(ChannelMultiplierSpace, PerLayerGivesOneChoicePerResizableOutput) {
   graph::Graph g = jsc_three();
-  auto s = make_search_space(setup_for(g, per_layer_table({{"default", mult({1, 2, 4})}})));
+  auto s = make_graph_space(setup_for(g, per_layer_table({{"default", mult({1, 2, 4})}})));
   EXPECT_EQ(s->name(), "graph/architecture/channel_multiplier");
   EXPECT_TRUE(s->copies_weights());
   // seq_blocks_6 feeds the output (the classes): its width is fixed and gets no choice.
@@ -43,14 +43,14 @@ TEST(ChannelMultiplierSpace, PerLayerGivesOneChoicePerResizableOutput) {
 TEST(ChannelMultiplierSpace, NodeSeedBeatsTypeSeedBeatsDefault) {
   graph::Graph g = jsc_three();
   auto s =
-      make_search_space(setup_for(g, per_layer_table({{"default", mult({1})},
-                                                      {"linear", mult({1, 2})},
-                                                      {"seq_blocks_4", mult({0.5, 1, 2, 4})}})));
+      make_graph_space(setup_for(g, per_layer_table({{"default", mult({1})},
+                                                     {"linear", mult({1, 2})},
+                                                     {"seq_blocks_4", mult({0.5, 1, 2, 4})}})));
   ASSERT_EQ(s->params().size(), 2u);
   EXPECT_EQ(s->params()[0].choices.size(), 2u);  // seq_blocks_2: by type
   EXPECT_EQ(s->params()[1].choices.size(), 4u);  // seq_blocks_4: its own seed
   // Without a default only seeded layers are searched.
-  auto only = make_search_space(setup_for(g, per_layer_table({{"seq_blocks_2", mult({2, 4})}})));
+  auto only = make_graph_space(setup_for(g, per_layer_table({{"seq_blocks_2", mult({2, 4})}})));
   ASSERT_EQ(only->params().size(), 1u);
   EXPECT_EQ(only->params()[0].key, "seq_blocks_2/config/channel_multiplier");
 }
@@ -58,7 +58,7 @@ TEST(ChannelMultiplierSpace, NodeSeedBeatsTypeSeedBeatsDefault) {
 TEST(ChannelMultiplierSpace, BuildsLab4Networks) {
   graph::Graph g = jsc_three();
   ASSERT_EQ(g.num_parameters(), 661);
-  auto s = make_search_space(setup_for(g, per_layer_table({{"default", mult({1, 2, 4})}})));
+  auto s = make_graph_space(setup_for(g, per_layer_table({{"default", mult({1, 2, 4})}})));
   // Lab 4's task 3 target: 16 -> 32 -> 64 -> 5 from output multipliers alone.
   Candidate c = s->build_for_trial({{"seq_blocks_2/config/channel_multiplier", 2},
                                     {"seq_blocks_4/config/channel_multiplier", 4}},
@@ -76,7 +76,7 @@ TEST(ChannelMultiplierSpace, BuildsLab4Networks) {
 
   // Uniform mode: one multiplier for every hidden width (lab 4's "uniformly doubled").
   auto u =
-      make_search_space(setup_for(g, per_layer_table({{"default", mult({1, 2, 3})}}, "uniform")));
+      make_graph_space(setup_for(g, per_layer_table({{"default", mult({1, 2, 3})}}, "uniform")));
   ASSERT_EQ(u->params().size(), 1u);
   EXPECT_EQ(u->params()[0].key, "default/config/channel_multiplier");
   Candidate d = u->build({{"default/config/channel_multiplier", 2}});
@@ -89,7 +89,7 @@ TEST(ChannelMultiplierSpace, BuildsLab4Networks) {
 
 TEST(ChannelMultiplierSpace, FreshWeightsAreSeededFromTheTrial) {
   graph::Graph g = jsc_three();
-  auto s = make_search_space(setup_for(g, per_layer_table({{"default", mult({2})}})));
+  auto s = make_graph_space(setup_for(g, per_layer_table({{"default", mult({2})}})));
   std::map<std::string, Json> x2 = {{"seq_blocks_2/config/channel_multiplier", 2},
                                     {"seq_blocks_4/config/channel_multiplier", 2}};
   Candidate a = s->build_for_trial(x2, 11), b = s->build_for_trial(x2, 11),
@@ -109,7 +109,7 @@ TEST(ChannelMultiplierSpace, FreshWeightsAreSeededFromTheTrial) {
 
 TEST(ChannelMultiplierSpace, Vgg7PerLayer) {
   graph::Graph g = vgg7();
-  auto s = make_search_space(setup_for(g, per_layer_table({{"default", mult({0.5, 1, 2})}})));
+  auto s = make_graph_space(setup_for(g, per_layer_table({{"default", mult({0.5, 1, 2})}})));
   // Six convs and the two hidden classifier Linears; last_layer gives the classes.
   std::vector<std::string> keys;
   for (const auto& p : s->params()) keys.push_back(p.key.substr(0, p.key.find('/')));

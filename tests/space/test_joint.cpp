@@ -29,7 +29,7 @@ Json joint_table() {
 
 TEST(JointSpace, ChoicesOfBothParts) {
   graph::Graph g = jsc_three();
-  auto s = make_search_space(setup_for(g, joint_table()));
+  auto s = make_graph_space(setup_for(g, joint_table()));
   EXPECT_EQ(s->name(), "graph/joint/channel_multiplier_quantize");
   EXPECT_TRUE(s->copies_weights());
   std::vector<std::string> keys;
@@ -44,7 +44,7 @@ TEST(JointSpace, ChoicesOfBothParts) {
 
 TEST(JointSpace, RewritesChannelsThenQuantizes) {
   graph::Graph g = jsc_three();
-  auto s = make_search_space(setup_for(g, joint_table()));
+  auto s = make_graph_space(setup_for(g, joint_table()));
   std::map<std::string, Json> sampled;
   for (const auto& p : s->params()) sampled[p.key] = p.choices.front();
   sampled["channels/seq_blocks_2/config/channel_multiplier"] = 2;

@@ -6,15 +6,18 @@
 #include "core/error.h"
 #include "models/zoo.h"
 #include "runtime/executor.h"
-#include "space/search_space.h"
+#include "space/graph_space.h"
 
 namespace chop::space {
 namespace {
 
 Json mase_space(const std::string& by) {
-  Json choices = {{"name", {"integer"}},        {"data_in_width", {4, 8}},
-                  {"data_in_frac_width", {nullptr}}, {"weight_width", {2, 4, 8}},
-                  {"weight_frac_width", {nullptr}},  {"bias_width", {2, 4, 8}},
+  Json choices = {{"name", {"integer"}},
+                  {"data_in_width", {4, 8}},
+                  {"data_in_frac_width", {nullptr}},
+                  {"weight_width", {2, 4, 8}},
+                  {"weight_frac_width", {nullptr}},
+                  {"bias_width", {2, 4, 8}},
                   {"bias_frac_width", {nullptr}}};
   return Json{{"name", "graph/quantize/mixed_precision_ptq"},
               {"setup", {{"by", by}}},
@@ -24,7 +27,7 @@ Json mase_space(const std::string& by) {
                 {"seq_blocks_2", {{"config", choices}}}}}};
 }
 
-std::map<std::string, Json> first_choices(const SearchSpace& s) {
+std::map<std::string, Json> first_choices(const GraphSpace& s) {
   std::map<std::string, Json> m;
   for (const auto& p : s.params()) m[p.key] = p.choices.front();
   return m;
@@ -35,7 +38,7 @@ std::map<std::string, Json> first_choices(const SearchSpace& s) {
 TEST(MixedPrecisionSpace, MaseExampleHas18ConfigurationsAndMaseKeys) {
   graph::Graph g = models::build_jsc_tiny({});
   SpaceSetup setup{&g, mase_space("name")};
-  auto space = make_search_space(setup);
+  auto space = make_graph_space(setup);
   EXPECT_EQ(space->size(), 18);
   std::vector<std::string> keys;
   for (const auto& p : space->params()) keys.push_back(p.key);
@@ -46,13 +49,15 @@ TEST(MixedPrecisionSpace, MaseExampleHas18ConfigurationsAndMaseKeys) {
 
 TEST(MixedPrecisionSpace, PtqCandidatesShareWeightsAndQuantize) {
   graph::Graph g = models::build_jsc_tiny({});
-  auto space = make_search_space({&g, mase_space("name")});
+  auto space = make_graph_space({&g, mase_space("name")});
   auto sampled = first_choices(*space);
   sampled["seq_blocks_2/config/weight_width"] = 2;
   Candidate c = space->build(sampled);
   ASSERT_TRUE(c.graph.node("seq_blocks_2").is_quantized());
   EXPECT_FALSE(g.node("seq_blocks_2").is_quantized()) << "the base graph must not change";
-  EXPECT_TRUE(c.graph.node("seq_blocks_2").param("weight")->is_same(*g.node("seq_blocks_2").param("weight")));
+  EXPECT_TRUE(c.graph.node("seq_blocks_2")
+                  .param("weight")
+                  ->is_same(*g.node("seq_blocks_2").param("weight")));
   // 2-bit weights (frac 1): every quantized weight is a multiple of 0.5 in [-2, 1.5].
   at::Tensor x = at::randn({4, 16});
   at::Tensor yq = runtime::forward(c.graph, x), yf = runtime::forward(g, x);
@@ -62,7 +67,7 @@ TEST(MixedPrecisionSpace, PtqCandidatesShareWeightsAndQuantize) {
 
 TEST(MixedPrecisionSpace, ByTypeKeysChoicesByNodeAndQuantizes) {
   graph::Graph g = models::build_jsc_toy({});
-  auto space = make_search_space({&g, mase_space("type")});
+  auto space = make_graph_space({&g, mase_space("type")});
   // jsc-toy has three Linear layers, each with its own 2x3x3 choices; ReLUs fall back to default.
   EXPECT_EQ(space->size(), 18 * 18 * 18);
   Candidate c = space->build(first_choices(*space));
@@ -75,17 +80,19 @@ TEST(MixedPrecisionSpace, QatCandidatesOwnTheirWeights) {
   graph::Graph g = models::build_jsc_tiny({});
   Json t = mase_space("name");
   t["name"] = "graph/quantize/mixed_precision_qat";
-  auto space = make_search_space({&g, t});
+  auto space = make_graph_space({&g, t});
   EXPECT_TRUE(space->copies_weights());
   Candidate c = space->build(first_choices(*space));
-  EXPECT_FALSE(c.graph.node("seq_blocks_2").param("weight")->is_same(*g.node("seq_blocks_2").param("weight")));
+  EXPECT_FALSE(c.graph.node("seq_blocks_2")
+                   .param("weight")
+                   ->is_same(*g.node("seq_blocks_2").param("weight")));
 }
 
 TEST(MixedPrecisionSpace, ErrorsNameTheKey) {
   graph::Graph g = models::build_jsc_tiny({});
   auto message = [&](Json t) {
     try {
-      make_search_space({&g, t});
+      make_graph_space({&g, t});
     } catch (const ConfigError& e) {
       return std::string(e.what());
     }

@@ -14,7 +14,7 @@
 
 #include "models/zoo.h"
 #include "passes/pass.h"
-#include "passes/quantize.h"
+#include "passes/transforms/quantize.h"
 #include "runtime/executor.h"
 #include "train/checkpoint.h"
 #include "train/evaluate.h"
@@ -269,18 +269,20 @@ TEST(Evaluate, MergedBatchesAreBitIdenticalToOneBatchPerForward) {
     EXPECT_EQ(one.accuracy, merged.accuracy);
     EXPECT_EQ(one.n_samples, merged.n_samples);
   };
-  same(g, 64, -1);   // 1000 = 15 * 64 + 40
+  same(g, 64, -1);  // 1000 = 15 * 64 + 40
   same(g, 256, 512);
   passes::PassContext ctx;
-  passes::quantize_graph(
-      g,
-      Json{{"by", "type"},
-           {"default", {{"config", {{"name", nullptr}}}}},
-           {"linear",
-            {{"config",
-              {{"name", "integer"}, {"data_in_width", 4}, {"data_in_frac_width", 2},
-               {"weight_width", 4}, {"weight_frac_width", 2}}}}}},
-      ctx);
+  passes::quantize_graph(g,
+                         Json{{"by", "type"},
+                              {"default", {{"config", {{"name", nullptr}}}}},
+                              {"linear",
+                               {{"config",
+                                 {{"name", "integer"},
+                                  {"data_in_width", 4},
+                                  {"data_in_frac_width", 2},
+                                  {"weight_width", 4},
+                                  {"weight_frac_width", 2}}}}}},
+                         ctx);
   EXPECT_TRUE(runtime::rows_independent_in_inference(g));
   same(g, 64, -1);
   passes::quantize_graph(g,
@@ -288,10 +290,14 @@ TEST(Evaluate, MergedBatchesAreBitIdenticalToOneBatchPerForward) {
                               {"default", {{"config", {{"name", nullptr}}}}},
                               {"linear",
                                {{"config",
-                                 {{"name", "block_fp"}, {"data_in_width", 8},
-                                  {"data_in_exponent_width", 4}, {"data_in_exponent_bias", nullptr},
-                                  {"data_in_block_size", Json::array({16})}, {"weight_width", 8},
-                                  {"weight_exponent_width", 4}, {"weight_exponent_bias", nullptr},
+                                 {{"name", "block_fp"},
+                                  {"data_in_width", 8},
+                                  {"data_in_exponent_width", 4},
+                                  {"data_in_exponent_bias", nullptr},
+                                  {"data_in_block_size", Json::array({16})},
+                                  {"weight_width", 8},
+                                  {"weight_exponent_width", 4},
+                                  {"weight_exponent_bias", nullptr},
                                   {"weight_block_size", Json::array({16})}}}}}},
                          ctx);
   EXPECT_FALSE(runtime::rows_independent_in_inference(g));

@@ -19,14 +19,14 @@ void require_finite(const std::string& name, const Distribution& d) {
 
 }  // namespace
 
-SearchSpace BruteForceSampler::space_of(const StudyView& view) {
-  SearchSpace space;
+ParamSpace BruteForceSampler::space_of(const StudyView& view) {
+  ParamSpace space;
   if (!view.declared_space.empty()) {
     space = view.declared_space;
   } else {
     for (const auto* t : view.trials)
       if (is_finished(t->state) && !t->distributions.empty()) {
-        space = SearchSpace(t->distributions.begin(), t->distributions.end());
+        space = ParamSpace(t->distributions.begin(), t->distributions.end());
         break;
       }
   }
@@ -38,7 +38,7 @@ SearchSpace BruteForceSampler::space_of(const StudyView& view) {
   return space;
 }
 
-int64_t BruteForceSampler::index_of(const FrozenTrial& t, const SearchSpace& space) {
+int64_t BruteForceSampler::index_of(const FrozenTrial& t, const ParamSpace& space) {
   int64_t idx = 0, radix = 1;
   for (const auto& [name, d] : space) {
     auto it = t.params.find(name);
@@ -52,7 +52,7 @@ int64_t BruteForceSampler::index_of(const FrozenTrial& t, const SearchSpace& spa
 }
 
 std::unordered_set<uint64_t> BruteForceSampler::visited(const StudyView& view,
-                                                        const SearchSpace& space) const {
+                                                        const ParamSpace& space) const {
   // Caller holds mu_. Leading finished trials are folded once into finished_ (they never
   // change); only the unfinished tail of each view is indexed again.
   if (space != cached_space_) {
@@ -78,14 +78,14 @@ std::unordered_set<uint64_t> BruteForceSampler::visited(const StudyView& view,
   return tail;
 }
 
-SearchSpace BruteForceSampler::infer_relative_search_space(const StudyView& view,
-                                                           const FrozenTrial& trial) {
+ParamSpace BruteForceSampler::infer_relative_search_space(const StudyView& view,
+                                                          const FrozenTrial& trial) {
   return space_of(view);
 }
 
 std::map<std::string, double> BruteForceSampler::sample_relative(const StudyView& view,
                                                                  const FrozenTrial& trial,
-                                                                 const SearchSpace& space) {
+                                                                 const ParamSpace& space) {
   const uint64_t size = *space_size(space);
   std::lock_guard<std::mutex> lock(mu_);
   const auto tail = visited(view, space);
@@ -119,7 +119,7 @@ double BruteForceSampler::sample_independent(const StudyView& view, const Frozen
 }
 
 bool BruteForceSampler::exhausted(const StudyView& view) const {
-  const SearchSpace space = space_of(view);
+  const ParamSpace space = space_of(view);
   if (space.empty()) return false;
   std::lock_guard<std::mutex> lock(mu_);
   const auto tail = visited(view, space);

@@ -18,22 +18,22 @@ class BruteForceSampler : public Sampler {
  public:
   explicit BruteForceSampler(uint64_t seed = 0) : Sampler(seed) {}
   std::string name() const override { return "bruteforce"; }
-  SearchSpace infer_relative_search_space(const StudyView& view, const FrozenTrial& trial) override;
+  ParamSpace infer_relative_search_space(const StudyView& view, const FrozenTrial& trial) override;
   std::map<std::string, double> sample_relative(const StudyView& view, const FrozenTrial& trial,
-                                                const SearchSpace& space) override;
+                                                const ParamSpace& space) override;
   double sample_independent(const StudyView& view, const FrozenTrial& trial,
                             const std::string& param_name, const Distribution& dist) override;
   bool exhausted(const StudyView& view) const override;
 
  private:
   /// Finite space to enumerate (declared, else learned from the first finished trial).
-  static SearchSpace space_of(const StudyView& view);
+  static ParamSpace space_of(const StudyView& view);
   /// Mixed-radix index of a trial's configuration in `space`, or -1 if it holds another one.
-  static int64_t index_of(const FrozenTrial& t, const SearchSpace& space);
+  static int64_t index_of(const FrozenTrial& t, const ParamSpace& space);
   /// Indices held by the view's unfinished tail and not in finished_ (updates finished_).
-  std::unordered_set<uint64_t> visited(const StudyView& view, const SearchSpace& space) const;
+  std::unordered_set<uint64_t> visited(const StudyView& view, const ParamSpace& space) const;
   mutable std::mutex mu_;
-  mutable SearchSpace cached_space_;
+  mutable ParamSpace cached_space_;
   mutable std::unordered_set<uint64_t> finished_;  // indices of the leading finished trials
   mutable size_t prefix_ = 0;                      // view entries folded into finished_
   mutable uint64_t first_free_ = 0;                // smallest index not in finished_

@@ -121,8 +121,8 @@ const NsgaSampler::Parents& NsgaSampler::parents_for(const StudyView& view) {
   return parents_;
 }
 
-SearchSpace NsgaSampler::infer_relative_search_space(const StudyView& view,
-                                                     const FrozenTrial& trial) {
+ParamSpace NsgaSampler::infer_relative_search_space(const StudyView& view,
+                                                    const FrozenTrial& trial) {
   // Optuna's IntersectionSearchSpace over COMPLETE trials; single-valued ones are left to the
   // independent sampler. Finished trials never change, so each one's space is interned once.
   std::lock_guard<std::mutex> lock(mu_);
@@ -153,11 +153,11 @@ SearchSpace NsgaSampler::infer_relative_search_space(const StudyView& view,
     }
     if (!seen[space_id_[n]]) seen[space_id_[n]] = 1, ids.push_back(space_id_[n]);
   }
-  SearchSpace out;
+  ParamSpace out;
   if (ids.empty()) return out;
   out = spaces_[ids[0]];
   for (size_t k = 1; k < ids.size(); ++k) {
-    const SearchSpace& other = spaces_[ids[k]];
+    const ParamSpace& other = spaces_[ids[k]];
     for (auto it = out.begin(); it != out.end();) {
       const auto o = other.find(it->first);
       it = (o == other.end() || o->second != it->second) ? out.erase(it) : std::next(it);
@@ -174,7 +174,7 @@ void NsgaSampler::before_trial(const StudyView& view, FrozenTrial& trial) {
 }
 
 std::map<std::string, double> NsgaSampler::crossover(const Parents& parents,
-                                                     const SearchSpace& space,
+                                                     const ParamSpace& space,
                                                      const std::vector<Direction>& directions,
                                                      Rng& rng) {
   const bool constrained = options_.use_constraints;
@@ -213,7 +213,7 @@ std::map<std::string, double> NsgaSampler::crossover(const Parents& parents,
 
 std::map<std::string, double> NsgaSampler::sample_relative(const StudyView& view,
                                                            const FrozenTrial& trial,
-                                                           const SearchSpace& space) {
+                                                           const ParamSpace& space) {
   std::lock_guard<std::mutex> lock(mu_);
   const Parents& parents = parents_for(view);
   if (parents.generation < 0 || space.empty()) return {};

@@ -32,10 +32,10 @@ class NsgaSampler : public Sampler {
   NsgaSampler(NsgaOptions options, uint64_t seed);
 
   std::string name() const override { return options_.nsga3 ? "nsgaiii" : "nsgaii"; }
-  SearchSpace infer_relative_search_space(const StudyView& view, const FrozenTrial& trial) override;
+  ParamSpace infer_relative_search_space(const StudyView& view, const FrozenTrial& trial) override;
   void before_trial(const StudyView& view, FrozenTrial& trial) override;
   std::map<std::string, double> sample_relative(const StudyView& view, const FrozenTrial& trial,
-                                                const SearchSpace& space) override;
+                                                const ParamSpace& space) override;
   double sample_independent(const StudyView& view, const FrozenTrial& trial,
                             const std::string& param_name, const Distribution& dist) override;
   void after_trial(Study& study, FrozenTrial& trial) override;
@@ -54,7 +54,7 @@ class NsgaSampler : public Sampler {
   const Parents& parents_for(const StudyView& view);
   std::vector<int64_t> select_elite(const std::vector<const FrozenTrial*>& pool, int generation,
                                     const std::vector<Direction>& directions);
-  std::map<std::string, double> crossover(const Parents& parents, const SearchSpace& space,
+  std::map<std::string, double> crossover(const Parents& parents, const ParamSpace& space,
                                           const std::vector<Direction>& directions, Rng& rng);
   samplers::GaMember member_of(const FrozenTrial& t, const std::vector<Direction>& dirs) const;
 
@@ -71,7 +71,7 @@ class NsgaSampler : public Sampler {
   // Interned search spaces of COMPLETE trials, by trial number.
   std::string space_study_;
   std::vector<int> space_id_;
-  std::vector<SearchSpace> spaces_;
+  std::vector<ParamSpace> spaces_;
 };
 
 /// Registry factories. Options: population_size (50), mutation_prob (null: 1/n_params),

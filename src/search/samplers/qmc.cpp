@@ -198,15 +198,15 @@ std::vector<double> QmcSequence::point(uint64_t index) const {
 QmcSampler::QmcSampler(QmcSequence::Type type, bool scramble, uint64_t seed)
     : Sampler(seed), type_(type), scramble_(scramble) {}
 
-SearchSpace QmcSampler::infer_relative_search_space(const StudyView& view,
-                                                    const FrozenTrial& trial) {
-  SearchSpace space;
+ParamSpace QmcSampler::infer_relative_search_space(const StudyView& view,
+                                                   const FrozenTrial& trial) {
+  ParamSpace space;
   if (!view.declared_space.empty()) {
     space = view.declared_space;
   } else {
     for (const auto* t : view.trials)
       if (t->state == TrialState::kComplete) {
-        space = SearchSpace(t->distributions.begin(), t->distributions.end());
+        space = ParamSpace(t->distributions.begin(), t->distributions.end());
         break;
       }
   }
@@ -217,7 +217,7 @@ SearchSpace QmcSampler::infer_relative_search_space(const StudyView& view,
 
 std::map<std::string, double> QmcSampler::sample_relative(const StudyView& view,
                                                           const FrozenTrial& trial,
-                                                          const SearchSpace& space) {
+                                                          const ParamSpace& space) {
   // The sequence is cheap to rebuild and depends only on (type, dims, scramble, seed).
   QmcSequence seq(type_, space.size(), scramble_, seed());
   const auto u = seq.point(static_cast<uint64_t>(trial.number));

@@ -32,9 +32,9 @@ class QmcSampler : public Sampler {
  public:
   QmcSampler(QmcSequence::Type type, bool scramble, uint64_t seed);
   std::string name() const override { return "qmc"; }
-  SearchSpace infer_relative_search_space(const StudyView& view, const FrozenTrial& trial) override;
+  ParamSpace infer_relative_search_space(const StudyView& view, const FrozenTrial& trial) override;
   std::map<std::string, double> sample_relative(const StudyView& view, const FrozenTrial& trial,
-                                                const SearchSpace& space) override;
+                                                const ParamSpace& space) override;
   double sample_independent(const StudyView& view, const FrozenTrial& trial,
                             const std::string& param_name, const Distribution& dist) override;
 

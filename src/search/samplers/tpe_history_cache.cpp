@@ -30,7 +30,7 @@ void TpeHistoryCache::reset(const std::string& study_name) {
   states_.clear();
 }
 
-int TpeHistoryCache::intern_space(const SearchSpace& space) {
+int TpeHistoryCache::intern_space(const ParamSpace& space) {
   for (size_t i = spaces_.size(); i-- > 0;)
     if (spaces_[i] == space) return static_cast<int>(i);
   spaces_.push_back(space);
@@ -190,12 +190,12 @@ void TpeHistoryCache::column(const TpeViewState& st, const std::string& name, bo
   }
 }
 
-SearchSpace TpeHistoryCache::intersection(const TpeViewState& st) const {
-  SearchSpace out;
+ParamSpace TpeHistoryCache::intersection(const TpeViewState& st) const {
+  ParamSpace out;
   if (st.finished_space_ids.empty()) return out;
   out = spaces_[st.finished_space_ids[0]];
   for (size_t i = 1; i < st.finished_space_ids.size(); ++i) {
-    const SearchSpace& other = spaces_[st.finished_space_ids[i]];
+    const ParamSpace& other = spaces_[st.finished_space_ids[i]];
     for (auto it = out.begin(); it != out.end();) {
       const auto o = other.find(it->first);
       it = (o == other.end() || o->second != it->second) ? out.erase(it) : std::next(it);
@@ -206,7 +206,7 @@ SearchSpace TpeHistoryCache::intersection(const TpeViewState& st) const {
   return out;
 }
 
-std::vector<SearchSpace> TpeHistoryCache::groups(const TpeViewState& st) const {
+std::vector<ParamSpace> TpeHistoryCache::groups(const TpeViewState& st) const {
   // Names with the same membership pattern over the distinct finished spaces form one group.
   std::map<std::string, std::pair<std::vector<char>, const Distribution*>> membership;
   const size_t n = st.finished_space_ids.size();
@@ -216,12 +216,12 @@ std::vector<SearchSpace> TpeHistoryCache::groups(const TpeViewState& st) const {
       if (m.first.empty()) m = {std::vector<char>(n, 0), &dist};
       m.first[s] = 1;
     }
-  std::map<std::vector<char>, SearchSpace> by_pattern;
+  std::map<std::vector<char>, ParamSpace> by_pattern;
   for (const auto& [name, m] : membership)
     if (!m.second->single()) by_pattern[m.first].emplace(name, *m.second);
-  std::vector<SearchSpace> out;
+  std::vector<ParamSpace> out;
   for (auto& [pattern, space] : by_pattern) out.push_back(std::move(space));
-  std::sort(out.begin(), out.end(), [](const SearchSpace& a, const SearchSpace& b) {
+  std::sort(out.begin(), out.end(), [](const ParamSpace& a, const ParamSpace& b) {
     return a.begin()->first < b.begin()->first;
   });
   return out;

@@ -42,10 +42,10 @@ class TpeHistoryCache {
 
   /// Intersection of the distributions of every COMPLETE/PRUNED trial in `st` (Optuna's
   /// IntersectionSearchSpace(include_pruned=True)), single-valued ones dropped.
-  SearchSpace intersection(const TpeViewState& st) const;
+  ParamSpace intersection(const TpeViewState& st) const;
   /// Optuna's group decomposition over the same trials: groups of names that every trial
   /// holds either all or none of (first-seen distributions), single-valued ones dropped.
-  std::vector<SearchSpace> groups(const TpeViewState& st) const;
+  std::vector<ParamSpace> groups(const TpeViewState& st) const;
 
  private:
   struct ParamCache {
@@ -54,7 +54,7 @@ class TpeHistoryCache {
   };
   void reset(const std::string& study_name);
   void record(const FrozenTrial& t);
-  int intern_space(const SearchSpace& space);
+  int intern_space(const ParamSpace& space);
   TpeTrialKey key_of(const FrozenTrial& t, const StudyView& view, bool& usable,
                      bool& finished) const;
 
@@ -66,7 +66,7 @@ class TpeHistoryCache {
   std::vector<int> space_id_;           // by trial number (−1: unknown)
   std::vector<TpeTrialKey> key_cache_;  // by trial number, for finished trials
   std::vector<char> key_cached_;        // 0: not yet, 1: usable key, 2: not a key
-  std::vector<SearchSpace> spaces_;
+  std::vector<ParamSpace> spaces_;
   std::map<std::string, ParamCache> params_;
   // Small LRU of view states: concurrent trials each keep theirs while their params are drawn.
   struct Entry {

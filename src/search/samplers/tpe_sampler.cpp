@@ -23,19 +23,19 @@ void TpeSampler::set_constraints_func(ConstraintsFunc func) {
   constraints_func_ = std::move(func);
 }
 
-SearchSpace TpeSampler::infer_relative_search_space(const StudyView& view,
-                                                    const FrozenTrial& trial) {
+ParamSpace TpeSampler::infer_relative_search_space(const StudyView& view,
+                                                   const FrozenTrial& trial) {
   if (!engine_.options().multivariate) return {};
   std::lock_guard<std::mutex> lock(mu_);
   const auto& st = cache_.state_for(view);
   if (!engine_.options().group) return cache_.intersection(st);
-  SearchSpace all;
+  ParamSpace all;
   for (auto& g : cache_.groups(st)) all.insert(g.begin(), g.end());
   return all;
 }
 
 std::map<std::string, double> TpeSampler::sample_joint(const samplers::TpeViewState& st,
-                                                       const SearchSpace& space, Rng& rng) {
+                                                       const ParamSpace& space, Rng& rng) {
   std::vector<samplers::ParamDomain> dims;
   std::vector<const double*> ptrs;
   cols_.resize(space.size());
@@ -56,7 +56,7 @@ std::map<std::string, double> TpeSampler::sample_joint(const samplers::TpeViewSt
 
 std::map<std::string, double> TpeSampler::sample_relative(const StudyView& view,
                                                           const FrozenTrial& trial,
-                                                          const SearchSpace& space) {
+                                                          const ParamSpace& space) {
   if (space.empty()) return {};
   std::lock_guard<std::mutex> lock(mu_);
   const auto& st = cache_.state_for(view);
@@ -66,8 +66,8 @@ std::map<std::string, double> TpeSampler::sample_relative(const StudyView& view,
     return sample_joint(st, space, rng);
   }
   std::map<std::string, double> params;
-  for (const SearchSpace& group : cache_.groups(st)) {
-    SearchSpace sub;
+  for (const ParamSpace& group : cache_.groups(st)) {
+    ParamSpace sub;
     for (const auto& [name, dist] : group)
       if (space.count(name)) sub.emplace(name, dist);
     if (sub.empty()) continue;

@@ -24,9 +24,9 @@ class TpeSampler : public Sampler {
              bool warn_independent_sampling = true);
 
   std::string name() const override { return "tpe"; }
-  SearchSpace infer_relative_search_space(const StudyView& view, const FrozenTrial& trial) override;
+  ParamSpace infer_relative_search_space(const StudyView& view, const FrozenTrial& trial) override;
   std::map<std::string, double> sample_relative(const StudyView& view, const FrozenTrial& trial,
-                                                const SearchSpace& space) override;
+                                                const ParamSpace& space) override;
   double sample_independent(const StudyView& view, const FrozenTrial& trial,
                             const std::string& param_name, const Distribution& dist) override;
   void after_trial(Study& study, FrozenTrial& trial) override;
@@ -38,7 +38,7 @@ class TpeSampler : public Sampler {
 
  private:
   std::map<std::string, double> sample_joint(const samplers::TpeViewState& st,
-                                             const SearchSpace& space, Rng& rng);
+                                             const ParamSpace& space, Rng& rng);
 
   std::mutex mu_;  // guards everything below (sample_independent may run on several threads)
   samplers::TpeEngine engine_;

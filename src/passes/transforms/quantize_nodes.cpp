@@ -1,6 +1,6 @@
 // Per-node quantization plumbing for the quantize pass: NodeQuant functions from chop_quant,
 // MASE's metadata updates, quantizer re-attachment, and MASE's quantized class/function names.
-#include "passes/quantize.h"
+#include "passes/transforms/quantize.h"
 
 #include <mutex>
 

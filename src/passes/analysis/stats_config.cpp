@@ -4,8 +4,8 @@
 
 #include "core/error.h"
 #include "core/strings.h"
-#include "passes/stats.h"
-#include "passes/stats_detail.h"
+#include "passes/analysis/stats.h"
+#include "passes/analysis/stats_detail.h"
 
 namespace chop::passes {
 namespace {

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "passes/stats.h"
+#include "passes/analysis/stats.h"
 
 namespace chop::passes::detail {
 

@@ -1,4 +1,5 @@
-// Search spaces over graphs (MASE's SearchSpaceBase): a flat list of named choice lists
+// Search spaces over graphs (MASE's SearchSpaceBase; `GraphSpace`, not to be confused with the
+// search engine's `search::ParamSpace` of distributions): a flat list of named choice lists
 // ("seq_blocks_2/config/weight_width") and a builder turning one sampled value per choice into a
 // candidate graph. One registry table; one file per space.
 #pragma once
@@ -38,9 +39,9 @@ struct SpaceSetup {
   std::string locate(const std::string& key) const;
 };
 
-class SearchSpace {
+class GraphSpace {
  public:
-  virtual ~SearchSpace() = default;
+  virtual ~GraphSpace() = default;
   virtual std::string name() const = 0;
   const std::vector<SpaceParam>& params() const { return params_; }
   /// Number of configurations (product of choice counts), saturating at INT64_MAX.
@@ -63,17 +64,17 @@ class SearchSpace {
 struct SpaceEntry {
   std::string name;
   std::string summary;
-  std::unique_ptr<SearchSpace> (*make)(const SpaceSetup& setup);
+  std::unique_ptr<GraphSpace> (*make)(const SpaceSetup& setup);
 };
 
 const std::vector<SpaceEntry>& space_registry();
 /// Reads `name` from the table and builds the space; ConfigError naming the key otherwise.
-std::unique_ptr<SearchSpace> make_search_space(const SpaceSetup& setup);
+std::unique_ptr<GraphSpace> make_graph_space(const SpaceSetup& setup);
 
-std::unique_ptr<SearchSpace> make_mixed_precision_ptq(const SpaceSetup& setup);
-std::unique_ptr<SearchSpace> make_mixed_precision_qat(const SpaceSetup& setup);
-std::unique_ptr<SearchSpace> make_channel_multiplier(const SpaceSetup& setup);
-std::unique_ptr<SearchSpace> make_channel_multiplier_quantize(const SpaceSetup& setup);
+std::unique_ptr<GraphSpace> make_mixed_precision_ptq(const SpaceSetup& setup);
+std::unique_ptr<GraphSpace> make_mixed_precision_qat(const SpaceSetup& setup);
+std::unique_ptr<GraphSpace> make_channel_multiplier(const SpaceSetup& setup);
+std::unique_ptr<GraphSpace> make_channel_multiplier_quantize(const SpaceSetup& setup);
 
 /// ConfigError for a key of the space table other than name, setup and seed (MASE's keys).
 void check_space_keys(const SpaceSetup& setup);

@@ -1,7 +1,7 @@
 // flops: MASE's per-layer computation counts (calc_modules.py, mase.md §6.4) per node and in
 // total, with BatchNorm1d counted as 4 x numel like BatchNorm2d and chop's extensions for ops
 // MASE does not list (docs/passes.md).
-#include "passes/flops.h"
+#include "passes/analysis/flops.h"
 
 #include <ostream>
 

@@ -1,8 +1,8 @@
 // The profiler's stats; see stats.h. Values are accumulated in float64 on the CPU (MASE: float32
 // on `device`), so results agree with MASE's to float32 rounding.
-#include "passes/stats.h"
+#include "passes/analysis/stats.h"
 
-#include "passes/stats_detail.h"
+#include "passes/analysis/stats_detail.h"
 
 #include <cmath>
 #include <limits>

@@ -1,5 +1,5 @@
 // Width-group discovery for redefine_channels; see channel_groups.h.
-#include "passes/channel_groups.h"
+#include "passes/transforms/channel_groups.h"
 
 #include <numeric>
 

@@ -1,7 +1,7 @@
 // quantize: MASE's quantize_transform_pass (mase.md §5.2) — configs by type, name or
 // regex_name with a `default` fallback, "NA" names left unquantized — plus MASE's summary
 // (§5.3) printed and written as quantize/quantize_{table,histogram}.csv.
-#include "passes/quantize.h"
+#include "passes/transforms/quantize.h"
 
 #include <algorithm>
 #include <climits>

@@ -1,5 +1,5 @@
 // libpq connection with whole-transaction retry; see pg_connection.h.
-#include "search/postgres/pg_connection.h"
+#include "search/storages/pg_connection.h"
 
 #include <libpq-fe.h>
 

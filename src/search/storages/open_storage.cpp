@@ -1,10 +1,17 @@
-// Storage URLs -> storages (open_storage); see storage.h.
+// Opening a study storage by URL or path (memory, SQLite, PostgreSQL; one branch per backend).
 #include "core/error.h"
 #include "core/strings.h"
-#include "search/postgres/pg_url.h"
 #include "search/storage.h"
+#include "search/storages/pg_url.h"
+#include "search/storages/rdb_storage.h"
+#include "search/storages/sqlite_connection.h"
 
 namespace chop::search {
+
+std::shared_ptr<Storage> open_sqlite_storage(const std::string& path, int busy_timeout_ms) {
+  return make_rdb_storage(sql::open_sqlite_connection(path, busy_timeout_ms));
+}
+
 namespace {
 
 bool is_memory(const std::string& url) {

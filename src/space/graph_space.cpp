@@ -1,5 +1,5 @@
 // Search-space registry and MASE's flatten/unflatten helpers; see search_space.h.
-#include "space/search_space.h"
+#include "space/graph_space.h"
 
 #include <limits>
 
@@ -14,7 +14,7 @@ std::string SpaceSetup::locate(const std::string& key) const {
   return w.empty() ? p : w + " (" + p + ")";
 }
 
-int64_t SearchSpace::size() const {
+int64_t GraphSpace::size() const {
   int64_t n = 1;
   for (const auto& p : params_) {
     int64_t c = static_cast<int64_t>(p.choices.size());
@@ -46,7 +46,7 @@ const std::vector<SpaceEntry>& space_registry() {
   return table;
 }
 
-std::unique_ptr<SearchSpace> make_search_space(const SpaceSetup& setup) {
+std::unique_ptr<GraphSpace> make_graph_space(const SpaceSetup& setup) {
   std::vector<std::string> names;
   for (const auto& e : space_registry()) names.push_back(e.name);
   if (!setup.table.is_object() || !setup.table.contains("name") || !setup.table["name"].is_string())

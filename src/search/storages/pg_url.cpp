@@ -1,5 +1,5 @@
 // PostgreSQL URL parsing (libpq's parser) and redaction; see pg_url.h.
-#include "search/postgres/pg_url.h"
+#include "search/storages/pg_url.h"
 
 #include <libpq-fe.h>
 

@@ -1,5 +1,6 @@
-// `chop test MODEL DATASET --load CKPT`: MASE's test action. Loads the checkpoint into the model
+// `chop test MODEL DATASET --load CKPT`: MASE's test action — loads the checkpoint into the model
 // built for the data set and reports test loss and accuracy (Lightning's test_*_epoch names).
+// (Named action_test_checkpoint so it does not read as a test file.)
 #include <cstdio>
 #include <iostream>
 

@@ -1,6 +1,6 @@
 // redefine_channels: turns per-node multipliers into one new width per width group (checking
 // conflicts and pinned widths before touching the graph), then rewrites attributes and weights.
-#include "passes/redefine_channels.h"
+#include "passes/transforms/redefine_channels.h"
 
 #include <ATen/CPUGeneratorImpl.h>
 
@@ -11,7 +11,7 @@
 #include "core/strings.h"
 #include "graph/ops.h"
 #include "graph/verify.h"
-#include "passes/channel_groups.h"
+#include "passes/transforms/channel_groups.h"
 
 namespace chop::passes {
 namespace {

@@ -9,10 +9,10 @@
 #include "core/error.h"
 #include "core/strings.h"
 #include "core/table.h"
+#include "passes/analysis/stats.h"
 #include "passes/metadata.h"
 #include "passes/pass_list.h"
 #include "passes/registry.h"
-#include "passes/stats.h"
 #include "runtime/executor.h"
 
 namespace chop::passes {

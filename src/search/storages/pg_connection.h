@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "core/error.h"
-#include "search/postgres/pg_url.h"
+#include "search/storages/pg_url.h"
 
 struct pg_conn;
 struct pg_result;

@@ -5,7 +5,7 @@
 
 #include "core/error.h"
 #include "core/strings.h"
-#include "passes/redefine_channels.h"
+#include "passes/transforms/redefine_channels.h"
 
 namespace chop::passes {
 namespace {

@@ -6,7 +6,7 @@
 #include "core/files.h"
 #include "core/strings.h"
 #include "core/table.h"
-#include "passes/flops.h"
+#include "passes/analysis/flops.h"
 #include "passes/metadata.h"
 #include "passes/pass_list.h"
 

@@ -1,7 +1,7 @@
 // The pass-registry entry of redefine_channels: [passes.redefine_channels] tables in TOML
 // pipelines map onto parse_redefine_channels_config / redefine_channels.
 #include "passes/pass_list.h"
-#include "passes/redefine_channels.h"
+#include "passes/transforms/redefine_channels.h"
 
 namespace chop::passes {
 namespace {

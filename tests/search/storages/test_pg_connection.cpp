@@ -15,7 +15,7 @@
 
 #include "common/pg_server.h"
 #include "core/error.h"
-#include "search/postgres/pg_connection.h"
+#include "search/storages/pg_connection.h"
 
 using namespace chop;
 using namespace chop::search::pg;

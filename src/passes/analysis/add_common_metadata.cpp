@@ -9,7 +9,7 @@
 #include "graph/verify.h"
 #include "passes/metadata.h"
 #include "passes/pass_list.h"
-#include "passes/quantize.h"
+#include "passes/transforms/quantize.h"
 #include "runtime/executor.h"
 
 namespace chop::passes {

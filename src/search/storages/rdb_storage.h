@@ -1,0 +1,122 @@
+// Optuna's RDB storage (the table layout of Optuna 3.x, schema 12, so Optuna and
+// optuna-dashboard read chop's studies) written once over sql::Connection: studies and their
+// attributes (this file's .cpp), trial writes that touch only the rows that changed
+// (rdb_trial_writes.cpp), and incremental reads of other processes' changes through
+// chop_trial_changes (rdb_trial_reads.cpp). One write transaction per call.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <utility>
+
+#include "search/storage.h"
+#include "search/storages/sql_connection.h"
+
+namespace chop::search {
+
+/// The storage over an open connection (creates the tables and version rows if missing).
+std::shared_ptr<Storage> make_rdb_storage(std::unique_ptr<sql::Connection> conn);
+
+namespace rdb {
+
+/// Binds a datetime column: NULL for ms <= 0, else Optuna's text form (rdb_values.h).
+void bind_datetime(sql::Statement& st, int i, int64_t ms);
+
+class RdbStorage : public Storage {
+ public:
+  explicit RdbStorage(std::unique_ptr<sql::Connection> conn);
+
+  int64_t create_or_load_study(const std::string& name, const std::vector<Direction>& directions,
+                               bool load_if_exists) override;
+  std::vector<Direction> study_directions(int64_t study_id) override;
+  std::vector<std::string> study_names() override;
+  void set_study_system_attr(int64_t id, const std::string& key, const Json& v) override;
+  Json study_system_attrs(int64_t id) override;
+  void set_study_user_attr(int64_t id, const std::string& key, const Json& v) override;
+  Json study_user_attrs(int64_t id) override;
+
+  FrozenTrial create_trial(int64_t study_id, const FrozenTrial& tmpl) override;
+  bool write_trial(int64_t study_id, const FrozenTrial& trial) override;
+  bool claim_waiting_trial(int64_t study_id, int64_t trial_id, int64_t start_ms,
+                           const Json& system_attrs) override;
+  std::vector<FrozenTrial> changed_trials(int64_t study_id, int64_t& cursor) override;
+
+  // rdb_study_admin.cpp
+  std::vector<StudySummary> study_summaries() override;
+  void delete_study(int64_t study_id) override;
+
+  std::string describe() const override { return conn_->describe(); }
+
+ private:
+  // Rolls back unless committed (exceptions and early returns).
+  class WriteTxn {
+   public:
+    explicit WriteTxn(sql::Connection& c) : c_(c) { c_.begin_write(); }
+    void commit() {
+      c_.commit();
+      done_ = true;
+    }
+    ~WriteTxn() {
+      if (!done_) c_.rollback();
+    }
+
+   private:
+    sql::Connection& c_;
+    bool done_ = false;
+  };
+
+  // Rows of a trial's child tables as this connection last wrote them, for its unfinished
+  // trials: a rewrite then touches only what changed (a finished trial's last write is mostly
+  // new rows; deleting and re-inserting the unchanged ones doubled its cost).
+  struct WrittenRows {
+    std::map<std::string, std::pair<double, const std::string*>> params;
+    std::map<int64_t, double> values;  // objective -> value
+    std::map<int64_t, double> intermediate;
+    std::map<std::string, std::string> user_attrs, system_attrs;  // key -> JSON text
+  };
+
+  // Per study: Study objects reading it through this connection, the data version of their last
+  // read (-1: none yet), and the newest change-log entry this connection wrote for it.
+  struct StudySync {
+    int readers = 0;
+    int64_t data_version = -1;
+    int64_t own_seq = 0;
+  };
+
+  // rdb_storage.cpp
+  std::vector<Direction> directions_locked(int64_t id);
+  void set_study_attr(const std::string& table, int64_t id, const std::string& key, const Json& v);
+  Json study_attrs(const std::string& table, int64_t id);
+  void log_change(int64_t study_id, int64_t trial_id);
+
+  // rdb_trial_writes.cpp
+  WrittenRows write_children(const FrozenTrial& t, bool replace);
+  void remember(const FrozenTrial& t, WrittenRows&& rows);
+  void delete_all_children(int64_t trial_id);
+  template <typename Bind>
+  void for_each_insert(const char* head, const char* row, const char* tail, size_t n, Bind&& bind);
+  void write_number(const char* sql, int64_t trial_id, int64_t key, double v);
+  void write_attrs(const char* insert_head, const char* insert_tail, const char* delete_sql,
+                   int64_t trial_id, const Json& attrs,
+                   const std::map<std::string, std::string>& old,
+                   std::map<std::string, std::string>& now);
+  const std::string& dist_json(const Distribution& d);
+
+  // rdb_trial_reads.cpp
+  std::vector<FrozenTrial> changed_locked(int64_t study_id, int64_t& cursor);
+  const Distribution& dist_from(const char* text);
+
+  std::unique_ptr<sql::Connection> conn_;
+  std::map<int64_t, StudySync> sync_;
+  std::unordered_map<int64_t, WrittenRows> written_;  // by trial_id, unfinished trials only
+  std::mutex mu_;
+  // Multi-row INSERTs by (head, rows): their interned SQL (the connection caches statements by it).
+  std::map<std::pair<const char*, size_t>, const char*> multi_sql_;
+  std::map<std::string, Distribution> dist_cache_;
+};
+
+}  // namespace rdb
+}  // namespace chop::search
