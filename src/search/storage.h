@@ -42,9 +42,14 @@ class Storage {
   virtual void set_study_user_attr(int64_t study_id, const std::string& key, const Json& value) = 0;
   virtual Json study_user_attrs(int64_t study_id) = 0;
 
-  /// Inserts `tmpl` (state RUNNING or WAITING) as a new trial; assigns and returns its number
-  /// and trial id atomically (number = count of earlier trials of the study).
-  virtual FrozenTrial create_trial(int64_t study_id, const FrozenTrial& tmpl) = 0;
+  /// Inserts `tmpl` (state RUNNING or WAITING; a finished one when copying a study) as a new
+  /// trial; assigns and returns its number and trial id atomically (number = count of earlier
+  /// trials of the study). With `max_trials >= 0` it writes nothing and returns number -1 when
+  /// the study already holds `max_trials` trials that are neither WAITING nor retries of failed
+  /// ones: check and insert are one transaction, so workers sharing a study stop at exactly
+  /// that many.
+  virtual FrozenTrial create_trial(int64_t study_id, const FrozenTrial& tmpl,
+                                   int64_t max_trials = -1) = 0;
   /// Replaces the stored content of `trial` (by trial_id) in one transaction and commits.
   /// Returns false, writing nothing, if the stored trial is already finished.
   virtual bool write_trial(int64_t study_id, const FrozenTrial& trial) = 0;
@@ -53,6 +58,18 @@ class Storage {
                                    const Json& system_attrs) = 0;
   /// Trials created or modified since `cursor` (0: all), in number order; advances `cursor`.
   virtual std::vector<FrozenTrial> changed_trials(int64_t study_id, int64_t& cursor) = 0;
+
+  /// Records "alive now", by the storage's own clock (the database server's), for running trials
+  /// (Optuna's trial_heartbeats; heartbeat_interval).
+  virtual void record_heartbeats(const std::vector<int64_t>& trial_ids) = 0;
+  /// Marks FAIL every RUNNING trial of the study whose last heartbeat is older than `grace_s` by
+  /// that clock (Optuna's fail_stale_trials; trials that never beat are left alone), each by
+  /// exactly one caller, and in the same transaction re-queues each as a WAITING trial with the
+  /// same parameters unless it has been retried `max_retry` times already (Optuna's
+  /// RetryFailedTrialCallback: system attrs failed_trial, retry_history). Returns what this call
+  /// wrote, as stored now: each failed trial (FAIL) followed by its retry (WAITING) if any.
+  virtual std::vector<FrozenTrial> fail_stale_trials(int64_t study_id, double grace_s,
+                                                     int max_retry) = 0;
 
   /// Every study with its trial counts, by study id.
   virtual std::vector<StudySummary> study_summaries() = 0;
@@ -75,8 +92,9 @@ std::shared_ptr<Storage> open_sqlite_storage(const std::string& path, int busy_t
 /// Opens a storage by URL: "sqlite:///path.db" (SQLAlchemy's form: four slashes for an absolute
 /// path), "sqlite:path.db", a path ending in .db/.sqlite/.sqlite3, "postgresql://…" /
 /// "postgres://…", or ":memory:"/"memory"/"" (in-memory). Throws UserError for anything else;
-/// messages never show a URL's password.
-std::shared_ptr<Storage> open_storage(const std::string& url);
+/// messages never show a URL's password. A server storage retries a lost connection for
+/// `server_retry_s` seconds before it gives up (UnavailableError).
+std::shared_ptr<Storage> open_storage(const std::string& url, double server_retry_s = 300.0);
 
 /// True for what open_storage accepts besides the in-memory names.
 bool is_storage_url(const std::string& url);

@@ -1,10 +1,12 @@
 // In-memory storage: studies and trials in process memory, with a per-study change log so
 // several Study objects sharing it see each other's trials.
+#include <chrono>
 #include <map>
 #include <mutex>
 
 #include "core/error.h"
 #include "search/storage.h"
+#include "search/storages/stale_trials.h"
 
 namespace chop::search {
 namespace {
@@ -58,15 +60,20 @@ class InMemoryStorage : public Storage {
     return get(study_id).user_attrs;
   }
 
-  FrozenTrial create_trial(int64_t study_id, const FrozenTrial& tmpl) override {
+  FrozenTrial create_trial(int64_t study_id, const FrozenTrial& tmpl, int64_t max_trials) override {
     std::lock_guard<std::mutex> lock(mu_);
     StudyData& s = get(study_id);
-    FrozenTrial t = tmpl;
-    t.number = static_cast<int64_t>(s.trials.size());
-    t.trial_id = next_trial_id_++;
-    s.trials.push_back(t);
-    s.changes.push_back(t.number);
-    return t;
+    if (max_trials >= 0) {
+      int64_t n = 0;
+      for (const auto& t : s.trials)
+        n += t.state != TrialState::kWaiting && !t.system_attrs.contains("failed_trial");
+      if (n >= max_trials) {
+        FrozenTrial refused = tmpl;
+        refused.number = -1;
+        return refused;
+      }
+    }
+    return create_locked(s, tmpl);
   }
 
   bool write_trial(int64_t study_id, const FrozenTrial& trial) override {
@@ -116,6 +123,34 @@ class InMemoryStorage : public Storage {
     return out;
   }
 
+  // Heartbeats by this process's steady clock (every Study sharing this storage is here).
+  void record_heartbeats(const std::vector<int64_t>& trial_ids) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    const auto now = std::chrono::steady_clock::now();
+    for (int64_t id : trial_ids) heartbeats_[id] = now;
+  }
+
+  std::vector<FrozenTrial> fail_stale_trials(int64_t study_id, double grace_s,
+                                             int max_retry) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    StudyData& s = get(study_id);
+    const auto now = std::chrono::steady_clock::now();
+    std::vector<FrozenTrial> failed;
+    const size_t n = s.trials.size();
+    for (size_t i = 0; i < n; ++i) {
+      FrozenTrial& t = s.trials[i];
+      auto hb = heartbeats_.find(t.trial_id);
+      if (t.state != TrialState::kRunning || hb == heartbeats_.end() ||
+          std::chrono::duration<double>(now - hb->second).count() <= grace_s)
+        continue;
+      t = stale_trial_failed(t, grace_s, now_ms());
+      s.changes.push_back(t.number);
+      failed.push_back(t);
+      if (auto retry = stale_trial_retry(t, max_retry)) failed.push_back(create_locked(s, *retry));
+    }
+    return failed;
+  }
+
   std::vector<StudySummary> study_summaries() override {
     std::lock_guard<std::mutex> lock(mu_);
     std::vector<StudySummary> out;
@@ -150,6 +185,15 @@ class InMemoryStorage : public Storage {
     std::vector<int64_t> changes;  // trial numbers, one entry per write
     int readers = 0;               // Study objects attached (create_or_load_study calls)
   };
+  FrozenTrial create_locked(StudyData& s, const FrozenTrial& tmpl) {
+    FrozenTrial t = tmpl;
+    t.number = static_cast<int64_t>(s.trials.size());
+    t.trial_id = next_trial_id_++;
+    s.trials.push_back(t);
+    s.changes.push_back(t.number);
+    return t;
+  }
+
   StudyData& get(int64_t id) {
     auto it = studies_.find(id);
     CHOP_ASSERT(it != studies_.end(), "unknown study id");
@@ -157,6 +201,7 @@ class InMemoryStorage : public Storage {
   }
   std::mutex mu_;
   std::map<int64_t, StudyData> studies_;
+  std::map<int64_t, std::chrono::steady_clock::time_point> heartbeats_;  // by trial id
   int64_t next_trial_id_ = 1;
 };
 

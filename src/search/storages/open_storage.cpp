@@ -3,6 +3,7 @@
 #include "core/strings.h"
 #include "search/storage.h"
 #include "search/storages/pg_url.h"
+#include "search/storages/postgres_connection.h"
 #include "search/storages/rdb_storage.h"
 #include "search/storages/sqlite_connection.h"
 
@@ -42,12 +43,14 @@ std::string redact_storage_url(const std::string& url) {
   return pg::redact_url_secrets(url);
 }
 
-std::shared_ptr<Storage> open_storage(const std::string& url) {
+std::shared_ptr<Storage> open_storage(const std::string& url, double server_retry_s) {
   if (is_memory(url)) return make_in_memory_storage();
   if (starts_with(url, "sqlite:")) return open_sqlite_storage(sqlite_path_of(url));
-  if (pg::is_pg_url(url))
-    throw UserError("PostgreSQL studies ('" + redact_storage_url(url) +
-                    "') are not available in this build yet");
+  if (pg::is_pg_url(url)) {
+    pg::PgRetryPolicy retry;
+    retry.retry_timeout_s = server_retry_s;
+    return make_rdb_storage(sql::open_postgres_connection(url, retry));
+  }
   if (is_sqlite_path(url)) return open_sqlite_storage(url);
   throw UserError("unknown storage '" + redact_storage_url(url) +
                   "' (expected sqlite:///path.db, a path ending in .db, postgresql://user@host/db, "

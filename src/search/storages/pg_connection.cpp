@@ -117,6 +117,9 @@ bool PgResult::is_null(int row, int col) const {
 std::string PgResult::text(int row, int col) const {
   return is_null(row, col) ? std::string() : std::string(PQgetvalue(res_, row, col));
 }
+const char* PgResult::raw(int row, int col) const {
+  return PQgetvalue(res_, row, col);
+}
 int64_t PgResult::int64(int row, int col) const {
   return std::strtoll(PQgetvalue(res_, row, col), nullptr, 10);
 }
@@ -136,7 +139,7 @@ int64_t PgResult::affected() const {
 // PgTxn
 
 PgResult PgTxn::exec(const std::string& sql, const std::vector<PgParam>& params) {
-  return conn_->run(sql, params);
+  return conn_->exec(sql, params);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -171,8 +174,11 @@ void PgConnection::connect_or_throw(bool first) {
   const char* vals[] = {"10", "30", "10", "3", "chop", target_.url.c_str(), nullptr};
   conn_ = PQconnectdbParams(keys, vals, /*expand_dbname=*/1);
   if (conn_ && PQstatus(conn_) == CONNECTION_OK) {
-    // Plain, predictable sessions whatever the server's defaults.
-    PGresult* r = PQexec(conn_, "SET client_min_messages = warning; SET TIME ZONE 'UTC'");
+    // Predictable sessions whatever the server's defaults: ISO datetimes, exact floats. The time
+    // zone stays the server's, as for Optuna's own sessions (heartbeats use the server clock).
+    PGresult* r = PQexec(conn_,
+                         "SET client_min_messages = warning; SET datestyle = 'ISO'; "
+                         "SET extra_float_digits = 3");
     const bool ok = r && PQresultStatus(r) == PGRES_COMMAND_OK;
     if (r) PQclear(r);
     if (ok) return;
@@ -187,7 +193,7 @@ void PgConnection::connect_or_throw(bool first) {
     throw UnavailableError("cannot reach the study database " + describe() + ": " + why +
                            " (is the server running and accepting connections from this host? "
                            "check host and port, and the server's listen_addresses)");
-  throw Lost{why};
+  throw sql::TransactionAborted(why, /*connection_lost=*/true, /*during_commit=*/false);
 }
 
 int PgConnection::server_major_version() {
@@ -196,17 +202,19 @@ int PgConnection::server_major_version() {
   return PQserverVersion(conn_) / 10000;
 }
 
-[[noreturn]] void PgConnection::raise(pg_result* res, const std::string& sql) {
+[[noreturn]] void PgConnection::raise(pg_result* res, bool during_commit) {
   const char* state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : nullptr;
   const std::string sqlstate = state ? state : "";
   const char* primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : nullptr;
-  const std::string why = target_.redact(primary ? primary : short_reason(PQerrorMessage(conn_)));
+  const std::string why =
+      target_.redact(primary ? primary : short_reason(conn_ ? PQerrorMessage(conn_) : nullptr));
   if (res) PQclear(res);
   const bool broken = !conn_ || PQstatus(conn_) == CONNECTION_BAD;
   if (broken || sqlstate.empty() || starts_with(sqlstate, "08") || sqlstate == "57P01" ||
       sqlstate == "57P02" || sqlstate == "57P03")
-    throw Lost{why};
-  if (sqlstate == "40001" || sqlstate == "40P01") throw Retryable{why};
+    throw sql::TransactionAborted(why, /*connection_lost=*/true, during_commit);
+  if (sqlstate == "40001" || sqlstate == "40P01")
+    throw sql::TransactionAborted(why, /*connection_lost=*/false, false);
   if (sqlstate == "42501")
     throw UserError("the study database " + describe() + " refused: " + why +
                     " (the role needs CREATE on the schema and read/write on Optuna's tables: "
@@ -216,12 +224,13 @@ int PgConnection::server_major_version() {
   throw PgSqlError(describe(), "SQL error " + sqlstate + ": " + why, sqlstate);
 }
 
-PgResult PgConnection::run(const std::string& sql, const std::vector<PgParam>& params) {
+PgResult PgConnection::exec(const std::string& sql, const std::vector<PgParam>& params) {
+  if (!conn_) throw sql::TransactionAborted("not connected", true, false);
   auto it = prepared_.find(sql);
   if (it == prepared_.end()) {
     const std::string name = "chop_s" + std::to_string(prepared_.size());
     PGresult* r = PQprepare(conn_, name.c_str(), sql.c_str(), 0, nullptr);
-    if (!r || PQresultStatus(r) != PGRES_COMMAND_OK) raise(r, sql);
+    if (!r || PQresultStatus(r) != PGRES_COMMAND_OK) raise(r, false);
     PQclear(r);
     it = prepared_.emplace(sql, name).first;
   }
@@ -231,71 +240,67 @@ PgResult PgConnection::run(const std::string& sql, const std::vector<PgParam>& p
   PGresult* r = PQexecPrepared(conn_, it->second.c_str(), static_cast<int>(params.size()),
                                values.data(), nullptr, nullptr, 0);
   const ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
-  if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) raise(r, sql);
+  if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) raise(r, false);
   return PgResult(r);
 }
 
-void PgConnection::run_simple(const char* sql) {
-  PGresult* r = PQexec(conn_, sql);
+void PgConnection::exec_simple(const std::string& sql) {
+  if (!conn_) throw sql::TransactionAborted("not connected", true, false);
+  PGresult* r = PQexec(conn_, sql.c_str());
   const ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
-  if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) raise(r, sql);
+  if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) raise(r, false);
   PQclear(r);
 }
 
-void PgConnection::transaction(const std::function<void(PgTxn&)>& body, const char* isolation) {
+void PgConnection::commit() {
+  if (!conn_) throw sql::TransactionAborted("not connected", true, false);
+  PGresult* r = PQexec(conn_, "COMMIT");
+  const ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+  if (st != PGRES_COMMAND_OK) raise(r, /*during_commit=*/true);
+  PQclear(r);
+}
+
+void PgConnection::rollback() noexcept {
+  if (!conn_ || PQstatus(conn_) != CONNECTION_OK) return;
+  PGresult* r = PQexec(conn_, "ROLLBACK");
+  if (r) PQclear(r);
+}
+
+void PgConnection::run_with_retry(const std::function<void(bool)>& attempt) {
   std::lock_guard<std::recursive_mutex> lock(mu_);
-  const std::string begin = std::string("BEGIN ISOLATION LEVEL ") + isolation;
   std::optional<Clock::time_point> first_failure;
   double backoff_s = retry_.first_backoff_s;
   bool commit_uncertain = false;
-  std::string last_why;
-  for (int attempt = 0;; ++attempt) {
-    bool committing = false;
+  int n_conflicts = 0;
+  for (;;) {
+    std::string why;
     try {
       if (!conn_ || PQstatus(conn_) != CONNECTION_OK) {
         connect_or_throw(false);
         ++n_reconnects_;
       }
-      run_simple(begin.c_str());
-      PgTxn txn(this, attempt, commit_uncertain);
-      try {
-        body(txn);
-      } catch (const Lost&) {
-        throw;
-      } catch (const Retryable&) {
-        throw;
-      } catch (...) {
-        // The body's own error (or an SQL error): undo its writes, keep the connection.
-        if (conn_ && PQstatus(conn_) == CONNECTION_OK) {
-          PGresult* r = PQexec(conn_, "ROLLBACK");
-          if (r) PQclear(r);
-        }
-        throw;
-      }
-      committing = true;
-      run_simple("COMMIT");
+      attempt(commit_uncertain);
       if (first_failure) {
         const double waited = std::chrono::duration<double>(Clock::now() - *first_failure).count();
         log_warning("reconnected to the study database " + describe() + " after " +
                     seconds_text(waited));
       }
       return;
-    } catch (const Lost& lost) {
-      if (committing) commit_uncertain = true;
-      last_why = lost.why;
-      drop();
-    } catch (const Retryable& r) {
-      last_why = r.why;
-      PGresult* res = conn_ ? PQexec(conn_, "ROLLBACK") : nullptr;
-      if (res) PQclear(res);
-      // Contention, not an outage: retry soon, with a little jitter so rivals separate.
-      std::this_thread::sleep_for(std::chrono::milliseconds(1 + std::rand() % 20));
-      if (attempt < 50) continue;
+    } catch (const sql::TransactionAborted& e) {
+      rollback();
+      why = e.what();
+      if (!e.connection_lost()) {
+        // Contention, not an outage: retry soon, with a little jitter so rivals separate.
+        std::this_thread::sleep_for(std::chrono::milliseconds(1 + std::rand() % 20));
+        if (++n_conflicts < 100) continue;
+      }
+      if (e.during_commit()) commit_uncertain = true;
+      if (e.connection_lost()) drop();
     }
     const auto now = Clock::now();
     if (!first_failure) {
       first_failure = now;
-      log_warning("lost the connection to the study database " + describe() + " (" + last_why +
+      log_warning("lost the connection to the study database " + describe() + " (" + why +
                   "); retrying for up to " + seconds_text(retry_.retry_timeout_s));
     }
     const double waited = std::chrono::duration<double>(now - *first_failure).count();
@@ -304,12 +309,30 @@ void PgConnection::transaction(const std::function<void(PgTxn&)>& body, const ch
                              " was unreachable; nothing half-written is kept there");
     if (waited >= retry_.retry_timeout_s)
       throw UnavailableError("the study database " + describe() + " has been unreachable for " +
-                             seconds_text(waited) + " (last error: " + last_why +
+                             seconds_text(waited) + " (last error: " + why +
                              "); nothing was half-written: run the same command again once the "
                              "server is back and the study resumes");
     sleep_checking_interrupt(std::min(backoff_s, retry_.retry_timeout_s - waited));
     backoff_s = std::min(backoff_s * 2, retry_.max_backoff_s);
   }
+}
+
+void PgConnection::transaction(const std::function<void(PgTxn&)>& body, const char* isolation) {
+  const std::string begin = std::string("BEGIN ISOLATION LEVEL ") + isolation;
+  int attempt_no = 0;
+  run_with_retry([&](bool uncertain) {
+    exec_simple(begin);
+    PgTxn txn(this, attempt_no++, uncertain);
+    try {
+      body(txn);
+    } catch (const sql::TransactionAborted&) {
+      throw;
+    } catch (...) {
+      rollback();  // the body's own error (or an SQL error): undo its writes
+      throw;
+    }
+    commit();
+  });
 }
 
 void PgConnection::exec_once(const std::string& sql) {

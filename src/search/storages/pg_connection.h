@@ -15,6 +15,7 @@
 
 #include "core/error.h"
 #include "search/storages/pg_url.h"
+#include "search/storages/sql_connection.h"
 
 struct pg_conn;
 struct pg_result;
@@ -64,6 +65,8 @@ class PgResult {
   int rows() const;
   bool is_null(int row, int col) const;
   std::string text(int row, int col) const;  // "" for NULL
+  /// The value's text inside the result ("" for NULL), valid as long as the result.
+  const char* raw(int row, int col) const;
   int64_t int64(int row, int col) const;
   double number(int row, int col) const;  // accepts NaN/Infinity spellings
   /// Rows changed by an INSERT/UPDATE/DELETE.
@@ -104,15 +107,28 @@ class PgConnection {
   PgConnection(const PgConnection&) = delete;
   PgConnection& operator=(const PgConnection&) = delete;
 
-  /// Runs `body` in BEGIN … COMMIT (`isolation`: "READ COMMITTED", "REPEATABLE READ" or
-  /// "SERIALIZABLE"). A lost connection (or a serialization failure/deadlock) re-runs the whole
-  /// body on a fresh transaction, with backoff, until the retry policy's time is spent; then
-  /// UnavailableError. SQL errors: PgSqlError (UserError for missing privileges). Thread-safe:
-  /// transactions on one connection are serialised.
+  /// Runs `attempt(commit_uncertain)` (which begins, works and commits) and re-runs it after a
+  /// lost connection or a serialization failure/deadlock (sql::TransactionAborted), reconnecting
+  /// with backoff until the retry policy's time is spent; then UnavailableError. Thread-safe:
+  /// attempts on one connection are serialised.
+  void run_with_retry(const std::function<void(bool commit_uncertain)>& attempt);
+  /// run_with_retry around BEGIN (`isolation`: "READ COMMITTED", "REPEATABLE READ",
+  /// "SERIALIZABLE") … body … COMMIT. SQL errors: PgSqlError (UserError for missing privileges);
+  /// any error of the body rolls the transaction back.
   void transaction(const std::function<void(PgTxn&)>& body,
                    const char* isolation = "READ COMMITTED");
-  /// One statement outside a transaction block (DDL that must run alone), with the same retry.
+  /// One statement in its own transaction, with the same retry.
   void exec_once(const std::string& sql);
+
+  // ---- inside an attempt (run_with_retry) ----------------------------------------------------
+  /// One statement with $1, $2, ... parameters, prepared once per server session.
+  PgResult exec(const std::string& sql, const std::vector<PgParam>& params = {});
+  /// SQL without parameters (BEGIN, DDL; several statements allowed).
+  void exec_simple(const std::string& sql);
+  /// COMMIT; a connection that breaks here throws TransactionAborted with during_commit().
+  void commit();
+  /// Never throws; does nothing on a broken connection (the server rolled back already).
+  void rollback() noexcept;
 
   const PgTarget& target() const { return target_; }
   std::string describe() const { return target_.describe(); }
@@ -123,18 +139,9 @@ class PgConnection {
   int server_major_version();
 
  private:
-  friend class PgTxn;
-  struct Lost {  // internal: the connection broke
-    std::string why;
-  };
-  struct Retryable {  // internal: serialization failure or deadlock
-    std::string why;
-  };
   void connect_or_throw(bool first);
   void drop();
-  PgResult run(const std::string& sql, const std::vector<PgParam>& params);
-  void run_simple(const char* sql);
-  [[noreturn]] void raise(pg_result* res, const std::string& sql);
+  [[noreturn]] void raise(pg_result* res, bool during_commit);
 
   PgTarget target_;
   PgRetryPolicy retry_;

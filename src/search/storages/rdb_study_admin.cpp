@@ -7,9 +7,10 @@ namespace chop::search::rdb {
 
 std::vector<StudySummary> RdbStorage::study_summaries() {
   std::lock_guard<std::mutex> lock(mu_);
-  conn_->begin_read();  // one snapshot for the three reads
-  try {
-    std::vector<StudySummary> out;
+  std::vector<StudySummary> out;
+  conn_->run_transaction([&](bool) {
+    out.clear();
+    ReadTxn txn(*conn_);  // one snapshot for the three reads
     std::map<int64_t, size_t> index;
     auto* st = &conn_->prepare("SELECT study_id, study_name FROM studies ORDER BY study_id");
     while (st->next_row()) {
@@ -42,41 +43,41 @@ std::vector<StudySummary> RdbStorage::study_summaries() {
       if (start > 0 && (s.datetime_start_ms == 0 || start < s.datetime_start_ms))
         s.datetime_start_ms = start;
     }
-    conn_->commit();
-    return out;
-  } catch (...) {
-    conn_->rollback();
-    throw;
-  }
+    txn.commit();
+  });
+  return out;
 }
 
 // chop_trial_changes keeps its rows: its seq must only grow, and rows of a deleted study match
 // no trial.
 void RdbStorage::delete_study(int64_t study_id) {
   std::lock_guard<std::mutex> lock(mu_);
-  WriteTxn txn(*conn_);
-  for (const char* sql :
-       {"DELETE FROM trial_params WHERE trial_id IN (SELECT trial_id FROM trials WHERE "
-        "study_id = ?)",
-        "DELETE FROM trial_values WHERE trial_id IN (SELECT trial_id FROM trials WHERE "
-        "study_id = ?)",
-        "DELETE FROM trial_intermediate_values WHERE trial_id IN (SELECT trial_id FROM trials "
-        "WHERE study_id = ?)",
-        "DELETE FROM trial_user_attributes WHERE trial_id IN (SELECT trial_id FROM trials "
-        "WHERE study_id = ?)",
-        "DELETE FROM trial_system_attributes WHERE trial_id IN (SELECT trial_id FROM trials "
-        "WHERE study_id = ?)",
-        "DELETE FROM trial_heartbeats WHERE trial_id IN (SELECT trial_id FROM trials WHERE "
-        "study_id = ?)",
-        "DELETE FROM trials WHERE study_id = ?", "DELETE FROM study_directions WHERE study_id = ?",
-        "DELETE FROM study_user_attributes WHERE study_id = ?",
-        "DELETE FROM study_system_attributes WHERE study_id = ?",
-        "DELETE FROM studies WHERE study_id = ?"}) {
-    auto& st = conn_->prepare(sql);
-    st.bind_int(1, study_id);
-    st.run();
-  }
-  txn.commit();
+  conn_->run_transaction([&](bool) {  // deleting twice deletes nothing more
+    WriteTxn txn(*conn_);
+    for (const char* sql :
+         {"DELETE FROM trial_params WHERE trial_id IN (SELECT trial_id FROM trials WHERE "
+          "study_id = ?)",
+          "DELETE FROM trial_values WHERE trial_id IN (SELECT trial_id FROM trials WHERE "
+          "study_id = ?)",
+          "DELETE FROM trial_intermediate_values WHERE trial_id IN (SELECT trial_id FROM trials "
+          "WHERE study_id = ?)",
+          "DELETE FROM trial_user_attributes WHERE trial_id IN (SELECT trial_id FROM trials "
+          "WHERE study_id = ?)",
+          "DELETE FROM trial_system_attributes WHERE trial_id IN (SELECT trial_id FROM trials "
+          "WHERE study_id = ?)",
+          "DELETE FROM trial_heartbeats WHERE trial_id IN (SELECT trial_id FROM trials WHERE "
+          "study_id = ?)",
+          "DELETE FROM trials WHERE study_id = ?",
+          "DELETE FROM study_directions WHERE study_id = ?",
+          "DELETE FROM study_user_attributes WHERE study_id = ?",
+          "DELETE FROM study_system_attributes WHERE study_id = ?",
+          "DELETE FROM studies WHERE study_id = ?"}) {
+      auto& st = conn_->prepare(sql);
+      st.bind_int(1, study_id);
+      st.run();
+    }
+    txn.commit();
+  });
   sync_.erase(study_id);
   written_.clear();  // trial ids of the deleted study may be anywhere in it
 }
