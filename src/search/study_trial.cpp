@@ -103,6 +103,7 @@ double Study::suggest_for(TrialContext& ctx, const std::string& name, const Dist
       check_compatible(name, known->second, dist);
     rec.t.params[name] = v;
     rec.t.distributions.emplace(name, dist);
+    ctx.params_unpublished = true;
   }
   if (ctx.reuse_duplicates) check_duplicate(ctx);
   return v;
@@ -144,6 +145,7 @@ void Study::report_for(TrialContext& ctx, int64_t step, double value) {
     return;
   }
   rec.t.intermediate_values[step] = value;
+  ctx.params_unpublished = false;
   write_locked(rec);
 }
 
@@ -163,6 +165,11 @@ void Study::set_attr_for(TrialContext& ctx, bool user, const std::string& key, c
   Record& rec = *static_cast<Record*>(ctx.record);
   std::lock_guard<std::mutex> lock(mu_);
   (user ? rec.t.user_attrs : rec.t.system_attrs)[key] = value;
+  // Others' samplers see this trial's params from here on (a lone process writes nothing).
+  if (ctx.params_unpublished && others_active_) {
+    ctx.params_unpublished = false;
+    write_locked(rec);
+  }
 }
 
 FrozenTrial Study::snapshot_for(const TrialContext& ctx) {
