@@ -168,7 +168,12 @@ int run_search(ActionContext& ctx) {
   if (ctx.extra.contains("storage")) storage_url = ctx.extra["storage"].get<std::string>();
   if (storage_url == "sqlite") storage_url = save_dir + "/study.db";
   const bool persistent = storage_url != "memory";
-  so.storage = search::open_storage(storage_url == "memory" ? "memory" : storage_url);
+  so.storage = search::open_storage(storage_url, strategy.storage_retry_timeout_s);
+  if (persistent) {
+    so.heartbeat_interval_s = strategy.heartbeat_interval_s;
+    so.grace_period_s = strategy.grace_period_s;
+    so.retry_failed = strategy.retry_failed;
+  }
   so.sampler = search::make_sampler(strategy.sampler, strategy.sampler_options, seed);
   so.pruner = search::make_pruner(strategy.pruner, strategy.pruner_options);
   so.seed = seed;
@@ -283,6 +288,8 @@ int run_search(ActionContext& ctx) {
   int64_t done = 0;
   search::OptimizeOptions oo;
   oo.n_trials = remaining;
+  // n_trials is the study's total: workers sharing the study stop together at exactly that many.
+  oo.max_trials_in_study = strategy.n_trials;
   oo.timeout_s = strategy.timeout_s;
   oo.n_jobs = strategy.n_jobs;
   oo.catch_exceptions = true;
@@ -307,17 +314,17 @@ int run_search(ActionContext& ctx) {
         "search stopped after " + std::to_string(finished + done) + " of " +
         std::to_string(strategy.n_trials) + " trials; every finished trial is saved in " +
         save_dir +
-        (persistent
-             ? "/{log.json,best.json} and " + so.storage->describe() +
-                   ": run the same command to continue (the study resumes by name)"
-             : "/{log.json,best.json} (storage = \"memory\": nothing to resume)"));
+        (persistent ? "/{log.json,best.json} and " + so.storage->describe() +
+                          ": run the same command to continue (the study resumes by name)"
+                    : "/{log.json,best.json} (storage = \"memory\": nothing to resume)"));
   const std::vector<search::FrozenTrial> best = results.best();
   std::cout << "Search finished: " << summary.n_complete << " complete, " << summary.n_pruned
             << " pruned, " << summary.n_failed << " failed, " << summary.n_reused
             << " repeated configurations reused"
             << (summary.exhausted ? " (search space exhausted)" : "")
-            << (summary.timed_out ? " (timeout reached)" : "") << ", "
-            << format_double(std::round(summary.elapsed_s * 1000) / 1000) << " s\n";
+            << (summary.timed_out ? " (timeout reached)" : "")
+            << (summary.study_full && !summary.exhausted ? " (the study holds its n_trials)" : "")
+            << ", " << format_double(std::round(summary.elapsed_s * 1000) / 1000) << " s\n";
   if (best.empty()) {
     throw RunError("no trial completed (" + std::to_string(summary.n_pruned) + " pruned, " +
                    std::to_string(summary.n_failed) + " failed); see the FAIL reasons and " +

@@ -72,11 +72,13 @@ StrategyConfig parse_strategy(const Json& strategy, const Locate& locate) {
   const Json& setup = table_or_empty(strategy, "setup");
   const std::string S = P + ".setup";
   auto sloc = [&](const std::string& k) { return locate(S + "." + k); };
-  runners::check_keys(setup,
-                      {"n_jobs", "n_trials", "timeout", "sampler", "sum_scaled_metrics",
-                       "direction", "save_every_n_trials", "pkl_ckpt", "sampler_options", "pruner",
-                       "pruner_options", "param_encoding", "study_name", "resume", "storage"},
-                      sloc);
+  runners::check_keys(
+      setup,
+      {"n_jobs", "n_trials", "timeout", "sampler", "sum_scaled_metrics", "direction",
+       "save_every_n_trials", "pkl_ckpt", "sampler_options", "pruner", "pruner_options",
+       "param_encoding", "study_name", "resume", "storage", "heartbeat_interval", "grace_period",
+       "retry_failed", "storage_retry_timeout"},
+      sloc);
   if (!setup.contains("sampler"))
     throw ConfigError(locate(S),
                       "setup.sampler is required (" + list_of(search::sampler_names()) + ")");
@@ -103,10 +105,23 @@ StrategyConfig parse_strategy(const Json& strategy, const Locate& locate) {
   c.resume = get_bool(setup, "resume", true, S, locate);
   c.storage = runners::opt_string(setup, "storage", "sqlite", {}, sloc);
   if (c.storage != "sqlite" && c.storage != "memory" && !search::is_storage_url(c.storage))
-    throw ConfigError(sloc("storage"), "storage must be \"sqlite\" (the project's study.db), "
-                                       "\"memory\", or a URL (sqlite:///path/study.db, "
-                                       "postgresql://user@host:port/db), got '" +
-                                           search::redact_storage_url(c.storage) + "'");
+    throw ConfigError(sloc("storage"),
+                      "storage must be \"sqlite\" (the project's study.db), "
+                      "\"memory\", or a URL (sqlite:///path/study.db, "
+                      "postgresql://user@host:port/db), got '" +
+                          search::redact_storage_url(c.storage) + "'");
+  c.heartbeat_interval_s = runners::opt_number(setup, "heartbeat_interval", 60.0, sloc);
+  c.grace_period_s = runners::opt_number(setup, "grace_period", 0.0, sloc);
+  c.retry_failed = static_cast<int>(runners::opt_int(setup, "retry_failed", 0, sloc, 0));
+  c.storage_retry_timeout_s = runners::opt_number(setup, "storage_retry_timeout", 300.0, sloc);
+  for (const char* key : {"heartbeat_interval", "grace_period", "storage_retry_timeout"})
+    if (runners::opt_number(setup, key, 0.0, sloc) < 0)
+      throw ConfigError(sloc(key), std::string(key) + " must be >= 0 (seconds)");
+  if (c.grace_period_s > 0 && c.heartbeat_interval_s > 0 &&
+      c.grace_period_s <= c.heartbeat_interval_s)
+    throw ConfigError(sloc("grace_period"),
+                      "grace_period must be longer than heartbeat_interval, or a slow heartbeat "
+                      "fails a live trial");
   if (setup.contains("pkl_ckpt") && !setup["pkl_ckpt"].is_null())
     log_warning(sloc("pkl_ckpt") +
                 ": joblib study pickles are Python-only; chop resumes studies "

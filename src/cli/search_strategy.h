@@ -46,6 +46,14 @@ struct StrategyConfig {
   /// setup.storage: "sqlite" (<save dir>/study.db), "memory" (nothing stored or resumed), or a
   /// storage URL (sqlite:///path.db, a .db path, postgresql://user@host/db) a study may share.
   std::string storage = "sqlite";
+  /// Workers sharing a study (docs/distributed.md): heartbeat every heartbeat_interval_s while a
+  /// trial runs (0: off), a trial without one for grace_period_s (0: 2 x interval) is failed,
+  /// and re-queued up to retry_failed times; a lost database connection is retried for
+  /// storage_retry_timeout_s.
+  double heartbeat_interval_s = 60.0;
+  double grace_period_s = 0.0;
+  int retry_failed = 0;
+  double storage_retry_timeout_s = 300.0;
   /// [search.strategy.constraints]: budgets checked before training (docs/nas.md).
   space::HardwareConstraints constraints;
 
