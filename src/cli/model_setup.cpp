@@ -151,11 +151,18 @@ void set_threads(const ActionContext& ctx) {
   if (n > 0) at::set_num_threads(static_cast<int>(n));
 }
 
+std::string project_name(const ActionContext& ctx, const std::string& model,
+                         const std::string& dataset) {
+  std::string name;
+  if (!ctx.cfg.is_null("project")) name = ctx.cfg.str("project");
+  if (name.empty()) name = train::default_project_name(model, ctx.cfg.str("task"), dataset);
+  return name;
+}
+
 ProjectFolder project_folder(const ActionContext& ctx, const std::string& model,
                              const std::string& dataset) {
   ProjectFolder f;
-  if (!ctx.cfg.is_null("project")) f.name = ctx.cfg.str("project");
-  if (f.name.empty()) f.name = train::default_project_name(model, ctx.cfg.str("task"), dataset);
+  f.name = project_name(ctx, model, dataset);
   f.path = train::setup_project_folder(ctx.cfg.str("project_dir"), f.name);
   return f;
 }

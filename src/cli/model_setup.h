@@ -43,6 +43,9 @@ struct ProjectFolder {
 };
 ProjectFolder project_folder(const ActionContext& ctx, const std::string& model,
                              const std::string& dataset);
+/// The project's name alone (nothing created).
+std::string project_name(const ActionContext& ctx, const std::string& model,
+                         const std::string& dataset);
 
 /// MODEL and DATASET from the positionals or the TOML; empty when absent.
 std::string model_name(const ActionContext& ctx);

@@ -23,7 +23,7 @@ void expect_clear_error(const std::string& args, const std::string& must_mention
 }
 
 std::string temp_toml(const std::string& name, const std::string& text) {
-  auto path = std::filesystem::temp_directory_path() / ("chop_cli_" + name + ".toml");
+  auto path = std::filesystem::temp_directory_path() / ("chop_cli_" + name + "_" + std::to_string(::getpid()) + ".toml");
   write_file_atomic(path.string(), text);
   return path.string();
 }

@@ -2,6 +2,8 @@
 // the command-line arguments that put the project under it, and readers for the result files.
 #pragma once
 
+#include <unistd.h>
+
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -13,9 +15,11 @@ namespace chop::testing {
 struct SearchDir {
   std::filesystem::path dir;
 
-  /// <temp>/chop_search_<name>, emptied now and removed at the end of the test.
+  /// <temp>/chop_search_<name>_<pid>, emptied now and removed at the end of the test (the pid
+  /// keeps test runs of several checkouts on one machine out of each other's studies).
   explicit SearchDir(const std::string& name)
-      : dir(std::filesystem::temp_directory_path() / ("chop_search_" + name)) {
+      : dir(std::filesystem::temp_directory_path() /
+            ("chop_search_" + name + "_" + std::to_string(::getpid()))) {
     std::filesystem::remove_all(dir);
     std::filesystem::create_directories(dir);
   }

@@ -2,6 +2,7 @@
 #include "core/files.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 
@@ -10,7 +11,8 @@
 namespace chop {
 
 TEST(Files, AtomicWriteCreatesParentsAndNoTemp) {
-  auto dir = std::filesystem::temp_directory_path() / "chop_test_files";
+  auto dir = std::filesystem::temp_directory_path() /
+             ("chop_test_files_" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
   std::string path = (dir / "a" / "b.txt").string();
   write_file_atomic(path, "hello");

@@ -11,7 +11,7 @@
 #include "search/study_view.h"
 #include "space/constraints.h"
 
-namespace chop::cli {
+namespace chop::strategy {
 
 using Json = nlohmann::ordered_json;
 
@@ -66,4 +66,4 @@ struct StrategyConfig {
 StrategyConfig parse_strategy(const Json& strategy,
                               const std::function<std::string(const std::string&)>& locate);
 
-}  // namespace chop::cli
+}  // namespace chop::strategy

@@ -1,6 +1,6 @@
 // Parsing [search.strategy]; see search_strategy.h. Key names and defaults follow MASE
 // (mase.md §2.2); chop adds pruner, param_encoding, study_name and resume.
-#include "cli/search_strategy.h"
+#include "strategy/strategy_config.h"
 
 #include <algorithm>
 #include <set>
@@ -12,7 +12,7 @@
 #include "search/sampler_registry.h"
 #include "search/storage.h"
 
-namespace chop::cli {
+namespace chop::strategy {
 namespace {
 
 using Locate = std::function<std::string(const std::string&)>;
@@ -197,4 +197,4 @@ StrategyConfig parse_strategy(const Json& strategy, const Locate& locate) {
   return c;
 }
 
-}  // namespace chop::cli
+}  // namespace chop::strategy

@@ -1,5 +1,5 @@
 // Search result files and tables; see search_report.h.
-#include "cli/search_report.h"
+#include "strategy/search_report.h"
 
 #include <algorithm>
 #include <cmath>
@@ -8,7 +8,7 @@
 #include "core/strings.h"
 #include "core/table.h"
 
-namespace chop::cli {
+namespace chop::strategy {
 namespace {
 
 using Json = nlohmann::ordered_json;
@@ -25,7 +25,8 @@ Json number_or_null(double v) {
 std::vector<std::pair<const std::string*, const Json*>> by_name(const Json& attrs) {
   std::vector<std::pair<const std::string*, const Json*>> out;
   for (auto it = attrs.begin(); it != attrs.end(); ++it) out.emplace_back(&it.key(), &it.value());
-  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return *a.first < *b.first; });
+  std::sort(out.begin(), out.end(),
+            [](const auto& a, const auto& b) { return *a.first < *b.first; });
   return out;
 }
 }  // namespace
@@ -113,7 +114,6 @@ class RowWriter {
   std::string out_;
   bool first_ = true;
 };
-
 
 }  // namespace
 
@@ -206,4 +206,4 @@ std::string render_best_table(const std::vector<search::FrozenTrial>& best) {
   return t.render(TableStyle::kMarkdown);
 }
 
-}  // namespace chop::cli
+}  // namespace chop::strategy

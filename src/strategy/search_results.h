@@ -10,7 +10,7 @@
 #include "search/pareto.h"
 #include "search/trial.h"
 
-namespace chop::cli {
+namespace chop::strategy {
 
 class SearchResults {
  public:
@@ -49,4 +49,4 @@ class SearchResults {
   std::vector<search::Point> best_losses_;  // best_[i] as losses (every objective minimised)
 };
 
-}  // namespace chop::cli
+}  // namespace chop::strategy

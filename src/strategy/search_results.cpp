@@ -1,12 +1,12 @@
 // Incremental search results; see search_results.h.
-#include "cli/search_results.h"
+#include "strategy/search_results.h"
 
 #include <algorithm>
 
-#include "cli/search_report.h"
 #include "core/files.h"
+#include "strategy/search_report.h"
 
-namespace chop::cli {
+namespace chop::strategy {
 namespace {
 
 // study_internal.h's marker of a trial answered from an earlier identical configuration.
@@ -24,8 +24,7 @@ void SearchResults::add(const search::FrozenTrial& t) {
   if (it != rows_.end() && it->second.state == t.state &&
       it->second.datetime_complete_ms == t.datetime_complete_ms)
     return;
-  rows_[t.number] = {t.state, t.datetime_complete_ms,
-                     render_log_row(t, multi_objective())};
+  rows_[t.number] = {t.state, t.datetime_complete_ms, render_log_row(t, multi_objective())};
   add_to_best(t);
 }
 
@@ -62,10 +61,9 @@ double SearchResults::best_value() const {
 
 std::vector<search::FrozenTrial> SearchResults::best() const {
   std::vector<search::FrozenTrial> out = best_;
-  std::sort(out.begin(), out.end(),
-            [](const search::FrozenTrial& a, const search::FrozenTrial& b) {
-              return a.number < b.number;
-            });
+  std::sort(out.begin(), out.end(), [](const search::FrozenTrial& a, const search::FrozenTrial& b) {
+    return a.number < b.number;
+  });
   return out;
 }
 
@@ -92,4 +90,4 @@ void SearchResults::write_all(const std::vector<search::FrozenTrial>& all) {
   write();
 }
 
-}  // namespace chop::cli
+}  // namespace chop::strategy

@@ -6,12 +6,12 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
-#include "cli/search_report.h"
-#include "cli/search_results.h"
+#include "strategy/search_report.h"
+#include "strategy/search_results.h"
 #include "core/files.h"
 #include "search/pareto.h"
 
-namespace chop::cli {
+namespace chop::strategy {
 namespace {
 
 namespace fs = std::filesystem;
@@ -126,4 +126,4 @@ TEST(SearchResults, WriteAllPicksUpTrialsOfOtherProcesses) {
 }
 
 }  // namespace
-}  // namespace chop::cli
+}  // namespace chop::strategy

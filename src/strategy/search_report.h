@@ -7,7 +7,7 @@
 
 #include "search/trial.h"
 
-namespace chop::cli {
+namespace chop::strategy {
 
 /// log.json: {"0": {number, value | values_i, user_attrs_*, state, datetime_*, duration}, ...}.
 std::string render_log_json(const std::vector<search::FrozenTrial>& trials, bool multi_objective);
@@ -27,4 +27,4 @@ std::string render_best_table(const std::vector<search::FrozenTrial>& best);
 /// {'loss': 0.668, 'accuracy': 0.668} as MASE beautifies a metric dict.
 std::string beautify(const nlohmann::ordered_json& metrics);
 
-}  // namespace chop::cli
+}  // namespace chop::strategy

@@ -1,0 +1,31 @@
+// MASE's search objective for one trial: sample one value per space choice, build the candidate
+// graph, check the hardware budgets (over budget: PRUNED, never trained), run the hardware then
+// the software runners, and return the scaled metrics (summed, or one per metric).
+#pragma once
+
+#include <c10/core/Device.h>
+
+#include <cstdint>
+
+#include "data/dataset.h"
+#include "search/study.h"
+#include "space/graph_space.h"
+#include "strategy/strategy_config.h"
+
+namespace chop::strategy {
+
+/// What the objective reads; everything must outlive the optimize() call it is used in.
+struct ObjectiveInputs {
+  const StrategyConfig* strategy = nullptr;
+  const space::GraphSpace* space = nullptr;
+  const data::Splits* data = nullptr;
+  at::Device device = at::kCPU;
+  uint64_t seed = 0;  // trial k's candidate and runners use seed + k
+  int64_t batch_size = 128;
+};
+
+/// The objective. Evaluation runners may run in parallel trials (n_jobs > 1); when any runner
+/// trains (or eval_mode is off), the runners of different trials run one at a time.
+search::Objective make_objective(const ObjectiveInputs& in);
+
+}  // namespace chop::strategy

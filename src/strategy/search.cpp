@@ -1,0 +1,188 @@
+// The search strategy; see search.h.
+#include "strategy/search.h"
+
+#include <ATen/ATen.h>
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+
+#include "core/error.h"
+#include "core/files.h"
+#include "core/interrupt.h"
+#include "core/strings.h"
+#include "search/pruner.h"
+#include "search/sampler_registry.h"
+#include "space/graph_space.h"
+#include "strategy/objective.h"
+#include "strategy/progress.h"
+#include "strategy/search_results.h"
+#include "train/project.h"
+
+namespace chop::strategy {
+
+std::string SearchConfig::where(const std::string& key_path) const {
+  return toml ? toml->where(key_path) : "";
+}
+
+std::string SearchConfig::locate(const std::string& path) const {
+  const std::string w = where(path);
+  return w.empty() || w == config_path ? config_path + " (" + path + ")" : w + " (" + path + ")";
+}
+
+SearchConfig read_search_config(const config::RunConfig& cfg,
+                                std::optional<int64_t> max_epochs_override) {
+  if (!cfg.toml) throw UserError("expected configuration via --config, got None");
+  SearchConfig c;
+  c.toml = &*cfg.toml;
+  c.config_path = cfg.toml->path;
+  const Json* search_table = cfg.table("search");
+  if (!search_table)
+    throw ConfigError(c.config_path,
+                      "no [search] table: a search needs [search.search_space] "
+                      "and [search.strategy] (see configs/)");
+  auto locate = [&c](const std::string& p) { return c.locate(p); };
+  runners::check_keys(*search_table, {"search_space", "strategy"},
+                      [&](const std::string& k) { return locate("search." + k); });
+  if (!search_table->contains("strategy"))
+    throw ConfigError(locate("search"), "missing [search.strategy]");
+  Json strategy_table = (*search_table)["strategy"];
+  if (max_epochs_override && strategy_table.is_object() && strategy_table.contains("sw_runner") &&
+      strategy_table["sw_runner"].is_object() &&
+      strategy_table["sw_runner"].contains("basic_train") &&
+      strategy_table["sw_runner"]["basic_train"].is_object())
+    strategy_table["sw_runner"]["basic_train"]["max_epochs"] = *max_epochs_override;
+  c.strategy = parse_strategy(strategy_table, locate);
+  if (search_table->contains("search_space")) c.space_table = (*search_table)["search_space"];
+  return c;
+}
+
+namespace {
+
+std::unique_ptr<space::GraphSpace> make_space(const SearchSetup& s) {
+  space::SpaceSetup setup;
+  setup.base = s.base;
+  setup.table = s.config->space_table;
+  const SearchConfig* config = s.config;
+  setup.where = [config](const std::string& p) { return config->where(p); };
+  setup.seed = s.seed;
+  auto space = space::make_graph_space(setup);
+  const StrategyConfig& strategy = s.config->strategy;
+  bool has_train = false;
+  for (const auto& r : strategy.sw_runners) has_train |= r.name == "basic_train";
+  if (space->copies_weights() && !has_train)
+    throw ConfigError(s.config->locate("search.strategy.sw_runner"),
+                      "search space '" + space->name() +
+                          "' trains every candidate (its own fake-quantized or resized weights): "
+                          "add [search.strategy.sw_runner.basic_train] (and eval_mode = false)");
+  // Check the first configuration builds, so bad quantizer configs fail before any trial.
+  std::map<std::string, Json> first;
+  for (const auto& p : space->params()) first[p.key] = p.choices.front();
+  space->build(first);
+  return space;
+}
+
+}  // namespace
+
+SearchSummary run(const SearchSetup& s) {
+  CHOP_ASSERT(s.config && s.base && s.data, "strategy::run needs a config, a model and data");
+  const StrategyConfig& strategy = s.config->strategy;
+  auto print = [&s](const std::string& line) {
+    if (s.print) s.print(line);
+  };
+  const std::unique_ptr<space::GraphSpace> space = make_space(s);
+  const std::string save_dir =
+      train::setup_project_folder(s.project_dir, s.project_name) + "/software/search_ckpts";
+  make_dirs(save_dir);
+
+  search::StudyOptions so;
+  so.name = strategy.study_name.empty() ? s.project_name : strategy.study_name;
+  so.directions = strategy.directions();
+  // setup.storage = "memory" keeps the study in this process only, like Optuna's default
+  // storage: no study.db, no resume, nothing shared (for throwaway searches). A URL (or
+  // --storage URL) names a study file or server that several workers share (docs/distributed.md).
+  std::string storage_url = s.storage_override.empty() ? strategy.storage : s.storage_override;
+  if (storage_url == "sqlite") storage_url = save_dir + "/study.db";
+  const bool persistent = storage_url != "memory";
+  so.storage = search::open_storage(storage_url, strategy.storage_retry_timeout_s);
+  if (persistent) {
+    so.heartbeat_interval_s = strategy.heartbeat_interval_s;
+    so.grace_period_s = strategy.grace_period_s;
+    so.retry_failed = strategy.retry_failed;
+  }
+  so.sampler = search::make_sampler(strategy.sampler, strategy.sampler_options, s.seed);
+  so.pruner = search::make_pruner(strategy.pruner, strategy.pruner_options);
+  so.seed = s.seed;
+  so.load_if_exists = strategy.resume;
+  search::Study study(so);
+  search::ParamSpace declared;
+  for (const auto& p : space->params())
+    declared[p.key] = strategy.categorical ? search::Distribution::make_categorical(p.choices)
+                                           : search::Distribution::make_int(
+                                                 0, static_cast<int64_t>(p.choices.size()) - 1);
+  study.declare_search_space(declared);
+
+  int64_t finished = 0;
+  SearchResults results(study.directions(), save_dir);
+  for (const auto& t : study.trials()) {
+    if (search::is_finished(t.state)) ++finished;
+    results.add(t);
+  }
+  const int64_t remaining = std::max<int64_t>(0, strategy.n_trials - finished);
+  print("Search space " + space->name() + ": " + std::to_string(space->params().size()) +
+        " choices, " + with_thousands(space->size()) + " configurations; sampler " +
+        strategy.sampler + ", " + std::to_string(strategy.n_trials) + " trials" +
+        (finished ? " (" + std::to_string(finished) + " already in study '" + so.name + "')"
+                  : std::string()));
+
+  ObjectiveInputs in;
+  in.strategy = &strategy;
+  in.space = space.get();
+  in.data = s.data;
+  in.device = s.device;
+  in.seed = s.seed;
+  in.batch_size = s.batch_size;
+  const search::Objective objective = make_objective(in);
+
+  const auto t0 = std::chrono::steady_clock::now();
+  int64_t done = 0;
+  search::OptimizeOptions oo;
+  oo.n_trials = remaining;
+  // n_trials is the study's total: workers sharing the study stop together at exactly that many.
+  oo.max_trials_in_study = strategy.n_trials;
+  oo.timeout_s = strategy.timeout_s;
+  oo.n_jobs = strategy.n_jobs;
+  oo.catch_exceptions = true;
+  oo.callbacks.push_back([&](search::Study& study_ref, const search::FrozenTrial& t) {
+    ++done;
+    if (interrupt_requested()) study_ref.stop();  // Ctrl-C: the running trial is finished, kept
+    const double elapsed =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    results.add(t);
+    print(
+        progress_line(finished + done, strategy.n_trials, t, results, elapsed, strategy.timeout_s));
+    // The last trial's save would be rewritten at once by the final one below.
+    if (done % strategy.save_every_n_trials == 0 && finished + done < strategy.n_trials)
+      results.write();
+  });
+  SearchSummary summary;
+  summary.optimize = study.optimize(objective, oo);
+  // Other processes sharing the study may have added trials: the final files list them all.
+  results.write_all(study.trials());
+  if (interrupt_requested())
+    throw InterruptedError(
+        "search stopped after " + std::to_string(finished + done) + " of " +
+        std::to_string(strategy.n_trials) + " trials; every finished trial is saved in " +
+        save_dir +
+        (persistent ? "/{log.json,best.json} and " + so.storage->describe() +
+                          ": run the same command to continue (the study resumes by name)"
+                    : "/{log.json,best.json} (storage = \"memory\": nothing to resume)"));
+  summary.best = results.best();
+  summary.save_dir = save_dir;
+  summary.study_name = so.name;
+  summary.storage = so.storage->describe();
+  summary.persistent = persistent;
+  return summary;
+}
+
+}  // namespace chop::strategy
