@@ -6,6 +6,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "cli/quick_search_toml.h"
 #include "common/run_chop.h"
 #include "common/search_dir.h"
 #include "core/files.h"
@@ -19,48 +20,8 @@ using Json = nlohmann::json;
 using testing::run_chop;
 using testing::SearchDir;
 
-// A quick two-objective PTQ search on jsc-tiny (each trial evaluates 512 rows).
 std::string search_toml(int n_trials, const std::string& study = "lab") {
-  return R"(
-model = "jsc-tiny"
-dataset = "jsc"
-batch_size = 512
-seed = 42
-[search.search_space]
-name = "graph/quantize/mixed_precision_ptq"
-[search.search_space.setup]
-by = "type"
-[search.search_space.seed.default.config]
-name = ["NA"]
-[search.search_space.seed.linear.config]
-name = ["integer"]
-data_in_width = [4, 8]
-data_in_frac_width = ["NA"]
-weight_width = [2, 4, 8]
-weight_frac_width = ["NA"]
-bias_width = [4, 8]
-bias_frac_width = ["NA"]
-[search.strategy]
-eval_mode = true
-[search.strategy.sw_runner.basic_evaluation]
-data_loader = "val_dataloader"
-num_samples = 512
-[search.strategy.hw_runner.average_bitwidth]
-compare_to = 32
-[search.strategy.setup]
-n_trials = )" +
-         std::to_string(n_trials) +
-         R"(
-sampler = "random"
-study_name = ")" +
-         study + R"("
-sum_scaled_metrics = false
-[search.strategy.metrics]
-accuracy.scale = 1.0
-accuracy.direction = "maximize"
-average_bitwidth.scale = 0.2
-average_bitwidth.direction = "minimize"
-)";
+  return testing::quick_search_toml(n_trials, study);
 }
 
 std::string q(const fs::path& p) {
