@@ -71,6 +71,15 @@ class Storage {
   virtual std::vector<FrozenTrial> fail_stale_trials(int64_t study_id, double grace_s,
                                                      int max_retry) = 0;
 
+  /// Claims configuration `config_key` (a digest of its parameter values) of the study for
+  /// trial `trial_id`, so that workers sharing the study evaluate each configuration once.
+  /// Returns -1 when this trial holds the claim now (it was free, already this trial's, or its
+  /// holder ended FAIL), else the number of the trial that holds it.
+  virtual int64_t claim_configuration(int64_t study_id, const std::string& config_key,
+                                      int64_t trial_id) = 0;
+  /// False for storages no other process can see (in-memory): claims are then not needed.
+  virtual bool shared_between_processes() const { return true; }
+
   /// Every study with its trial counts, by study id.
   virtual std::vector<StudySummary> study_summaries() = 0;
   /// Deletes the study and everything of it in one transaction (as Optuna's delete_study).

@@ -163,6 +163,7 @@ class Study {
   FrozenTrial finish(TrialContext& ctx, TrialState state, std::vector<double> values,
                      std::optional<int64_t> reused_from);
   void check_duplicate(TrialContext& ctx);
+  void claim_config(TrialContext& ctx);
   void resume_fail_stale();
   /// nullopt: the sampler is exhausted, or (`*study_full` set) the study holds max_trials.
   std::optional<Trial> ask_impl(int horizon, bool stop_if_exhausted, int64_t max_trials = -1,

@@ -35,6 +35,8 @@ struct TrialContext {
   /// Suggested params not yet written: published at the next attribute write when other
   /// processes share the study, so their samplers see this running trial (constant liar).
   bool params_unpublished = false;
+  /// The configuration was claimed (or needs no claim) since the last suggest.
+  bool config_settled = false;
 };
 
 /// A write found the trial finished by another worker (e.g. failed as stale while this worker

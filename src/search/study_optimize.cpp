@@ -224,6 +224,7 @@ FrozenTrial Study::run_objective(Trial& trial, const Objective& objective,
   } catch (const std::exception& e) {
     if (ctx.finished) throw;
     log_warning("trial " + std::to_string(ctx.number) + " failed: " + e.what());
+    ctx.config_settled = true;  // a failed trial claims nothing
     set_attr_for(ctx, false, "fail_reason", std::string(e.what()));
     FrozenTrial done = finish(ctx, TrialState::kFail, {}, std::nullopt);
     if (!opts.catch_exceptions) throw;

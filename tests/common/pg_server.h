@@ -7,6 +7,7 @@
 #include <libpq-fe.h>
 #include <unistd.h>
 
+#include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -83,6 +84,22 @@ class PgServer {
     PQclear(r);
     PQfinish(c);
     if (!ok) throw std::runtime_error("test server: " + sql + ": " + why);
+  }
+
+  /// The first column of the first row of `sql` as an integer (-1 when there is none).
+  int64_t query_int(const std::string& sql, const std::string& db) const {
+    const std::string conninfo =
+        "host=" + env_.at("CHOP_PG_SOCKET_DIR") + " port=" + port() + " user=postgres dbname=" + db;
+    PGconn* c = PQconnectdb(conninfo.c_str());
+    int64_t v = -1;
+    if (PQstatus(c) == CONNECTION_OK) {
+      PGresult* r = PQexec(c, sql.c_str());
+      if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) > 0 && !PQgetisnull(r, 0, 0))
+        v = std::strtoll(PQgetvalue(r, 0, 0), nullptr, 10);
+      PQclear(r);
+    }
+    PQfinish(c);
+    return v;
   }
 
   /// Shell commands for the server script (for tests that run it from a child process).

@@ -151,6 +151,22 @@ class InMemoryStorage : public Storage {
     return failed;
   }
 
+  int64_t claim_configuration(int64_t study_id, const std::string& config_key,
+                              int64_t trial_id) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    StudyData& s = get(study_id);
+    auto [it, fresh] = s.claims.emplace(config_key, trial_id);
+    if (fresh || it->second == trial_id) return -1;
+    for (const auto& t : s.trials)
+      if (t.trial_id == it->second) {
+        if (t.state != TrialState::kFail) return t.number;
+        break;
+      }
+    it->second = trial_id;  // the holder failed (or vanished): this trial takes over
+    return -1;
+  }
+  bool shared_between_processes() const override { return false; }
+
   std::vector<StudySummary> study_summaries() override {
     std::lock_guard<std::mutex> lock(mu_);
     std::vector<StudySummary> out;
@@ -182,8 +198,9 @@ class InMemoryStorage : public Storage {
     Json system_attrs = Json::object();
     Json user_attrs = Json::object();
     std::vector<FrozenTrial> trials;
-    std::vector<int64_t> changes;  // trial numbers, one entry per write
-    int readers = 0;               // Study objects attached (create_or_load_study calls)
+    std::vector<int64_t> changes;           // trial numbers, one entry per write
+    std::map<std::string, int64_t> claims;  // configuration key -> trial id
+    int readers = 0;                        // Study objects attached (create_or_load_study calls)
   };
   FrozenTrial create_locked(StudyData& s, const FrozenTrial& tmpl) {
     FrozenTrial t = tmpl;

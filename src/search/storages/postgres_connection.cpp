@@ -14,8 +14,9 @@ namespace {
 // Optuna 3.x's tables as SQLAlchemy creates them on PostgreSQL (schema 12: native enum types,
 // SERIAL keys, TIMESTAMP datetimes, double precision floats), so Optuna, optuna-dashboard and
 // chop share one database either way round. chop adds chop_trial_changes (the change log that
-// makes re-reads incremental) and a unique (study_id, number) index: two trials of a study can
-// never share a number, whatever happens.
+// makes re-reads incremental), chop_config_claims (each configuration evaluated once across
+// workers) and a unique (study_id, number) index: two trials of a study can never share a
+// number, whatever happens.
 const char* kTypes = R"SQL(
 DO $$ BEGIN CREATE TYPE studydirection AS ENUM ('NOT_SET', 'MINIMIZE', 'MAXIMIZE');
   EXCEPTION WHEN duplicate_object THEN NULL; END $$;
@@ -81,6 +82,9 @@ CREATE TABLE IF NOT EXISTS chop_trial_changes (seq SERIAL PRIMARY KEY,
   study_id INTEGER NOT NULL, trial_id INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS chop_ix_changes_study ON chop_trial_changes (study_id, seq);
 CREATE UNIQUE INDEX IF NOT EXISTS chop_ix_trials_study ON trials (study_id, number);
+CREATE TABLE IF NOT EXISTS chop_config_claims (study_id INTEGER NOT NULL,
+  config_key VARCHAR(64) NOT NULL, trial_id INTEGER NOT NULL,
+  PRIMARY KEY (study_id, config_key));
 )SQL";
 
 class PostgresConnection;
@@ -173,7 +177,8 @@ class PostgresConnection : public Connection {
     // Workers starting together must not race on CREATE TYPE/TABLE (PostgreSQL's IF NOT EXISTS
     // is not atomic): one creates, the others wait and find the tables.
     pg_.exec_simple("SELECT pg_advisory_xact_lock(7305183194413410014)");
-    const pg::PgResult has = pg_.exec("SELECT to_regclass('chop_trial_changes') IS NOT NULL");
+    // chop's newest table: present means everything is (additions only ever add tables).
+    const pg::PgResult has = pg_.exec("SELECT to_regclass('chop_config_claims') IS NOT NULL");
     if (has.text(0, 0) == "t") return;
     pg_.exec_simple(kTypes);
     pg_.exec_simple(kTables);

@@ -50,6 +50,10 @@ class RdbStorage : public Storage {
   std::vector<FrozenTrial> fail_stale_trials(int64_t study_id, double grace_s,
                                              int max_retry) override;
 
+  // rdb_claims.cpp
+  int64_t claim_configuration(int64_t study_id, const std::string& config_key,
+                              int64_t trial_id) override;
+
   // rdb_study_admin.cpp
   std::vector<StudySummary> study_summaries() override;
   void delete_study(int64_t study_id) override;

@@ -65,6 +65,9 @@ CREATE TABLE IF NOT EXISTS chop_trial_changes (seq INTEGER PRIMARY KEY,
   study_id INTEGER NOT NULL, trial_id INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS chop_ix_changes_study ON chop_trial_changes (study_id, seq);
 CREATE INDEX IF NOT EXISTS chop_ix_trials_study ON trials (study_id, number);
+CREATE TABLE IF NOT EXISTS chop_config_claims (study_id INTEGER NOT NULL,
+  config_key VARCHAR(64) NOT NULL, trial_id INTEGER NOT NULL,
+  PRIMARY KEY (study_id, config_key));
 )SQL";
 
 class SqliteConnection;

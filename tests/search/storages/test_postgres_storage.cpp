@@ -296,6 +296,51 @@ TEST(SqliteStorage, KilledWorkerIsFailedByHeartbeatAndItsTrialRetried) {
   killed_worker_is_failed_by_heartbeat(sqlite_url("kill9"));
 }
 
+namespace {
+
+// Three bruteforce workers on one 16-configuration study: each configuration is claimed before
+// it is evaluated, so 16 evaluations in all; repeats wait and reuse the result.
+void each_configuration_evaluated_once(const std::string& url) {
+  const auto codes = run_workers(3, [&](int k) {
+    StudyOptions o = options(url, "claims", 40 + k, "bruteforce");
+    Study s(o);
+    OptimizeOptions oo;
+    oo.n_trials = 40;
+    s.optimize(
+        [](Trial& t) {
+          const auto a = t.suggest_int("a", 0, 3);
+          const Json b = t.suggest_categorical("b", {Json("x"), Json("y"), Json(1), Json(2)});
+          t.set_user_attr("evaluated_by", static_cast<int64_t>(getpid()));  // claims here
+          std::this_thread::sleep_for(std::chrono::milliseconds(30));
+          return std::vector<double>{static_cast<double>(a) + (b.is_string() ? 0.5 : 0.0)};
+        },
+        oo);
+  });
+  for (int c : codes) EXPECT_EQ(c, 0);
+  Study s(options(url, "claims", 1));
+  std::set<std::string> evaluated;
+  int n_evaluations = 0;
+  for (const auto& t : s.trials()) {
+    EXPECT_NE(t.state, TrialState::kFail) << t.number;
+    if (t.state != TrialState::kComplete || t.system_attrs.contains("reused_from")) continue;
+    ++n_evaluations;
+    evaluated.insert(t.params_json().dump());
+  }
+  EXPECT_EQ(n_evaluations, 16);
+  EXPECT_EQ(evaluated.size(), 16u);
+}
+
+}  // namespace
+
+TEST(PostgresStorage, EachConfigurationIsEvaluatedOnceAcrossWorkers) {
+  PgServer& server = PgServer::shared();
+  each_configuration_evaluated_once(server.url(server.fresh_database("claims")));
+}
+
+TEST(SqliteStorage, EachConfigurationIsEvaluatedOnceAcrossWorkers) {
+  each_configuration_evaluated_once(sqlite_url("claims"));
+}
+
 TEST(SqliteStorage, WorkerTakenForDeadGoesOnWithItsNextTrial) {
   // Worker 0 beats only when a trial starts and its trials take 0.8 s; worker 1 gives up on a
   // trial after 0.3 s without a heartbeat. Worker 0 finds each of its trials failed when it
