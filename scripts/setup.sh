@@ -25,7 +25,14 @@ PKGS=(
   python3-torch   # tests/data: the MASE peer's reader (and fixture scripts under tools/)
   postgresql      # tests/search: a throwaway PostgreSQL 15 server for the shared-study tests
   python3-psycopg2  # tests/search: Optuna 3.1 loads chop's PostgreSQL studies
+  # report layer (issue 15): charts from npm, SVG export under node, dashboard, browser tests
+  nodejs
+  libcpp-httplib-dev
+  chromium
+  fonts-dejavu-core
 )
+# Debian's npm is its own package; NodeSource's nodejs ships npm inside and conflicts with it.
+command -v npm >/dev/null 2>&1 || PKGS+=(npm)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -34,5 +34,9 @@ int run_test(ActionContext& ctx);
 int run_dataset(ActionContext& ctx);
 int run_search(ActionContext& ctx);
 int run_study(ActionContext& ctx);
+int run_report(ActionContext& ctx);
+/// --storage (or the one positional word) of report/dashboard; UserError when missing.
+std::string report_storage_arg(ActionContext& ctx, const std::string& action);
+int run_dashboard(ActionContext& ctx);
 
 }  // namespace chop::cli

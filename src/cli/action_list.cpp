@@ -8,6 +8,7 @@
 #include "data/registry.h"
 #include "models/zoo.h"
 #include "passes/registry.h"
+#include "report/figures.h"
 #include "runners/runner.h"
 #include "search/pruner.h"
 #include "search/sampler_registry.h"
@@ -66,6 +67,12 @@ void print_spaces() {
   std::cout << t.render(TableStyle::kMarkdown);
 }
 
+void print_plots() {
+  Table t{{"plot", "title", "summary"}, {}, {}};
+  for (const auto& k : report::section_registry()) t.rows.push_back({k.id, k.title, k.summary});
+  std::cout << t.render(TableStyle::kMarkdown);
+}
+
 void print_actions() {
   Table t{{"action", "usage", "summary"}, {}, {}};
   for (const auto& a : action_registry()) t.rows.push_back({a.name, a.usage, a.summary});
@@ -80,10 +87,10 @@ int run_list(ActionContext& ctx) {
     const char* name;
     void (*print)();
   };
-  static const Kind kinds[] = {{"models", print_models},   {"datasets", print_datasets},
-                               {"passes", print_passes},   {"samplers", print_samplers},
-                               {"pruners", print_pruners}, {"runners", print_runners},
-                               {"spaces", print_spaces},   {"actions", print_actions}};
+  static const Kind kinds[] = {
+      {"models", print_models},     {"datasets", print_datasets}, {"passes", print_passes},
+      {"samplers", print_samplers}, {"pruners", print_pruners},   {"runners", print_runners},
+      {"spaces", print_spaces},     {"plots", print_plots},       {"actions", print_actions}};
   std::vector<std::string> names;
   for (const auto& k : kinds) {
     if (kind == "all") {

@@ -17,6 +17,7 @@
 #include "strategy/search.h"
 #include "strategy/search_report.h"
 #include "train/checkpoint.h"
+#include "train/progress.h"
 
 namespace chop::cli {
 namespace {
@@ -28,6 +29,64 @@ std::optional<int64_t> max_epochs_from_cli(const config::RunConfig& cfg) {
   return std::nullopt;
 }
 
+// --compare-samplers a,b,c and --repeats N override the config's setup.compare_samplers and
+// setup.compare_repeats.
+void apply_comparison_flags(const ActionContext& ctx, strategy::StrategyConfig& strategy) {
+  if (ctx.extra.contains("compare_samplers")) {
+    std::vector<std::string> names;
+    for (const auto& n : split(ctx.extra["compare_samplers"].get<std::string>(), ','))
+      if (!trim(n).empty()) names.push_back(trim(n));
+    if (names.empty())
+      throw UserError("--compare-samplers needs sampler names, e.g. tpe,random,bruteforce");
+    try {
+      strategy::check_sampler_names(names, "--compare-samplers");
+    } catch (const ConfigError& e) {
+      throw UserError(e.what());  // a flag, not a config file
+    }
+    strategy.compare_samplers = names;
+  }
+  if (ctx.extra.contains("repeats")) {
+    const std::string text = ctx.extra["repeats"].get<std::string>();
+    size_t used = 0;
+    long long n = 0;
+    try {
+      n = std::stoll(text, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used != text.size() || n < 1 || n > 1000)
+      throw UserError("--repeats '" + text + "' must be a whole number from 1 to 1000");
+    if (strategy.compare_samplers.empty())
+      throw UserError(
+          "--repeats is for a sampler comparison: add --compare-samplers "
+          "(e.g. tpe,random,bruteforce)");
+    strategy.compare_repeats = n;
+  }
+}
+
+// The terminal's live line: shown in place, cleared before any other line is printed.
+class LiveLine {
+ public:
+  void show(const std::string& text) {
+    if (text.empty()) {
+      if (len_ > 0) std::cout << '\r' << std::string(len_, ' ') << '\r' << std::flush;
+      len_ = 0;
+      return;
+    }
+    std::cout << '\r' << text;
+    if (text.size() < len_) std::cout << std::string(len_ - text.size(), ' ');
+    std::cout << std::flush;
+    len_ = text.size();
+  }
+  void print(const std::string& line) {
+    show("");
+    std::cout << line << "\n" << std::flush;
+  }
+
+ private:
+  size_t len_ = 0;
+};
+
 }  // namespace
 
 int run_search(ActionContext& ctx) {
@@ -38,8 +97,9 @@ int run_search(ActionContext& ctx) {
   const std::string dataset = dataset_name(ctx);
   require_model_and_dataset("search", model, dataset);
   // Every config error before anything is loaded or run.
-  const strategy::SearchConfig config =
+  strategy::SearchConfig config =
       strategy::read_search_config(ctx.cfg, max_epochs_from_cli(ctx.cfg));
+  apply_comparison_flags(ctx, config.strategy);
   std::cout << ctx.cfg.render_table() << std::flush;
   set_threads(ctx);
   const at::Device device = device_for(ctx);
@@ -70,9 +130,26 @@ int run_search(ActionContext& ctx) {
   setup.batch_size = ctx.cfg.integer("batch_size");
   setup.project_dir = ctx.cfg.str("project_dir");
   setup.project_name = project_name(ctx, model, dataset);
-  setup.print = [](const std::string& line) { std::cout << line << "\n" << std::flush; };
-  if (ctx.extra.contains("storage")) setup.storage_override = ctx.extra["storage"].get<std::string>();
+  // On a terminal one live progress line (rewritten in place) and the notable trials above it;
+  // in logs and pipes a plain line per trial (as `chop train`).
+  LiveLine live;
+  setup.print = [&live](const std::string& line) { live.print(line); };
+  if (train::stdout_is_terminal())
+    setup.status = [&live](const std::string& line) { live.show(line); };
+  if (ctx.extra.contains("storage"))
+    setup.storage_override = ctx.extra["storage"].get<std::string>();
   const strategy::SearchSummary summary = strategy::run(setup);
+  live.show("");
+  if (summary.comparison) {
+    std::cout << "Sampler comparison finished: " << summary.optimize.n_started << " trials, "
+              << format_double(std::round(summary.optimize.elapsed_s * 1000) / 1000)
+              << " s searching\n"
+              << summary.comparison_table << "Studies: "
+              << (summary.persistent ? summary.storage + "\n"
+                                     : summary.comparison_dir + " (kept in memory only)\n");
+    if (!summary.report_line.empty()) std::cout << summary.report_line << "\n";
+    return 0;
+  }
 
   const search::OptimizeSummary& s = summary.optimize;
   std::cout << "Search finished: " << s.n_complete << " complete, " << s.n_pruned << " pruned, "
@@ -82,6 +159,7 @@ int run_search(ActionContext& ctx) {
             << (s.study_full && !s.exhausted ? " (the study holds its n_trials)" : "") << ", "
             << format_double(std::round(s.elapsed_s * 1000) / 1000) << " s\n";
   if (summary.best.empty()) {
+    if (!summary.report_line.empty()) std::cout << summary.report_line << "\n";
     throw RunError("no trial completed (" + std::to_string(s.n_pruned) + " pruned, " +
                    std::to_string(s.n_failed) + " failed); see the FAIL reasons and " +
                    "infeasible (over-budget) trials in " + summary.save_dir + "/log.json");
@@ -91,6 +169,7 @@ int run_search(ActionContext& ctx) {
             << (summary.persistent
                     ? "; study '" + summary.study_name + "' in " + summary.storage + "\n"
                     : " (study kept in memory only)\n");
+  if (!summary.report_line.empty()) std::cout << summary.report_line << "\n";
   return 0;
 }
 

@@ -19,20 +19,29 @@ const std::vector<ActionEntry>& action_registry() {
       {"dataset", "chop dataset export NAME --out DIR [--data-path P] [--dataset-size N]",
        "write a data set's splits as .npy files (X_train, y_train, X_val, y_val, X_test, y_test)",
        run_dataset},
-      {"search", "chop search MODEL DATASET --config X.toml [--load CKPT]",
+      {"search",
+       "chop search MODEL DATASET --config X.toml [--load CKPT] [--compare-samplers "
+       "tpe,random,... [--repeats N]]",
        "search quantization/architecture configurations (MASE search; resumable SQLite study)",
        run_search},
       {"transform", "chop transform --config X.toml [MODEL DATASET] [--load CKPT] [--debug]",
        "run the config's [passes.*] (quantize, analyses) in file order; save the transformed "
        "model and reports to <project_dir>/<project>/software/transform",
        run_transform},
+      {"report", "chop report --storage STUDY.db [--study NAME] [--output DIR]",
+       "write a study's report: report.html (offline, interactive charts, sortable trials) and "
+       "plots/*.svg",
+       run_report},
+      {"dashboard", "chop dashboard --storage STUDY.db [--study NAME] [--port P] [--host H]",
+       "serve a study's report live while a search runs (read-only, 127.0.0.1 by default)",
+       run_dashboard},
       {"study",
        "chop study list|show|export|copy|delete --storage URL [--study NAME] [--out FILE] "
        "[--to URL] [--yes]",
        "list stored studies, show one's best trials, export its trials (CSV/JSON), copy it to "
        "another storage (SQLite <-> PostgreSQL), delete it",
        run_study},
-      {"list", "chop list [models|datasets|passes|samplers|pruners|runners|spaces|actions]",
+      {"list", "chop list [models|datasets|passes|samplers|pruners|runners|spaces|plots|actions]",
        "list what chop has registered", run_list},
   };
   return table;

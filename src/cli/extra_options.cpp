@@ -13,10 +13,12 @@ const std::vector<ExtraOption>& extra_option_table() {
        "print the resolved configuration table (default for train/test/transform/search)"},
       {"--out", "out", false, "dataset export, study export",
        "output folder (dataset export) or file (study export; default: standard output)"},
-      {"--storage", "storage", false, "search, study",
-       "study storage URL: sqlite:///path/study.db, a .db path, or postgresql://user@host/db "
-       "(search: overrides setup.storage; passwords belong in ~/.pgpass)"},
-      {"--study", "study", false, "study", "the study's name"},
+      {"--storage", "storage", false, "search, study, report, dashboard",
+       "study storage: a study database (search_ckpts/study.db) or URL (sqlite:///path.db, "
+       "postgresql://user@host/db; passwords belong in ~/.pgpass); search: overrides "
+       "setup.storage"},
+      {"--study", "study", false, "study, report, dashboard",
+       "the study's name (report, dashboard: default the storage's only study)"},
       {"--format", "format", false, "study export", "csv or json (default: from --out, else csv)"},
       {"--to", "to", false, "study copy", "destination storage URL"},
       {"--to-study", "to_study", false, "study copy", "destination study name (default: the same)"},
@@ -27,6 +29,16 @@ const std::vector<ExtraOption>& extra_option_table() {
        "validation rows carved from the training part (default: the data set's own)"},
       {"--hidden-features", "hidden_features", false, "all",
        "mlp widths, comma-separated (e.g. 256,128); TOML: model_config.hidden_features"},
+      {"--output", "output", false, "report",
+       "folder for report.html and plots/*.svg (default: the study database's folder)"},
+      {"--port", "port", false, "dashboard", "TCP port (default 8080; 0 picks a free one)"},
+      {"--host", "host", false, "dashboard",
+       "address to listen on (default 127.0.0.1; any other exposes the study, read-only)"},
+      {"--compare-samplers", "compare_samplers", false, "search",
+       "compare samplers on the config's space, e.g. tpe,random,bruteforce,nsgaii (one study "
+       "per sampler and repeat; docs/samplers.md)"},
+      {"--repeats", "repeats", false, "search",
+       "repeats per sampler of --compare-samplers, seeds seed..seed+N-1 (default 5)"},
   };
   return table;
 }

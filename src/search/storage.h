@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -36,6 +37,9 @@ class Storage {
                                        bool load_if_exists) = 0;
   virtual std::vector<Direction> study_directions(int64_t study_id) = 0;
   virtual std::vector<std::string> study_names() = 0;
+  /// The id of the study named `name`, or nullopt (Optuna's get_study_id_from_name); creates
+  /// nothing, so readers (reports, the dashboard) can open a study without knowing its directions.
+  virtual std::optional<int64_t> study_id_from_name(const std::string& name) = 0;
   virtual void set_study_system_attr(int64_t study_id, const std::string& key,
                                      const Json& value) = 0;
   virtual Json study_system_attrs(int64_t study_id) = 0;

@@ -10,13 +10,16 @@
 #include "core/error.h"
 #include "core/files.h"
 #include "core/interrupt.h"
+#include "core/log.h"
 #include "core/strings.h"
+#include "report/report.h"
 #include "search/pruner.h"
 #include "search/sampler_registry.h"
 #include "space/graph_space.h"
 #include "strategy/objective.h"
 #include "strategy/progress.h"
 #include "strategy/search_results.h"
+#include "strategy/study_setup.h"
 #include "train/project.h"
 
 namespace chop::strategy {
@@ -57,36 +60,10 @@ SearchConfig read_search_config(const config::RunConfig& cfg,
   return c;
 }
 
-namespace {
-
-std::unique_ptr<space::GraphSpace> make_space(const SearchSetup& s) {
-  space::SpaceSetup setup;
-  setup.base = s.base;
-  setup.table = s.config->space_table;
-  const SearchConfig* config = s.config;
-  setup.where = [config](const std::string& p) { return config->where(p); };
-  setup.seed = s.seed;
-  auto space = space::make_graph_space(setup);
-  const StrategyConfig& strategy = s.config->strategy;
-  bool has_train = false;
-  for (const auto& r : strategy.sw_runners) has_train |= r.name == "basic_train";
-  if (space->copies_weights() && !has_train)
-    throw ConfigError(s.config->locate("search.strategy.sw_runner"),
-                      "search space '" + space->name() +
-                          "' trains every candidate (its own fake-quantized or resized weights): "
-                          "add [search.strategy.sw_runner.basic_train] (and eval_mode = false)");
-  // Check the first configuration builds, so bad quantizer configs fail before any trial.
-  std::map<std::string, Json> first;
-  for (const auto& p : space->params()) first[p.key] = p.choices.front();
-  space->build(first);
-  return space;
-}
-
-}  // namespace
-
 SearchSummary run(const SearchSetup& s) {
   CHOP_ASSERT(s.config && s.base && s.data, "strategy::run needs a config, a model and data");
   const StrategyConfig& strategy = s.config->strategy;
+  if (!strategy.compare_samplers.empty()) return run_comparison(s);
   auto print = [&s](const std::string& line) {
     if (s.print) s.print(line);
   };
@@ -115,12 +92,8 @@ SearchSummary run(const SearchSetup& s) {
   so.seed = s.seed;
   so.load_if_exists = strategy.resume;
   search::Study study(so);
-  search::ParamSpace declared;
-  for (const auto& p : space->params())
-    declared[p.key] = strategy.categorical ? search::Distribution::make_categorical(p.choices)
-                                           : search::Distribution::make_int(
-                                                 0, static_cast<int64_t>(p.choices.size()) - 1);
-  study.declare_search_space(declared);
+  study.declare_search_space(declared_space(*space, strategy.categorical));
+  record_study_attrs(*so.storage, so.name, strategy, *space);
 
   int64_t finished = 0;
   SearchResults results(study.directions(), save_dir);
@@ -144,7 +117,7 @@ SearchSummary run(const SearchSetup& s) {
   in.batch_size = s.batch_size;
   const search::Objective objective = make_objective(in);
 
-  const auto t0 = std::chrono::steady_clock::now();
+  TrialProgress progress(s.print, s.status, strategy.n_trials, finished, strategy.timeout_s);
   int64_t done = 0;
   search::OptimizeOptions oo;
   oo.n_trials = remaining;
@@ -156,20 +129,33 @@ SearchSummary run(const SearchSetup& s) {
   oo.callbacks.push_back([&](search::Study& study_ref, const search::FrozenTrial& t) {
     ++done;
     if (interrupt_requested()) study_ref.stop();  // Ctrl-C: the running trial is finished, kept
-    const double elapsed =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     results.add(t);
-    print(
-        progress_line(finished + done, strategy.n_trials, t, results, elapsed, strategy.timeout_s));
+    progress.on_trial(t, results);
     // The last trial's save would be rewritten at once by the final one below.
     if (done % strategy.save_every_n_trials == 0 && finished + done < strategy.n_trials)
       results.write();
   });
   SearchSummary summary;
   summary.optimize = study.optimize(objective, oo);
+  progress.finish();
   // Other processes sharing the study may have added trials: the final files list them all.
   results.write_all(study.trials());
-  if (interrupt_requested())
+  // report.html and plots/ next to log.json, also for an interrupted search (docs/report.md).
+  if (strategy.write_report)
+    summary.report_line = write_report_after_search([&]() -> std::string {
+      report::ReportOptions ro;
+      ro.output_dir = save_dir;
+      const report::ReportFiles files =
+          report::write_study_report(report::load_study(*so.storage, so.name), ro);
+      summary.report_html = files.html;
+      if (!files.svg_note.empty()) log_warning(files.svg_note);
+      return "Report: " + files.html +
+             (files.svgs.empty() ? std::string()
+                                 : " (plots: " + std::to_string(files.svgs.size()) +
+                                       " SVG files in " + save_dir + "/plots)");
+    });
+  if (interrupt_requested()) {
+    if (!summary.report_line.empty()) print(summary.report_line);
     throw InterruptedError(
         "search stopped after " + std::to_string(finished + done) + " of " +
         std::to_string(strategy.n_trials) + " trials; every finished trial is saved in " +
@@ -177,6 +163,7 @@ SearchSummary run(const SearchSetup& s) {
         (persistent ? "/{log.json,best.json} and " + so.storage->describe() +
                           ": run the same command to continue (the study resumes by name)"
                     : "/{log.json,best.json} (storage = \"memory\": nothing to resume)"));
+  }
   summary.best = results.best();
   summary.save_dir = save_dir;
   summary.study_name = so.name;

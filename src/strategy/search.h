@@ -56,8 +56,12 @@ struct SearchSetup {
   std::string project_name;
   /// --storage URL: replaces setup.storage (empty: the config's).
   std::string storage_override;
-  /// Receives the space summary and one line per finished trial; null: silent.
+  /// Receives the space summary and progress lines (one per finished trial, or only notable
+  /// ones when `status` is set); null: silent.
   std::function<void(const std::string&)> print;
+  /// A terminal's live line: receives the current status to show in place ("" = clear it);
+  /// null: no live line, a plain line per trial instead (docs/search.md, progress).
+  std::function<void(const std::string&)> status;
 };
 
 struct SearchSummary {
@@ -68,10 +72,23 @@ struct SearchSummary {
   std::string study_name;
   std::string storage;     // the study's storage as messages show it (never a password)
   bool persistent = true;  // false: storage = "memory"
+  std::string report_html;  // the report written at the end ("" when none)
+  std::string report_line;  // "Report: <html> (plots: ...)", for the caller to print
+  /// A sampler comparison (setup.compare_samplers / --compare-samplers) ran instead of one
+  /// search: its per-sampler table (markdown) and where its studies and report are.
+  bool comparison = false;
+  std::string comparison_table;
+  std::string comparison_dir;
 };
 
-/// Runs the search. Ctrl-C (core/interrupt.h) ends it after the running trial: the result files
-/// are written, then InterruptedError says what was kept and how to resume.
+/// Runs the search (or the sampler comparison, when the config asks for one). Ctrl-C
+/// (core/interrupt.h) ends it after the running trial: the result files and the report are
+/// written, then InterruptedError says what was kept and how to resume.
 SearchSummary run(const SearchSetup& setup);
+
+/// The sampler comparison: the space searched under each of strategy.compare_samplers,
+/// compare_repeats times (seeds seed, seed+1, ...), one study each ("<name>/<sampler>/<k>") in
+/// <search_ckpts>/comparison/study.db, then the comparison table and report (compare.cpp).
+SearchSummary run_comparison(const SearchSetup& setup);
 
 }  // namespace chop::strategy

@@ -39,6 +39,7 @@ void SearchResults::add_to_best(const search::FrozenTrial& t) {
         (p[0] == best_losses_[0][0] && t.number < best_[0].number)) {
       best_ = {t};
       best_losses_ = {p};
+      ++best_changes_;
     }
     return;
   }
@@ -53,6 +54,7 @@ void SearchResults::add_to_best(const search::FrozenTrial& t) {
   }
   best_.push_back(t);
   best_losses_.push_back(std::move(p));
+  ++best_changes_;
 }
 
 double SearchResults::best_value() const {

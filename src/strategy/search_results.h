@@ -3,6 +3,7 @@
 // every N trials costs the new rows, not a re-render of the whole study.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
@@ -30,6 +31,8 @@ class SearchResults {
   /// The best trial (one objective) or the Pareto front (several), ascending by number.
   std::vector<search::FrozenTrial> best() const;
   size_t best_count() const { return best_.size(); }
+  /// Grows each time the best trial or the front changes (progress prints those trials).
+  uint64_t best_changes() const { return best_changes_; }
   bool multi_objective() const { return directions_.size() > 1; }
   /// The best value of a single-objective study; only when best_count() > 0.
   double best_value() const;
@@ -47,6 +50,7 @@ class SearchResults {
   std::map<int64_t, Row> rows_;             // by trial number
   std::vector<search::FrozenTrial> best_;   // single objective: at most one
   std::vector<search::Point> best_losses_;  // best_[i] as losses (every objective minimised)
+  uint64_t best_changes_ = 0;
 };
 
 }  // namespace chop::strategy

@@ -56,6 +56,19 @@ std::vector<search::Direction> StrategyConfig::directions() const {
   return d;
 }
 
+void check_sampler_names(const std::vector<std::string>& names, const std::string& where) {
+  std::vector<std::string> seen;
+  for (const auto& name : names) {
+    if (!search::find_sampler(name))
+      throw ConfigError(where, "unknown sampler '" + name + "'" +
+                                   did_you_mean(name, search::sampler_names()) +
+                                   "; expected one of " + list_of(search::sampler_names()));
+    if (std::find(seen.begin(), seen.end(), name) != seen.end())
+      throw ConfigError(where, "sampler '" + name + "' is listed twice");
+    seen.push_back(name);
+  }
+}
+
 StrategyConfig parse_strategy(const Json& strategy, const Locate& locate) {
   const std::string P = "search.strategy";
   runners::check_keys(
@@ -77,7 +90,7 @@ StrategyConfig parse_strategy(const Json& strategy, const Locate& locate) {
       {"n_jobs", "n_trials", "timeout", "sampler", "sum_scaled_metrics", "direction",
        "save_every_n_trials", "pkl_ckpt", "sampler_options", "pruner", "pruner_options",
        "param_encoding", "study_name", "resume", "storage", "heartbeat_interval", "grace_period",
-       "retry_failed", "storage_retry_timeout"},
+       "retry_failed", "storage_retry_timeout", "report", "compare_samplers", "compare_repeats"},
       sloc);
   if (!setup.contains("sampler"))
     throw ConfigError(locate(S),
@@ -122,6 +135,22 @@ StrategyConfig parse_strategy(const Json& strategy, const Locate& locate) {
     throw ConfigError(sloc("grace_period"),
                       "grace_period must be longer than heartbeat_interval, or a slow heartbeat "
                       "fails a live trial");
+  c.write_report = get_bool(setup, "report", true, S, locate);
+  if (setup.contains("compare_samplers")) {
+    const Json& list = setup["compare_samplers"];
+    if (!list.is_array() || list.empty())
+      throw ConfigError(sloc("compare_samplers"),
+                        "compare_samplers must be a list of sampler names, e.g. [\"tpe\", "
+                        "\"random\", \"bruteforce\"]");
+    for (const auto& name : list) {
+      if (!name.is_string())
+        throw ConfigError(sloc("compare_samplers"),
+                          "compare_samplers holds sampler names (strings)");
+      c.compare_samplers.push_back(name.get<std::string>());
+    }
+    check_sampler_names(c.compare_samplers, sloc("compare_samplers"));
+  }
+  c.compare_repeats = runners::opt_int(setup, "compare_repeats", 5, sloc, 1);
   if (setup.contains("pkl_ckpt") && !setup["pkl_ckpt"].is_null())
     log_warning(sloc("pkl_ckpt") +
                 ": joblib study pickles are Python-only; chop resumes studies "

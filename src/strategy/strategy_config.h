@@ -54,11 +54,20 @@ struct StrategyConfig {
   double grace_period_s = 0.0;
   int retry_failed = 0;
   double storage_retry_timeout_s = 300.0;
+  bool write_report = true;    // report = false: no report.html / plots/*.svg at the end
+  /// compare_samplers = ["tpe", "random", ...] (or --compare-samplers): run the space under each
+  /// sampler, compare_repeats times with seeds seed, seed+1, ... (docs/samplers.md).
+  std::vector<std::string> compare_samplers;
+  int64_t compare_repeats = 5;
   /// [search.strategy.constraints]: budgets checked before training (docs/nas.md).
   space::HardwareConstraints constraints;
 
   std::vector<search::Direction> directions() const;
 };
+
+/// Every name is a registered sampler, none twice; ConfigError at `where` otherwise (a TOML
+/// key's location, or "--compare-samplers").
+void check_sampler_names(const std::vector<std::string>& names, const std::string& where);
 
 /// `locate(path)` maps a dotted key path to "file:line:col (path)". Every unknown key, missing
 /// required key and wrong type is a ConfigError naming it. Metrics that no runner produces are

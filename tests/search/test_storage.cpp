@@ -243,6 +243,20 @@ TEST(Storage, OpenStorageUrls) {
   EXPECT_THROW(open_sqlite_storage("/nonexistent-dir/x/y.db"), DataError);
 }
 
+TEST(Storage, StudyIdFromNameFindsWithoutCreating) {
+  const std::string path = temp_db("by_name");
+  for (auto storage : {make_in_memory_storage(), open_sqlite_storage(path)}) {
+    EXPECT_FALSE(storage->study_id_from_name("absent").has_value());
+    const int64_t a = storage->create_or_load_study("a", {Direction::kMinimize}, true);
+    const int64_t b =
+        storage->create_or_load_study("b", {Direction::kMaximize, Direction::kMinimize}, true);
+    EXPECT_EQ(storage->study_id_from_name("a"), a);
+    EXPECT_EQ(storage->study_id_from_name("b"), b);
+    EXPECT_FALSE(storage->study_id_from_name("absent").has_value());
+    EXPECT_EQ(storage->study_names().size(), 2u);  // the lookups created nothing
+  }
+}
+
 TEST(RdbValues, DatetimesRoundTripWithAnyNumberOfFractionDigits) {
   const int64_t ms = 1700000000123;
   const std::string text = rdb::format_datetime(ms);  // "....:20.123000" (Optuna's form)

@@ -43,6 +43,13 @@ class InMemoryStorage : public Storage {
     return out;
   }
 
+  std::optional<int64_t> study_id_from_name(const std::string& name) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto& [id, s] : studies_)
+      if (s.name == name) return id;
+    return std::nullopt;
+  }
+
   void set_study_system_attr(int64_t study_id, const std::string& key, const Json& v) override {
     std::lock_guard<std::mutex> lock(mu_);
     get(study_id).system_attrs[key] = v;

@@ -132,6 +132,16 @@ std::vector<std::string> RdbStorage::study_names() {
   return out;
 }
 
+std::optional<int64_t> RdbStorage::study_id_from_name(const std::string& name) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto& st = conn_->prepare("SELECT study_id FROM studies WHERE study_name = ?");
+  st.bind_text(1, name);
+  std::optional<int64_t> id;
+  if (st.next_row()) id = st.column_int(0);
+  st.reset();
+  return id;
+}
+
 void RdbStorage::set_study_system_attr(int64_t id, const std::string& key, const Json& v) {
   set_study_attr("study_system_attributes", id, key, v);
 }

@@ -34,6 +34,7 @@ class RdbStorage : public Storage {
                                bool load_if_exists) override;
   std::vector<Direction> study_directions(int64_t study_id) override;
   std::vector<std::string> study_names() override;
+  std::optional<int64_t> study_id_from_name(const std::string& name) override;
   void set_study_system_attr(int64_t id, const std::string& key, const Json& v) override;
   Json study_system_attrs(int64_t id) override;
   void set_study_user_attr(int64_t id, const std::string& key, const Json& v) override;
