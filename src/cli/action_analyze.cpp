@@ -9,6 +9,7 @@
 #include <map>
 
 #include "cli/action.h"
+#include "cli/hardware_cost.h"
 #include "cli/model_setup.h"
 #include "core/error.h"
 #include "core/files.h"
@@ -64,7 +65,8 @@ void print_overview(const graph::Graph& g, const std::vector<graph::Shape>& shap
 }
 
 // The config's [passes.*] (e.g. a quantize) in file order, then MASE's FLOPs, BitOPs and the
-// model size at each parameter's precision, as tables and one-line totals.
+// model size at each parameter's precision, as tables and one-line totals, then the hardware
+// cost (QONNX inference cost, L0 LUT/DSP/BRAM, EBOPs, accumulator widths).
 void print_pass_metrics(graph::Graph& g, const ActionContext& ctx, int64_t batch) {
   passes::PassContext pctx;
   pctx.batch_size = batch;
@@ -91,6 +93,7 @@ void print_pass_metrics(graph::Graph& g, const ActionContext& ctx, int64_t batch
                     ? with_thousands(static_cast<int64_t>(bytes))
                     : format_double(bytes))
             << " bytes (each parameter at its precision)\n";
+  print_hardware_cost(g, pctx, std::cout);
 }
 
 void forward_backward(graph::Graph& g, const graph::Shape& in_shape, int64_t n_classes) {

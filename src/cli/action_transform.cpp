@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "cli/action.h"
+#include "cli/hardware_cost.h"
 #include "cli/model_setup.h"
 #include "core/error.h"
 #include "core/files.h"
@@ -64,6 +65,8 @@ void print_summary(graph::Graph& g, passes::PassContext& pctx) {
             << " bytes, average_bitwidth: " << format_double(avg["average_bitwidth"].get<double>())
             << ", memory_density: " << format_double(avg["memory_density"].get<double>())
             << " (vs 32-bit)\n";
+  print_hardware_cost(g, pctx, std::cout);
+  pctx.results = results;
 }
 
 }  // namespace

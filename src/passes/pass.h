@@ -72,6 +72,9 @@ struct Pass {
   /// tables).
   bool open_options = false;
   PassResult (*run)(graph::Graph& g, const Json& options, PassContext& ctx);
+  /// Optional: checks resolved option values (allowed strings, ranges) before any graph is
+  /// seen, so search runners and budgets reject bad options at parse time. Throws ConfigError.
+  void (*check)(const Json& options, const PassContext& ctx) = nullptr;
 };
 
 }  // namespace chop::passes

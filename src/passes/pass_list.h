@@ -17,5 +17,9 @@ Pass latency_pass();
 Pass profile_statistics_pass();
 Pass quantize_pass();
 Pass redefine_channels_pass();
+Pass inference_cost_pass();
+Pass resources_pass();
+Pass ebops_pass();
+Pass accumulator_widths_pass();
 
 }  // namespace chop::passes

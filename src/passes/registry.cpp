@@ -86,6 +86,10 @@ const std::vector<Pass>& pass_registry() {
       average_bitwidth_pass(),
       latency_pass(),
       profile_statistics_pass(),
+      inference_cost_pass(),
+      resources_pass(),
+      ebops_pass(),
+      accumulator_widths_pass(),
       quantize_pass(),
       redefine_channels_pass(),
   };
@@ -148,7 +152,26 @@ Json resolve_options(const Pass& pass, const Json& given, const PassContext& ctx
                         "pass '" + pass.name + "' needs option '" + o.key + "' (" + o.help + ")");
     out[o.key] = o.default_value;
   }
+  if (pass.check) pass.check(out, ctx);
   return out;
+}
+
+PassContext context_for_table(const std::function<std::string(const std::string&)>& locate) {
+  // locate("") is "file[:line:col] (table.path)": keep the path, and let `where` give the file
+  // position of any key below it.
+  const std::string root_text = locate("");
+  const size_t open = root_text.rfind(" (");
+  PassContext ctx;
+  if (open == std::string::npos || root_text.back() != ')') return ctx;
+  const std::string root = root_text.substr(open + 2, root_text.size() - open - 3);
+  ctx.option_path = root;
+  ctx.where = [locate, root](const std::string& key_path) {
+    std::string rel = key_path.size() > root.size() ? key_path.substr(root.size() + 1) : "";
+    const std::string s = locate(rel);
+    const size_t cut = s.rfind(" (");
+    return cut == std::string::npos ? s : s.substr(0, cut);
+  };
+  return ctx;
 }
 
 PassResult run_pass(const std::string& name, graph::Graph& g, const Json& options,

@@ -19,8 +19,14 @@ const Pass& pass_named(const std::string& name, const std::string& where);
 std::vector<std::string> pass_names();
 
 /// Checks `given` against the pass's schema (unknown key, wrong type, missing required key ->
-/// ConfigError at ctx.locate(key)) and returns it with defaults filled in.
+/// ConfigError at ctx.locate(key)), then the pass's own value checks, and returns it with
+/// defaults filled in.
 Json resolve_options(const Pass& pass, const Json& given, const PassContext& ctx);
+
+/// A context whose errors read like the search config's: `locate(key)` names a key below some
+/// TOML table ("file:line:col (search.strategy.hw_runner.luts.key)"); option errors of a pass run
+/// with this context point at the same place.
+PassContext context_for_table(const std::function<std::string(const std::string&)>& locate);
 
 /// Resolves options and runs pass `name`; records its info in ctx.results[name].
 PassResult run_pass(const std::string& name, graph::Graph& g, const Json& options,

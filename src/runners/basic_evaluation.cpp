@@ -1,8 +1,11 @@
 // sw runner "basic_evaluation": loss and accuracy on the first ceil(num_samples / batch_size)
 // batches of the chosen split. Unlike MASE, metrics start fresh every trial, data_loader is
-// honoured, and accuracy is plain (micro) accuracy, the same as training reports.
+// honoured, and accuracy is plain (micro) accuracy, the same as training reports. With
+// bit_exact = true the candidate runs in chop's integer engine (runtime/fixed_point.h) instead
+// of the fake-quantized float path, and its mismatches with that path are reported too.
 #include "core/error.h"
 #include "runners/runner.h"
+#include "runtime/fixed_point.h"
 #include "train/evaluate.h"
 
 namespace chop::runners {
@@ -10,35 +13,90 @@ namespace {
 
 class BasicEvaluation : public Runner {
  public:
-  BasicEvaluation(int64_t num_samples, std::string split)
-      : num_samples_(num_samples), split_(std::move(split)) {}
+  BasicEvaluation(int64_t num_samples, std::string split, bool bit_exact,
+                  runtime::BitExactOptions options)
+      : num_samples_(num_samples),
+        split_(std::move(split)),
+        bit_exact_(bit_exact),
+        options_(options) {}
 
   Json run(graph::Graph& g, RunnerEnv& env) override {
     CHOP_ASSERT(env.data, "basic_evaluation needs data");
     const data::TensorDataset& d = split_ == "train_dataloader"  ? env.data->train
                                    : split_ == "test_dataloader" ? env.data->test
                                                                  : env.data->val;
+    if (bit_exact_) return run_bit_exact(g, d, env.batch_size);
     auto r = train::evaluate(g, d, env.batch_size, num_samples_, env.device);
     return Json{{"loss", r.loss}, {"accuracy", r.accuracy}};
   }
 
  private:
+  // The same batches as train::evaluate, through the integer engine (CPU): mean cross-entropy,
+  // plain accuracy, and the engine's report.
+  Json run_bit_exact(graph::Graph& g, const data::TensorDataset& d, int64_t batch_size) {
+    if (d.size() == 0)
+      throw UserError("cannot evaluate model '" + g.model_name() + "' on an empty split");
+    runtime::BitExactEngine engine(g, options_);
+    int64_t n_batches = data::num_batches(d.size(), batch_size);
+    if (num_samples_ > 0)
+      n_batches = std::min(n_batches, (num_samples_ + batch_size - 1) / batch_size);
+    double loss_sum = 0;
+    int64_t correct = 0, total = 0;
+    at::NoGradGuard no_grad;
+    for (int64_t b = 0; b < n_batches; ++b) {
+      const int64_t begin = b * batch_size, end = std::min(d.size(), begin + batch_size);
+      const data::TensorDataset chunk = d.slice(begin, end);
+      const at::Tensor logits = engine.run(chunk.x.cpu());
+      const at::Tensor y = chunk.y.cpu();
+      loss_sum += at::cross_entropy_loss(logits, y, {}, at::Reduction::Sum).item<double>();
+      correct += logits.argmax(1).eq(y).sum().item<int64_t>();
+      total += y.size(0);
+    }
+    const runtime::BitExactReport& r = engine.report();
+    int max_bits = 0;
+    for (const auto& s : r.nodes)
+      if (s.integer && s.mac) max_bits = std::max(max_bits, s.format.width());
+    return Json{{"loss", loss_sum / static_cast<double>(total)},
+                {"accuracy", static_cast<double>(correct) / static_cast<double>(total)},
+                {"bit_exact_mismatches", r.output_mismatches},
+                {"bit_exact_overflows", r.overflows},
+                {"max_accumulator_bits", max_bits}};
+  }
+
   int64_t num_samples_;
   std::string split_;
+  bool bit_exact_;
+  runtime::BitExactOptions options_;
 };
 
 }  // namespace
 
 std::unique_ptr<Runner> make_basic_evaluation(
     const Json& o, const std::function<std::string(const std::string&)>& locate) {
-  check_keys(o, {"num_samples", "data_loader", "dataloader"}, locate);
+  check_keys(o, {"num_samples", "data_loader", "dataloader", "bit_exact", "rounding", "overflow"},
+             locate);
   if (!o.is_object() || !o.contains("num_samples"))
     throw ConfigError(locate("num_samples"),
                       "basic_evaluation needs num_samples (how many samples to evaluate)");
   int64_t n = opt_int(o, "num_samples", -1, locate, 1);
   const std::vector<std::string> splits = {"val_dataloader", "train_dataloader", "test_dataloader"};
   std::string key = o.contains("data_loader") ? "data_loader" : "dataloader";
-  return std::make_unique<BasicEvaluation>(n, opt_string(o, key, "val_dataloader", splits, locate));
+  bool bit_exact = false;
+  if (o.contains("bit_exact")) {
+    if (!o["bit_exact"].is_boolean())
+      throw ConfigError(locate("bit_exact"), "'bit_exact' must be true or false");
+    bit_exact = o["bit_exact"].get<bool>();
+  }
+  runtime::BitExactOptions be;
+  be.rounding = *runtime::parse_rounding(
+      opt_string(o, "rounding", "half_even", {"half_even", "half_up", "truncate"}, locate));
+  be.overflow =
+      *runtime::parse_overflow(opt_string(o, "overflow", "saturate", {"saturate", "wrap"}, locate));
+  if (!bit_exact && (o.contains("rounding") || o.contains("overflow")))
+    throw ConfigError(locate(o.contains("rounding") ? "rounding" : "overflow"),
+                      "rounding and overflow apply to the integer engine: set bit_exact = true");
+  return std::make_unique<BasicEvaluation>(n, opt_string(o, key, "val_dataloader", splits, locate),
+                                           bit_exact, be);
 }
 
 }  // namespace chop::runners

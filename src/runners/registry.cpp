@@ -18,6 +18,26 @@ std::unique_ptr<Runner> make_model_size(const Json& o,
                                         const std::function<std::string(const std::string&)>& l) {
   return make_pass_metric_runner("model_size", o, l);
 }
+std::unique_ptr<Runner> make_ebops(const Json& o,
+                                   const std::function<std::string(const std::string&)>& l) {
+  return make_hw_cost_runner("ebops", o, l);
+}
+std::unique_ptr<Runner> make_luts(const Json& o,
+                                  const std::function<std::string(const std::string&)>& l) {
+  return make_hw_cost_runner("luts", o, l);
+}
+std::unique_ptr<Runner> make_dsps(const Json& o,
+                                  const std::function<std::string(const std::string&)>& l) {
+  return make_hw_cost_runner("dsps", o, l);
+}
+std::unique_ptr<Runner> make_bram(const Json& o,
+                                  const std::function<std::string(const std::string&)>& l) {
+  return make_hw_cost_runner("bram", o, l);
+}
+std::unique_ptr<Runner> make_bops(const Json& o,
+                                  const std::function<std::string(const std::string&)>& l) {
+  return make_hw_cost_runner("bops", o, l);
+}
 std::unique_ptr<Runner> make_latency(const Json& o,
                                      const std::function<std::string(const std::string&)>& l) {
   return make_pass_metric_runner("latency", o, l);
@@ -31,7 +51,8 @@ const std::vector<RunnerEntry>& runner_registry() {
        "sw",
        {"loss", "accuracy"},
        "loss and plain accuracy over the first ceil(num_samples/batch_size) batches of a split",
-       "num_samples (required), data_loader = val_dataloader|train_dataloader|test_dataloader",
+       "num_samples (required), data_loader = val_dataloader|train_dataloader|test_dataloader, "
+       "bit_exact (integer engine; adds bit_exact_mismatches), rounding, overflow",
        make_basic_evaluation},
       {"basic_train",
        "sw",
@@ -65,6 +86,37 @@ const std::vector<RunnerEntry>& runner_registry() {
        "parameter memory in bytes at each parameter's precision, and the parameter count",
        "",
        make_model_size},
+      {"ebops",
+       "hw",
+       {"ebops"},
+       "HGQ's effective bit operations per inference (ebops pass)",
+       "activation_bits, batch_norm, float_width, include_bias, n_batches (ebops pass options)",
+       make_ebops},
+      {"luts",
+       "hw",
+       {"luts"},
+       "LUTs per inference, fully unrolled / reuse factor (QONNX L0 estimate, resources pass)",
+       "dsp_type, bwidth_lower_limit, bwidth_upper_limit, memory, uram_fraction, reuse_factor, "
+       "reuse_factor_rule, discount_sparsity (resources pass options)",
+       make_luts},
+      {"dsps",
+       "hw",
+       {"dsps"},
+       "DSP slices (QONNX L0 estimate, resources pass)",
+       "the resources pass options",
+       make_dsps},
+      {"bram",
+       "hw",
+       {"bram"},
+       "36 kb BRAMs for the weights (QONNX L0 estimate, resources pass)",
+       "the resources pass options",
+       make_bram},
+      {"bops",
+       "hw",
+       {"bops"},
+       "QONNX's bit operations per inference (MACs x operand bits, zero weights discounted)",
+       "discount_sparsity (inference_cost pass option)",
+       make_bops},
       {"latency",
        "hw",
        {"latency"},

@@ -62,6 +62,9 @@ std::unique_ptr<Runner> make_average_bitwidth(
     const Json&, const std::function<std::string(const std::string&)>&);
 std::unique_ptr<Runner> make_pass_metric_runner(
     const std::string& runner, const Json&, const std::function<std::string(const std::string&)>&);
+/// ebops, luts, dsps, bram, bops (runners/hw_cost.cpp): options are the pass's.
+std::unique_ptr<Runner> make_hw_cost_runner(
+    const std::string& runner, const Json&, const std::function<std::string(const std::string&)>&);
 
 /// Reads an option with a type check; ConfigError naming the key otherwise.
 int64_t opt_int(const Json& o, const std::string& key, int64_t def,

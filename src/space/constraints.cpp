@@ -15,10 +15,20 @@ struct KnownLimit {
   const char* key;
   const char* metric;
 };
-const KnownLimit kKnown[] = {{"max_bitops", "bitops"},
-                             {"max_flops", "flops"},
-                             {"max_model_size", "model_size"},
-                             {"max_params", "params"}};
+const KnownLimit kKnown[] = {
+    {"max_bitops", "bitops"}, {"max_flops", "flops"}, {"max_model_size", "model_size"},
+    {"max_params", "params"}, {"max_luts", "luts"},   {"max_dsps", "dsps"},
+    {"max_bram", "bram"},     {"max_ebops", "ebops"}};
+
+// The options a budget is measured with: `sub` ("resources" / "ebops") of the table, checked
+// against the pass's schema with errors at the sub-table's keys.
+Json pass_options(const Json& table, const std::string& sub,
+                  const std::function<std::string(const std::string&)>& locate) {
+  const Json given = table.contains(sub) ? table[sub] : Json::object();
+  auto sub_locate = [&](const std::string& k) { return locate(k.empty() ? sub : sub + "." + k); };
+  passes::PassContext ctx = passes::context_for_table(sub_locate);
+  return passes::resolve_options(passes::pass_named(sub, locate(sub)), given, ctx);
+}
 
 }  // namespace
 
@@ -30,6 +40,8 @@ HardwareConstraints parse_hardware_constraints(
     throw ConfigError(locate(""), "constraints must be a table, e.g. max_model_size = 4096");
   std::vector<std::string> keys;
   for (const auto& k : kKnown) keys.push_back(k.key);
+  keys.push_back("resources");
+  keys.push_back("ebops");
   for (auto it = table.begin(); it != table.end(); ++it)
     if (std::find(keys.begin(), keys.end(), it.key()) == keys.end())
       throw ConfigError(locate(it.key()), "unknown constraint '" + it.key() + "'" +
@@ -43,6 +55,8 @@ HardwareConstraints parse_hardware_constraints(
                         std::string(k.key) + " must be a positive number, got " + v.dump());
     c.limits.push_back({k.key, k.metric, v.get<double>()});
   }
+  c.resource_options = pass_options(table, "resources", locate);
+  c.ebops_options = pass_options(table, "ebops", locate);
   return c;
 }
 
@@ -64,6 +78,13 @@ ConstraintCheck check_hardware_constraints(graph::Graph& g, const HardwareConstr
     for (const char* m : {"flops", "bitops"})
       if (need(m)) out.metrics[m] = passes::run_pass(m, g, Json::object(), ctx).info["total"];
   }
+  if (need("luts") || need("dsps") || need("bram")) {
+    const Json total = passes::run_pass("resources", g, c.resource_options, ctx).info["total"];
+    for (const char* m : {"luts", "dsps", "bram"})
+      if (need(m)) out.metrics[m] = total[m];
+  }
+  if (need("ebops"))
+    out.metrics["ebops"] = passes::run_pass("ebops", g, c.ebops_options, ctx).info["total"];
   for (const auto& l : c.limits) {
     const double v = out.metrics[l.metric].get<double>();
     out.values.push_back(v / l.max_value - 1.0);

@@ -117,7 +117,8 @@ TEST(Npy, MasePeerLoadsExportedMnistIdenticallyToItsOwnReader) {
   export_npy(load_dataset("mnist", opt), dir.str());
   std::string out = testing::run_capture(
       "cd " + std::string(CHOP_SHARED_DIR) +
-      "/peers && /usr/bin/python3 -c \"import numpy as np,sys\n"
+      // PEER_BLAS=reference: the peer would re-exec itself for OpenBLAS, which `-c` cannot.
+      "/peers && PEER_BLAS=reference /usr/bin/python3 -c \"import numpy as np,sys\n"
       "import mase_peer as p\n"
       "a=p.load_data('mnist:'+sys.argv[1],2000); b=p.load_data('npy:'+sys.argv[2],2000)\n"
       "print('SAME' if all(np.array_equal(u,v) for s,t in zip(a,b) for u,v in zip(s,t)) else "
