@@ -3,7 +3,8 @@
 # ptq-search (issue 5 item 7a, target >= 20x) and nas-search (issue 6 item 7, target >= 3x) on the
 # same data (chop's synthetic JSC, exported as .npy for the peer), model, search space, sampler,
 # seed, trials, num_samples and epochs; one thread each. Results: docs/benchmarks.md.
-#   bench/search_bench.sh [ptq|nas|all]          (default all)
+#   bench/search_bench.sh [ptq|nas|all]          (default all; run bench/setup.sh first: the
+#   peer runs on OpenBLAS and each peer line names its BLAS)
 # Env: CHOP (chop binary; default build/chop, build it with scripts/build.sh), PEER, JSC_SIZE
 #   (synthetic JSC rows before the 80/20 split, 200000), SEED (0), NUM_SAMPLES (512), PTQ_EPOCHS
 #   (1), NAS_EPOCHS (1), STORAGE (ptq: chop's study storage, sqlite = study.db committed every
@@ -198,7 +199,7 @@ ptq_case() {  # model sampler trials rep [num_samples: a number, or "all"; defau
   read -r loop n reused best span <<<"$(chop_search_stats "$WORK/out/$name")"
   record ptq "$model:$sampler:$trials${5:+:$5}" chop "$(awk -v a="$tw" -v b="$sw" 'BEGIN {print a + b}')" \
     "$(awk -v a="$tc" -v b="$sc" 'BEGIN {print a + b}')" "$loop" "$n" "$reused" "$best" "$cpu_chop"
-  echo "  $name: peer ${pw}s wall (${pc}s cpu); chop train ${tw}s + search ${sw}s wall (${tc}s + ${sc}s cpu), loop ${loop}s (trial span ${span}s), $reused reused; CPU ms/trial peer $cpu_peer chop $cpu_chop"
+  echo "  $name: peer (BLAS $(peer_field "$p" blas)) ${pw}s wall (${pc}s cpu); chop train ${tw}s + search ${sw}s wall (${tc}s + ${sc}s cpu), loop ${loop}s (trial span ${span}s), $reused reused; CPU ms/trial peer $cpu_peer chop $cpu_chop"
 }
 
 nas_case() {  # sampler trials rep
@@ -220,7 +221,7 @@ nas_case() {  # sampler trials rep
     "$(peer_field "$p" trials)" 0 "$(peer_field "$p" best_accuracy)" "$cpu_peer"
   read -r loop n reused best span <<<"$(chop_search_stats "$WORK/out/$name")"
   record nas "$sampler:$trials" chop "$sw" "$sc" "$loop" "$n" "$reused" "$best" "$cpu_chop"
-  echo "  $name: peer ${pw}s wall (${pc}s cpu); chop search ${sw}s wall (${sc}s cpu), loop ${loop}s (trial span ${span}s), $reused reused; CPU ms/trial peer $cpu_peer chop $cpu_chop"
+  echo "  $name: peer (BLAS $(peer_field "$p" blas)) ${pw}s wall (${pc}s cpu); chop search ${sw}s wall (${sc}s cpu), loop ${loop}s (trial span ${span}s), $reused reused; CPU ms/trial peer $cpu_peer chop $cpu_chop"
 }
 
 echo "chop: $CHOP ($("$CHOP" --version 2>&1 | head -n 1); checkout at $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo ?), the binary may be older); peer: $PEER"

@@ -12,6 +12,7 @@
 #include "core/error.h"
 #include "data/npy.h"
 #include "data/registry.h"
+#include "fma_peak.h"
 #include "models/zoo.h"
 #include "train/evaluate.h"
 #include "train/trainer.h"
@@ -76,16 +77,23 @@ int run(int argc, char** argv) {
   t.learning_rate = lr;
   t.seed = static_cast<uint64_t>(seed);
   t.validate = false;
+  const double cpu0 = chop::bench::thread_cpu_seconds();
   chop::train::TrainResult r = chop::train::train(g, s.train, s.val, t);
+  const double train_cpu_s = chop::bench::thread_cpu_seconds() - cpu0;
   chop::train::EvalResult v = chop::train::evaluate(g, s.val, batch);
-  nlohmann::ordered_json out = {{"workload", "train"},
-                                {"model", model},
-                                {"epochs", epochs},
-                                {"train_s", r.train_seconds},
-                                {"samples_per_s", r.samples_per_s},
-                                {"loss", v.loss},
-                                {"accuracy", v.accuracy},
-                                {"threads", at::get_num_threads()}};
+  nlohmann::ordered_json out = {
+      {"workload", "train"},
+      {"model", model},
+      {"epochs", epochs},
+      {"train_s", r.train_seconds},
+      {"samples_per_s", r.samples_per_s},
+      {"loss", v.loss},
+      {"accuracy", v.accuracy},
+      {"threads", at::get_num_threads()},
+      {"backend", r.backend},
+      {"gflops", r.flops_per_sample * r.samples_per_s / 1e9},
+      {"train_cpu_s", train_cpu_s},
+      {"gflops_cpu", r.flops_per_sample * static_cast<double>(r.samples_seen) / train_cpu_s / 1e9}};
   std::cout << out.dump() << "\n";
   return 0;
 }

@@ -17,6 +17,7 @@ PKGS=(
   libhdf5-dev
   hdf5-plugin-lzf
   zlib1g-dev
+  libonnx-dev     # interop: ONNX protobuf model, checker, shape inference
   # tests
   libgtest-dev
   libgmock-dev
@@ -25,6 +26,7 @@ PKGS=(
   python3-torch   # tests/data: the MASE peer's reader (and fixture scripts under tools/)
   postgresql      # tests/search: a throwaway PostgreSQL 15 server for the shared-study tests
   python3-psycopg2  # tests/search: Optuna 3.1 loads chop's PostgreSQL studies
+  python3-onnx    # tests/interop: onnx.checker and the numpy reference on every export
   # report layer (issue 15): charts from npm, SVG export under node, dashboard, browser tests
   nodejs
   libcpp-httplib-dev

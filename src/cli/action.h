@@ -34,6 +34,8 @@ int run_test(ActionContext& ctx);
 int run_dataset(ActionContext& ctx);
 int run_search(ActionContext& ctx);
 int run_study(ActionContext& ctx);
+int run_infer(ActionContext& ctx);
+int run_export(ActionContext& ctx);
 int run_report(ActionContext& ctx);
 /// --storage (or the one positional word) of report/dashboard; UserError when missing.
 std::string report_storage_arg(ActionContext& ctx, const std::string& action);

@@ -128,7 +128,7 @@ int run_analyze(ActionContext& ctx) {
   std::string dataset = dataset_name(ctx);
   models::ModelOptions opts = model_options_for(ctx, model, dataset);
   at::manual_seed(static_cast<uint64_t>(ctx.cfg.integer("seed")));
-  graph::Graph g = models::build_model(model, opts);
+  graph::Graph g = interop::build_model(model_source(model), opts, nullptr);
   graph::Shape in_shape = batch_shape(g, ctx.cfg.integer("batch_size"));
   std::vector<graph::Shape> shapes = graph::verify(g, in_shape);
   if (ctx.extra.value("graph", false)) std::cout << graph::print_graph(g) << "\n";

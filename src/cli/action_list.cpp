@@ -6,6 +6,8 @@
 #include "core/strings.h"
 #include "core/table.h"
 #include "data/registry.h"
+#include "interop/export.h"
+#include "interop/onnx_import.h"
 #include "models/zoo.h"
 #include "passes/registry.h"
 #include "report/figures.h"
@@ -79,6 +81,19 @@ void print_actions() {
   std::cout << t.render(TableStyle::kMarkdown);
 }
 
+void print_onnx_ops() {
+  Table t{{"domain", "ONNX op", "chop"}, {}, {}};
+  for (const auto& o : interop::supported_onnx_ops())
+    t.rows.push_back({o.domain.empty() ? "ai.onnx" : o.domain, o.op_type, o.summary});
+  std::cout << t.render(TableStyle::kMarkdown);
+}
+
+void print_export_formats() {
+  Table t{{"format", "writes", "read by"}, {}, {}};
+  for (const auto& f : interop::export_formats()) t.rows.push_back({f.name, f.summary, f.readers});
+  std::cout << t.render(TableStyle::kMarkdown);
+}
+
 }  // namespace
 
 int run_list(ActionContext& ctx) {
@@ -88,9 +103,12 @@ int run_list(ActionContext& ctx) {
     void (*print)();
   };
   static const Kind kinds[] = {
-      {"models", print_models},     {"datasets", print_datasets}, {"passes", print_passes},
-      {"samplers", print_samplers}, {"pruners", print_pruners},   {"runners", print_runners},
-      {"spaces", print_spaces},     {"plots", print_plots},       {"actions", print_actions}};
+      {"models", print_models},     {"datasets", print_datasets},
+      {"passes", print_passes},     {"samplers", print_samplers},
+      {"pruners", print_pruners},   {"runners", print_runners},
+      {"spaces", print_spaces},     {"plots", print_plots},
+      {"actions", print_actions},   {"onnx-ops", print_onnx_ops},
+      {"export-formats", print_export_formats}};
   std::vector<std::string> names;
   for (const auto& k : kinds) {
     if (kind == "all") {

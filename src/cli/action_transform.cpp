@@ -25,14 +25,15 @@
 namespace chop::cli {
 namespace {
 
-// --load accepts a chop transform folder (graph.txt + state.pt), a state dict (.pt) or a chop
-// training checkpoint (.ckpt, train/checkpoint.h).
-graph::Graph load_model(graph::Graph built, const std::string& path) {
+// --load accepts a chop transform folder (graph.txt + state.pt), a PyTorch state dict or
+// Lightning checkpoint (torch.save's zip), or a chop training checkpoint (.ckpt,
+// train/checkpoint.h).
+graph::Graph load_model(const ActionContext& ctx, graph::Graph built, const std::string& path) {
   namespace fs = std::filesystem;
   if (fs::is_directory(path)) return passes::load_checkpoint(path);
   if (!fs::exists(path)) throw DataError(path, "checkpoint not found; check the --load path");
-  if (ends_with(path, ".pt") || ends_with(path, ".pth")) {
-    passes::load_state_dict_file(built, path);
+  if (interop::is_torch_zip(path)) {
+    interop::load_torch_weights(built, path, torch_load_type(ctx));
     return built;
   }
   graph::Graph g = train::load_checkpoint(path);
@@ -89,8 +90,8 @@ int run_transform(ActionContext& ctx) {
   const at::Device device = device_for(ctx);
 
   data::Splits splits = load_data_for(ctx, model, dataset);
-  graph::Graph g = models::build_model(model, model_options_for(ctx, model, splits.info));
-  if (!ctx.cfg.is_null("load_name")) g = load_model(std::move(g), ctx.cfg.str("load_name"));
+  graph::Graph g = build_model_for(ctx, model, splits.info);
+  if (!ctx.cfg.is_null("load_name")) g = load_model(ctx, std::move(g), ctx.cfg.str("load_name"));
   const int64_t batch_size = ctx.cfg.integer("batch_size");
   graph::Shape in_shape = splits.train.x.sizes().vec();
   in_shape[0] = batch_size;

@@ -28,6 +28,16 @@ const std::vector<ActionEntry>& action_registry() {
        "run the config's [passes.*] (quantize, analyses) in file order; save the transformed "
        "model and reports to <project_dir>/<project>/software/transform",
        run_transform},
+      {"infer",
+       "chop infer MODEL [DATASET] [--load CKPT] [--config CFG.toml] --input X.npy --output "
+       "Y.npy",
+       "run a (possibly quantized) model on an array and write its outputs (.npy)", run_infer},
+      {"export",
+       "chop export MODEL [DATASET] [--load CKPT] [--config CFG.toml] --format "
+       "onnx|qonnx|qdq|state_dict --output FILE",
+       "write a (transformed) model as ONNX, QONNX (hls4ml, FINN), QDQ (ONNX Runtime) or a "
+       "PyTorch state dict",
+       run_export},
       {"report", "chop report --storage STUDY.db [--study NAME] [--output DIR]",
        "write a study's report: report.html (offline, interactive charts, sortable trials) and "
        "plots/*.svg",
@@ -41,7 +51,9 @@ const std::vector<ActionEntry>& action_registry() {
        "list stored studies, show one's best trials, export its trials (CSV/JSON), copy it to "
        "another storage (SQLite <-> PostgreSQL), delete it",
        run_study},
-      {"list", "chop list [models|datasets|passes|samplers|pruners|runners|spaces|plots|actions]",
+      {"list",
+       "chop list [models|datasets|passes|samplers|pruners|runners|spaces|plots|actions|onnx-ops|"
+       "export-formats]",
        "list what chop has registered", run_list},
   };
   return table;

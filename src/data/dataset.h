@@ -52,6 +52,7 @@ struct DatasetOptions {
   int64_t n_val = -1;      // validation rows carved from the training part (0 for jsc: MASE's
                            // validation == train)
   bool flatten = false;    // image sets: X as [N, C*H*W] instead of [N, C, H, W]
+  bool use_cache = false;  // load through the data-set cache (dataset_cache.h); the CLI's default
 };
 
 // ---- batching -------------------------------------------------------------------------------

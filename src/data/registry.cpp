@@ -3,6 +3,7 @@
 
 #include "core/error.h"
 #include "core/strings.h"
+#include "data/dataset_cache.h"
 
 namespace chop::data {
 
@@ -57,7 +58,9 @@ Splits load_dataset(const std::string& name, const DatasetOptions& options) {
     throw UserError("data set '" + e.name + "' reads files and has no built-in data: give " +
                     e.files + " with --data-path DIR (TOML key data_path)");
   }
-  return e.load(options);
+  if (!options.use_cache) return e.load(options);
+  return load_with_cache(default_dataset_cache_dir(), dataset_cache_key(e.name, options),
+                         [&] { return e.load(options); });
 }
 
 }  // namespace chop::data

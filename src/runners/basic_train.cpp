@@ -1,12 +1,18 @@
 // sw runner "basic_train": trains the candidate (fake-quantized when the graph is quantized, with
 // straight-through gradients), reports validation accuracy after every epoch to the trial so
 // pruners can stop it, then evaluates it. MASE's keys; HuggingFace-style schedules with warm-up.
+// On the fused engine when it covers the candidate (one engine per trial: trials may train in
+// parallel), else on the LibTorch path; both give the same numbers.
 #include <torch/torch.h>
 
 #include <cmath>
+#include <mutex>
 
 #include "core/error.h"
+#include "core/log.h"
+#include "engine/engine.h"
 #include "runners/runner.h"
+#include "runtime/cross_entropy.h"
 #include "runtime/executor.h"
 #include "search/trial.h"
 #include "train/evaluate.h"
@@ -83,10 +89,103 @@ class BasicTrain : public Runner {
     CHOP_ASSERT(env.data, "basic_train needs data");
     const data::TensorDataset& train = env.data->train;
     const data::TensorDataset& val = env.data->val.size() > 0 ? env.data->val : train;
+    std::string why;
+    if (std::unique_ptr<engine::Engine> e = compile_engine(g, env, &why))
+      return run_on_engine(g, *e, env, train, val);
+    if (!why.empty()) engine::note_fallback("basic_train of " + g.model_name(), why);
+    // The LibTorch path is not made for several trials training at once: one at a time.
+    static std::mutex torch_path;
+    std::lock_guard<std::mutex> lock(torch_path);
+    return run_on_torch(g, env, train, val);
+  }
+
+ private:
+  int64_t total_steps(const data::TensorDataset& train, int64_t batch_size) const {
+    int64_t total = data::num_batches(train.size(), batch_size) * c_.max_epochs;
+    if (c_.num_samples > 0) total = std::min(total, (c_.num_samples + batch_size - 1) / batch_size);
+    return total;
+  }
+
+  // The fused engine when it covers the graph (CPU float data); why_not stays empty when the
+  // engine was not even tried (another device, CHOP_ENGINE=0).
+  std::unique_ptr<engine::Engine> compile_engine(graph::Graph& g, const RunnerEnv& env,
+                                                 std::string* why_not) const {
+    const data::TensorDataset& train = env.data->train;
+    if (!engine::engine_enabled() || !env.device.is_cpu() || !train.x.device().is_cpu() ||
+        train.x.scalar_type() != at::kFloat || train.y.scalar_type() != at::kLong ||
+        train.size() == 0)
+      return nullptr;
+    engine::EngineOptions o;
+    o.max_rows = std::min(env.batch_size, train.size());
+    o.n_threads = env.n_threads;
+    o.optimizer.kind = c_.optimizer == "sgd"     ? engine::OptimizerKind::kSgd
+                       : c_.optimizer == "adamw" ? engine::OptimizerKind::kAdamW
+                                                 : engine::OptimizerKind::kAdam;
+    o.optimizer.weight_decay = c_.weight_decay;
+    o.optimizer.decay_biases = false;  // MASE: biases get no weight decay
+    const std::vector<int64_t> sample(train.x.sizes().begin() + 1, train.x.sizes().end());
+    return engine::Engine::compile(g, sample, o, why_not);
+  }
+
+  // The same loop as run_on_torch, step for step and bit for bit (shared kernels), on the engine.
+  Json run_on_engine(graph::Graph& g, engine::Engine& e, RunnerEnv& env,
+                     const data::TensorDataset& train, const data::TensorDataset& val) {
+    const int64_t steps_per_epoch = data::num_batches(train.size(), env.batch_size);
+    const int64_t total = total_steps(train, env.batch_size);
+    const at::Tensor x = train.x.contiguous(), y = train.y.contiguous();
+    std::vector<int64_t> labels(static_cast<size_t>(env.batch_size));
+    // The LibTorch path divides the loss by the accumulation count in float.
+    const double loss_scale = static_cast<double>(1.0f / static_cast<float>(c_.accumulation));
+    data::Shuffler shuffler(env.seed);
+    int64_t step = 0;
+    for (int64_t epoch = 0; step < total; ++epoch) {
+      at::Tensor order = shuffler.next(train.size());
+      e.zero_grad();
+      for (int64_t b = 0; b < steps_per_epoch && step < total; ++b, ++step) {
+        const int64_t begin = b * env.batch_size;
+        const int64_t rows = std::min(env.batch_size, train.size() - begin);
+        const int64_t* index = order.data_ptr<int64_t>() + begin;
+        const int64_t* label_of = y.data_ptr<int64_t>();
+        for (int64_t r = 0; r < rows; ++r) labels[static_cast<size_t>(r)] = label_of[index[r]];
+        const double loss =
+            e.forward_backward(x.data_ptr<float>(), index, labels.data(), rows, loss_scale).loss;
+        if (!std::isfinite(loss)) {
+          e.push();
+          throw_diverged(loss, epoch, step);
+        }
+        bool last = step + 1 == total || b + 1 == steps_per_epoch;
+        if ((b + 1) % c_.accumulation == 0 || last) {
+          e.step(c_.learning_rate * schedule_factor(c_, step, total));
+          e.zero_grad();
+        }
+      }
+      if (env.trial && step < total) {
+        auto r = train::evaluate(e, val, env.batch_size, c_.eval_num_samples);
+        env.trial->report(epoch, r.accuracy);
+        if (env.trial->should_prune()) {
+          e.push();
+          throw search::TrialPruned();
+        }
+      }
+    }
+    e.push();
+    auto r = train::evaluate(e, val, env.batch_size, c_.eval_num_samples);
+    if (env.trial)
+      env.trial->report(std::max<int64_t>(0, (step - 1) / std::max<int64_t>(1, steps_per_epoch)),
+                        r.accuracy);
+    return Json{{"loss", r.loss}, {"accuracy", r.accuracy}};
+  }
+
+  [[noreturn]] void throw_diverged(double loss, int64_t epoch, int64_t step) const {
+    throw RunError("basic_train: the loss became " + std::to_string(loss) + " at epoch " +
+                   std::to_string(epoch) + ", step " + std::to_string(step) +
+                   "; lower learning_rate");
+  }
+
+  Json run_on_torch(graph::Graph& g, RunnerEnv& env, const data::TensorDataset& train,
+                    const data::TensorDataset& val) {
     int64_t steps_per_epoch = data::num_batches(train.size(), env.batch_size);
-    int64_t total = steps_per_epoch * c_.max_epochs;
-    if (c_.num_samples > 0)
-      total = std::min(total, (c_.num_samples + env.batch_size - 1) / env.batch_size);
+    int64_t total = total_steps(train, env.batch_size);
     g.set_requires_grad(true);
     auto opt = make_optimizer(c_, g);
     std::vector<double> base_lr;
@@ -99,11 +198,8 @@ class BasicTrain : public Runner {
       for (int64_t b = 0; b < steps_per_epoch && step < total; ++b, ++step) {
         data::TensorDataset batch = data::get_batch(train, order, b, env.batch_size);
         at::Tensor x = batch.x.to(env.device), y = batch.y.to(env.device);
-        at::Tensor loss = at::cross_entropy_loss(runtime::forward(g, x, {true}), y);
-        if (!std::isfinite(loss.item<double>()))
-          throw RunError("basic_train: the loss became " + std::to_string(loss.item<double>()) +
-                         " at epoch " + std::to_string(epoch) + ", step " + std::to_string(step) +
-                         "; lower learning_rate");
+        at::Tensor loss = runtime::cross_entropy(runtime::forward(g, x, {true}), y);
+        if (!std::isfinite(loss.item<double>())) throw_diverged(loss.item<double>(), epoch, step);
         (loss / static_cast<double>(c_.accumulation)).backward();
         bool last = step + 1 == total || b + 1 == steps_per_epoch;
         if ((b + 1) % c_.accumulation == 0 || last) {
@@ -128,7 +224,6 @@ class BasicTrain : public Runner {
     return Json{{"loss", r.loss}, {"accuracy", r.accuracy}};
   }
 
- private:
   TrainConfig c_;
 };
 
@@ -139,8 +234,17 @@ std::unique_ptr<Runner> make_basic_train(
   check_keys(
       o,
       {"max_epochs", "num_samples", "optimizer", "learning_rate", "weight_decay", "lr_scheduler",
-       "num_warmup_steps", "gradient_accumulation_steps", "eval_num_samples"},
+       "num_warmup_steps", "gradient_accumulation_steps", "eval_num_samples", "name",
+       "data_loader"},
       locate);
+  // MASE lab configs carry these; chop's basic_train trains on the training split and reports
+  // loss and accuracy, so they change nothing: one warning each, unless they say just that.
+  if (o.contains("name"))
+    log_warning(locate("name") + ": ignored (basic_train reports loss and accuracy; the "
+                                 "objective is chosen by [search.strategy.metrics])");
+  if (o.contains("data_loader") && o["data_loader"] != "train_dataloader")
+    log_warning(locate("data_loader") + ": ignored; basic_train trains on the training split "
+                                        "(train_dataloader) and evaluates on validation");
   TrainConfig c;
   c.max_epochs = opt_int(o, "max_epochs", 1, locate, 1);
   c.num_samples = opt_int(o, "num_samples", -1, locate, -1);

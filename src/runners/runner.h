@@ -26,6 +26,9 @@ struct RunnerEnv {
   int64_t batch_size = 128;
   at::Device device = at::kCPU;
   uint64_t seed = 0;
+  /// Threads for one trial's kernels (0: LibTorch's intra-op count; 1 when trials run in
+  /// parallel). Results do not depend on it.
+  int n_threads = 0;
   /// The trial being scored (for intermediate values and pruning); null outside a search.
   search::Trial* trial = nullptr;
 };

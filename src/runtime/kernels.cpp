@@ -7,7 +7,11 @@
 #include <vector>
 
 #include "core/error.h"
+#include "graph/ops.h"
+#include "runtime/batch_norm_cpu.h"
+#include "runtime/conv_cpu.h"
 #include "runtime/linear_cpu.h"
+#include "runtime/pool_cpu.h"
 
 namespace chop::runtime {
 namespace {
@@ -59,48 +63,23 @@ at::Tensor k_linear(Node& n, const Tensors& in, bool) {
       n, linear_op(q_in(n, in[0]), q_w(n, *n.param("weight")), q_b(n, param_or_undef(n, "bias"))));
 }
 
+// chop's own convolution (the fused engine's arithmetic) for float32 CPU tensors, groups 1.
+at::Tensor conv_op(Node& n, const Tensors& in, size_t dims) {
+  const at::Tensor x = q_in(n, in[0]), w = q_w(n, *n.param("weight"));
+  const at::Tensor b = q_b(n, param_or_undef(n, "bias"));
+  const int64_t groups = n.attrs.value("groups", int64_t{1});
+  ConvCpuArgs a{ints(n, "stride", dims), ints(n, "padding", dims), ints(n, "dilation", dims)};
+  if (groups == 1 && conv_cpu_supported(x, w, b, a)) return q_out(n, conv_cpu(x, w, b, a));
+  if (dims == 1) return q_out(n, at::conv1d(x, w, b, a.stride, a.padding, a.dilation, groups));
+  return q_out(n, at::conv2d(x, w, b, a.stride, a.padding, a.dilation, groups));
+}
+
 at::Tensor k_conv1d(Node& n, const Tensors& in, bool) {
-  return q_out(
-      n, at::conv1d(q_in(n, in[0]), q_w(n, *n.param("weight")), q_b(n, param_or_undef(n, "bias")),
-                    ints(n, "stride", 1), ints(n, "padding", 1), ints(n, "dilation", 1),
-                    n.attrs.value("groups", int64_t{1})));
+  return conv_op(n, in, 1);
 }
 
 at::Tensor k_conv2d(Node& n, const Tensors& in, bool) {
-  return q_out(
-      n, at::conv2d(q_in(n, in[0]), q_w(n, *n.param("weight")), q_b(n, param_or_undef(n, "bias")),
-                    ints(n, "stride", 2), ints(n, "padding", 2), ints(n, "dilation", 2),
-                    n.attrs.value("groups", int64_t{1})));
-}
-
-// Inference batch norm of CPU float [N, C] in one pass: y = x * alpha + beta per channel, with
-// alpha = weight / sqrt(var + eps) and beta = bias - mean * alpha in float, as ATen's CPU kernel
-// folds them. The generic path costs several ATen dispatches and temporaries per call, more
-// than the arithmetic on a search's small batches. Empty tensor: not this case.
-at::Tensor batch_norm_eval_2d(const at::Tensor& x_in, const at::Tensor& w, const at::Tensor& b,
-                              const at::Tensor& rm, const at::Tensor& rv, double eps) {
-  const int64_t rows = x_in.size(0), channels = x_in.size(1);
-  const at::Tensor x = x_in.contiguous();
-  const at::Tensor mean = rm.contiguous(), var = rv.contiguous();
-  const at::Tensor weight = w.defined() ? w.contiguous() : at::Tensor();
-  const at::Tensor bias = b.defined() ? b.contiguous() : at::Tensor();
-  std::vector<float> alpha(static_cast<size_t>(channels)), beta(static_cast<size_t>(channels));
-  for (int64_t c = 0; c < channels; ++c) {
-    const float invstd =
-        1.0f / std::sqrt(var.data_ptr<float>()[c] + static_cast<float>(eps));
-    const float wv = weight.defined() ? weight.data_ptr<float>()[c] : 1.0f;
-    const float bv = bias.defined() ? bias.data_ptr<float>()[c] : 0.0f;
-    alpha[static_cast<size_t>(c)] = invstd * wv;
-    beta[static_cast<size_t>(c)] = bv - mean.data_ptr<float>()[c] * alpha[static_cast<size_t>(c)];
-  }
-  at::Tensor y = at::empty_like(x);
-  const float* __restrict xp = x.data_ptr<float>();
-  float* __restrict yp = y.data_ptr<float>();
-  const float* __restrict a = alpha.data();
-  const float* __restrict bt = beta.data();
-  for (int64_t r = 0; r < rows; ++r, xp += channels, yp += channels)
-    for (int64_t c = 0; c < channels; ++c) yp[c] = xp[c] * a[c] + bt[c];
-  return y;
+  return conv_op(n, in, 2);
 }
 
 bool is_cpu_float(const at::Tensor& t) {
@@ -110,22 +89,39 @@ bool is_cpu_float(const at::Tensor& t) {
 at::Tensor k_batch_norm(Node& n, const Tensors& in, bool training) {
   at::Tensor* rm = n.buffer("running_mean");
   at::Tensor* rv = n.buffer("running_var");
-  const bool grad = at::GradMode::is_enabled();
-  if (!training && rm && rv && in[0].dim() == 2 && in[0].numel() > 0 && is_cpu_float(in[0]) &&
-      is_cpu_float(*rm) && is_cpu_float(*rv) && is_cpu_float(param_or_undef(n, "weight")) &&
-      is_cpu_float(param_or_undef(n, "bias")) && in[0].size(1) == rm->numel() &&
-      (!grad || (!in[0].requires_grad() && !param_or_undef(n, "weight").requires_grad() &&
-                 !param_or_undef(n, "bias").requires_grad())))
-    return batch_norm_eval_2d(in[0], param_or_undef(n, "weight"), param_or_undef(n, "bias"), *rm,
-                              *rv, n.attrs.value("eps", 1e-5));
-  bool use_batch_stats = training || !rm;
-  double momentum = n.attrs.value("momentum", 0.1);
+  const at::Tensor w = param_or_undef(n, "weight"), b = param_or_undef(n, "bias");
+  const bool use_batch_stats = training || !rm;
+  const auto momentum_attr = n.attrs.find("momentum");
+  const bool cumulative = momentum_attr != n.attrs.end() && momentum_attr->is_null();
+  const double momentum = cumulative ? 0.0 : n.attrs.value("momentum", 0.1);
+  int64_t batches = 0;
   if (training && rm) {
-    if (at::Tensor* nbt = n.buffer("num_batches_tracked")) nbt->add_(1);
+    if (at::Tensor* nbt = n.buffer("num_batches_tracked")) {
+      nbt->add_(1);
+      batches = nbt->item<int64_t>();
+    }
   }
-  return at::batch_norm(in[0], param_or_undef(n, "weight"), param_or_undef(n, "bias"),
-                        rm ? *rm : at::Tensor(), rv ? *rv : at::Tensor(), use_batch_stats, momentum,
-                        n.attrs.value("eps", 1e-5), /*cudnn_enabled=*/true);
+  // PyTorch: momentum=None is a cumulative average (factor 1 / num_batches_tracked).
+  const double factor =
+      cumulative ? (batches > 0 ? 1.0 / static_cast<double>(batches) : 0.0) : momentum;
+  const double eps = n.attrs.value("eps", 1e-5);
+  if (use_batch_stats && in[0].dim() >= 2 && in[0].size(1) > 0 &&
+      in[0].numel() / in[0].size(1) <= 1)
+    throw UserError("node " + n.name + " (" + n.mase_op +
+                    "): expected more than 1 value per channel when training, got input size " +
+                    graph::shape_str(in[0].sizes().vec()) +
+                    "; use a batch size that leaves no single-row last batch");
+  // chop's own kernel (the fused engine's arithmetic) for float32 CPU tensors.
+  BatchNormCpuArgs a;
+  a.training = use_batch_stats;
+  a.running_mean = training || !use_batch_stats ? rm : nullptr;
+  a.running_var = training || !use_batch_stats ? rv : nullptr;
+  a.eps = eps;
+  a.factor = factor;
+  if (batch_norm_cpu_supported(in[0], w, b, a)) return batch_norm_cpu(in[0], w, b, a);
+  return at::batch_norm(in[0], w, b, rm ? *rm : at::Tensor(), rv ? *rv : at::Tensor(),
+                        use_batch_stats, cumulative ? factor : momentum, eps,
+                        /*cudnn_enabled=*/true);
 }
 
 at::Tensor k_layer_norm(Node& n, const Tensors& in, bool) {
@@ -137,7 +133,7 @@ at::Tensor k_layer_norm(Node& n, const Tensors& in, bool) {
 // ReLU's input is quantized with the unsigned quantizer (MASE); the hook already is unsigned.
 at::Tensor k_relu(Node& n, const Tensors& in, bool) {
   const at::Tensor x = q_in(n, in[0]);
-  // Same reason as batch_norm_eval_2d: one pass instead of a dispatch on small tensors.
+  // One pass instead of an ATen dispatch: on a search's small tensors the dispatch dominates.
   if (is_cpu_float(x) && x.defined() && x.is_contiguous() &&
       (!at::GradMode::is_enabled() || !x.requires_grad())) {
     at::Tensor y = at::empty_like(x);
@@ -162,18 +158,85 @@ at::Tensor k_dropout(Node& n, const Tensors& in, bool training) {
   return at::dropout(in[0], n.attrs.value("p", 0.5), training);
 }
 
-std::vector<int64_t> pool_stride(const Node& n) {
-  if (n.attrs.contains("stride") && !n.attrs["stride"].is_null()) return ints(n, "stride", 2);
-  return ints(n, "kernel_size", 2);
+std::vector<int64_t> pool_stride(const Node& n, size_t dims) {
+  if (n.attrs.contains("stride") && !n.attrs["stride"].is_null()) return ints(n, "stride", dims);
+  return ints(n, "kernel_size", dims);
+}
+std::vector<int64_t> pool_dilation(const Node& n, size_t dims) {
+  return n.attrs.contains("dilation") ? ints(n, "dilation", dims) : std::vector<int64_t>(dims, 1);
+}
+// chop's own pooling (the fused engine's arithmetic) for float32 CPU tensors.
+at::Tensor pool_op(Node& n, const Tensors& in, kernels::PoolKind kind) {
+  kernels::PoolGeometry g;
+  g.kind = kind;
+  if (kind == kernels::PoolKind::kAdaptiveAvg) {
+    const auto o = ints(n, "output_size", 2);
+    g.oh = o[0], g.ow = o[1];
+  } else {
+    const auto k = ints(n, "kernel_size", 2), st = pool_stride(n, 2), p = ints(n, "padding", 2);
+    g.kh = k[0], g.kw = k[1], g.sh = st[0], g.sw = st[1], g.ph = p[0], g.pw = p[1];
+  }
+  if (pool_cpu_supported(in[0], g)) return pool_cpu(in[0], g);
+  if (kind == kernels::PoolKind::kMax)
+    return at::max_pool2d(in[0], ints(n, "kernel_size", 2), pool_stride(n, 2), ints(n, "padding", 2));
+  if (kind == kernels::PoolKind::kAvg)
+    return at::avg_pool2d(in[0], ints(n, "kernel_size", 2), pool_stride(n, 2), ints(n, "padding", 2));
+  return at::adaptive_avg_pool2d(in[0], ints(n, "output_size", 2));
 }
 at::Tensor k_max_pool2d(Node& n, const Tensors& in, bool) {
-  return at::max_pool2d(in[0], ints(n, "kernel_size", 2), pool_stride(n), ints(n, "padding", 2));
+  const std::vector<int64_t> dilation = pool_dilation(n, 2);
+  if (!n.attrs.value("ceil_mode", false) && dilation == std::vector<int64_t>{1, 1})
+    return pool_op(n, in, kernels::PoolKind::kMax);
+  return at::max_pool2d(in[0], ints(n, "kernel_size", 2), pool_stride(n, 2), ints(n, "padding", 2),
+                        dilation, n.attrs.value("ceil_mode", false));
 }
 at::Tensor k_avg_pool2d(Node& n, const Tensors& in, bool) {
-  return at::avg_pool2d(in[0], ints(n, "kernel_size", 2), pool_stride(n), ints(n, "padding", 2));
+  // chop's kernel divides by the full window (count_include_pad) and does not ceil.
+  if (!n.attrs.value("ceil_mode", false) && n.attrs.value("count_include_pad", true))
+    return pool_op(n, in, kernels::PoolKind::kAvg);
+  return at::avg_pool2d(in[0], ints(n, "kernel_size", 2), pool_stride(n, 2), ints(n, "padding", 2),
+                        n.attrs.value("ceil_mode", false),
+                        n.attrs.value("count_include_pad", true));
+}
+at::Tensor k_max_pool1d(Node& n, const Tensors& in, bool) {
+  return at::max_pool1d(in[0], ints(n, "kernel_size", 1), pool_stride(n, 1), ints(n, "padding", 1),
+                        pool_dilation(n, 1), n.attrs.value("ceil_mode", false));
+}
+at::Tensor k_avg_pool1d(Node& n, const Tensors& in, bool) {
+  return at::avg_pool1d(in[0], ints(n, "kernel_size", 1), pool_stride(n, 1), ints(n, "padding", 1),
+                        n.attrs.value("ceil_mode", false),
+                        n.attrs.value("count_include_pad", true));
 }
 at::Tensor k_adaptive_avg_pool2d(Node& n, const Tensors& in, bool) {
-  return at::adaptive_avg_pool2d(in[0], ints(n, "output_size", 2));
+  return pool_op(n, in, kernels::PoolKind::kAdaptiveAvg);
+}
+at::Tensor k_adaptive_avg_pool1d(Node& n, const Tensors& in, bool) {
+  return at::adaptive_avg_pool1d(in[0], ints(n, "output_size", 1));
+}
+at::Tensor k_leaky_relu(Node& n, const Tensors& in, bool) {
+  return at::leaky_relu(in[0], n.attrs.value("negative_slope", 0.01));
+}
+at::Tensor k_tanh(Node&, const Tensors& in, bool) {
+  return at::tanh(in[0]);
+}
+at::Tensor k_softmax(Node& n, const Tensors& in, bool) {
+  return at::softmax(in[0], n.attrs.value("dim", int64_t{-1}));
+}
+at::Tensor k_cat(Node& n, const Tensors& in, bool) {
+  return at::cat(in, n.attrs.value("dim", int64_t{0}));
+}
+// Constants hold their values in attributes (scalars and short vectors of imported models), so
+// they are not state-dict tensors; the executor moves the result to the input's device.
+at::Tensor k_constant(Node& n, const Tensors&, bool) {
+  const std::vector<int64_t> shape = n.attrs.at("shape").get<std::vector<int64_t>>();
+  std::vector<float> values;
+  const auto& v = n.attrs.at("value");
+  if (v.is_number()) {
+    values.push_back(v.get<float>());
+  } else {
+    for (const auto& e : v) values.push_back(e.get<float>());
+  }
+  return at::tensor(values, at::kFloat).reshape(shape);
 }
 at::Tensor k_flatten(Node& n, const Tensors& in, bool) {
   return at::flatten(in[0], n.attrs.value("start_dim", int64_t{1}),
@@ -215,6 +278,15 @@ const std::map<std::string, Kernel>& kernel_table() {
       {"max_pool2d", k_max_pool2d},
       {"avg_pool2d", k_avg_pool2d},
       {"adaptive_avg_pool2d", k_adaptive_avg_pool2d},
+      {"max_pool1d", k_max_pool1d},
+      {"avg_pool1d", k_avg_pool1d},
+      {"adaptive_avg_pool1d", k_adaptive_avg_pool1d},
+      {"leaky_relu", k_leaky_relu},
+      {"tanh", k_tanh},
+      {"softmax", k_softmax},
+      {"identity", k_identity},
+      {"cat", k_cat},
+      {"constant", k_constant},
       {"flatten", k_flatten},
       {"view", k_view},
       {"add", k_add},

@@ -1,13 +1,14 @@
-// A float32 CPU linear layer (y = x W^T + b) with its own AVX2/FMA matrix kernels and autograd
-// node, for the small layers that dominate MASE's models: Debian's LibTorch runs at::linear on
-// the reference BLAS, and oneDNN's fixed cost per call exceeds the arithmetic of a 16x64 layer.
+// A float32 CPU linear layer (y = x W^T + b) on chop's own matrix kernels (kernels/gemm.h, run-time
+// ISA dispatch) with its own autograd node, for the small layers that dominate MASE's models:
+// Debian's LibTorch runs at::linear on the reference BLAS, and oneDNN's fixed cost per call
+// exceeds the arithmetic of a 16x64 layer. The fused engine runs the same kernels.
 #pragma once
 
 #include <ATen/ATen.h>
 
 namespace chop::runtime {
 
-/// True when linear_cpu can run (x86-64 CPU with AVX2 and FMA).
+/// True: linear_cpu runs on every CPU (kept for callers that ask).
 bool linear_cpu_available();
 
 /// y = x W^T + b for 2-D float32 CPU x [N, in], W [out, in], b [out] or undefined; differentiable

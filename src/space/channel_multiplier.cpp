@@ -4,10 +4,12 @@
 // redefine_channels with fresh weights seeded from the trial, so they must be trained.
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <set>
 
 #include "core/error.h"
 #include "core/strings.h"
+#include "passes/transforms/channel_groups.h"
 #include "passes/transforms/redefine_channels.h"
 #include "space/graph_space.h"
 
@@ -36,15 +38,39 @@ class ChannelMultiplierSpace : public GraphSpace {
                           "seed.default.config.channel_multiplier; it is missing");
       add_param(setup, seed, "default", "default");
     } else {
+      // Outputs joined by a residual add (x + f(x)) are one width: one multiplier per width
+      // group, sampled for the group's first layer with the most specific seed (name > type >
+      // default); the other layers of the group follow it.
+      const passes::ChannelGroups groups = passes::find_channel_groups(*base_);
+      struct Choice {
+        std::string node, key;
+        int level = -1;
+      };
+      std::map<int, Choice> per_group;
+      std::vector<int> order;
       for (const auto& n : nodes) {
         if (!n.out_resizable) continue;
-        std::string key = seed.contains(n.name)      ? n.name
-                          : seed.contains(n.mase_op) ? n.mase_op
-                          : seed.contains("default") ? "default"
-                                                     : "";
-        if (key.empty()) continue;  // no seed: the node keeps its width
-        add_param(setup, seed, key, n.name);
+        const int level = seed.contains(n.name)      ? 2
+                          : seed.contains(n.mase_op) ? 1
+                          : seed.contains("default") ? 0
+                                                     : -1;
+        if (level < 0) continue;  // no seed: the node keeps its width
+        const std::string key = level == 2 ? n.name : level == 1 ? n.mase_op : "default";
+        const int g = groups.out_group.at(n.name);
+        auto it = per_group.find(g);
+        if (it == per_group.end()) {
+          per_group[g] = Choice{n.name, key, level};
+          order.push_back(g);
+        } else if (level == 2 && it->second.level == 2) {
+          throw ConfigError(setup.locate("seed." + n.name),
+                            "nodes " + it->second.node + " and " + n.name +
+                                " produce one width (their outputs are added together); give a "
+                                "seed to one of them, the other follows");
+        } else if (level > it->second.level) {
+          it->second = Choice{n.name, key, level};
+        }
       }
+      for (int g : order) add_param(setup, seed, per_group[g].key, per_group[g].node);
     }
     if (params_.empty())
       throw ConfigError(setup.locate("seed"),
@@ -56,6 +82,7 @@ class ChannelMultiplierSpace : public GraphSpace {
 
   std::string name() const override { return "graph/architecture/channel_multiplier"; }
   bool copies_weights() const override { return true; }
+  bool fresh_weights() const override { return !inherit_weights_; }
 
   Candidate build(const std::map<std::string, Json>& sampled) const override {
     return build_for_trial(sampled, seed_);
@@ -216,6 +243,11 @@ class ChannelMultiplierSpace : public GraphSpace {
 }  // namespace
 
 std::unique_ptr<GraphSpace> make_channel_multiplier(const SpaceSetup& setup) {
+  if (setup.table.is_object() && setup.table.contains("seed") &&
+      is_lab_channel_seed(setup.table["seed"])) {
+    check_space_keys(setup);
+    return make_lab_channel_space(setup);
+  }
   return std::make_unique<ChannelMultiplierSpace>(setup);
 }
 

@@ -56,6 +56,9 @@ class GraphSpace {
   }
   /// True when candidates get their own copy of the weights (training changes them).
   virtual bool copies_weights() const { return false; }
+  /// True when candidates start from fresh weights (NAS without inherit_weights): the base
+  /// model's weights, trained or not, do not matter.
+  virtual bool fresh_weights() const { return false; }
 
  protected:
   std::vector<SpaceParam> params_;
@@ -74,6 +77,10 @@ std::unique_ptr<GraphSpace> make_graph_space(const SpaceSetup& setup);
 std::unique_ptr<GraphSpace> make_mixed_precision_ptq(const SpaceSetup& setup);
 std::unique_ptr<GraphSpace> make_mixed_precision_qat(const SpaceSetup& setup);
 std::unique_ptr<GraphSpace> make_channel_multiplier(const SpaceSetup& setup);
+/// MASE lab 4's seeds (name = [modes], channel_multiplier_in/out, parent_block_name): the
+/// channel space runs the redefine_channels pass on the sampled per-node table.
+bool is_lab_channel_seed(const Json& seed_table);
+std::unique_ptr<GraphSpace> make_lab_channel_space(const SpaceSetup& setup);
 std::unique_ptr<GraphSpace> make_channel_multiplier_quantize(const SpaceSetup& setup);
 
 /// ConfigError for a key of the space table other than name, setup and seed (MASE's keys).

@@ -42,6 +42,7 @@ class JointSpace : public GraphSpace {
 
   std::string name() const override { return "graph/joint/channel_multiplier_quantize"; }
   bool copies_weights() const override { return true; }
+  bool fresh_weights() const override { return channels_->fresh_weights(); }
 
   Candidate build(const std::map<std::string, Json>& sampled) const override {
     return build_for_trial(sampled, seed_);

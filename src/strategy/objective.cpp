@@ -15,12 +15,10 @@
 namespace chop::strategy {
 
 search::Objective make_objective(const ObjectiveInputs& in) {
-  bool has_train = false;
-  for (const auto& r : in.strategy->sw_runners) has_train |= r.name == "basic_train";
-  const bool trains = has_train || !in.strategy->eval_mode;
-  // Eval runners are thread-safe; training runners are serialised.
-  auto torch_mu = std::make_shared<std::mutex>();
-  return [in, trains, torch_mu](search::Trial& trial) -> std::vector<double> {
+  // Runners are thread-safe: basic_train trains each candidate on its own fused engine (and
+  // serialises its LibTorch fallback itself), so parallel trials (n_jobs > 1) train
+  // concurrently.
+  return [in](search::Trial& trial) -> std::vector<double> {
     const StrategyConfig& strategy = *in.strategy;
     std::map<std::string, Json> sampled;
     for (const auto& p : in.space->params()) {
@@ -36,6 +34,8 @@ search::Objective make_objective(const ObjectiveInputs& in) {
     env.batch_size = in.batch_size;
     env.device = in.device;
     env.seed = in.seed + static_cast<uint64_t>(trial.number());
+    // Parallel trials share the cores: one thread each (results do not depend on it).
+    env.n_threads = strategy.n_jobs == 1 ? 0 : 1;
     env.trial = &trial;
     space::Candidate cand = in.space->build_for_trial(sampled, env.seed);
     Json sw = Json::object(), hw = Json::object();
@@ -79,16 +79,12 @@ search::Objective make_objective(const ObjectiveInputs& in) {
       }
       if (!exact.empty()) trial.set_exact_objectives(exact);
     }
-    {
-      std::unique_lock<std::mutex> lock(*torch_mu, std::defer_lock);
-      if (trains) lock.lock();
-      for (auto& r : strategy.sw_runners) {
-        at::NoGradGuard no_grad;
-        std::optional<at::AutoGradMode> grad_on;
-        if (r.name == "basic_train") grad_on.emplace(true);
-        Json m = r.runner->run(cand.graph, env);
-        for (auto it = m.begin(); it != m.end(); ++it) sw[it.key()] = it.value();
-      }
+    for (auto& r : strategy.sw_runners) {
+      at::NoGradGuard no_grad;
+      std::optional<at::AutoGradMode> grad_on;
+      if (r.name == "basic_train") grad_on.emplace(true);
+      Json m = r.runner->run(cand.graph, env);
+      for (auto it = m.begin(); it != m.end(); ++it) sw[it.key()] = it.value();
     }
     Json scaled = Json::object();
     std::vector<double> values;
@@ -102,6 +98,7 @@ search::Objective make_objective(const ObjectiveInputs& in) {
     }
     trial.set_user_attr("software_metrics", sw);
     trial.set_user_attr("scaled_metrics", scaled);
+    if (in.keep_candidate) in.keep_candidate(trial.number(), std::move(cand.graph));
     if (strategy.sum_scaled_metrics) return {sum};
     return values;
   };

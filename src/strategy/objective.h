@@ -6,6 +6,7 @@
 #include <c10/core/Device.h>
 
 #include <cstdint>
+#include <functional>
 
 #include "data/dataset.h"
 #include "search/study.h"
@@ -22,10 +23,12 @@ struct ObjectiveInputs {
   at::Device device = at::kCPU;
   uint64_t seed = 0;  // trial k's candidate and runners use seed + k
   int64_t batch_size = 128;
+  /// Receives each scored candidate (trial number, graph); null: candidates are dropped.
+  std::function<void(int64_t, graph::Graph&&)> keep_candidate;
 };
 
-/// The objective. Evaluation runners may run in parallel trials (n_jobs > 1); when any runner
-/// trains (or eval_mode is off), the runners of different trials run one at a time.
+/// The objective. Trials run their runners concurrently when n_jobs > 1 (basic_train on one
+/// fused engine per trial, one kernel thread each; its LibTorch fallback one trial at a time).
 search::Objective make_objective(const ObjectiveInputs& in);
 
 }  // namespace chop::strategy

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
+#include <optional>
 
 #include "core/error.h"
 #include "core/files.h"
@@ -16,6 +17,7 @@
 #include "search/pruner.h"
 #include "search/sampler_registry.h"
 #include "space/graph_space.h"
+#include "strategy/best_export.h"
 #include "strategy/objective.h"
 #include "strategy/progress.h"
 #include "strategy/search_results.h"
@@ -68,6 +70,11 @@ SearchSummary run(const SearchSetup& s) {
     if (s.print) s.print(line);
   };
   const std::unique_ptr<space::GraphSpace> space = make_space(s);
+  if (!s.weights_loaded && !space->fresh_weights())
+    log_warning("no --load checkpoint given: searching the untrained model '" +
+                s.base->model_name() + "' (train it first with `chop train`)");
+  std::optional<BestExporter> exporter;
+  if (!s.export_best.empty()) exporter.emplace(s.export_best);
   const std::string save_dir =
       train::setup_project_folder(s.project_dir, s.project_name) + "/software/search_ckpts";
   make_dirs(save_dir);
@@ -115,6 +122,10 @@ SearchSummary run(const SearchSetup& s) {
   in.device = s.device;
   in.seed = s.seed;
   in.batch_size = s.batch_size;
+  if (exporter)
+    in.keep_candidate = [&exporter](int64_t number, graph::Graph&& g) {
+      exporter->keep(number, std::move(g));
+    };
   const search::Objective objective = make_objective(in);
 
   TrialProgress progress(s.print, s.status, strategy.n_trials, finished, strategy.timeout_s);
@@ -130,6 +141,7 @@ SearchSummary run(const SearchSetup& s) {
     ++done;
     if (interrupt_requested()) study_ref.stop();  // Ctrl-C: the running trial is finished, kept
     results.add(t);
+    if (exporter) exporter->retain_only(results.best(), t.number);
     progress.on_trial(t, results);
     // The last trial's save would be rewritten at once by the final one below.
     if (done % strategy.save_every_n_trials == 0 && finished + done < strategy.n_trials)
@@ -169,6 +181,30 @@ SearchSummary run(const SearchSetup& s) {
   summary.study_name = so.name;
   summary.storage = so.storage->describe();
   summary.persistent = persistent;
+  if (exporter && !summary.best.empty()) {
+    // A best trial of an earlier run (resumed study) is rebuilt; a training search retrains it
+    // with the trial's seed, as the trial did.
+    auto rebuild = [&](const search::FrozenTrial& t) {
+      std::map<std::string, Json> sampled;
+      for (const auto& p : space->params()) {
+        Json v = t.param(p.key);
+        sampled[p.key] = strategy.categorical ? v : p.choices.at(v.get<size_t>());
+      }
+      runners::RunnerEnv env;
+      env.data = s.data;
+      env.batch_size = s.batch_size;
+      env.device = s.device;
+      env.seed = s.seed + static_cast<uint64_t>(t.number);
+      space::Candidate cand = space->build_for_trial(sampled, env.seed);
+      for (auto& r : strategy.sw_runners)
+        if (r.name == "basic_train") {
+          at::AutoGradMode grad_on(true);
+          r.runner->run(cand.graph, env);
+        }
+      return std::move(cand.graph);
+    };
+    summary.exported = exporter->write(summary.best, save_dir + "/best_export", rebuild);
+  }
   return summary;
 }
 

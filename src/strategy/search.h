@@ -59,6 +59,12 @@ struct SearchSetup {
   /// Receives the space summary and progress lines (one per finished trial, or only notable
   /// ones when `status` is set); null: silent.
   std::function<void(const std::string&)> print;
+  /// False when no checkpoint was loaded: a warning, unless the space trains candidates from
+  /// fresh weights (NAS), where the base weights do not matter.
+  bool weights_loaded = true;
+  /// An export format (interop/export.h): the best trial, or each Pareto-front trial, is
+  /// written to <save_dir>/best_export/trial_<n><ext> after the search. "": none.
+  std::string export_best;
   /// A terminal's live line: receives the current status to show in place ("" = clear it);
   /// null: no live line, a plain line per trial instead (docs/search.md, progress).
   std::function<void(const std::string&)> status;
@@ -72,6 +78,7 @@ struct SearchSummary {
   std::string study_name;
   std::string storage;     // the study's storage as messages show it (never a password)
   bool persistent = true;  // false: storage = "memory"
+  std::vector<std::string> exported;  // files written for export_best
   std::string report_html;  // the report written at the end ("" when none)
   std::string report_line;  // "Report: <html> (plots: ...)", for the caller to print
   /// A sampler comparison (setup.compare_samplers / --compare-samplers) ran instead of one

@@ -11,6 +11,7 @@
 #endif
 
 #include "core/error.h"
+#include "engine/engine.h"
 #include "runtime/executor.h"
 
 namespace chop::train {
@@ -49,7 +50,8 @@ void exp_in_place(float* x, int64_t n) {
     const __m128i exponent =
         _mm_slli_epi32(_mm_add_epi32(_mm_cvttps_epi32(t), _mm_set1_epi32(127)), 23);
     y = _mm_mul_ps(y, _mm_castsi128_ps(exponent));
-    _mm_storeu_ps(x + i, _mm_or_ps(_mm_andnot_ps(is_nan, y), _mm_and_ps(is_nan, _mm_loadu_ps(x + i))));
+    _mm_storeu_ps(x + i,
+                  _mm_or_ps(_mm_andnot_ps(is_nan, y), _mm_and_ps(is_nan, _mm_loadu_ps(x + i))));
   }
 #endif
   for (; i < n; ++i) x[i] = std::exp(x[i]);
@@ -123,16 +125,99 @@ int64_t batches_per_forward(const graph::Graph& g, const data::TensorDataset& sp
   return std::max<int64_t>(1, kElementsPerActivation / std::max<int64_t>(1, widest) / batch_size);
 }
 
+// Adds one batch's loss and hits: the fused pass, or ATen's ops (NaN logits, bad labels).
+void add_batch_metrics(const float* logits, const int64_t* labels, int64_t rows, int64_t classes,
+                       double& loss_sum, int64_t& correct) {
+  if (fused_rows_metrics(logits, labels, rows, classes, loss_sum, correct)) return;
+  const at::Tensor l = at::from_blob(const_cast<float*>(logits), {rows, classes}, at::kFloat);
+  const at::Tensor y = at::from_blob(const_cast<int64_t*>(labels), {rows}, at::kLong);
+  loss_sum += at::cross_entropy_loss(l, y, {}, at::Reduction::Sum).item<double>();
+  correct += l.argmax(1).eq(y).sum().item<int64_t>();
+}
+
+int64_t evaluation_batches(const std::string& model, const data::TensorDataset& split,
+                           int64_t batch_size, int64_t num_samples) {
+  if (batch_size <= 0)
+    throw UserError("batch size must be positive, got " + std::to_string(batch_size));
+  if (split.size() == 0) throw UserError("cannot evaluate model '" + model + "' on an empty split");
+  int64_t n_batches = data::num_batches(split.size(), batch_size);
+  if (num_samples > 0) n_batches = std::min(n_batches, (num_samples + batch_size - 1) / batch_size);
+  return n_batches;
+}
+
+// Rows per engine forward: whole batches, several when rows are independent, with the
+// activations of one call within ~1 MiB (they stay in cache from op to op).
+int64_t engine_rows_per_forward(int64_t floats_per_row, bool rows_independent, int64_t batch_size,
+                                int64_t rows_needed) {
+  if (!rows_independent) return std::min(batch_size, rows_needed);
+  constexpr int64_t kFloatsPerCall = int64_t{1} << 18;
+  const int64_t batches =
+      std::max<int64_t>(1, kFloatsPerCall / std::max<int64_t>(1, floats_per_row) / batch_size);
+  return std::min(batches * batch_size, rows_needed);
+}
+
 }  // namespace
+
+EvalResult evaluate(engine::Engine& e, const data::TensorDataset& split, int64_t batch_size,
+                    int64_t num_samples) {
+  const int64_t n_batches = evaluation_batches("(engine)", split, batch_size, num_samples);
+  const int64_t n = split.size();
+  const int64_t rows_needed = std::min(n, n_batches * batch_size);
+  // Whole batches per call (one short call when the engine holds less than a batch).
+  const int64_t per_call =
+      e.max_rows() >= batch_size ? e.max_rows() / batch_size * batch_size : e.max_rows();
+  CHOP_ASSERT(per_call >= batch_size || rows_needed <= per_call, "engine holds too few rows");
+  const at::Tensor x = split.x.contiguous(), y = split.y.contiguous();
+  const float* xp = x.data_ptr<float>();
+  const int64_t* yp = y.data_ptr<int64_t>();
+  const int64_t classes = e.n_classes(), sample = e.sample_size();
+  double loss_sum = 0.0;
+  int64_t correct = 0;
+  for (int64_t begin = 0; begin < rows_needed;) {
+    const int64_t take = std::min(per_call, rows_needed - begin);
+    const float* logits = e.forward(xp + begin * sample, nullptr, take);
+    // Summed batch by batch, whatever the rows per call: the same numbers as evaluate_in_forwards.
+    for (int64_t off = 0; off < take; off += batch_size) {
+      const int64_t len = std::min(batch_size, take - off);
+      add_batch_metrics(logits + off * classes, yp + begin + off, len, classes, loss_sum, correct);
+    }
+    begin += take;
+  }
+  return {loss_sum / static_cast<double>(rows_needed),
+          static_cast<double>(correct) / static_cast<double>(rows_needed), rows_needed};
+}
 
 EvalResult evaluate(graph::Graph& g, const data::TensorDataset& split, int64_t batch_size,
                     int64_t num_samples, const at::Device& device) {
+  const int64_t n_batches = evaluation_batches(g.model_name(), split, batch_size, num_samples);
+  if (device.is_cpu() && split.x.device().is_cpu() && split.x.scalar_type() == at::kFloat &&
+      split.y.scalar_type() == at::kLong && engine::engine_enabled()) {
+    const int64_t rows_needed = std::min(split.size(), n_batches * batch_size);
+    engine::EngineOptions o;
+    o.training = false;
+    o.n_threads = 0;
+    // A one-batch plan first tells how wide a row is; then the plan for the real call size.
+    o.max_rows = std::min(batch_size, rows_needed);
+    std::string why;
+    const std::vector<int64_t> sample(split.x.sizes().begin() + 1, split.x.sizes().end());
+    std::unique_ptr<engine::Engine> e = engine::Engine::compile(g, sample, o, &why);
+    if (e) {
+      const int64_t rows = engine_rows_per_forward(e->floats_per_row(), e->rows_independent(),
+                                                   batch_size, rows_needed);
+      if (rows > o.max_rows) {
+        o.max_rows = rows;
+        e = engine::Engine::compile(g, sample, o, &why);
+      }
+    }
+    if (e) return evaluate(*e, split, batch_size, num_samples);
+    engine::note_fallback("evaluating model " + g.model_name(), why);
+  }
   return evaluate_in_forwards(g, split, batch_size, num_samples, device, 0);
 }
 
 EvalResult evaluate_in_forwards(graph::Graph& g, const data::TensorDataset& split,
-                                int64_t batch_size, int64_t num_samples,
-                                const at::Device& device, int64_t max_batches_per_forward) {
+                                int64_t batch_size, int64_t num_samples, const at::Device& device,
+                                int64_t max_batches_per_forward) {
   if (batch_size <= 0)
     throw UserError("batch size must be positive, got " + std::to_string(batch_size));
   const int64_t n = split.size();
@@ -163,8 +248,8 @@ EvalResult evaluate_in_forwards(graph::Graph& g, const data::TensorDataset& spli
     for (int64_t off = 0; off < rows; off += batch_size) {
       const int64_t len = std::min(batch_size, rows - off);
       if (!fused || !fused_rows_metrics(logits_all.data_ptr<float>() + off * logits_all.size(1),
-                                        y_all.data_ptr<int64_t>() + off, len,
-                                        logits_all.size(1), loss_sum, correct)) {
+                                        y_all.data_ptr<int64_t>() + off, len, logits_all.size(1),
+                                        loss_sum, correct)) {
         const at::Tensor logits = logits_all.narrow(0, off, len), y = y_all.narrow(0, off, len);
         loss_sum += at::cross_entropy_loss(logits, y, {}, at::Reduction::Sum).item<double>();
         correct += logits.argmax(1).eq(y).sum().item<int64_t>();

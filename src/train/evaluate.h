@@ -7,6 +7,10 @@
 #include "data/dataset.h"
 #include "graph/graph.h"
 
+namespace chop::engine {
+class Engine;
+}
+
 namespace chop::train {
 
 struct EvalResult {
@@ -23,9 +27,15 @@ struct EvalResult {
 EvalResult evaluate(graph::Graph& g, const data::TensorDataset& split, int64_t batch_size,
                     int64_t num_samples = -1, const at::Device& device = at::kCPU);
 
-/// evaluate() with at most `max_batches_per_forward` batches per forward pass (0: as many as
-/// evaluate() chooses). Metrics are summed batch by batch either way; for graphs whose rows
-/// are independent in inference (runtime::rows_independent_in_inference) the results are
+/// evaluate() on a compiled engine (its current parameters, inference mode). The graph-taking
+/// overload compiles an inference engine for CPU graphs the engine covers (the LibTorch path
+/// otherwise): logits and metrics are the same either way.
+EvalResult evaluate(engine::Engine& e, const data::TensorDataset& split, int64_t batch_size,
+                    int64_t num_samples = -1);
+
+/// evaluate() on the LibTorch path with at most `max_batches_per_forward` batches per forward pass
+/// (0: as many as evaluate() chooses). Metrics are summed batch by batch either way; for graphs
+/// whose rows are independent in inference (runtime::rows_independent_in_inference) the results are
 /// bit-identical, which the tests check with 1.
 EvalResult evaluate_in_forwards(graph::Graph& g, const data::TensorDataset& split,
                                 int64_t batch_size, int64_t num_samples, const at::Device& device,

@@ -6,6 +6,7 @@
 
 #include "core/error.h"
 #include "core/strings.h"
+#include "kernels/optimizer_update.h"
 
 namespace chop::train {
 
@@ -108,6 +109,27 @@ void FlatOptimizer::step() {
   at::NoGradGuard no_grad;
   ++n_steps_;
   const double wd = opt_.weight_decay;
+  if (flat_param_.device().is_cpu() && flat_param_.scalar_type() == at::kFloat) {
+    // The shared kernel: the same bits as the fused engine's update (see optimizer_update.h).
+    const auto& kt = kernels::kernel_table(kernels::default_isa());
+    float* p = flat_param_.data_ptr<float>();
+    float* g = flat_grad_.data_ptr<float>();
+    const int64_t n = flat_param_.numel();
+    if (opt_.kind == OptimizerKind::kSgd) {
+      kernels::SgdUpdate u;
+      u.lr = lr_, u.weight_decay = wd, u.momentum = opt_.momentum, u.nesterov = opt_.nesterov;
+      u.step = n_steps_;
+      kernels::sgd_update(kt, p, g, momentum_buf_.data_ptr<float>(), n, u);
+    } else {
+      kernels::AdamUpdate u;
+      u.lr = lr_, u.weight_decay = wd, u.beta1 = opt_.beta1, u.beta2 = opt_.beta2;
+      u.eps = opt_.eps, u.decoupled = opt_.kind == OptimizerKind::kAdamW, u.step = n_steps_;
+      kernels::adam_update(kt, p, g, exp_avg_.data_ptr<float>(), exp_avg_sq_.data_ptr<float>(), n,
+                           u);
+    }
+    flat_param_.unsafeGetTensorImpl()->bump_version();  // updated through its pointer
+    return;
+  }
   at::Tensor& grad = flat_grad_;  // modified in place: it is zeroed before the next backward
   if (opt_.kind == OptimizerKind::kSgd) {
     if (wd != 0.0) grad.add_(flat_param_, wd);

@@ -1,5 +1,7 @@
-// The training loop; see trainer.h. Per step: one index_select per tensor for the batch, the
-// graph's forward, cross-entropy, backward into the flat gradient, one fused optimizer update.
+// The training loop; see trainer.h. Per step (train_steps.h): the fused engine's forward,
+// backward and update over its own buffers, or on the LibTorch path one index_select per tensor
+// for the batch, the graph's forward, cross-entropy, backward into the flat gradient and one
+// flat optimizer update.
 #include "train/trainer.h"
 
 #include <chrono>
@@ -9,9 +11,9 @@
 #include "core/error.h"
 #include "core/interrupt.h"
 #include "core/strings.h"
-#include "runtime/executor.h"
 #include "train/checkpoint.h"
 #include "train/evaluate.h"
+#include "train/train_steps.h"
 
 namespace chop::train {
 namespace {
@@ -91,15 +93,19 @@ TrainResult train(graph::Graph& g, const data::TensorDataset& train_split,
   oo.kind = o.optimizer;
   oo.learning_rate = o.learning_rate;
   oo.weight_decay = o.weight_decay;
-  FlatOptimizer opt(g, oo);  // releases the flat buffers on every exit path
+  TrainStepsOptions so;
+  so.batch_size = o.batch_size;
+  so.optimizer = oo;
+  so.device = o.device;
+  so.fused_engine = o.fused_engine;
+  std::unique_ptr<TrainSteps> steps = make_train_steps(g, train_data, so);
   CosineAnnealingSchedule schedule = mase_schedule(o.optimizer, o.learning_rate, max_epochs);
   Progress progress(o.progress, max_epochs, steps_per_epoch, total_steps, out,
                     o.progress_interval_s);
   MetricsLog metrics(o.checkpoint_dir);
-  runtime::RunOptions train_mode;
-  train_mode.training = true;
-
   TrainResult result;
+  result.backend = steps->backend();
+  result.flops_per_sample = steps->flops_per_sample();
   if (!o.checkpoint_dir.empty()) {
     result.best_checkpoint = o.checkpoint_dir + "/best.ckpt";
     result.last_checkpoint = o.checkpoint_dir + "/last.ckpt";
@@ -108,7 +114,6 @@ TrainResult train(graph::Graph& g, const data::TensorDataset& train_split,
   for (int64_t epoch = 0; epoch < max_epochs; ++epoch) {
     if (o.max_steps > 0 && global_step >= o.max_steps) break;
     const double lr = schedule.learning_rate();
-    opt.set_learning_rate(lr);
     progress.start_epoch(epoch);
     auto t0 = Clock::now();
     at::Tensor order = shuffler.next(n_train);
@@ -118,23 +123,16 @@ TrainResult train(graph::Graph& g, const data::TensorDataset& train_split,
     for (int64_t b = 0; b < steps_per_epoch; ++b) {
       if (o.max_steps > 0 && global_step >= o.max_steps) break;
       if (interrupt_requested()) throw InterruptedError(interrupted_message(epoch, b, result, o));
-      data::TensorDataset batch = data::get_batch(train_data, order, b, o.batch_size);
-      opt.zero_grad();
-      at::Tensor logits = runtime::forward(g, batch.x, train_mode);
-      at::Tensor loss = at::cross_entropy_loss(logits, batch.y);
-      loss.backward();
-      const double loss_value = loss.item<double>();
+      const StepOutcome s = steps->forward_backward(order, b);
+      const double loss_value = s.loss;
       ++step_in_epoch;
       ++global_step;
       if (!std::isfinite(loss_value))
         throw RunError(diverged_message("the training loss", epoch, step_in_epoch, steps_per_epoch,
                                         global_step, loss_value, o));
-      opt.step();
-      const int64_t n = batch.y.size(0);
-      {
-        at::NoGradGuard no_grad;
-        correct += logits.argmax(1).eq(batch.y).sum().item<int64_t>();
-      }
+      steps->apply(lr);
+      const int64_t n = s.rows;
+      correct += s.correct;
       loss_sum += loss_value * static_cast<double>(n);
       seen += n;
       progress.on_step(step_in_epoch, global_step, seen, loss_sum / seen,
@@ -150,7 +148,7 @@ TrainResult train(graph::Graph& g, const data::TensorDataset& train_split,
     r.train_loss = loss_sum / static_cast<double>(seen);
     r.train_accuracy = static_cast<double>(correct) / static_cast<double>(seen);
     if (o.validate) {
-      EvalResult v = evaluate(g, monitor, o.batch_size, o.val_num_samples, o.device);
+      EvalResult v = steps->evaluate(monitor, o.val_num_samples);
       r.val_loss = v.loss;
       r.val_accuracy = v.accuracy;
       if (!std::isfinite(v.loss))
@@ -170,6 +168,7 @@ TrainResult train(graph::Graph& g, const data::TensorDataset& train_split,
     result.samples_seen += seen;
     result.train_seconds += t_epoch_s;
 
+    steps->sync();  // checkpoints and the callback see this epoch's weights
     if (!o.checkpoint_dir.empty()) {
       Json meta = o.checkpoint_meta;
       meta["epoch"] = epoch;
@@ -199,9 +198,12 @@ TrainResult train(graph::Graph& g, const data::TensorDataset& train_split,
                     r.is_best ? "  (best)" : "");
       progress.print_line(line);
     }
-    if (o.on_epoch_end && !o.on_epoch_end(r)) {
-      result.stopped_early = true;
-      break;
+    if (o.on_epoch_end) {
+      if (!o.on_epoch_end(r)) {
+        result.stopped_early = true;
+        break;
+      }
+      steps->reload();  // the callback may have changed the graph
     }
   }
   result.global_step = global_step;

@@ -44,6 +44,8 @@ struct TrainOptions {
   std::ostream* out = nullptr;                   // progress and epoch lines; null: std::cout
   double progress_interval_s = 10.0;             // kLines: seconds between step lines
   EpochCallback on_epoch_end;
+  /// Train on the fused engine when it covers the graph (CPU); false: the LibTorch path.
+  bool fused_engine = true;
 };
 
 struct TrainResult {
@@ -55,6 +57,8 @@ struct TrainResult {
   int64_t best_epoch = -1;
   double best_val_loss = std::numeric_limits<double>::infinity();
   bool stopped_early = false;                    // on_epoch_end returned false
+  std::string backend;                           // "fused engine (avx512)" or "LibTorch"
+  double flops_per_sample = 0.0;                 // forward + backward (0: not known)
   std::string best_checkpoint, last_checkpoint;  // empty without checkpoint_dir
 };
 

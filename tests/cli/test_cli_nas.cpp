@@ -27,7 +27,6 @@ using Json = nlohmann::json;
 
 const std::string kNasConfig = std::string(CHOP_SOURCE_DIR) + "/configs/jsc_three_linear_nas.toml";
 
-
 std::string nas_config() {
   return read_file(kNasConfig);
 }
@@ -99,6 +98,48 @@ TEST(CliNas, JscThreeLinearConfigBeatsTheUntrainedNetwork) {
   EXPECT_GT(best, untrained + 0.15) << "untrained " << untrained;
   EXPECT_GT(best, 0.5);
   std::printf("[ measured ] untrained accuracy %.4f, best trained %.4f\n", untrained, best);
+}
+
+// Parallel candidates: with n_jobs = 2 two trials train at once (one fused engine each), and the
+// log has the same trials and numbers as with n_jobs = 1 (bruteforce's trials do not depend on
+// which trials have finished; training is deterministic for any thread count).
+TEST(CliNas, TwoJobsGiveTheSameLogAsOne) {
+  std::string rows[2];
+  for (int jobs = 1; jobs <= 2; ++jobs) {
+    testing::SearchDir d("nas_jobs" + std::to_string(jobs));
+    std::string cfg = replace_all(nas_config(), "max_epochs = 5", "max_epochs = 2");
+    cfg = replace_all(cfg, "n_trials = 16", "n_trials = 8");
+    cfg = replace_all(cfg, "n_jobs = 1", "n_jobs = " + std::to_string(jobs));
+    auto r = testing::run_chop(d.args(d.write(cfg)));
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    const Json log = d.log();
+    ASSERT_EQ(log.size(), 8u);
+    for (auto& [k, row] : log.items())
+      rows[jobs - 1] += k + " " + row["user_attrs_sampled_config"].dump() + " " +
+                        row["user_attrs_software_metrics"].dump() + " " + row["value"].dump() +
+                        "\n";
+  }
+  EXPECT_EQ(rows[1], rows[0]);
+}
+
+// MASE lab 4's seeds as the lab writes them (name = output_only|both|input_only,
+// channel_multiplier_in/out, parent_block_name): every layer's input follows its parent's output,
+// so the 9 (a, b) choices give 9 consistent networks 16 -> 16a -> 16b -> 5.
+TEST(CliNas, Lab4SeedsAsWrittenResizeEachLayerAndItsConsumer) {
+  testing::SearchDir d("nas_lab4_as_written");
+  auto r = testing::run_chop(
+      d.args(std::string(CHOP_SOURCE_DIR) + "/configs/jsc_three_linear_lab4.toml"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  Json log = d.log();
+  ASSERT_EQ(log.size(), 9u);
+  std::set<int64_t> params, expected;
+  for (int a : {1, 2, 4})
+    for (int b : {1, 2, 4}) expected.insert(37 + 272 * a + 256 * a * b + 96 * b);
+  for (auto& [k, row] : log.items()) {
+    EXPECT_EQ(row["state"], "COMPLETE") << k;
+    params.insert(row["user_attrs_hardware_metrics"]["params"].get<int64_t>());
+  }
+  EXPECT_EQ(params, expected);
 }
 
 TEST(CliNas, OverBudgetCandidatesAreNeverTrained) {

@@ -1,0 +1,155 @@
+// Blocked GEMM driver; see gemm.h. Loops (BLIS order): columns in blocks of kNc, k in blocks of
+// kKc, rows in blocks of kMc, then nr-wide column panels (the unit of threading) over mr-high
+// row panels. The tile kernel takes any strides and masks partial tiles, so A and B are packed
+// only when the copy pays: B when several row panels reuse it (a contiguous panel stays in L1),
+// A when several column panels do.
+#include "kernels/gemm.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace chop::kernels {
+namespace {
+
+constexpr int64_t kKc = 256;         // k per block: an nr-wide panel of B (kKc x nr) stays in L1
+constexpr int64_t kMc = 256;         // rows per block: the packed A block stays in L2
+constexpr int64_t kNc = 4096;        // columns per block: bounds the packed B block (L2/L3)
+constexpr int64_t kPackAPanels = 2;  // pack A when each of its panels meets this many B panels
+
+int64_t round_up(int64_t v, int64_t to) {
+  return (v + to - 1) / to * to;
+}
+
+// k blocks of nearly equal size, none over kKc (784 -> 4 x 196 rather than 3 x 256 + 16).
+int64_t k_block(int64_t k) {
+  const int64_t blocks = (k + kKc - 1) / kKc;
+  return (k + blocks - 1) / std::max<int64_t>(1, blocks);
+}
+
+// Only A with contiguous columns (mr values per k, a plain copy): transposing row-major A into
+// panels costs more than reading its rows in place saves (measured on the MNIST products).
+bool packs_a(const KernelTable& kt, const GemmArgs& g) {
+  return g.a_rs == 1 && (std::min(g.n, kNc) + kt.nr - 1) / kt.nr >= kPackAPanels &&
+         g.m >= 2 * kt.mr;
+}
+// Packed B panels are contiguous: B's own rows, often a power-of-two stride apart, would map a
+// large panel onto a few L1 sets and evict each other. Not worth it for a single row panel or
+// a small B (a few KiB stay in L1 whatever their addresses).
+bool packs_b(const KernelTable& kt, const GemmArgs& g) {
+  return g.b_cs != 1 || (g.m > kt.mr && std::min(g.k, kKc) * g.n > 4096);
+}
+
+struct PanelJob {
+  const KernelTable* kt;
+  const GemmArgs* g;
+  const float* a;  // block origin: packed panels, or A at (i0, l0)
+  int64_t a_rs, a_cs;
+  bool a_packed;
+  const float* b;  // block origin: packed panels, or B at (l0, j0)
+  int64_t ldb;
+  bool b_packed;
+  int64_t i0, mc, j0, nc, kc;
+  GemmInit init;  // for this k block
+};
+
+void run_tile(const PanelJob& job, int64_t ir, int64_t jr) {
+  const KernelTable& kt = *job.kt;
+  const GemmArgs& g = *job.g;
+  const int mi = static_cast<int>(std::min<int64_t>(kt.mr, job.mc - ir));
+  const int nj = static_cast<int>(std::min<int64_t>(kt.nr, job.nc - jr));
+  const float* a = job.a_packed ? job.a + ir * job.kc : job.a + ir * job.a_rs;
+  const float* b = job.b_packed ? job.b + jr * job.kc : job.b + jr;
+  const int64_t i = job.i0 + ir, j = job.j0 + jr;
+  const float* bias = job.init == GemmInit::kBiasPerColumn ? g.bias + j
+                      : job.init == GemmInit::kBiasPerRow  ? g.bias + i
+                                                           : nullptr;
+  kt.gemm_tile(job.kc, a, job.a_rs, job.a_cs, b, job.ldb, g.c + i * g.ldc + j, g.ldc, mi, nj,
+               job.init, bias);
+}
+
+// Task = one nr-wide column panel over all row panels of the block.
+void panel_task(void* ctx, int64_t begin, int64_t end) {
+  const PanelJob& job = *static_cast<const PanelJob*>(ctx);
+  const int mr = job.kt->mr, nr = job.kt->nr;
+  for (int64_t p = begin; p < end; ++p)
+    for (int64_t ir = 0; ir < job.mc; ir += mr) run_tile(job, ir, p * nr);
+}
+
+// C = init only (k == 0).
+void init_only(const GemmArgs& g) {
+  for (int64_t i = 0; i < g.m; ++i) {
+    float* c = g.c + i * g.ldc;
+    switch (g.init) {
+      case GemmInit::kZero:
+        std::fill(c, c + g.n, 0.0f);
+        break;
+      case GemmInit::kAccumulate:
+        break;
+      case GemmInit::kBiasPerColumn:
+        std::copy(g.bias, g.bias + g.n, c);
+        break;
+      case GemmInit::kBiasPerRow:
+        std::fill(c, c + g.n, g.bias[i]);
+        break;
+    }
+  }
+}
+
+}  // namespace
+
+int64_t gemm_scratch_floats(const KernelTable& kt, int64_t m, int64_t n, int64_t k) {
+  const int64_t kc = std::max<int64_t>(1, std::min(k_block(k), kKc));
+  const int64_t mc = round_up(std::min(m, kMc), kt.mr);
+  const int64_t nc = round_up(std::min(n, kNc), kt.nr);
+  return kc * (mc + nc) + 16;  // + 16: room to align the B block to 64 bytes
+}
+
+void gemm(const KernelTable& kt, const GemmArgs& g, float* scratch, const TaskRunner* threads) {
+  if (g.m <= 0 || g.n <= 0) return;
+  if (g.k <= 0) {
+    init_only(g);
+    return;
+  }
+  const int64_t kb = k_block(g.k);
+  const int64_t mc_max = round_up(std::min(g.m, kMc), kt.mr);
+  float* a_packed = scratch;
+  float* b_packed = scratch + ((kb * mc_max + 15) / 16 * 16);
+  const bool pack_a = packs_a(kt, g), pack_b = packs_b(kt, g);
+  for (int64_t j0 = 0; j0 < g.n; j0 += kNc) {
+    const int64_t nc = std::min(kNc, g.n - j0);
+    for (int64_t l0 = 0; l0 < g.k; l0 += kb) {
+      const int64_t kc = std::min(kb, g.k - l0);
+      const float* b_origin = g.b + l0 * g.b_rs + j0 * g.b_cs;
+      if (pack_b) kt.pack_b(b_origin, g.b_rs, g.b_cs, kc, nc, b_packed);
+      // The first k block starts from the requested init; later ones continue the sums.
+      const GemmInit init = l0 == 0 ? g.init : GemmInit::kAccumulate;
+      for (int64_t i0 = 0; i0 < g.m; i0 += kMc) {
+        const int64_t mc = std::min(kMc, g.m - i0);
+        const float* a_origin = g.a + i0 * g.a_rs + l0 * g.a_cs;
+        if (pack_a) kt.pack_a(a_origin, g.a_rs, g.a_cs, mc, kc, a_packed);
+        PanelJob job{&kt,
+                     &g,
+                     pack_a ? a_packed : a_origin,
+                     pack_a ? 1 : g.a_rs,
+                     pack_a ? kt.mr : g.a_cs,
+                     pack_a,
+                     pack_b ? b_packed : b_origin,
+                     pack_b ? kt.nr : g.b_rs,
+                     pack_b,
+                     i0,
+                     mc,
+                     j0,
+                     nc,
+                     kc,
+                     init};
+        const int64_t n_panels = (nc + kt.nr - 1) / kt.nr;
+        if (threads && threads->run && n_panels > 1)
+          threads->run(threads->ctx, n_panels, &job, panel_task);
+        else
+          panel_task(&job, 0, n_panels);
+      }
+    }
+  }
+}
+
+}  // namespace chop::kernels

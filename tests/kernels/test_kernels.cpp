@@ -1,0 +1,215 @@
+// The shared CPU kernel tables: the GEMM against a double-precision reference for shapes that hit
+// every tile edge, every init mode and strided operands; bit-identical results across
+// instruction sets and across any split of the work over threads; elementwise kernels equal
+// across instruction sets.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <random>
+#include <vector>
+
+#include "kernels/gemm.h"
+#include "kernels/kernels.h"
+
+namespace chop::kernels {
+namespace {
+
+std::vector<Isa> supported_isas() {
+  std::vector<Isa> out;
+  for (Isa isa : {Isa::kPortable, Isa::kAvx2, Isa::kAvx512})
+    if (isa_supported(isa)) out.push_back(isa);
+  return out;
+}
+
+std::vector<float> random_floats(int64_t n, uint64_t seed) {
+  std::mt19937 gen(static_cast<uint32_t>(seed));
+  std::normal_distribution<float> dist;
+  std::vector<float> v(static_cast<size_t>(n));
+  for (float& f : v) f = dist(gen);
+  return v;
+}
+
+struct Case {
+  int64_t m, n, k;
+  bool a_transposed, b_transposed;
+  GemmInit init;
+};
+
+// Runs one GEMM with `kt`, splitting the column panels over tasks as `runner` does.
+std::vector<float> run_gemm(const KernelTable& kt, const Case& c, const std::vector<float>& a,
+                            const std::vector<float>& b, const std::vector<float>& c0,
+                            const std::vector<float>& bias, const TaskRunner* runner) {
+  GemmArgs g;
+  g.m = c.m, g.n = c.n, g.k = c.k;
+  g.a = a.data();
+  g.a_rs = c.a_transposed ? 1 : c.k;
+  g.a_cs = c.a_transposed ? c.m : 1;
+  g.b = b.data();
+  g.b_rs = c.b_transposed ? 1 : c.n;
+  g.b_cs = c.b_transposed ? c.k : 1;
+  std::vector<float> out = c0;
+  g.c = out.data(), g.ldc = c.n;
+  g.init = c.init;
+  g.bias = bias.data();
+  std::vector<float> scratch(static_cast<size_t>(gemm_scratch_floats(kt, c.m, c.n, c.k)));
+  gemm(kt, g, scratch.data(), runner);
+  return out;
+}
+
+// Tasks run in reverse order, one at a time: a different split than the serial loop.
+void reversed_tasks(void*, int64_t n_tasks, void* ctx, void (*task)(void*, int64_t, int64_t)) {
+  for (int64_t t = n_tasks - 1; t >= 0; --t) task(ctx, t, t + 1);
+}
+
+TEST(Gemm, MatchesReferenceAndIsIdenticalAcrossIsasAndThreadSplits) {
+  const std::vector<Case> cases = {
+      {256, 64, 16, false, true, GemmInit::kBiasPerColumn},    // x W^T + b (jsc-s)
+      {256, 256, 784, false, true, GemmInit::kBiasPerColumn},  // MNIST layer 1
+      {13, 37, 29, false, false, GemmInit::kZero},
+      {64, 784, 256, true, false, GemmInit::kZero},  // g^T x (weight gradient)
+      {7, 5, 300, false, false, GemmInit::kAccumulate},
+      {33, 70, 3, true, true, GemmInit::kBiasPerRow},
+      {1, 1, 1, false, false, GemmInit::kBiasPerColumn},
+      {9, 17, 0, false, false, GemmInit::kBiasPerRow},
+      {300, 40, 520, false, false, GemmInit::kZero},  // rows over one block, k over two
+  };
+  TaskRunner reversed;
+  reversed.run = reversed_tasks;
+  for (const Case& c : cases) {
+    SCOPED_TRACE(std::to_string(c.m) + "x" + std::to_string(c.n) + "x" + std::to_string(c.k) +
+                 " init " + std::to_string(static_cast<int>(c.init)));
+    const auto a = random_floats(std::max<int64_t>(1, c.m * c.k), 1);
+    const auto b = random_floats(std::max<int64_t>(1, c.k * c.n), 2);
+    const auto c0 = random_floats(c.m * c.n, 3);
+    const auto bias = random_floats(std::max(c.m, c.n), 4);
+    // Reference in double.
+    std::vector<double> want(static_cast<size_t>(c.m * c.n));
+    for (int64_t i = 0; i < c.m; ++i)
+      for (int64_t j = 0; j < c.n; ++j) {
+        double s = c.init == GemmInit::kZero            ? 0.0
+                   : c.init == GemmInit::kAccumulate    ? c0[i * c.n + j]
+                   : c.init == GemmInit::kBiasPerColumn ? bias[j]
+                                                        : bias[i];
+        for (int64_t l = 0; l < c.k; ++l) {
+          const float av = c.a_transposed ? a[l * c.m + i] : a[i * c.k + l];
+          const float bv = c.b_transposed ? b[j * c.k + l] : b[l * c.n + j];
+          s += static_cast<double>(av) * bv;
+        }
+        want[static_cast<size_t>(i * c.n + j)] = s;
+      }
+    std::vector<float> first;
+    for (Isa isa : supported_isas()) {
+      SCOPED_TRACE(isa_name(isa));
+      const KernelTable& kt = kernel_table(isa);
+      auto got = run_gemm(kt, c, a, b, c0, bias, nullptr);
+      for (size_t i = 0; i < got.size(); ++i)
+        ASSERT_NEAR(got[i], want[i], 1e-4 * (1.0 + std::abs(want[i]))) << i;
+      auto split = run_gemm(kt, c, a, b, c0, bias, &reversed);
+      EXPECT_EQ(0, std::memcmp(got.data(), split.data(), sizeof(float) * got.size()));
+      if (first.empty()) first = got;
+      EXPECT_EQ(0, std::memcmp(got.data(), first.data(), sizeof(float) * got.size()))
+          << "differs from " << isa_name(supported_isas()[0]);
+    }
+  }
+}
+
+TEST(Gemm, SumsEachElementInOrderWithFusedMultiplyAdd) {
+  // The forward product of a linear layer: bias first, then fmaf over k in order.
+  const int64_t m = 5, n = 3, k = 41;
+  const auto a = random_floats(m * k, 5), b = random_floats(k * n, 6), bias = random_floats(n, 7);
+  for (Isa isa : supported_isas()) {
+    Case c{m, n, k, false, false, GemmInit::kBiasPerColumn};
+    auto got = run_gemm(kernel_table(isa), c, a, b, std::vector<float>(m * n), bias, nullptr);
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t j = 0; j < n; ++j) {
+        float s = bias[j];
+        for (int64_t l = 0; l < k; ++l) s = std::fma(a[i * k + l], b[l * n + j], s);
+        EXPECT_EQ(s, got[i * n + j]) << isa_name(isa);
+      }
+  }
+}
+
+TEST(KernelTables, ElementwiseTablesAgreeBitForBit) {
+  const int64_t n = 1037, rows = 7, ch = 13, p = 11;
+  auto x = random_floats(n, 8), dy = random_floats(n, 9);
+  x[3] = std::numeric_limits<float>::quiet_NaN();
+  x[4] = -0.0f;
+  x[5] = 2.5f / 16;  // a rounding tie at 4 fractional bits
+  std::vector<std::vector<float>> results;
+  for (Isa isa : supported_isas()) {
+    const KernelTable& kt = kernel_table(isa);
+    std::vector<float> out;
+    std::vector<float> y(n), d(n, 1.0f);
+    kt.quantize_int(x.data(), y.data(), n, 16.0f, 1.0f / 16, -128.0f, 127.0f);
+    out.insert(out.end(), y.begin(), y.end());
+    kt.relu(x.data(), y.data(), n);
+    out.insert(out.end(), y.begin(), y.end());
+    kt.relu_backward(x.data(), dy.data(), d.data(), n, true);
+    out.insert(out.end(), d.begin(), d.end());
+    kt.clamp(x.data(), y.data(), n, -0.5f, 0.75f);
+    out.insert(out.end(), y.begin(), y.end());
+    kt.clamp_backward(x.data(), dy.data(), d.data(), n, -0.5f, 0.75f, false);
+    out.insert(out.end(), d.begin(), d.end());
+    y = x;
+    for (float& v : y) v *= 20.0f;
+    kt.exp_inplace(y.data(), n);
+    out.insert(out.end(), y.begin(), y.end());
+    std::vector<double> s1(ch), s2(ch), s3(ch);
+    std::vector<float> xs(x.begin() + 6, x.begin() + 6 + rows * ch * p);
+    std::vector<float> gs(dy.begin(), dy.begin() + rows * ch * p);
+    for (int64_t pp : {int64_t{1}, p}) {
+      kt.channel_sum(xs.data(), rows, ch, pp, s1.data());
+      kt.channel_centered_square_sum(xs.data(), rows, ch, pp, s1.data(), s2.data());
+      kt.channel_grad_sums(xs.data(), gs.data(), rows, ch, pp, s1.data(), s3.data(), s2.data());
+      for (int64_t c = 0; c < ch; ++c) out.push_back(static_cast<float>(s2[c] + s3[c]));
+    }
+    std::vector<float> pm = random_floats(64, 10), g = random_floats(64, 11), m(64, 0.1f),
+                       v(64, 0.2f);
+    AdamConstants ak{0.999f, 0.01f, 0.9f, 0.1f, 0.999f, 0.001f, 0.5f, 1e-8f, -0.01f};
+    kt.adam(pm.data(), g.data(), m.data(), v.data(), 64, ak);
+    out.insert(out.end(), pm.begin(), pm.end());
+    results.push_back(out);
+  }
+  for (size_t i = 1; i < results.size(); ++i)
+    EXPECT_EQ(0,
+              std::memcmp(results[i].data(), results[0].data(), sizeof(float) * results[0].size()))
+        << isa_name(supported_isas()[i]);
+}
+
+TEST(KernelTables, ExpIsWithinTwoUlpOfLibm) {
+  const KernelTable& kt = kernel_table(default_isa());
+  std::vector<float> x;
+  for (float v = -87.0f; v < 88.0f; v += 0.01737f) x.push_back(v);
+  x.push_back(0.0f);
+  x.push_back(-100.0f);
+  x.push_back(std::numeric_limits<float>::quiet_NaN());
+  std::vector<float> y = x;
+  kt.exp_inplace(y.data(), static_cast<int64_t>(y.size()));
+  for (size_t i = 0; i + 3 < x.size(); ++i) {
+    const double want = std::exp(static_cast<double>(x[i]));
+    ASSERT_NEAR(y[i], want, 2.5e-7 * want) << x[i];
+  }
+  EXPECT_EQ(y[y.size() - 3], 1.0f);
+  EXPECT_LT(y[y.size() - 2], 1e-37f);
+  EXPECT_TRUE(std::isnan(y.back()));
+}
+
+TEST(KernelTables, IntegerQuantizerRoundsHalfToEvenAndKeepsNan) {
+  const KernelTable& kt = kernel_table(default_isa());
+  const float x[] = {0.03125f, 0.09375f, -0.03125f,
+                     100.0f,   -100.0f,  std::numeric_limits<float>::quiet_NaN()};
+  float y[6];
+  kt.quantize_int(x, y, 6, 16.0f, 1.0f / 16, -8.0f, 7.0f);  // 4 bits, 4 fractional
+  EXPECT_EQ(y[0], 0.0f);                                    // 0.5 -> 0
+  EXPECT_EQ(y[1], 2.0f / 16);                               // 1.5 -> 2
+  EXPECT_EQ(y[2], 0.0f);
+  EXPECT_EQ(y[3], 7.0f / 16);  // clamped
+  EXPECT_EQ(y[4], -8.0f / 16);
+  EXPECT_TRUE(std::isnan(y[5]));
+}
+
+}  // namespace
+}  // namespace chop::kernels
