@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "config/resolve.h"
+#include "core/registry.h"
 
 namespace chop::cli {
 
@@ -21,10 +22,12 @@ struct ActionEntry {
   std::string name;
   std::string usage;  // "chop analyze MODEL [DATASET] [--batch-size N] [--graph]"
   std::string summary;
+  /// MODEL [DATASET] positionals are the model and data set (MASE's manual overrides).
+  bool takes_model = false;
   int (*run)(ActionContext& ctx);
 };
 
-const std::vector<ActionEntry>& action_registry();
+const Registry<ActionEntry>& action_registry();
 
 int run_list(ActionContext& ctx);
 int run_analyze(ActionContext& ctx);

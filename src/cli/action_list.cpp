@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "cli/action.h"
+#include "cli/config_reference.h"
 #include "core/error.h"
 #include "core/strings.h"
 #include "core/table.h"
@@ -18,6 +19,15 @@
 
 namespace chop::cli {
 namespace {
+
+// "n_trials (20), sampler (required), ..." from a documented table.
+std::string key_list(const config::TableDoc& doc) {
+  std::vector<std::string> out;
+  for (const auto& k : doc.keys)
+    out.push_back(k.key + " (" + (k.required ? std::string("required") : k.default_value.dump()) +
+                  ")");
+  return join(out, ", ");
+}
 
 void print_models() {
   Table t{{"model", "input", "description"}, {}, {}};
@@ -44,14 +54,14 @@ void print_passes() {
 void print_samplers() {
   Table t{{"sampler", "aliases", "summary", "options"}, {}, {}};
   for (const auto& e : search::sampler_registry())
-    t.rows.push_back({e.name, join(e.aliases, ", "), e.summary, e.options_help});
+    t.rows.push_back({e.name, join(e.aliases, ", "), e.summary, key_list(*e.options)});
   std::cout << t.render(TableStyle::kMarkdown);
 }
 
 void print_pruners() {
   Table t{{"pruner", "aliases", "summary", "options"}, {}, {}};
   for (const auto& e : search::pruner_registry())
-    t.rows.push_back({e.name, join(e.aliases, ", "), e.summary, e.options_help});
+    t.rows.push_back({e.name, join(e.aliases, ", "), e.summary, key_list(*e.options)});
   std::cout << t.render(TableStyle::kMarkdown);
 }
 
@@ -59,7 +69,7 @@ void print_runners() {
   Table t{{"runner", "kind", "metrics", "summary", "options"}, {}, {}};
   for (const auto& e : runners::runner_registry())
     t.rows.push_back(
-        {e.name, e.kind + "_runner", join(e.metrics, ", "), e.summary, e.options_help});
+        {e.name, e.kind + "_runner", join(e.metrics, ", "), e.summary, key_list(e.options)});
   std::cout << t.render(TableStyle::kMarkdown);
 }
 
@@ -67,6 +77,10 @@ void print_spaces() {
   Table t{{"search space", "summary"}, {}, {}};
   for (const auto& e : space::space_registry()) t.rows.push_back({e.name, e.summary});
   std::cout << t.render(TableStyle::kMarkdown);
+}
+
+void print_config() {
+  std::cout << config_reference_markdown();
 }
 
 void print_plots() {
@@ -98,6 +112,11 @@ void print_export_formats() {
 
 int run_list(ActionContext& ctx) {
   std::string kind = ctx.words.empty() ? "all" : ctx.words[0];
+  // Every documented config table (long, so not part of `chop list`): docs/config-reference.md.
+  if (kind == "config") {
+    print_config();
+    return 0;
+  }
   struct Kind {
     const char* name;
     void (*print)();
@@ -123,7 +142,7 @@ int run_list(ActionContext& ctx) {
   }
   if (kind != "all")
     throw UserError("unknown list kind '" + kind + "'" + did_you_mean(kind, names) +
-                    "; expected one of " + list_of(names));
+                    "; expected one of " + list_of(names) + ", config");
   return 0;
 }
 

@@ -16,6 +16,7 @@
 #include "graph/verify.h"
 #include "passes/checkpoint.h"
 #include "passes/pipeline.h"
+#include "passes/analysis/hardware_metrics.h"
 #include "passes/registry.h"
 #include "passes/transforms/quantize.h"
 #include "runtime/executor.h"
@@ -53,18 +54,19 @@ void print_summary(graph::Graph& g, passes::PassContext& pctx) {
   pctx.save_dir.clear();
   pctx.option_path.clear();
   config::Json results = pctx.results;
-  auto flops = passes::run_pass("flops", g, config::Json::object(), pctx).info;
-  auto bitops = passes::run_pass("bitops", g, config::Json::object(), pctx).info;
-  auto size = passes::run_pass("model_size", g, config::Json::object(), pctx).info;
-  auto avg = passes::run_pass("average_bitwidth", g, config::Json::object(), pctx).info;
+  // Shapes as the pipeline left them (its add_common_metadata ran first).
+  passes::HardwareMetricOptions present;
+  present.shapes = passes::ShapeSource::kPresent;
+  const config::Json m = passes::hardware_metrics(
+      g, {"flops", "bitops", "model_size", "average_bitwidth", "memory_density"}, pctx, present);
   pctx.results = results;  // keep the pipeline's own infos for metrics.json
   pctx.out = out;
   pctx.save_dir = save_dir;
-  std::cout << "Transformed model: FLOPs " << with_thousands(flops["total"].get<int64_t>())
-            << ", BitOPs " << with_thousands(bitops["total"].get<int64_t>()) << ", size "
-            << format_double(size["size_bytes"].get<double>())
-            << " bytes, average_bitwidth: " << format_double(avg["average_bitwidth"].get<double>())
-            << ", memory_density: " << format_double(avg["memory_density"].get<double>())
+  std::cout << "Transformed model: FLOPs " << with_thousands(m["flops"].get<int64_t>())
+            << ", BitOPs " << with_thousands(m["bitops"].get<int64_t>()) << ", size "
+            << format_double(m["model_size"].get<double>())
+            << " bytes, average_bitwidth: " << format_double(m["average_bitwidth"].get<double>())
+            << ", memory_density: " << format_double(m["memory_density"].get<double>())
             << " (vs 32-bit)\n";
   print_hardware_cost(g, pctx, std::cout);
   pctx.results = results;

@@ -73,15 +73,12 @@ models::ModelOptions model_options_for(const ActionContext& ctx, const std::stri
     o.n_classes = 10;
   }
   if (const auto* mc = ctx.cfg.table("model_config")) {
-    for (auto it = mc->begin(); it != mc->end(); ++it) {
-      if (it.key() == "hidden_features") {
-        o.hidden_features = parse_widths(it.value(), ctx.cfg.where("model_config.hidden_features"));
-      } else {
-        throw ConfigError(
-            ctx.cfg.where("model_config." + it.key()),
-            "unknown key 'model_config." + it.key() + "'; model_config accepts: hidden_features");
-      }
-    }
+    const config::TableReader reader(
+        *mc, models::model_config_doc(),
+        config::locate_in(ctx.cfg.toml ? &*ctx.cfg.toml : nullptr, "model_config"));
+    if (reader.has("hidden_features"))
+      o.hidden_features =
+          parse_widths(reader.get_json("hidden_features"), reader.locate("hidden_features"));
   }
   if (ctx.extra.contains("hidden_features")) {
     o.hidden_features.clear();

@@ -22,7 +22,6 @@ class ChannelMultiplierSpace : public GraphSpace {
  public:
   explicit ChannelMultiplierSpace(const SpaceSetup& setup) : base_(setup.base), seed_(setup.seed) {
     const Json& t = setup.table;
-    check_space_keys(setup);
     parse_setup(setup);
     if (!t.contains("seed") || !t["seed"].is_object() || t["seed"].empty())
       throw ConfigError(setup.locate("seed"),
@@ -112,35 +111,11 @@ class ChannelMultiplierSpace : public GraphSpace {
 
  private:
   void parse_setup(const SpaceSetup& setup) {
-    const Json& t = setup.table;
-    if (!t.contains("setup")) return;
-    const Json& s = t["setup"];
-    if (!s.is_object()) throw ConfigError(setup.locate("setup"), "setup must be a table");
-    for (auto it = s.begin(); it != s.end(); ++it) {
-      const std::string& k = it.key();
-      if (k == "mode") {
-        if (!it.value().is_string() || (it.value() != "per_layer" && it.value() != "uniform"))
-          throw ConfigError(setup.locate("setup.mode"),
-                            "mode must be \"per_layer\" (a multiplier per layer output) or "
-                            "\"uniform\" (one for all layers), got " +
-                                it.value().dump());
-        uniform_ = it.value() == "uniform";
-      } else if (k == "inherit_weights") {
-        if (!it.value().is_boolean())
-          throw ConfigError(setup.locate("setup.inherit_weights"),
-                            "inherit_weights must be true or false");
-        inherit_weights_ = it.value().get<bool>();
-      } else if (k == "by") {
-        // Accepted for symmetry with the quantization spaces: seeds may name nodes or mase_ops.
-        if (!it.value().is_string() || (it.value() != "name" && it.value() != "type"))
-          throw ConfigError(setup.locate("setup.by"), "by must be \"name\" or \"type\"");
-      } else {
-        throw ConfigError(setup.locate("setup." + k),
-                          "unknown key '" + k + "' in setup" +
-                              did_you_mean(k, {"mode", "inherit_weights", "by"}) +
-                              "; expected mode, inherit_weights");
-      }
-    }
+    const config::TableReader s = read_space_setup(setup, "graph/architecture/channel_multiplier");
+    uniform_ = s.get_string("mode", "per_layer", {"per_layer", "uniform"}) == "uniform";
+    inherit_weights_ = s.get_bool("inherit_weights", inherit_weights_);
+    // Accepted for symmetry with the quantization spaces: seeds may name nodes or mase_ops.
+    s.get_string("by", "name", {"name", "type"});
   }
 
   static std::vector<std::string> resizable_outputs(
@@ -245,7 +220,8 @@ class ChannelMultiplierSpace : public GraphSpace {
 std::unique_ptr<GraphSpace> make_channel_multiplier(const SpaceSetup& setup) {
   if (setup.table.is_object() && setup.table.contains("seed") &&
       is_lab_channel_seed(setup.table["seed"])) {
-    check_space_keys(setup);
+    // The one reader checks the space's keys and its setup's types; the lab space reads the rest.
+    read_space_setup(setup, "graph/architecture/channel_multiplier");
     return make_lab_channel_space(setup);
   }
   return std::make_unique<ChannelMultiplierSpace>(setup);

@@ -35,6 +35,16 @@ std::string SearchConfig::locate(const std::string& path) const {
   return w.empty() || w == config_path ? config_path + " (" + path + ")" : w + " (" + path + ")";
 }
 
+const config::TableDoc& search_doc() {
+  static const config::TableDoc doc{
+      "search",
+      "a search: the space over the model and the strategy that explores it",
+      {{"search_space", "table", nullptr, true,
+        "[search.search_space]: name (see `chop list spaces`), setup, seed"},
+       {"strategy", "table", nullptr, true, "[search.strategy]"}}};
+  return doc;
+}
+
 SearchConfig read_search_config(const config::RunConfig& cfg,
                                 std::optional<int64_t> max_epochs_override) {
   if (!cfg.toml) throw UserError("expected configuration via --config, got None");
@@ -47,16 +57,18 @@ SearchConfig read_search_config(const config::RunConfig& cfg,
                       "no [search] table: a search needs [search.search_space] "
                       "and [search.strategy] (see configs/)");
   auto locate = [&c](const std::string& p) { return c.locate(p); };
-  runners::check_keys(*search_table, {"search_space", "strategy"},
-                      [&](const std::string& k) { return locate("search." + k); });
+  const config::TableReader search_reader(*search_table, search_doc(), [&](const std::string& k) {
+    return locate(k.empty() ? "search" : "search." + k);
+  });
   if (!search_table->contains("strategy"))
     throw ConfigError(locate("search"), "missing [search.strategy]");
   Json strategy_table = (*search_table)["strategy"];
   if (max_epochs_override && strategy_table.is_object() && strategy_table.contains("sw_runner") &&
-      strategy_table["sw_runner"].is_object() &&
-      strategy_table["sw_runner"].contains("basic_train") &&
-      strategy_table["sw_runner"]["basic_train"].is_object())
-    strategy_table["sw_runner"]["basic_train"]["max_epochs"] = *max_epochs_override;
+      strategy_table["sw_runner"].is_object())
+    for (auto& [name, options] : strategy_table["sw_runner"].items()) {
+      const runners::RunnerEntry* e = runners::runner_registry().find(name);
+      if (e && e->trains && options.is_object()) options["max_epochs"] = *max_epochs_override;
+    }
   c.strategy = parse_strategy(strategy_table, locate);
   if (search_table->contains("search_space")) c.space_table = (*search_table)["search_space"];
   return c;
@@ -94,8 +106,12 @@ SearchSummary run(const SearchSetup& s) {
     so.grace_period_s = strategy.grace_period_s;
     so.retry_failed = strategy.retry_failed;
   }
-  so.sampler = search::make_sampler(strategy.sampler, strategy.sampler_options, s.seed);
-  so.pruner = search::make_pruner(strategy.pruner, strategy.pruner_options);
+  so.sampler = search::make_sampler(
+      strategy.sampler, strategy.sampler_options, s.seed,
+      config::locate_in(s.config->toml, "search.strategy.setup.sampler_options"));
+  so.pruner = search::make_pruner(
+      strategy.pruner, strategy.pruner_options,
+      config::locate_in(s.config->toml, "search.strategy.setup.pruner_options"));
   so.seed = s.seed;
   so.load_if_exists = strategy.resume;
   search::Study study(so);

@@ -41,6 +41,9 @@ struct SearchConfig {
 SearchConfig read_search_config(const config::RunConfig& cfg,
                                 std::optional<int64_t> max_epochs_override);
 
+/// The documented [search] table (its sub-tables: strategy_config_docs(), the spaces').
+const config::TableDoc& search_doc();
+
 /// What the search runs on, loaded by the caller.
 struct SearchSetup {
   const SearchConfig* config = nullptr;

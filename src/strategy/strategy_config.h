@@ -22,11 +22,13 @@ struct MetricSpec {
 };
 
 struct NamedRunner {
-  std::string name;
+  std::string name;                             // as written in the config
+  const runners::RunnerEntry* entry = nullptr;  // its registry row (capabilities, metrics)
   std::unique_ptr<runners::Runner> runner;
 };
 
 struct StrategyConfig {
+  std::string strategy_name = "optuna";  // "optuna" (MASE) or "chop": the same strategy
   bool eval_mode = true;
   std::vector<NamedRunner> sw_runners, hw_runners;
   std::vector<MetricSpec> metrics;  // sorted by name: the objective order (MASE)
@@ -63,6 +65,8 @@ struct StrategyConfig {
   space::HardwareConstraints constraints;
 
   std::vector<search::Direction> directions() const;
+  /// True when a configured runner trains the candidate (registry capability `trains`).
+  bool any_runner_trains() const;
 };
 
 /// Every name is a registered sampler, none twice; ConfigError at `where` otherwise (a TOML
@@ -74,5 +78,8 @@ void check_sampler_names(const std::vector<std::string>& names, const std::strin
 /// reported here, before any trial runs.
 StrategyConfig parse_strategy(const Json& strategy,
                               const std::function<std::string(const std::string&)>& locate);
+
+/// The documented tables of [search.strategy] (for `chop list config` and the reference).
+std::vector<const config::TableDoc*> strategy_config_docs();
 
 }  // namespace chop::strategy
