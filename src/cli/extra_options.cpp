@@ -19,7 +19,9 @@ const std::vector<ExtraOption>& extra_option_table() {
        "setup.storage"},
       {"--study", "study", false, "study, report, dashboard",
        "the study's name (report, dashboard: default the storage's only study)"},
-      {"--format", "format", false, "study export", "csv or json (default: from --out, else csv)"},
+      {"--format", "format", false, "export, study export",
+       "export: onnx, qonnx, qdq or state_dict; study export: csv or json (default: from --out, "
+       "else csv)"},
       {"--to", "to", false, "study copy", "destination storage URL"},
       {"--to-study", "to_study", false, "study copy", "destination study name (default: the same)"},
       {"--yes", "yes", true, "study delete", "delete without asking"},
@@ -37,7 +39,6 @@ const std::vector<ExtraOption>& extra_option_table() {
       {"--rounding", "rounding", false, "infer",
        "--bit-exact requantization: half_even (default, MASE), half_up (AP_RND), truncate"},
       {"--overflow", "overflow", false, "infer", "--bit-exact overflow: saturate (default) or wrap"},
-      {"--format", "format", false, "export", "onnx, qonnx, qdq or state_dict"},
       {"--export-best", "export_best", false, "search",
        "after the search, write the best trial (or each trial of the Pareto front) in this "
        "format (onnx, qonnx, qdq, state_dict) to <search_ckpts>/best_export/"},
