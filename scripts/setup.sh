@@ -13,6 +13,7 @@ PKGS=(
   libfmt-dev
   nlohmann-json3-dev
   libsqlite3-dev
+  libpq-dev              # search: PostgreSQL studies (libpq)
   libhdf5-dev
   hdf5-plugin-lzf
   zlib1g-dev
@@ -23,6 +24,8 @@ PKGS=(
   python3-numpy   # tests/data: numpy reads chop's .npy exports
   python3-optuna  # tests/search: Optuna 3.1 loads chop's studies
   python3-torch   # tests/data: the MASE peer's reader (and fixture scripts under tools/)
+  postgresql      # tests/search: a throwaway PostgreSQL 15 server for the shared-study tests
+  python3-psycopg2  # tests/search: Optuna 3.1 loads chop's PostgreSQL studies
   python3-onnx    # tests/interop: onnx.checker and the numpy reference on every export
   # report layer (issue 15): charts from npm, SVG export under node, dashboard, browser tests
   nodejs

@@ -36,6 +36,7 @@ int run_train(ActionContext& ctx);
 int run_test(ActionContext& ctx);
 int run_dataset(ActionContext& ctx);
 int run_search(ActionContext& ctx);
+int run_study(ActionContext& ctx);
 int run_infer(ActionContext& ctx);
 int run_export(ActionContext& ctx);
 int run_report(ActionContext& ctx);

@@ -136,14 +136,17 @@ int run_search(ActionContext& ctx) {
   setup.print = [&live](const std::string& line) { live.print(line); };
   if (train::stdout_is_terminal())
     setup.status = [&live](const std::string& line) { live.show(line); };
+  if (ctx.extra.contains("storage"))
+    setup.storage_override = ctx.extra["storage"].get<std::string>();
   const strategy::SearchSummary summary = strategy::run(setup);
   live.show("");
   if (summary.comparison) {
     std::cout << "Sampler comparison finished: " << summary.optimize.n_started << " trials, "
               << format_double(std::round(summary.optimize.elapsed_s * 1000) / 1000)
               << " s searching\n"
-              << summary.comparison_table << "Studies: " << summary.comparison_dir
-              << (summary.sqlite_storage ? "/study.db\n" : " (kept in memory only)\n");
+              << summary.comparison_table << "Studies: "
+              << (summary.persistent ? summary.storage + "\n"
+                                     : summary.comparison_dir + " (kept in memory only)\n");
     if (!summary.report_line.empty()) std::cout << summary.report_line << "\n";
     return 0;
   }
@@ -152,7 +155,8 @@ int run_search(ActionContext& ctx) {
   std::cout << "Search finished: " << s.n_complete << " complete, " << s.n_pruned << " pruned, "
             << s.n_failed << " failed, " << s.n_reused << " repeated configurations reused"
             << (s.exhausted ? " (search space exhausted)" : "")
-            << (s.timed_out ? " (timeout reached)" : "") << ", "
+            << (s.timed_out ? " (timeout reached)" : "")
+            << (s.study_full && !s.exhausted ? " (the study holds its n_trials)" : "") << ", "
             << format_double(std::round(s.elapsed_s * 1000) / 1000) << " s\n";
   if (summary.best.empty()) {
     if (!summary.report_line.empty()) std::cout << summary.report_line << "\n";
@@ -162,9 +166,10 @@ int run_search(ActionContext& ctx) {
   }
   std::cout << "Best trial(s):\n" << strategy::render_best_table(summary.best);
   for (const auto& path : summary.exported) std::cout << "Exported " << path << "\n";
-  std::cout << "Results: " << summary.save_dir
-            << (summary.sqlite_storage ? "/{log.json,best.json,study.db}\n"
-                                       : "/{log.json,best.json} (study kept in memory only)\n");
+  std::cout << "Results: " << summary.save_dir << "/{log.json,best.json}"
+            << (summary.persistent
+                    ? "; study '" + summary.study_name + "' in " + summary.storage + "\n"
+                    : " (study kept in memory only)\n");
   if (!summary.report_line.empty()) std::cout << summary.report_line << "\n";
   return 0;
 }

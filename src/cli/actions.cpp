@@ -50,6 +50,12 @@ const Registry<ActionEntry>& action_registry() {
           {"dashboard", "chop dashboard --storage STUDY.db [--study NAME] [--port P] [--host H]",
            "serve a study's report live while a search runs (read-only, 127.0.0.1 by default)",
            false, run_dashboard},
+          {"study",
+           "chop study list|show|export|copy|delete --storage URL [--study NAME] [--out FILE] "
+           "[--to URL] [--yes]",
+           "list stored studies, show one's best trials, export its trials (CSV/JSON), copy it "
+           "to another storage (SQLite <-> PostgreSQL), delete it",
+           false, run_study},
           {"list",
            "chop list [models|datasets|passes|samplers|pruners|runners|spaces|plots|actions|"
            "onnx-ops|export-formats|config]",

@@ -95,9 +95,17 @@ SearchSummary run(const SearchSetup& s) {
   so.name = strategy.study_name.empty() ? s.project_name : strategy.study_name;
   so.directions = strategy.directions();
   // setup.storage = "memory" keeps the study in this process only, like Optuna's default
-  // storage: no study.db, no resume, nothing shared (for throwaway searches).
-  so.storage = strategy.sqlite_storage ? search::open_sqlite_storage(save_dir + "/study.db")
-                                       : search::make_in_memory_storage();
+  // storage: no study.db, no resume, nothing shared (for throwaway searches). A URL (or
+  // --storage URL) names a study file or server that several workers share (docs/distributed.md).
+  std::string storage_url = s.storage_override.empty() ? strategy.storage : s.storage_override;
+  if (storage_url == "sqlite") storage_url = save_dir + "/study.db";
+  const bool persistent = storage_url != "memory";
+  so.storage = search::open_storage(storage_url, strategy.storage_retry_timeout_s);
+  if (persistent) {
+    so.heartbeat_interval_s = strategy.heartbeat_interval_s;
+    so.grace_period_s = strategy.grace_period_s;
+    so.retry_failed = strategy.retry_failed;
+  }
   so.sampler = search::make_sampler(
       strategy.sampler, strategy.sampler_options, s.seed,
       config::locate_in(s.config->toml, "search.strategy.setup.sampler_options"));
@@ -140,6 +148,8 @@ SearchSummary run(const SearchSetup& s) {
   int64_t done = 0;
   search::OptimizeOptions oo;
   oo.n_trials = remaining;
+  // n_trials is the study's total: workers sharing the study stop together at exactly that many.
+  oo.max_trials_in_study = strategy.n_trials;
   oo.timeout_s = strategy.timeout_s;
   oo.n_jobs = strategy.n_jobs;
   oo.catch_exceptions = true;
@@ -178,14 +188,15 @@ SearchSummary run(const SearchSetup& s) {
         "search stopped after " + std::to_string(finished + done) + " of " +
         std::to_string(strategy.n_trials) + " trials; every finished trial is saved in " +
         save_dir +
-        (strategy.sqlite_storage
-             ? "/{study.db,log.json,best.json}: run the same command to continue (the study "
-               "resumes by name)"
-             : "/{log.json,best.json} (storage = \"memory\": nothing to resume)"));
+        (persistent ? "/{log.json,best.json} and " + so.storage->describe() +
+                          ": run the same command to continue (the study resumes by name)"
+                    : "/{log.json,best.json} (storage = \"memory\": nothing to resume)"));
   }
   summary.best = results.best();
   summary.save_dir = save_dir;
-  summary.sqlite_storage = strategy.sqlite_storage;
+  summary.study_name = so.name;
+  summary.storage = so.storage->describe();
+  summary.persistent = persistent;
   if (exporter && !summary.best.empty()) {
     // A best trial of an earlier run (resumed study) is rebuilt; a training search retrains it
     // with the trial's seed, as the trial did.

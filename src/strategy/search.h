@@ -1,6 +1,6 @@
 // MASE's search strategy (SearchStrategyOptuna) as chop runs it: the [search] table read and
 // checked before anything is loaded, then run(): the graph space over the loaded model, the
-// study (SQLite or memory, resumable by name), the objective over the runners, progress lines,
+// study (SQLite, PostgreSQL or memory, resumable by name and shareable by workers), the objective over the runners, progress lines,
 // and log.json / best.json kept up to date. `chop search` = load, run, print the summary.
 #pragma once
 
@@ -57,6 +57,8 @@ struct SearchSetup {
   /// the study's name unless setup.study_name is set.
   std::string project_dir;
   std::string project_name;
+  /// --storage URL: replaces setup.storage (empty: the config's).
+  std::string storage_override;
   /// Receives the space summary and progress lines (one per finished trial, or only notable
   /// ones when `status` is set); null: silent.
   std::function<void(const std::string&)> print;
@@ -76,7 +78,9 @@ struct SearchSummary {
   /// The best trial or the Pareto front (ascending by number); empty when none completed.
   std::vector<search::FrozenTrial> best;
   std::string save_dir;  // <project>/software/search_ckpts
-  bool sqlite_storage = true;
+  std::string study_name;
+  std::string storage;     // the study's storage as messages show it (never a password)
+  bool persistent = true;  // false: storage = "memory"
   std::vector<std::string> exported;  // files written for export_best
   std::string report_html;  // the report written at the end ("" when none)
   std::string report_line;  // "Report: <html> (plots: ...)", for the caller to print

@@ -10,6 +10,7 @@
 #include "core/strings.h"
 #include "search/pruner.h"
 #include "search/sampler_registry.h"
+#include "search/storage.h"
 
 namespace chop::strategy {
 namespace {
@@ -65,7 +66,16 @@ const config::TableDoc& setup_doc() {
        {"study_name", "string", "", false, "the study's name; default: the project name"},
        {"resume", "bool", true, false, "continue a stored study of the same name"},
        {"storage", "string", "sqlite", false,
-        "\"sqlite\" (study.db, resumable, shareable) or \"memory\""},
+        "\"sqlite\" (the project's study.db), \"memory\", or a URL: sqlite:///path/study.db, "
+        "postgresql://user@host:port/db (docs/distributed.md)"},
+       {"heartbeat_interval", "number", 60.0, false,
+        "seconds between a running trial's heartbeats (0: none)"},
+       {"grace_period", "number", 0.0, false,
+        "seconds without a heartbeat before another worker fails the trial (0: 2 x interval)"},
+       {"retry_failed", "int", 0, false,
+        "re-queue a trial failed by a lost worker this many times, same parameters"},
+       {"storage_retry_timeout", "number", 300.0, false,
+        "seconds a worker retries a lost database connection before it stops (exit 75)"},
        {"report", "bool", true, false, "write report.html and plots/*.svg next to log.json"},
        {"compare_samplers", "list", nullptr, false,
         "sampler names: run the space under each and compare them (docs/report.md)"},
@@ -162,7 +172,25 @@ StrategyConfig parse_strategy(const Json& strategy_table, const Locate& locate) 
       setup.get_string("param_encoding", "index", {"index", "categorical"}) == "categorical";
   c.study_name = setup.get_string("study_name", "");
   c.resume = setup.get_bool("resume", true);
-  c.sqlite_storage = setup.get_string("storage", "sqlite", {"sqlite", "memory"}) == "sqlite";
+  c.storage = setup.get_string("storage", "sqlite");
+  if (c.storage != "sqlite" && c.storage != "memory" && !search::is_storage_url(c.storage))
+    throw ConfigError(setup.locate("storage"),
+                      "storage must be \"sqlite\" (the project's study.db), "
+                      "\"memory\", or a URL (sqlite:///path/study.db, "
+                      "postgresql://user@host:port/db), got '" +
+                          search::redact_storage_url(c.storage) + "'");
+  c.heartbeat_interval_s = setup.get_double("heartbeat_interval", 60.0);
+  c.grace_period_s = setup.get_double("grace_period", 0.0);
+  c.retry_failed = static_cast<int>(setup.get_int("retry_failed", 0, 0));
+  c.storage_retry_timeout_s = setup.get_double("storage_retry_timeout", 300.0);
+  for (const char* key : {"heartbeat_interval", "grace_period", "storage_retry_timeout"})
+    if (setup.get_double(key, 0.0) < 0)
+      throw ConfigError(setup.locate(key), std::string(key) + " must be >= 0 (seconds)");
+  if (c.grace_period_s > 0 && c.heartbeat_interval_s > 0 &&
+      c.grace_period_s <= c.heartbeat_interval_s)
+    throw ConfigError(setup.locate("grace_period"),
+                      "grace_period must be longer than heartbeat_interval, or a slow heartbeat "
+                      "fails a live trial");
   c.write_report = setup.get_bool("report", true);
   if (setup.has("compare_samplers")) {
     const Json list = setup.get_json("compare_samplers");

@@ -42,10 +42,20 @@ struct StrategyConfig {
   double timeout_s = 0.0;
   int n_jobs = 1;
   int64_t save_every_n_trials = 10;
-  bool categorical = false;    // param_encoding = "categorical" (MASE: "index")
-  std::string study_name;      // default: the project name
-  bool resume = true;          // continue a stored study of the same name
-  bool sqlite_storage = true;  // false: storage = "memory" (no study.db, nothing to resume)
+  bool categorical = false;  // param_encoding = "categorical" (MASE: "index")
+  std::string study_name;    // default: the project name
+  bool resume = true;        // continue a stored study of the same name
+  /// setup.storage: "sqlite" (<save dir>/study.db), "memory" (nothing stored or resumed), or a
+  /// storage URL (sqlite:///path.db, a .db path, postgresql://user@host/db) a study may share.
+  std::string storage = "sqlite";
+  /// Workers sharing a study (docs/distributed.md): heartbeat every heartbeat_interval_s while a
+  /// trial runs (0: off), a trial without one for grace_period_s (0: 2 x interval) is failed,
+  /// and re-queued up to retry_failed times; a lost database connection is retried for
+  /// storage_retry_timeout_s.
+  double heartbeat_interval_s = 60.0;
+  double grace_period_s = 0.0;
+  int retry_failed = 0;
+  double storage_retry_timeout_s = 300.0;
   bool write_report = true;    // report = false: no report.html / plots/*.svg at the end
   /// compare_samplers = ["tpe", "random", ...] (or --compare-samplers): run the space under each
   /// sampler, compare_repeats times with seeds seed, seed+1, ... (docs/samplers.md).
