@@ -15,10 +15,11 @@ function(chop_add_library name)
   endif()
 endfunction()
 
-# chop_add_test(NAME SOURCES ... DEPS ... LABELS ... [TORCH])
-#   One gtest binary per area; each TEST is a ctest case carrying the labels.
+# chop_add_test(NAME SOURCES ... DEPS ... LABELS ... [TORCH] [POSTGRES])
+#   One gtest binary per area; each TEST is a ctest case carrying the labels. POSTGRES: the
+#   tests share the throwaway PostgreSQL server of the pg_server fixture (tests/CMakeLists.txt).
 function(chop_add_test name)
-  cmake_parse_arguments(A "TORCH" "TIMEOUT" "SOURCES;DEPS;LABELS" ${ARGN})
+  cmake_parse_arguments(A "TORCH;POSTGRES" "TIMEOUT" "SOURCES;DEPS;LABELS" ${ARGN})
   add_executable(${name} ${A_SOURCES})
   target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/src ${PROJECT_SOURCE_DIR}/tests)
   target_link_libraries(${name} PRIVATE ${A_DEPS} GTest::gtest GTest::gtest_main chop_warnings)
@@ -40,10 +41,15 @@ function(chop_add_test name)
   if(A_LABELS STREQUAL "unit")
     set_property(GLOBAL APPEND PROPERTY CHOP_UNIT_TEST_TARGETS ${name})
   endif()
+  set(extra_properties "")
+  if(A_POSTGRES)
+    set(extra_properties FIXTURES_REQUIRED pg_server
+        ENVIRONMENT "CHOP_TEST_PG_STATE=${PROJECT_BINARY_DIR}/pg_test")
+  endif()
   include(GoogleTest)
   gtest_discover_tests(${name}
     WORKING_DIRECTORY ${PROJECT_BINARY_DIR}
-    PROPERTIES LABELS "${A_LABELS}" TIMEOUT ${A_TIMEOUT}
+    PROPERTIES LABELS "${A_LABELS}" TIMEOUT ${A_TIMEOUT} ${extra_properties}
     DISCOVERY_TIMEOUT 120)
 endfunction()
 

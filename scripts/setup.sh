@@ -13,9 +13,11 @@ PKGS=(
   libfmt-dev
   nlohmann-json3-dev
   libsqlite3-dev
+  libpq-dev              # search: PostgreSQL studies (libpq)
   libhdf5-dev
   hdf5-plugin-lzf
   zlib1g-dev
+  libonnx-dev     # interop: ONNX protobuf model, checker, shape inference
   # tests
   libgtest-dev
   libgmock-dev
@@ -25,6 +27,9 @@ PKGS=(
   clang-14            # harden: the sanitizer build and libFuzzer (scripts/sanitize.sh, fuzz.sh)
   libclang-rt-14-dev  # harden: ASan/UBSan/libFuzzer runtimes for clang-14
   llvm-14             # harden: llvm-symbolizer for readable sanitizer reports
+  postgresql      # tests/search: a throwaway PostgreSQL 15 server for the shared-study tests
+  python3-psycopg2  # tests/search: Optuna 3.1 loads chop's PostgreSQL studies
+  python3-onnx    # tests/interop: onnx.checker and the numpy reference on every export
   # report layer (issue 15): charts from npm, SVG export under node, dashboard, browser tests
   nodejs
   libcpp-httplib-dev

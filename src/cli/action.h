@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "config/resolve.h"
+#include "core/registry.h"
 
 namespace chop::cli {
 
@@ -21,10 +22,12 @@ struct ActionEntry {
   std::string name;
   std::string usage;  // "chop analyze MODEL [DATASET] [--batch-size N] [--graph]"
   std::string summary;
+  /// MODEL [DATASET] positionals are the model and data set (MASE's manual overrides).
+  bool takes_model = false;
   int (*run)(ActionContext& ctx);
 };
 
-const std::vector<ActionEntry>& action_registry();
+const Registry<ActionEntry>& action_registry();
 
 int run_list(ActionContext& ctx);
 int run_analyze(ActionContext& ctx);
@@ -33,6 +36,9 @@ int run_train(ActionContext& ctx);
 int run_test(ActionContext& ctx);
 int run_dataset(ActionContext& ctx);
 int run_search(ActionContext& ctx);
+int run_study(ActionContext& ctx);
+int run_infer(ActionContext& ctx);
+int run_export(ActionContext& ctx);
 int run_report(ActionContext& ctx);
 /// --storage (or the one positional word) of report/dashboard; UserError when missing.
 std::string report_storage_arg(ActionContext& ctx, const std::string& action);

@@ -19,6 +19,7 @@
 #include "graph/text.h"
 #include "graph/verify.h"
 #include "passes/pipeline.h"
+#include "passes/analysis/hardware_metrics.h"
 #include "passes/registry.h"
 #include "runtime/executor.h"
 
@@ -79,12 +80,11 @@ void print_pass_metrics(graph::Graph& g, const ActionContext& ctx, int64_t batch
     auto reports = passes::run_transform(g, steps, pctx);
     if (pctx.debug) std::cout << passes::timing_table(reports);
   }
-  passes::run_pass("add_common_metadata", g, config::Json{{"forward", false}}, pctx);
-  int64_t flops = passes::run_pass("flops", g, config::Json::object(), pctx).info["total"];
-  int64_t bitops = passes::run_pass("bitops", g, config::Json::object(), pctx).info["total"];
+  // FLOPs and BitOPs print their per-layer tables; the model size only its total.
+  const config::Json ops = passes::hardware_metrics(g, {"flops", "bitops"}, pctx);
+  const int64_t flops = ops["flops"], bitops = ops["bitops"];
   pctx.out = nullptr;
-  auto size = passes::run_pass("model_size", g, config::Json::object(), pctx).info;
-  const double bytes = size["size_bytes"].get<double>();
+  const double bytes = passes::hardware_metrics(g, {"model_size"}, pctx)["model_size"];
   std::cout << "FLOPs: " << with_thousands(flops) << " (MASE's computations at batch size "
             << batch << "; multiply-accumulates for linear/conv)\n";
   std::cout << "BitOPs: " << with_thousands(bitops) << "\n";
@@ -128,7 +128,7 @@ int run_analyze(ActionContext& ctx) {
   std::string dataset = dataset_name(ctx);
   models::ModelOptions opts = model_options_for(ctx, model, dataset);
   at::manual_seed(static_cast<uint64_t>(ctx.cfg.integer("seed")));
-  graph::Graph g = models::build_model(model, opts);
+  graph::Graph g = interop::build_model(model_source(model), opts, nullptr);
   graph::Shape in_shape = batch_shape(g, ctx.cfg.integer("batch_size"));
   std::vector<graph::Shape> shapes = graph::verify(g, in_shape);
   check_batch_memory(shapes, ctx.extra.value("forward_backward", false));

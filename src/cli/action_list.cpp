@@ -2,10 +2,13 @@
 #include <iostream>
 
 #include "cli/action.h"
+#include "cli/config_reference.h"
 #include "core/error.h"
 #include "core/strings.h"
 #include "core/table.h"
 #include "data/registry.h"
+#include "interop/export.h"
+#include "interop/onnx_import.h"
 #include "models/zoo.h"
 #include "passes/registry.h"
 #include "report/figures.h"
@@ -16,6 +19,15 @@
 
 namespace chop::cli {
 namespace {
+
+// "n_trials (20), sampler (required), ..." from a documented table.
+std::string key_list(const config::TableDoc& doc) {
+  std::vector<std::string> out;
+  for (const auto& k : doc.keys)
+    out.push_back(k.key + " (" + (k.required ? std::string("required") : k.default_value.dump()) +
+                  ")");
+  return join(out, ", ");
+}
 
 void print_models() {
   Table t{{"model", "input", "description"}, {}, {}};
@@ -42,14 +54,14 @@ void print_passes() {
 void print_samplers() {
   Table t{{"sampler", "aliases", "summary", "options"}, {}, {}};
   for (const auto& e : search::sampler_registry())
-    t.rows.push_back({e.name, join(e.aliases, ", "), e.summary, e.options_help});
+    t.rows.push_back({e.name, join(e.aliases, ", "), e.summary, key_list(*e.options)});
   std::cout << t.render(TableStyle::kMarkdown);
 }
 
 void print_pruners() {
   Table t{{"pruner", "aliases", "summary", "options"}, {}, {}};
   for (const auto& e : search::pruner_registry())
-    t.rows.push_back({e.name, join(e.aliases, ", "), e.summary, e.options_help});
+    t.rows.push_back({e.name, join(e.aliases, ", "), e.summary, key_list(*e.options)});
   std::cout << t.render(TableStyle::kMarkdown);
 }
 
@@ -57,7 +69,7 @@ void print_runners() {
   Table t{{"runner", "kind", "metrics", "summary", "options"}, {}, {}};
   for (const auto& e : runners::runner_registry())
     t.rows.push_back(
-        {e.name, e.kind + "_runner", join(e.metrics, ", "), e.summary, e.options_help});
+        {e.name, e.kind + "_runner", join(e.metrics, ", "), e.summary, key_list(e.options)});
   std::cout << t.render(TableStyle::kMarkdown);
 }
 
@@ -65,6 +77,10 @@ void print_spaces() {
   Table t{{"search space", "summary"}, {}, {}};
   for (const auto& e : space::space_registry()) t.rows.push_back({e.name, e.summary});
   std::cout << t.render(TableStyle::kMarkdown);
+}
+
+void print_config() {
+  std::cout << config_reference_markdown();
 }
 
 void print_plots() {
@@ -79,18 +95,39 @@ void print_actions() {
   std::cout << t.render(TableStyle::kMarkdown);
 }
 
+void print_onnx_ops() {
+  Table t{{"domain", "ONNX op", "chop"}, {}, {}};
+  for (const auto& o : interop::supported_onnx_ops())
+    t.rows.push_back({o.domain.empty() ? "ai.onnx" : o.domain, o.op_type, o.summary});
+  std::cout << t.render(TableStyle::kMarkdown);
+}
+
+void print_export_formats() {
+  Table t{{"format", "writes", "read by"}, {}, {}};
+  for (const auto& f : interop::export_formats()) t.rows.push_back({f.name, f.summary, f.readers});
+  std::cout << t.render(TableStyle::kMarkdown);
+}
+
 }  // namespace
 
 int run_list(ActionContext& ctx) {
   std::string kind = ctx.words.empty() ? "all" : ctx.words[0];
+  // Every documented config table (long, so not part of `chop list`): docs/config-reference.md.
+  if (kind == "config") {
+    print_config();
+    return 0;
+  }
   struct Kind {
     const char* name;
     void (*print)();
   };
   static const Kind kinds[] = {
-      {"models", print_models},     {"datasets", print_datasets}, {"passes", print_passes},
-      {"samplers", print_samplers}, {"pruners", print_pruners},   {"runners", print_runners},
-      {"spaces", print_spaces},     {"plots", print_plots},       {"actions", print_actions}};
+      {"models", print_models},     {"datasets", print_datasets},
+      {"passes", print_passes},     {"samplers", print_samplers},
+      {"pruners", print_pruners},   {"runners", print_runners},
+      {"spaces", print_spaces},     {"plots", print_plots},
+      {"actions", print_actions},   {"onnx-ops", print_onnx_ops},
+      {"export-formats", print_export_formats}};
   std::vector<std::string> names;
   for (const auto& k : kinds) {
     if (kind == "all") {
@@ -105,7 +142,7 @@ int run_list(ActionContext& ctx) {
   }
   if (kind != "all")
     throw UserError("unknown list kind '" + kind + "'" + did_you_mean(kind, names) +
-                    "; expected one of " + list_of(names));
+                    "; expected one of " + list_of(names) + ", config");
   return 0;
 }
 

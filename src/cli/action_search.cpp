@@ -14,6 +14,7 @@
 #include "core/log.h"
 #include "core/strings.h"
 #include "graph/verify.h"
+#include "interop/export.h"
 #include "strategy/search.h"
 #include "strategy/search_report.h"
 #include "train/checkpoint.h"
@@ -99,6 +100,8 @@ int run_search(ActionContext& ctx) {
   // Every config error before anything is loaded or run.
   strategy::SearchConfig config =
       strategy::read_search_config(ctx.cfg, max_epochs_from_cli(ctx.cfg));
+  if (ctx.extra.contains("export_best"))  // an unknown format fails before anything runs
+    interop::export_format(ctx.extra["export_best"].get<std::string>());
   apply_comparison_flags(ctx, config.strategy);
   std::cout << ctx.cfg.render_table() << std::flush;
   set_threads(ctx);
@@ -107,17 +110,11 @@ int run_search(ActionContext& ctx) {
   at::manual_seed(seed);
 
   data::Splits splits = load_data_for(ctx, model, dataset);
-  graph::Graph base = models::build_model(model, model_options_for(ctx, model, splits.info));
+  graph::Graph base = build_model_for(ctx, model, splits.info);
   graph::Shape in_shape = splits.val.x.sizes().vec();
   in_shape[0] = ctx.cfg.integer("batch_size");
   graph::verify(base, in_shape);
-  if (!ctx.cfg.is_null("load_name")) {
-    train::load_weights_into(base, ctx.cfg.str("load_name"));
-    log_info("Loaded weights from " + ctx.cfg.str("load_name"));
-  } else {
-    log_warning("no --load checkpoint given: searching the untrained model '" + model +
-                "' (train it first with `chop train`)");
-  }
+  if (!ctx.cfg.is_null("load_name")) load_weights_for(ctx, base);
   base.to(device);
   base.set_requires_grad(false);
 
@@ -130,20 +127,26 @@ int run_search(ActionContext& ctx) {
   setup.batch_size = ctx.cfg.integer("batch_size");
   setup.project_dir = ctx.cfg.str("project_dir");
   setup.project_name = project_name(ctx, model, dataset);
+  setup.weights_loaded = !ctx.cfg.is_null("load_name");
+  if (ctx.extra.contains("export_best"))
+    setup.export_best = ctx.extra["export_best"].get<std::string>();
   // On a terminal one live progress line (rewritten in place) and the notable trials above it;
   // in logs and pipes a plain line per trial (as `chop train`).
   LiveLine live;
   setup.print = [&live](const std::string& line) { live.print(line); };
   if (train::stdout_is_terminal())
     setup.status = [&live](const std::string& line) { live.show(line); };
+  if (ctx.extra.contains("storage"))
+    setup.storage_override = ctx.extra["storage"].get<std::string>();
   const strategy::SearchSummary summary = strategy::run(setup);
   live.show("");
   if (summary.comparison) {
     std::cout << "Sampler comparison finished: " << summary.optimize.n_started << " trials, "
               << format_double(std::round(summary.optimize.elapsed_s * 1000) / 1000)
               << " s searching\n"
-              << summary.comparison_table << "Studies: " << summary.comparison_dir
-              << (summary.sqlite_storage ? "/study.db\n" : " (kept in memory only)\n");
+              << summary.comparison_table << "Studies: "
+              << (summary.persistent ? summary.storage + "\n"
+                                     : summary.comparison_dir + " (kept in memory only)\n");
     if (!summary.report_line.empty()) std::cout << summary.report_line << "\n";
     return 0;
   }
@@ -152,7 +155,8 @@ int run_search(ActionContext& ctx) {
   std::cout << "Search finished: " << s.n_complete << " complete, " << s.n_pruned << " pruned, "
             << s.n_failed << " failed, " << s.n_reused << " repeated configurations reused"
             << (s.exhausted ? " (search space exhausted)" : "")
-            << (s.timed_out ? " (timeout reached)" : "") << ", "
+            << (s.timed_out ? " (timeout reached)" : "")
+            << (s.study_full && !s.exhausted ? " (the study holds its n_trials)" : "") << ", "
             << format_double(std::round(s.elapsed_s * 1000) / 1000) << " s\n";
   if (summary.best.empty()) {
     if (!summary.report_line.empty()) std::cout << summary.report_line << "\n";
@@ -161,9 +165,11 @@ int run_search(ActionContext& ctx) {
                    "infeasible (over-budget) trials in " + summary.save_dir + "/log.json");
   }
   std::cout << "Best trial(s):\n" << strategy::render_best_table(summary.best);
-  std::cout << "Results: " << summary.save_dir
-            << (summary.sqlite_storage ? "/{log.json,best.json,study.db}\n"
-                                       : "/{log.json,best.json} (study kept in memory only)\n");
+  for (const auto& path : summary.exported) std::cout << "Exported " << path << "\n";
+  std::cout << "Results: " << summary.save_dir << "/{log.json,best.json}"
+            << (summary.persistent
+                    ? "; study '" + summary.study_name + "' in " + summary.storage + "\n"
+                    : " (study kept in memory only)\n");
   if (!summary.report_line.empty()) std::cout << summary.report_line << "\n";
   return 0;
 }

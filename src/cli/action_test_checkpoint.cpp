@@ -30,11 +30,11 @@ int run_test(ActionContext& ctx) {
   const at::Device device = device_for(ctx);
 
   data::Splits splits = load_data_for(ctx, model, dataset);
-  graph::Graph g = models::build_model(model, model_options_for(ctx, model, splits.info));
+  graph::Graph g = build_model_for(ctx, model, splits.info);
   graph::Shape in_shape = splits.test.x.sizes().vec();
   in_shape[0] = std::min<int64_t>(ctx.cfg.integer("batch_size"), splits.test.size());
   check_batch_memory(graph::verify(g, in_shape), /*backward=*/false);
-  train::load_weights_into(g, ctx.cfg.str("load_name"));
+  load_weights_for(ctx, g);
   g.to(device);
   if (splits.info.test_is_val)
     log_warning("data set " + splits.info.name +

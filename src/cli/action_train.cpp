@@ -43,20 +43,12 @@ int run_train(ActionContext& ctx) {
 
   data::Splits splits = load_data_for(ctx, model, dataset);
   models::ModelOptions mo = model_options_for(ctx, model, splits.info);
-  graph::Graph g = models::build_model(model, mo);
+  graph::Graph g = interop::build_model(model_source(model), mo, &splits.info);
   graph::Shape in_shape = splits.train.x.sizes().vec();
   // A batch never holds more rows than the split.
   in_shape[0] = std::min<int64_t>(ctx.cfg.integer("batch_size"), splits.train.size());
   check_batch_memory(graph::verify(g, in_shape), /*backward=*/true);
-  if (!ctx.cfg.is_null("load_name")) {
-    const std::string load_type = ctx.cfg.str("load_type");
-    if (load_type == "hf")
-      throw UserError(
-          "--load-type hf is for HuggingFace models; chop checkpoints load with "
-          "--load-type pt, pl or mz");
-    train::load_weights_into(g, ctx.cfg.str("load_name"));
-    log_info("loaded weights from " + ctx.cfg.str("load_name"));
-  }
+  if (!ctx.cfg.is_null("load_name")) load_weights_for(ctx, g);
 
   const std::string root = project_folder(ctx, model, dataset).path;
 

@@ -16,6 +16,7 @@
 #include "graph/verify.h"
 #include "passes/checkpoint.h"
 #include "passes/pipeline.h"
+#include "passes/analysis/hardware_metrics.h"
 #include "passes/registry.h"
 #include "passes/transforms/quantize.h"
 #include "runtime/executor.h"
@@ -25,14 +26,15 @@
 namespace chop::cli {
 namespace {
 
-// --load accepts a chop transform folder (graph.txt + state.pt), a state dict (.pt) or a chop
-// training checkpoint (.ckpt, train/checkpoint.h).
-graph::Graph load_model(graph::Graph built, const std::string& path) {
+// --load accepts a chop transform folder (graph.txt + state.pt), a PyTorch state dict or
+// Lightning checkpoint (torch.save's zip), or a chop training checkpoint (.ckpt,
+// train/checkpoint.h).
+graph::Graph load_model(const ActionContext& ctx, graph::Graph built, const std::string& path) {
   namespace fs = std::filesystem;
   if (fs::is_directory(path)) return passes::load_checkpoint(path);
   if (!fs::exists(path)) throw DataError(path, "checkpoint not found; check the --load path");
-  if (ends_with(path, ".pt") || ends_with(path, ".pth")) {
-    passes::load_state_dict_file(built, path);
+  if (interop::is_torch_zip(path)) {
+    interop::load_torch_weights(built, path, torch_load_type(ctx));
     return built;
   }
   graph::Graph g = train::load_checkpoint(path);
@@ -52,18 +54,19 @@ void print_summary(graph::Graph& g, passes::PassContext& pctx) {
   pctx.save_dir.clear();
   pctx.option_path.clear();
   config::Json results = pctx.results;
-  auto flops = passes::run_pass("flops", g, config::Json::object(), pctx).info;
-  auto bitops = passes::run_pass("bitops", g, config::Json::object(), pctx).info;
-  auto size = passes::run_pass("model_size", g, config::Json::object(), pctx).info;
-  auto avg = passes::run_pass("average_bitwidth", g, config::Json::object(), pctx).info;
+  // Shapes as the pipeline left them (its add_common_metadata ran first).
+  passes::HardwareMetricOptions present;
+  present.shapes = passes::ShapeSource::kPresent;
+  const config::Json m = passes::hardware_metrics(
+      g, {"flops", "bitops", "model_size", "average_bitwidth", "memory_density"}, pctx, present);
   pctx.results = results;  // keep the pipeline's own infos for metrics.json
   pctx.out = out;
   pctx.save_dir = save_dir;
-  std::cout << "Transformed model: FLOPs " << with_thousands(flops["total"].get<int64_t>())
-            << ", BitOPs " << with_thousands(bitops["total"].get<int64_t>()) << ", size "
-            << format_double(size["size_bytes"].get<double>())
-            << " bytes, average_bitwidth: " << format_double(avg["average_bitwidth"].get<double>())
-            << ", memory_density: " << format_double(avg["memory_density"].get<double>())
+  std::cout << "Transformed model: FLOPs " << with_thousands(m["flops"].get<int64_t>())
+            << ", BitOPs " << with_thousands(m["bitops"].get<int64_t>()) << ", size "
+            << format_double(m["model_size"].get<double>())
+            << " bytes, average_bitwidth: " << format_double(m["average_bitwidth"].get<double>())
+            << ", memory_density: " << format_double(m["memory_density"].get<double>())
             << " (vs 32-bit)\n";
   print_hardware_cost(g, pctx, std::cout);
   pctx.results = results;
@@ -89,8 +92,8 @@ int run_transform(ActionContext& ctx) {
   const at::Device device = device_for(ctx);
 
   data::Splits splits = load_data_for(ctx, model, dataset);
-  graph::Graph g = models::build_model(model, model_options_for(ctx, model, splits.info));
-  if (!ctx.cfg.is_null("load_name")) g = load_model(std::move(g), ctx.cfg.str("load_name"));
+  graph::Graph g = build_model_for(ctx, model, splits.info);
+  if (!ctx.cfg.is_null("load_name")) g = load_model(ctx, std::move(g), ctx.cfg.str("load_name"));
   const int64_t batch_size = ctx.cfg.integer("batch_size");
   graph::Shape in_shape = splits.train.x.sizes().vec();
   in_shape[0] = batch_size;

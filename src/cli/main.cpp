@@ -104,9 +104,8 @@ int run(int argc, char** argv) {
       ctx.extra[e.dest] = extra_raw[e.dest];
   }
   // MODEL and DATASET given as positionals are manual overrides in MASE's table.
-  static const std::vector<std::string> kModelActions = {"train", "test", "transform", "search",
-                                                         "analyze"};
-  if (std::find(kModelActions.begin(), kModelActions.end(), ctx.action) != kModelActions.end()) {
+  const ActionEntry* action = action_registry().find(ctx.action);
+  if (action && action->takes_model) {
     if (ctx.words.size() >= 1) cli["model"] = ctx.words[0];
     if (ctx.words.size() >= 2) cli["dataset"] = ctx.words[1];
   }
@@ -115,13 +114,7 @@ int run(int argc, char** argv) {
   ctx.cfg = config::resolve(cli, std::move(toml));
   set_log_level(parse_log_level(ctx.cfg.str("log_level")));
 
-  std::vector<std::string> names;
-  for (const auto& a : action_registry()) {
-    if (a.name == ctx.action) return a.run(ctx);
-    names.push_back(a.name);
-  }
-  throw UserError("unknown action '" + ctx.action + "'" + did_you_mean(ctx.action, names) +
-                  "; expected one of " + list_of(names));
+  return action_registry().get(ctx.action).run(ctx);
 }
 
 }  // namespace

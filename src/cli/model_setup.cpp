@@ -1,6 +1,9 @@
 // Model options from configuration; see model_setup.h.
 #include "cli/model_setup.h"
 
+#include <filesystem>
+#include <map>
+
 #include <ATen/Parallel.h>
 
 #include "core/error.h"
@@ -9,7 +12,12 @@
 #include "core/strings.h"
 #include "data/registry.h"
 #include "graph/attrs.h"
+#include "interop/onnx_import.h"
+#include "passes/checkpoint.h"
+#include "passes/pipeline.h"
+#include "passes/transforms/quantize.h"
 #include "runtime/executor.h"
+#include "train/checkpoint.h"
 #include "train/project.h"
 
 namespace chop::cli {
@@ -41,27 +49,40 @@ std::string dataset_name(const ActionContext& ctx) {
   return ctx.cfg.str("dataset");
 }
 
+const interop::ModelSource& model_source(const std::string& model) {
+  // One import per process: every helper below asks about the same MODEL.
+  static std::map<std::string, interop::ModelSource> cache;
+  auto it = cache.find(model);
+  if (it == cache.end()) it = cache.emplace(model, interop::resolve_model(model)).first;
+  return it->second;
+}
+
 models::ModelOptions model_options_for(const ActionContext& ctx, const std::string& model,
                                        const std::string& dataset) {
-  const auto& entry = models::model_entry(model);
+  const interop::ModelSource& src = model_source(model);
   models::ModelOptions o;
   o.seed = static_cast<uint64_t>(ctx.cfg.integer("seed"));
-  if (entry.input_kind == "image") {
+  if (src.from_file) {
+    o.n_classes = src.n_outputs;
+    if (ctx.cfg.table("model_config") || ctx.extra.contains("hidden_features"))
+      throw ConfigError(ctx.cfg.where("model_config"),
+                        "model_config / --hidden-features shape zoo models; " + model +
+                            " is an ONNX file whose layers are fixed by the file");
+    return o;
+  }
+  if (src.input_kind == "image") {
     o.image_input = true;
     o.image_shape = {3, 32, 32};
     o.n_classes = 10;
   }
   if (const auto* mc = ctx.cfg.table("model_config")) {
-    for (auto it = mc->begin(); it != mc->end(); ++it) {
-      if (it.key() == "hidden_features") {
-        o.hidden_features = parse_widths(it.value(), ctx.cfg.where("model_config.hidden_features"));
-        o.hidden_features_from = ctx.cfg.where("model_config.hidden_features") +
-                                 " (model_config.hidden_features)";
-      } else {
-        throw ConfigError(
-            ctx.cfg.where("model_config." + it.key()),
-            "unknown key 'model_config." + it.key() + "'; model_config accepts: hidden_features");
-      }
+    const config::TableReader reader(
+        *mc, models::model_config_doc(),
+        config::locate_in(ctx.cfg.toml ? &*ctx.cfg.toml : nullptr, "model_config"));
+    if (reader.has("hidden_features")) {
+      o.hidden_features =
+          parse_widths(reader.get_json("hidden_features"), reader.locate("hidden_features"));
+      o.hidden_features_from = reader.locate("hidden_features");
     }
   }
   if (ctx.extra.contains("hidden_features")) {
@@ -96,7 +117,7 @@ data::DatasetOptions dataset_options_for(const ActionContext& ctx, const std::st
   if (ctx.extra.contains("dataset_size"))
     d.n_samples = positive_extra(ctx, "dataset_size", "--dataset-size");
   if (ctx.extra.contains("val_size")) d.n_val = positive_extra(ctx, "val_size", "--val-size");
-  d.flatten = !model.empty() && models::model_entry(model).input_kind == "features";
+  d.flatten = !model.empty() && model_source(model).input_kind == "features";
   d.use_cache = !ctx.cfg.flag("disable_dataset_cache");
   return d;
 }
@@ -104,9 +125,9 @@ data::DatasetOptions dataset_options_for(const ActionContext& ctx, const std::st
 models::ModelOptions model_options_for(const ActionContext& ctx, const std::string& model,
                                        const data::DatasetInfo& info) {
   models::ModelOptions o = model_options_for(ctx, model, info.name);
-  const auto& entry = models::model_entry(model);
+  if (model_source(model).from_file) return o;  // the file fixes shapes; checked when built
   o.n_classes = info.n_classes;
-  if (entry.input_kind == "image") {
+  if (model_source(model).input_kind == "image") {
     if (info.input_shape.size() != 3)
       throw UserError("model " + model + " takes C x H x W images, but data set " + info.name +
                       " has samples of " + std::to_string(info.n_features()) +
@@ -122,10 +143,108 @@ models::ModelOptions model_options_for(const ActionContext& ctx, const std::stri
 data::Splits load_data_for(const ActionContext& ctx, const std::string& model,
                            const std::string& dataset) {
   data::Splits s = data::load_dataset(dataset, dataset_options_for(ctx, model));
+  if (!model.empty()) interop::fit_data_to_model(s, model_source(model));
   log_info("data set " + s.info.name + " (" + s.info.source + "): train " +
            with_thousands(s.train.size()) + ", val " + with_thousands(s.val.size()) + ", test " +
            with_thousands(s.test.size()) + " samples");
   return s;
+}
+
+graph::Graph build_model_for(const ActionContext& ctx, const std::string& model,
+                             const data::DatasetInfo& info) {
+  return interop::build_model(model_source(model), model_options_for(ctx, model, info), &info);
+}
+
+graph::Graph build_model_for(const ActionContext& ctx, const std::string& model) {
+  return interop::build_model(model_source(model), model_options_for(ctx, model, ""), nullptr);
+}
+
+interop::TorchLoadType torch_load_type(const ActionContext& ctx) {
+  const std::string t = ctx.cfg.str("load_type");
+  if (t == "pt") return interop::TorchLoadType::kPt;
+  if (t == "pl") return interop::TorchLoadType::kPl;
+  return interop::TorchLoadType::kAuto;
+}
+
+void load_weights_for(const ActionContext& ctx, graph::Graph& g) {
+  const std::string path = ctx.cfg.str("load_name");
+  const std::string load_type = ctx.cfg.str("load_type");
+  if (load_type == "hf")
+    throw UserError(
+        "--load-type hf is for HuggingFace models; chop reads its own checkpoints "
+        "and PyTorch files with --load-type pt, pl or mz");
+  if (!std::filesystem::exists(path))
+    throw DataError(path, "checkpoint not found; check the --load path");
+  // The file says what it is: chop's own checkpoint, or a PyTorch zip (torch.save/Lightning).
+  if (interop::is_torch_zip(path)) {
+    interop::load_torch_weights(g, path, torch_load_type(ctx));
+  } else {
+    train::load_weights_into(g, path);
+  }
+  log_info("loaded weights from " + path);
+}
+
+graph::Graph standalone_model(const ActionContext& ctx, const std::string& model,
+                              const graph::Shape& sample_hint) {
+  const std::string dataset = dataset_name(ctx);
+  const bool load = !ctx.cfg.is_null("load_name");
+  const std::string path = load ? ctx.cfg.str("load_name") : "";
+  graph::Graph g;
+  if (!dataset.empty()) {
+    data::Splits splits = load_data_for(ctx, model, dataset);
+    g = build_model_for(ctx, model, splits.info);
+  } else if (load && std::filesystem::is_directory(path)) {
+    g = passes::load_checkpoint(path);  // a `chop transform` output folder
+    return g;
+  } else if (load && std::filesystem::exists(path) && !interop::is_torch_zip(path)) {
+    g = train::load_checkpoint(path);  // chop's checkpoint carries its graph
+    passes::attach_quantizers(g);
+    g.set_requires_grad(true);
+    log_info("loaded " + g.model_name() + " (graph and weights) from " + path);
+    return g;
+  } else if (model_source(model).from_file) {
+    g = build_model_for(ctx, model);
+  } else {
+    models::ModelOptions o = model_options_for(ctx, model, "");
+    if (!sample_hint.empty()) {
+      if (model_source(model).input_kind == "image") {
+        if (sample_hint.size() != 3)
+          throw UserError("model " + model +
+                          " takes C x H x W images; the input has samples of "
+                          "shape " +
+                          graph::shape_str(sample_hint));
+        o.image_shape = sample_hint;
+      } else {
+        o.in_features = 1;
+        for (int64_t d : sample_hint) o.in_features *= d;
+      }
+    }
+    log_info("model " + model + " built for inputs of " +
+             (o.image_input ? graph::shape_str(o.image_shape) : std::to_string(o.in_features)) +
+             " and " + std::to_string(o.n_classes) +
+             " classes (name a DATASET to build it for the data set's shapes)");
+    g = models::build_model(model, o);
+  }
+  if (load) load_weights_for(ctx, g);
+  return g;
+}
+
+size_t apply_config_passes(const ActionContext& ctx, graph::Graph& g, const at::Tensor& example) {
+  if (!ctx.cfg.toml) return 0;
+  const config::Json* table = ctx.cfg.table("passes");
+  if (!table) return 0;
+  std::vector<passes::PipelineStep> steps = passes::pipeline_from_table(*table, &*ctx.cfg.toml);
+  if (steps.empty()) return 0;
+  passes::PassContext pctx;
+  pctx.batch_size = ctx.cfg.integer("batch_size");
+  pctx.seed = static_cast<uint64_t>(ctx.cfg.integer("seed"));
+  pctx.dummy_input = example;
+  pctx.where = [&](const std::string& key) { return ctx.cfg.where(key); };
+  pctx.input_batch = [example](int64_t) { return example; };
+  auto reports = passes::run_transform(g, steps, pctx);
+  for (const auto& r : reports)
+    log_info("pass " + r.name + (r.changed ? ": changed" : ": unchanged"));
+  return steps.size();
 }
 
 void require_model_and_dataset(const std::string& action, const std::string& model,
@@ -170,7 +289,10 @@ std::string project_name(const ActionContext& ctx, const std::string& model,
                          const std::string& dataset) {
   std::string name;
   if (!ctx.cfg.is_null("project")) name = ctx.cfg.str("project");
-  if (name.empty()) name = train::default_project_name(model, ctx.cfg.str("task"), dataset);
+  // An ONNX model's project is named after the file ("tagger", not the whole path).
+  const std::string model_label =
+      interop::is_onnx_path(model) ? std::filesystem::path(model).stem().string() : model;
+  if (name.empty()) name = train::default_project_name(model_label, ctx.cfg.str("task"), dataset);
   return name;
 }
 

@@ -14,6 +14,7 @@ enum class ExitCode : int {
   kConfigError = 3,    // bad TOML: unknown key, wrong type, missing key
   kDataError = 4,      // missing, truncated or corrupt data/checkpoint file
   kRuntimeError = 5,   // a run failed (e.g. NaN loss in every trial)
+  kUnavailable = 75,   // a study server unreachable, or lost beyond the retry time (EX_TEMPFAIL)
   kInterrupted = 130,  // SIGINT: work so far was saved
   kInternalError = 70  // a bug in chop
 };
@@ -57,6 +58,13 @@ class DataError : public Error {
 class RunError : public Error {
  public:
   explicit RunError(const std::string& message) : Error(ExitCode::kRuntimeError, message) {}
+};
+
+/// A service chop needs (a study's database server) cannot be reached now; running the same
+/// command again later is the remedy. Messages never carry credentials.
+class UnavailableError : public Error {
+ public:
+  explicit UnavailableError(const std::string& message) : Error(ExitCode::kUnavailable, message) {}
 };
 
 /// A broken invariant inside chop (a bug), raised by CHOP_ASSERT.

@@ -7,25 +7,27 @@
 
 namespace chop::data {
 
-const std::vector<DatasetEntry>& dataset_registry() {
-  static const std::vector<DatasetEntry> entries = {
-      {"jsc",
-       "LHC jet substructure, 16 high-level features, 5 classes (g, q, W, Z, t). Without "
-       "--data-path: a built-in synthetic set at the real set's scale",
-       "optional: the official HDF5 file processed-pythia82-lhc13-all-pt1-50k-r1_h022_e0175_"
-       "t220_nonu_truth.z (dataset t_allpar_new), or the OpenML 42468 table as .csv/.arff",
-       false, load_jsc},
-      {"mnist", "MNIST handwritten digits, 1x28x28, 10 classes",
-       "a folder with t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte (raw or .gz), and "
-       "optionally train-images-idx3-ubyte / train-labels-idx1-ubyte",
-       true, load_mnist},
-      {"cifar10", "CIFAR-10 images, 3x32x32, 10 classes (binary version)",
-       "a folder with test_batch.bin (or one test_batch*.bin) and optionally "
-       "data_batch_1.bin ... data_batch_5.bin, or a single .bin file",
-       true, load_cifar10},
-      {"toy_tiny", "MASE's toy set: 4 uniform inputs as 1x2x2, label = (sum > 0), 2 classes", "",
-       false, load_toy_tiny},
-  };
+const Registry<DatasetEntry>& dataset_registry() {
+  static const Registry<DatasetEntry> entries{
+      {"data set", "data sets", "chop list datasets"},
+      {
+          {"jsc",
+           "LHC jet substructure, 16 high-level features, 5 classes (g, q, W, Z, t). Without "
+           "--data-path: a built-in synthetic set at the real set's scale",
+           "optional: the official HDF5 file processed-pythia82-lhc13-all-pt1-50k-r1_h022_e0175_"
+           "t220_nonu_truth.z (dataset t_allpar_new), or the OpenML 42468 table as .csv/.arff",
+           false, load_jsc},
+          {"mnist", "MNIST handwritten digits, 1x28x28, 10 classes",
+           "a folder with t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte (raw or .gz), and "
+           "optionally train-images-idx3-ubyte / train-labels-idx1-ubyte",
+           true, load_mnist},
+          {"cifar10", "CIFAR-10 images, 3x32x32, 10 classes (binary version)",
+           "a folder with test_batch.bin (or one test_batch*.bin) and optionally "
+           "data_batch_1.bin ... data_batch_5.bin, or a single .bin file",
+           true, load_cifar10},
+          {"toy_tiny", "MASE's toy set: 4 uniform inputs as 1x2x2, label = (sum > 0), 2 classes",
+           "", false, load_toy_tiny},
+      }};
   return entries;
 }
 
@@ -42,14 +44,7 @@ Table dataset_table() {
 }
 
 const DatasetEntry& find_dataset(const std::string& name) {
-  std::string key = replace_all(to_lower(trim(name)), "-", "_");
-  std::vector<std::string> names;
-  for (const DatasetEntry& e : dataset_registry()) {
-    if (e.name == key) return e;
-    names.push_back(e.name);
-  }
-  throw UserError("unknown data set '" + name + "'" + did_you_mean(key, names) +
-                  "; available: " + list_of(names));
+  return dataset_registry().get(name);
 }
 
 Splits load_dataset(const std::string& name, const DatasetOptions& options) {

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "core/registry.h"
 #include "core/table.h"
 #include "data/dataset.h"
 
@@ -22,13 +23,12 @@ struct DatasetEntry {
 };
 
 /// All data sets, in display order: jsc, mnist, cifar10, toy_tiny.
-const std::vector<DatasetEntry>& dataset_registry();
+const Registry<DatasetEntry>& dataset_registry();
 
 /// The registry as a table (name, description, --data-path) for `chop list datasets`.
 Table dataset_table();
 
-/// The entry for `name` (case-insensitive; '-' accepted for '_'); UserError with a
-/// did-you-mean suggestion otherwise.
+/// dataset_registry().get(name): UserError with a did-you-mean suggestion for an unknown name.
 const DatasetEntry& find_dataset(const std::string& name);
 
 /// Builds the three splits of data set `name`. Errors: UserError (unknown name, missing

@@ -1,6 +1,8 @@
 // Graph container operations; see graph.h.
 #include "graph/graph.h"
 
+#include <cctype>
+
 #include "core/error.h"
 #include "core/strings.h"
 
@@ -38,7 +40,11 @@ FxOp parse_fx_op(const std::string& name) {
 }
 
 std::string fx_name_from_target(const std::string& target) {
-  return replace_all(target, ".", "_");
+  // Node names are identifiers ([A-Za-z0-9_]): the text form and by-name configs rely on it.
+  std::string name = target;
+  for (char& c : name)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_') c = '_';
+  return name;
 }
 
 static at::Tensor* find_named(NamedTensors& list, const std::string& name) {

@@ -7,6 +7,7 @@
 #include "core/limits.h"
 #include "core/strings.h"
 #include "graph/attrs.h"
+#include "graph/op_shapes.h"
 
 namespace chop::graph {
 namespace {
@@ -157,23 +158,6 @@ Shape bn_shape(const Node& n, const std::vector<Shape>& in) {
     shape_error(n, "expects " + std::to_string(n.attr_int("num_features")) +
                        " features in dimension 1, got " + shape_str(s));
   return s;
-}
-
-Shape pool2d_shape(const Node& n, const std::vector<Shape>& in) {
-  Shape s = same_shape(n, in);
-  if (s.size() != 4) shape_error(n, "expects a 4-D input, got " + shape_str(s));
-  Shape k = int_list(n, "kernel_size", 2);
-  Shape st =
-      n.attrs.contains("stride") && !n.attrs["stride"].is_null() ? int_list(n, "stride", 2) : k;
-  Shape p = int_list(n, "padding", 2);
-  Shape out{s[0], s[1]};
-  for (size_t i = 0; i < 2; ++i) {
-    const int64_t span = s[2 + i] + 2 * p[i] - k[i];
-    if (span < 0)
-      shape_error(n, "kernel " + shape_str(k) + " does not fit the padded input " + shape_str(s));
-    out.push_back(span / st[i] + 1);
-  }
-  return out;
 }
 
 Shape adaptive_pool2d_shape(const Node& n, const std::vector<Shape>& in) {
@@ -399,7 +383,7 @@ const std::vector<OpSpec>& op_table() {
        1,
        "2-D max pooling",
        nullptr,
-       pool2d_shape},
+       shapes::pool2d},
       {"avg_pool2d",
        "module_related_func",
        F::kCallModule,
@@ -409,7 +393,7 @@ const std::vector<OpSpec>& op_table() {
        1,
        "2-D average pooling",
        nullptr,
-       pool2d_shape},
+       shapes::pool2d},
       {"adaptive_avg_pool2d",
        "module_related_func",
        F::kCallModule,
@@ -490,6 +474,97 @@ const std::vector<OpSpec>& op_table() {
        "batched x @ y",
        nullptr,
        matmul_shape},
+      // Ops that imported (ONNX) models use besides the zoo's.
+      {"leaky_relu",
+       "module_related_func",
+       F::kCallModule,
+       "LeakyReLU",
+       {},
+       Json{{"negative_slope", 0.01}, {"inplace", false}},
+       1,
+       "max(x, 0) + negative_slope * min(x, 0)",
+       nullptr,
+       same_shape},
+      {"tanh",
+       "module_related_func",
+       F::kCallModule,
+       "Tanh",
+       {},
+       kNone,
+       1,
+       "tanh",
+       nullptr,
+       same_shape},
+      {"softmax",
+       "module_related_func",
+       F::kCallModule,
+       "Softmax",
+       {"dim"},
+       kNone,
+       1,
+       "softmax along dim",
+       nullptr,
+       shapes::along_dim},
+      {"identity",
+       "module_related_func",
+       F::kCallModule,
+       "Identity",
+       {},
+       kNone,
+       1,
+       "x",
+       nullptr,
+       same_shape},
+      {"max_pool1d",
+       "module_related_func",
+       F::kCallModule,
+       "MaxPool1d",
+       {"kernel_size"},
+       Json{{"stride", nullptr}, {"padding", 0}},
+       1,
+       "1-D max pooling",
+       nullptr,
+       shapes::pool1d},
+      {"avg_pool1d",
+       "module_related_func",
+       F::kCallModule,
+       "AvgPool1d",
+       {"kernel_size"},
+       Json{{"stride", nullptr}, {"padding", 0}},
+       1,
+       "1-D average pooling",
+       nullptr,
+       shapes::pool1d},
+      {"adaptive_avg_pool1d",
+       "module_related_func",
+       F::kCallModule,
+       "AdaptiveAvgPool1d",
+       {"output_size"},
+       kNone,
+       1,
+       "1-D adaptive average pooling",
+       nullptr,
+       shapes::adaptive_pool1d},
+      {"cat",
+       "builtin_func",
+       F::kCallFunction,
+       "cat",
+       {"dim"},
+       kNone,
+       -1,
+       "torch.cat along dim",
+       nullptr,
+       shapes::cat},
+      {"constant",
+       "get_attr",
+       F::kGetAttr,
+       "constant",
+       {"shape", "value"},
+       kNone,
+       0,
+       "a constant tensor (values in the attribute 'value', row-major)",
+       nullptr,
+       shapes::constant},
   };
   return table;
 }

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "config/table_reader.h"
+#include "core/registry.h"
 #include "graph/graph.h"
 
 namespace chop::models {
@@ -27,8 +29,10 @@ struct ModelEntry {
   graph::Graph (*build)(const ModelOptions& opts);
 };
 
-const std::vector<ModelEntry>& model_registry();
-/// Throws UserError naming the unknown model and listing the known ones.
+const Registry<ModelEntry>& model_registry();
+/// The documented [model_config] table (model options a config file may set).
+const config::TableDoc& model_config_doc();
+/// model_registry().get(name): UserError naming the unknown model and listing the known ones.
 const ModelEntry& model_entry(const std::string& name);
 graph::Graph build_model(const std::string& name, const ModelOptions& opts);
 

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "config/table_reader.h"
 #include "graph/graph.h"
 
 namespace chop::passes {
@@ -54,14 +55,8 @@ struct PassContext {
   at::Tensor batch(const graph::Graph& g, int64_t i);
 };
 
-/// One option of a pass. `type`: "int", "number", "bool", "string", "list", "table", "any".
-struct PassOption {
-  std::string key;
-  std::string type;
-  Json default_value;  // null with required = false: absent means "not set"
-  bool required = false;
-  std::string help;
-};
+/// One option of a pass: a documented config key (config/table_reader.h).
+using PassOption = config::KeyDoc;
 
 struct Pass {
   std::string name;

@@ -3,36 +3,14 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 
+#include <map>
+#include <mutex>
+
 #include "core/error.h"
 #include "core/strings.h"
 #include "passes/pass_list.h"
 
 namespace chop::passes {
-namespace {
-
-bool has_type(const Json& v, const std::string& type) {
-  if (type == "any") return true;
-  if (type == "int") return v.is_number_integer();
-  if (type == "number") return v.is_number();
-  if (type == "bool") return v.is_boolean();
-  if (type == "string") return v.is_string();
-  if (type == "list") return v.is_array();
-  if (type == "table") return v.is_object();
-  CHOP_ASSERT(false, "unknown option type " + type);
-  return false;
-}
-
-std::string type_words(const std::string& type) {
-  if (type == "int") return "an integer";
-  if (type == "number") return "a number";
-  if (type == "bool") return "true or false";
-  if (type == "string") return "a string";
-  if (type == "list") return "a list";
-  if (type == "table") return "a table";
-  return "a value";
-}
-
-}  // namespace
 
 std::string PassContext::locate(const std::string& key) const {
   std::string path = option_path;
@@ -74,84 +52,63 @@ at::Tensor PassContext::batch(const graph::Graph& g, int64_t i) {
   return x;
 }
 
-const std::vector<Pass>& pass_registry() {
-  static const std::vector<Pass> table = {
-      add_common_metadata_pass(),
-      add_software_metadata_pass(),
-      report_graph_pass(),
-      report_node_meta_param_pass(),
-      flops_pass(),
-      bitops_pass(),
-      model_size_pass(),
-      average_bitwidth_pass(),
-      latency_pass(),
-      profile_statistics_pass(),
-      inference_cost_pass(),
-      resources_pass(),
-      ebops_pass(),
-      accumulator_widths_pass(),
-      quantize_pass(),
-      redefine_channels_pass(),
-  };
+const Registry<Pass>& pass_registry() {
+  static const Registry<Pass> table{{"pass", "passes", "chop list passes"},
+                                    {
+                                        add_common_metadata_pass(),
+                                        add_software_metadata_pass(),
+                                        report_graph_pass(),
+                                        report_node_meta_param_pass(),
+                                        flops_pass(),
+                                        bitops_pass(),
+                                        model_size_pass(),
+                                        average_bitwidth_pass(),
+                                        latency_pass(),
+                                        profile_statistics_pass(),
+                                        inference_cost_pass(),
+                                        resources_pass(),
+                                        ebops_pass(),
+                                        accumulator_widths_pass(),
+                                        quantize_pass(),
+                                        redefine_channels_pass(),
+                                    }};
   return table;
 }
 
 std::vector<std::string> pass_names() {
-  std::vector<std::string> names;
-  for (const auto& p : pass_registry()) names.push_back(p.name);
-  return names;
+  return pass_registry().names();
 }
 
 const Pass* find_pass(const std::string& name) {
-  for (const auto& p : pass_registry())
-    if (p.name == name) return &p;
-  return nullptr;
+  return pass_registry().find(name);
 }
 
 const Pass& pass_named(const std::string& name, const std::string& where) {
-  if (const Pass* p = find_pass(name)) return *p;
-  throw ConfigError(where, "unknown pass '" + name + "'" + did_you_mean(name, pass_names()) +
-                               "; known passes: " + list_of(pass_names()) +
-                               " (see `chop list passes`)");
+  return pass_registry().get(name, where);
+}
+
+const config::TableDoc& pass_options_doc(const Pass& pass) {
+  static const std::map<const Pass*, config::TableDoc> docs = [] {
+    std::map<const Pass*, config::TableDoc> m;
+    for (const auto& p : pass_registry())
+      m[&p] = {"passes." + p.name, p.summary, p.options, p.open_options,
+               p.open_options ? "per-node tables checked by the pass" : ""};
+    return m;
+  }();
+  auto it = docs.find(&pass);
+  if (it != docs.end()) return it->second;
+  // A pass outside the registry (tests): documented on the fly, kept for the process.
+  static std::mutex mu;
+  static std::map<std::string, config::TableDoc> extra;
+  std::lock_guard<std::mutex> lock(mu);
+  return extra[pass.name] = {"passes." + pass.name, pass.summary, pass.options, pass.open_options,
+                             ""};
 }
 
 Json resolve_options(const Pass& pass, const Json& given, const PassContext& ctx) {
-  if (!given.is_null() && !given.is_object())
-    throw ConfigError(ctx.locate(), "the options of pass '" + pass.name +
-                                        "' must be a table ([passes." + pass.name + "])");
-  Json out = Json::object();
-  std::vector<std::string> keys;
-  for (const auto& o : pass.options) keys.push_back(o.key);
-  if (given.is_object()) {
-    for (auto it = given.begin(); it != given.end(); ++it) {
-      const PassOption* spec = nullptr;
-      for (const auto& o : pass.options)
-        if (o.key == it.key()) spec = &o;
-      if (!spec) {
-        if (pass.open_options) {
-          out[it.key()] = it.value();
-          continue;
-        }
-        throw ConfigError(ctx.locate(it.key()),
-                          "pass '" + pass.name + "' has no option '" + it.key() + "'" +
-                              did_you_mean(it.key(), keys) + "; its options are " +
-                              (keys.empty() ? std::string("(none)") : list_of(keys)));
-      }
-      // null ("NA") means "use the default" for every option.
-      if (!it.value().is_null() && !has_type(it.value(), spec->type))
-        throw ConfigError(ctx.locate(it.key()), "option '" + it.key() + "' of pass '" + pass.name +
-                                                    "' must be " + type_words(spec->type) +
-                                                    ", got " + it.value().dump());
-      out[it.key()] = it.value();
-    }
-  }
-  for (const auto& o : pass.options) {
-    if (out.contains(o.key) && !out[o.key].is_null()) continue;
-    if (o.required)
-      throw ConfigError(ctx.locate(),
-                        "pass '" + pass.name + "' needs option '" + o.key + "' (" + o.help + ")");
-    out[o.key] = o.default_value;
-  }
+  config::TableReader reader(given, pass_options_doc(pass),
+                             [&ctx](const std::string& key) { return ctx.locate(key); });
+  Json out = reader.resolved();
   if (pass.check) pass.check(out, ctx);
   return out;
 }

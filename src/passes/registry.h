@@ -5,12 +5,13 @@
 #include <string>
 #include <vector>
 
+#include "core/registry.h"
 #include "passes/pass.h"
 
 namespace chop::passes {
 
 /// Every pass, in `chop list passes` order (analysis first, then transforms).
-const std::vector<Pass>& pass_registry();
+const Registry<Pass>& pass_registry();
 
 /// Null when unknown.
 const Pass* find_pass(const std::string& name);
@@ -18,9 +19,12 @@ const Pass* find_pass(const std::string& name);
 const Pass& pass_named(const std::string& name, const std::string& where);
 std::vector<std::string> pass_names();
 
-/// Checks `given` against the pass's schema (unknown key, wrong type, missing required key ->
-/// ConfigError at ctx.locate(key)), then the pass's own value checks, and returns it with
-/// defaults filled in.
+/// The pass's options as a documented config table ([passes.<name>]).
+const config::TableDoc& pass_options_doc(const Pass& pass);
+
+/// Checks `given` against the pass's options (config::TableReader: unknown key, wrong type,
+/// missing required key -> ConfigError at ctx.locate(key)), then the pass's own value checks,
+/// and returns it with defaults filled in.
 Json resolve_options(const Pass& pass, const Json& given, const PassContext& ctx);
 
 /// A context whose errors read like the search config's: `locate(key)` names a key below some

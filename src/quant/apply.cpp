@@ -15,7 +15,7 @@ namespace chop::quant {
 at::Tensor apply(const OperandQuant& q, const at::Tensor& x, std::optional<at::Generator> gen) {
   switch (q.family) {
     case QuantFamily::kInteger:
-      return integer_quantize(x, q.width, q.frac_width, q.is_signed);
+      return integer_quantize(x, q.width, q.frac_width, q.is_signed, q.narrow);
     case QuantFamily::kMinifloatDenorm:
       return minifloat_denorm_quantize(x, q.width, q.exponent_width, q.exponent_bias);
     case QuantFamily::kMinifloatIeee:

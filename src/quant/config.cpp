@@ -47,6 +47,9 @@ const FamilyKeys& keys_of(QuantFamily f) {
   return family_table().front();
 }
 
+// chop's per-operand keys beyond MASE's: a float operand, and integer signedness/narrow range.
+constexpr const char* kOperandExtensions[] = {"bypass", "signed", "narrow"};
+
 // Keys chop accepts but does not interpret (MASE's linear additional_layers group).
 const std::vector<std::string> kExtraKeys = {"additional_layers_inputs",
                                              "additional_layers_outputs"};
@@ -72,6 +75,8 @@ const std::vector<std::string>& known_keys() {
           if (suf != "skip_first_dim" || op == "data_in") s.insert(op + "_" + suf);
       }
     for (const auto& k : kExtraKeys) s.insert(k);
+    for (const auto& op : kOperands)
+      for (const char* suf : kOperandExtensions) s.insert(op + "_" + suf);
     return std::vector<std::string>(s.begin(), s.end());
   }();
   return keys;
@@ -190,6 +195,8 @@ OperandQuant parse_operand(const json& cfg, const std::string& name, QuantFamily
       q.width = get_width(at("width"), key("width"), where, 1);
       q.frac_width = get_nullable_int(at("frac_width"), key("frac_width"), where);
       q.is_signed = !(mase_op == "relu" && op == "data_in");
+      if (has("signed")) q.is_signed = get_bool(at("signed"), key("signed"), where);
+      if (has("narrow")) q.narrow = get_bool(at("narrow"), key("narrow"), where);
       break;
     case QuantFamily::kMinifloatDenorm:
     case QuantFamily::kMinifloatIeee:
@@ -249,6 +256,13 @@ OperandQuant parse_operand(const json& cfg, const std::string& name, QuantFamily
       if (has("max")) q.max = get_nullable_number(at("max"), key("max"), where);
       break;
   }
+  if (family != QuantFamily::kInteger)
+    for (const char* suf : {"signed", "narrow"})
+      if (has(suf))
+        throw ConfigError(where, "key '" + key(suf) +
+                                     "' applies to integer quantization only, "
+                                     "not \"" +
+                                     name + "\"");
   if (family == QuantFamily::kBlockFp || family == QuantFamily::kBlockMinifloat ||
       family == QuantFamily::kBlockLog) {
     // MASE blocks activations per batch item (data_in_skip_first_dim, default true) and
@@ -382,10 +396,20 @@ NodeQuantConfig parse_node_quant_config(const json& config, const std::string& m
   if (op_it == op_table().end())
     throw ConfigError(where, "op '" + mase_op + "' cannot be quantized; quantizable ops are " +
                                  list_of(quantizable_ops()) + " (set name = \"NA\" for this node)");
+  // `<group>_bypass = true`: the operand stays float; no other key of the group may be set.
+  auto bypassed = [&](const std::string& group) {
+    const std::string k = group + "_bypass";
+    if (!config.contains(k) || !get_bool(config.at(k), k, where)) return false;
+    for (const auto& [key, v] : config.items())
+      if (starts_with(key, group + "_") && key != k)
+        throw ConfigError(where, "key '" + key + "' contradicts " + k + " = true");
+    return true;
+  };
   for (const auto& group : op_it->second.required)
-    *slot(out, group) = parse_operand(config, name, *family, group, mase_op, where);
+    if (!bypassed(group))
+      *slot(out, group) = parse_operand(config, name, *family, group, mase_op, where);
   for (const auto& group : op_it->second.optional) {
-    if (!has_prefix_key(config, group)) continue;
+    if (!has_prefix_key(config, group) || bypassed(group)) continue;
     if (group == "additional_layers") {
       for (const auto& k : kExtraKeys)
         if (config.contains(k)) out.extra[k] = config.at(k);

@@ -50,7 +50,9 @@ struct OperandQuant {
   bool bipolar = false;                     // binary
   bool scaling_factor = false;              // ternary
   std::optional<double> mean, median, max;  // ternary statistics for the threshold
-  bool is_signed = true;                    // integer: false for relu inputs (MASE's ReLUInteger)
+  bool is_signed = true;  // integer: false for relu inputs (MASE's ReLUInteger); <op>_signed
+  bool narrow = false;    // integer: symmetric range without the most negative value (QONNX's
+                          // narrow, Brevitas' narrow_range); key <op>_narrow
 };
 
 /// The parsed config of one node.
@@ -73,7 +75,10 @@ bool is_quantizable_op(const std::string& mase_op);
 /// op's required operand groups must have every key of the family (a value may be null where
 /// MASE allows: frac_width, exponent_bias, ternary statistics); an optional group (bias,
 /// data_out) is parsed only when some key starts with its prefix. "fixed" = "integer". For relu,
-/// an integer data_in is unsigned. Throws chop::ConfigError naming `where` and the key for a
+/// an integer data_in is unsigned. chop's extensions (docs/quantization.md): `<op>_bypass = true`
+/// keeps one operand in float (a required group may be replaced by it), and integer operands
+/// take optional `<op>_signed` and `<op>_narrow` (QONNX's Quant attributes). Throws
+/// chop::ConfigError naming `where` and the key for a
 /// missing key, a wrong type, a width <= 0, an unknown name or an unknown key.
 NodeQuantConfig parse_node_quant_config(const nlohmann::ordered_json& config,
                                         const std::string& mase_op, const std::string& where);

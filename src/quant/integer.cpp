@@ -64,13 +64,19 @@ int effective_frac_width(int width, std::optional<int> frac_width) {
   return frac_width ? *frac_width : width / 2;
 }
 
+std::pair<double, double> integer_range(int width, bool is_signed, bool narrow) {
+  const double lo = is_signed ? -std::ldexp(1.0, width - 1) + (narrow ? 1.0 : 0.0) : 0.0;
+  const double hi =
+      is_signed ? std::ldexp(1.0, width - 1) - 1.0 : std::ldexp(1.0, width) - (narrow ? 2.0 : 1.0);
+  return {lo, hi};
+}
+
 at::Tensor integer_quantize(const at::Tensor& x, int width, std::optional<int> frac_width,
-                            bool is_signed) {
+                            bool is_signed, bool narrow) {
   CHOP_ASSERT(width > 0, "integer_quantize: width must be positive");
   const int f = effective_frac_width(width, frac_width);
-  const double int_min = is_signed ? -std::ldexp(1.0, width - 1) : 0.0;
-  const double int_max =
-      is_signed ? std::ldexp(1.0, width - 1) - 1.0 : std::ldexp(1.0, width) - 1.0;
+  const std::pair<double, double> range = integer_range(width, is_signed, narrow);
+  const double int_min = range.first, int_max = range.second;
   const double scale = std::ldexp(1.0, f);
   return straight_through(x, [=](const at::Tensor& v) {
     // Widths up to 24 bits keep scale and the bounds exact in float32 (wider: the ATen ops).

@@ -71,31 +71,21 @@ class BasicEvaluation : public Runner {
 
 }  // namespace
 
-std::unique_ptr<Runner> make_basic_evaluation(
-    const Json& o, const std::function<std::string(const std::string&)>& locate) {
-  check_keys(o, {"num_samples", "data_loader", "dataloader", "bit_exact", "rounding", "overflow"},
-             locate);
-  if (!o.is_object() || !o.contains("num_samples"))
-    throw ConfigError(locate("num_samples"),
-                      "basic_evaluation needs num_samples (how many samples to evaluate)");
-  int64_t n = opt_int(o, "num_samples", -1, locate, 1);
+std::unique_ptr<Runner> make_basic_evaluation(const config::TableReader& o) {
+  o.require("num_samples");
+  const int64_t n = o.get_int("num_samples", -1, 1);
   const std::vector<std::string> splits = {"val_dataloader", "train_dataloader", "test_dataloader"};
-  std::string key = o.contains("data_loader") ? "data_loader" : "dataloader";
-  bool bit_exact = false;
-  if (o.contains("bit_exact")) {
-    if (!o["bit_exact"].is_boolean())
-      throw ConfigError(locate("bit_exact"), "'bit_exact' must be true or false");
-    bit_exact = o["bit_exact"].get<bool>();
-  }
+  const std::string key =
+      o.has("data_loader") || !o.has("dataloader") ? "data_loader" : "dataloader";
+  const bool bit_exact = o.get_bool("bit_exact", false);
   runtime::BitExactOptions be;
-  be.rounding = *runtime::parse_rounding(
-      opt_string(o, "rounding", "half_even", {"half_even", "half_up", "truncate"}, locate));
-  be.overflow =
-      *runtime::parse_overflow(opt_string(o, "overflow", "saturate", {"saturate", "wrap"}, locate));
-  if (!bit_exact && (o.contains("rounding") || o.contains("overflow")))
-    throw ConfigError(locate(o.contains("rounding") ? "rounding" : "overflow"),
+  be.rounding =
+      *runtime::parse_rounding(o.get_string("rounding", "half_even", {"half_even", "half_up", "truncate"}));
+  be.overflow = *runtime::parse_overflow(o.get_string("overflow", "saturate", {"saturate", "wrap"}));
+  if (!bit_exact && (o.has("rounding") || o.has("overflow")))
+    throw ConfigError(o.locate(o.has("rounding") ? "rounding" : "overflow"),
                       "rounding and overflow apply to the integer engine: set bit_exact = true");
-  return std::make_unique<BasicEvaluation>(n, opt_string(o, key, "val_dataloader", splits, locate),
+  return std::make_unique<BasicEvaluation>(n, o.get_string(key, "val_dataloader", splits),
                                            bit_exact, be);
 }
 

@@ -10,6 +10,7 @@
 #include <mutex>
 
 #include "core/error.h"
+#include "core/log.h"
 #include "engine/engine.h"
 #include "runners/runner.h"
 #include "runtime/cross_entropy.h"
@@ -229,27 +230,28 @@ class BasicTrain : public Runner {
 
 }  // namespace
 
-std::unique_ptr<Runner> make_basic_train(
-    const Json& o, const std::function<std::string(const std::string&)>& locate) {
-  check_keys(
-      o,
-      {"max_epochs", "num_samples", "optimizer", "learning_rate", "weight_decay", "lr_scheduler",
-       "num_warmup_steps", "gradient_accumulation_steps", "eval_num_samples"},
-      locate);
+std::unique_ptr<Runner> make_basic_train(const config::TableReader& o) {
+  // MASE lab configs carry these; chop's basic_train trains on the training split and reports
+  // loss and accuracy, so they change nothing: one warning each, unless they say just that.
+  if (o.has("name"))
+    log_warning(o.locate("name") + ": ignored (basic_train reports loss and accuracy; the "
+                                   "objective is chosen by [search.strategy.metrics])");
+  if (o.has("data_loader") && o.get_json("data_loader") != "train_dataloader")
+    log_warning(o.locate("data_loader") + ": ignored; basic_train trains on the training split "
+                                          "(train_dataloader) and evaluates on validation");
   TrainConfig c;
-  c.max_epochs = opt_int(o, "max_epochs", 1, locate, 1);
-  c.num_samples = opt_int(o, "num_samples", -1, locate, -1);
-  c.optimizer = opt_string(o, "optimizer", "adam", {"adam", "adamw", "sgd"}, locate);
+  c.max_epochs = o.get_int("max_epochs", 1, 1);
+  c.num_samples = o.get_int("num_samples", -1, -1);
+  c.optimizer = o.get_string("optimizer", "adam", {"adam", "adamw", "sgd"});
   // Parameters are float32: larger values would turn into inf inside the optimizer.
-  c.learning_rate = opt_number(o, "learning_rate", 1e-3, locate, 0.0, FLT_MAX);
+  c.learning_rate = o.get_double("learning_rate", 1e-3, 0.0, FLT_MAX);
   if (c.learning_rate <= 0)
-    throw ConfigError(locate("learning_rate"), "learning_rate must be positive");
-  c.weight_decay = opt_number(o, "weight_decay", 0.0, locate, 0.0, FLT_MAX);
-  c.lr_scheduler =
-      opt_string(o, "lr_scheduler", "constant", {"constant", "linear", "cosine"}, locate);
-  c.num_warmup_steps = opt_int(o, "num_warmup_steps", 0, locate, 0);
-  c.accumulation = opt_int(o, "gradient_accumulation_steps", 1, locate, 1);
-  c.eval_num_samples = opt_int(o, "eval_num_samples", -1, locate, -1);
+    throw ConfigError(o.locate("learning_rate"), "learning_rate must be positive");
+  c.weight_decay = o.get_double("weight_decay", 0.0, 0.0, FLT_MAX);
+  c.lr_scheduler = o.get_string("lr_scheduler", "constant", {"constant", "linear", "cosine"});
+  c.num_warmup_steps = o.get_int("num_warmup_steps", 0, 0);
+  c.accumulation = o.get_int("gradient_accumulation_steps", 1, 1);
+  c.eval_num_samples = o.get_int("eval_num_samples", -1, -1);
   return std::make_unique<BasicTrain>(c);
 }
 

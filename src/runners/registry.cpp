@@ -1,211 +1,213 @@
-// The runner table and option helpers; see runner.h.
-#include <cmath>
-
+// The runner table: one row per runner with its capabilities, metrics and documented options;
+// see runner.h. Adding a runner = one row here + runners/<name>.cpp.
 #include "core/error.h"
 #include "core/strings.h"
+#include "passes/registry.h"
 #include "runners/runner.h"
 
 namespace chop::runners {
 namespace {
 
-std::unique_ptr<Runner> make_flops(const Json& o,
-                                   const std::function<std::string(const std::string&)>& l) {
-  return make_pass_metric_runner("flops", o, l);
+// The hw runners differ only in their row (metrics, options): one factory.
+std::unique_ptr<Runner> make_average_bitwidth(const config::TableReader& o) {
+  return make_hardware_runner("average_bitwidth", o);
 }
-std::unique_ptr<Runner> make_bitops(const Json& o,
-                                    const std::function<std::string(const std::string&)>& l) {
-  return make_pass_metric_runner("bitops", o, l);
+std::unique_ptr<Runner> make_flops(const config::TableReader& o) {
+  return make_hardware_runner("flops", o);
 }
-std::unique_ptr<Runner> make_model_size(const Json& o,
-                                        const std::function<std::string(const std::string&)>& l) {
-  return make_pass_metric_runner("model_size", o, l);
+std::unique_ptr<Runner> make_bitops(const config::TableReader& o) {
+  return make_hardware_runner("bitops", o);
 }
-std::unique_ptr<Runner> make_ebops(const Json& o,
-                                   const std::function<std::string(const std::string&)>& l) {
-  return make_hw_cost_runner("ebops", o, l);
+std::unique_ptr<Runner> make_model_size(const config::TableReader& o) {
+  return make_hardware_runner("model_size", o);
 }
-std::unique_ptr<Runner> make_luts(const Json& o,
-                                  const std::function<std::string(const std::string&)>& l) {
-  return make_hw_cost_runner("luts", o, l);
+std::unique_ptr<Runner> make_latency(const config::TableReader& o) {
+  return make_hardware_runner("latency", o);
 }
-std::unique_ptr<Runner> make_dsps(const Json& o,
-                                  const std::function<std::string(const std::string&)>& l) {
-  return make_hw_cost_runner("dsps", o, l);
+std::unique_ptr<Runner> make_ebops(const config::TableReader& o) {
+  return make_hardware_runner("ebops", o);
 }
-std::unique_ptr<Runner> make_bram(const Json& o,
-                                  const std::function<std::string(const std::string&)>& l) {
-  return make_hw_cost_runner("bram", o, l);
+std::unique_ptr<Runner> make_luts(const config::TableReader& o) {
+  return make_hardware_runner("luts", o);
 }
-std::unique_ptr<Runner> make_bops(const Json& o,
-                                  const std::function<std::string(const std::string&)>& l) {
-  return make_hw_cost_runner("bops", o, l);
+std::unique_ptr<Runner> make_dsps(const config::TableReader& o) {
+  return make_hardware_runner("dsps", o);
 }
-std::unique_ptr<Runner> make_latency(const Json& o,
-                                     const std::function<std::string(const std::string&)>& l) {
-  return make_pass_metric_runner("latency", o, l);
+std::unique_ptr<Runner> make_bram(const config::TableReader& o) {
+  return make_hardware_runner("bram", o);
+}
+std::unique_ptr<Runner> make_bops(const config::TableReader& o) {
+  return make_hardware_runner("bops", o);
+}
+
+const std::string kSw = "search.strategy.sw_runner.";
+const std::string kHw = "search.strategy.hw_runner.";
+
+// The hw cost runners take their pass's options: one documentation, one check.
+config::TableDoc hw_cost_options(const std::string& runner, const std::string& pass,
+                                 const std::string& summary) {
+  return {kHw + runner, summary, passes::pass_named(pass, "runner " + runner).options};
 }
 
 }  // namespace
 
-const std::vector<RunnerEntry>& runner_registry() {
-  static const std::vector<RunnerEntry> table = {
-      {"basic_evaluation",
-       "sw",
-       {"loss", "accuracy"},
-       "loss and plain accuracy over the first ceil(num_samples/batch_size) batches of a split",
-       "num_samples (required), data_loader = val_dataloader|train_dataloader|test_dataloader, "
-       "bit_exact (integer engine; adds bit_exact_mismatches), rounding, overflow",
-       make_basic_evaluation},
-      {"basic_train",
-       "sw",
-       {"loss", "accuracy"},
-       "trains the candidate (per-epoch validation reported to the study), then evaluates it",
-       "max_epochs, num_samples, optimizer = adam|adamw|sgd, learning_rate, weight_decay, "
-       "lr_scheduler = constant|linear|cosine, num_warmup_steps, gradient_accumulation_steps, "
-       "eval_num_samples",
-       make_basic_train},
-      {"average_bitwidth",
-       "hw",
-       {"average_bitwidth", "memory_density"},
-       "weight-count-weighted weight width of quantized linear/conv layers (32 if none)",
-       "compare_to (required)",
-       make_average_bitwidth},
-      {"flops",
-       "hw",
-       {"flops"},
-       "forward FLOPs per batch (MASE's per-layer formulas)",
-       "",
-       make_flops},
-      {"bitops",
-       "hw",
-       {"bitops"},
-       "bit operations per batch: each op x operand bit widths",
-       "",
-       make_bitops},
-      {"model_size",
-       "hw",
-       {"model_size", "params"},
-       "parameter memory in bytes at each parameter's precision, and the parameter count",
-       "",
-       make_model_size},
-      {"ebops",
-       "hw",
-       {"ebops"},
-       "HGQ's effective bit operations per inference (ebops pass)",
-       "activation_bits, batch_norm, float_width, include_bias, n_batches (ebops pass options)",
-       make_ebops},
-      {"luts",
-       "hw",
-       {"luts"},
-       "LUTs per inference, fully unrolled / reuse factor (QONNX L0 estimate, resources pass)",
-       "dsp_type, bwidth_lower_limit, bwidth_upper_limit, memory, uram_fraction, reuse_factor, "
-       "reuse_factor_rule, discount_sparsity (resources pass options)",
-       make_luts},
-      {"dsps",
-       "hw",
-       {"dsps"},
-       "DSP slices (QONNX L0 estimate, resources pass)",
-       "the resources pass options",
-       make_dsps},
-      {"bram",
-       "hw",
-       {"bram"},
-       "36 kb BRAMs for the weights (QONNX L0 estimate, resources pass)",
-       "the resources pass options",
-       make_bram},
-      {"bops",
-       "hw",
-       {"bops"},
-       "QONNX's bit operations per inference (MACs x operand bits, zero weights discounted)",
-       "discount_sparsity (inference_cost pass option)",
-       make_bops},
-      {"latency",
-       "hw",
-       {"latency"},
-       "median milliseconds per batch (after warm-up)",
-       "n_batches (20), warmup (5)",
-       make_latency},
-  };
+const Registry<RunnerEntry>& runner_registry() {
+  // name, kind, trains, needs_grad, metrics, summary, {options table}, factory
+  static const Registry<RunnerEntry> table{
+      {"runner", "runners", "chop list runners"},
+      {
+          {"basic_evaluation",
+           "sw",
+           false,
+           false,
+           {"loss", "accuracy"},
+           "loss and plain accuracy over the first ceil(num_samples/batch_size) batches of a split",
+           {kSw + "basic_evaluation",
+            "evaluate the candidate as it is",
+            {{"num_samples", "int", nullptr, true, "how many samples to evaluate (at least 1)"},
+             {"data_loader", "string", "val_dataloader", false,
+              "val_dataloader, train_dataloader or test_dataloader"},
+             {"dataloader", "string", nullptr, false, "MASE's older spelling of data_loader"},
+             {"bit_exact", "bool", false, false,
+              "run the candidate in the integer engine; adds bit_exact_mismatches"},
+             {"rounding", "string", "half_even", false,
+              "integer engine rounding: half_even, half_up or truncate (needs bit_exact)"},
+             {"overflow", "string", "saturate", false,
+              "integer engine overflow: saturate or wrap (needs bit_exact)"}}},
+           make_basic_evaluation},
+          {"basic_train",
+           "sw",
+           true,
+           true,
+           {"loss", "accuracy"},
+           "trains the candidate (per-epoch validation reported to the study), then evaluates it",
+           {kSw + "basic_train",
+            "train the candidate (chop's trainer), then evaluate it on the validation split",
+            {{"max_epochs", "int", 1, false, "epochs per candidate (--max-epochs overrides)"},
+             {"num_samples", "int", -1, false,
+              "cap on trained samples over all epochs; -1: max_epochs full epochs"},
+             {"optimizer", "string", "adam", false, "adam, adamw or sgd"},
+             {"learning_rate", "number", 1e-3, false, "positive"},
+             {"weight_decay", "number", 0.0, false, "L2 weight decay (biases get none)"},
+             {"lr_scheduler", "string", "constant", false, "constant, linear or cosine"},
+             {"num_warmup_steps", "int", 0, false, "linear warm-up steps"},
+             {"gradient_accumulation_steps", "int", 1, false, "batches per optimizer step"},
+             {"eval_num_samples", "int", -1, false,
+              "samples of each evaluation (per epoch and final); -1: the whole split"},
+             {"name", "string", nullptr, false,
+              "MASE lab key; ignored with a warning ([search.strategy.metrics] sets the objective)"},
+             {"data_loader", "string", nullptr, false,
+              "MASE lab key; ignored with a warning unless train_dataloader"}}},
+           make_basic_train},
+          {"average_bitwidth",
+           "hw",
+           false,
+           false,
+           {"average_bitwidth", "memory_density"},
+           "weight-count-weighted weight width of quantized linear/conv layers (32 if none)",
+           {kHw + "average_bitwidth",
+            "average weight bit width; memory_density = compare_to / average_bitwidth",
+            {{"compare_to", "number", nullptr, true, "the reference width, e.g. 32"}}},
+           make_average_bitwidth},
+          {"flops",
+           "hw",
+           false,
+           false,
+           {"flops"},
+           "forward FLOPs per batch (MASE's per-layer formulas)",
+           {kHw + "flops", "no options", {}},
+           make_flops},
+          {"bitops",
+           "hw",
+           false,
+           false,
+           {"bitops"},
+           "bit operations per batch: each op x operand bit widths",
+           {kHw + "bitops", "no options", {}},
+           make_bitops},
+          {"model_size",
+           "hw",
+           false,
+           false,
+           {"model_size", "params"},
+           "parameter memory in bytes at each parameter's precision, and the parameter count",
+           {kHw + "model_size", "no options", {}},
+           make_model_size},
+          {"ebops",
+           "hw",
+           false,
+           false,
+           {"ebops"},
+           "HGQ's effective bit operations per inference (ebops pass)",
+           hw_cost_options("ebops", "ebops", "the ebops pass's options"),
+           make_ebops},
+          {"luts",
+           "hw",
+           false,
+           false,
+           {"luts"},
+           "LUTs per inference, fully unrolled / reuse factor (QONNX L0 estimate, resources pass)",
+           hw_cost_options("luts", "resources", "the resources pass's options"),
+           make_luts},
+          {"dsps",
+           "hw",
+           false,
+           false,
+           {"dsps"},
+           "DSP slices (QONNX L0 estimate, resources pass)",
+           hw_cost_options("dsps", "resources", "the resources pass's options"),
+           make_dsps},
+          {"bram",
+           "hw",
+           false,
+           false,
+           {"bram"},
+           "36 kb BRAMs for the weights (QONNX L0 estimate, resources pass)",
+           hw_cost_options("bram", "resources", "the resources pass's options"),
+           make_bram},
+          {"bops",
+           "hw",
+           false,
+           false,
+           {"bops"},
+           "QONNX's bit operations per inference (MACs x operand bits, zero weights discounted)",
+           hw_cost_options("bops", "inference_cost", "the inference_cost pass's options"),
+           make_bops},
+          {"latency",
+           "hw",
+           false,
+           false,
+           {"latency"},
+           "median milliseconds per batch (after warm-up)",
+           {kHw + "latency",
+            "timed forward batches",
+            {{"n_batches", "int", 20, false, "timed batches"},
+             {"warmup", "int", 5, false, "untimed batches first"}}},
+           make_latency},
+      }};
   return table;
 }
 
 const RunnerEntry& runner_entry(const std::string& name, const std::string& kind,
-                                const std::function<std::string(const std::string&)>& locate) {
-  std::vector<std::string> names;
-  for (const auto& e : runner_registry()) {
-    if (e.name == name) {
-      if (e.kind != kind)
-        throw ConfigError(locate(""), "runner '" + name + "' is a " + e.kind +
-                                          "_runner; move it under [search.strategy." + e.kind +
-                                          "_runner." + name + "]");
-      return e;
-    }
-    if (e.kind == kind) names.push_back(e.name);
+                                const config::Locate& locate) {
+  if (const RunnerEntry* e = runner_registry().find(name)) {
+    if (e->kind != kind)
+      throw ConfigError(locate(""), "runner '" + name + "' is a " + e->kind +
+                                        "_runner; move it under [search.strategy." + e->kind +
+                                        "_runner." + e->name + "]");
+    return *e;
   }
+  std::vector<std::string> names;
+  for (const auto& e : runner_registry())
+    if (e.kind == kind) names.push_back(e.name);
   throw ConfigError(locate(""), "unknown " + kind + "_runner '" + name + "'" +
                                     did_you_mean(name, names) + "; expected one of " +
-                                    list_of(names));
+                                    list_of(names) + " (see `chop list runners`)");
 }
 
-void check_keys(const Json& o, const std::vector<std::string>& known,
-                const std::function<std::string(const std::string&)>& locate) {
-  if (!o.is_object()) return;
-  for (auto it = o.begin(); it != o.end(); ++it) {
-    if (std::find(known.begin(), known.end(), it.key()) != known.end()) continue;
-    throw ConfigError(locate(it.key()), "unknown key '" + it.key() + "'" +
-                                            did_you_mean(it.key(), known) + "; expected " +
-                                            (known.empty() ? "no keys" : list_of(known)));
-  }
-}
-
-int64_t opt_int(const Json& o, const std::string& key, int64_t def,
-                const std::function<std::string(const std::string&)>& locate, int64_t min_value,
-                int64_t max_value) {
-  if (!o.is_object() || !o.contains(key) || o[key].is_null()) return def;
-  // A float (1e300) is never silently truncated; an unsigned above int64 is out of range.
-  if (!o[key].is_number_integer() ||
-      (o[key].is_number_unsigned() && o[key].get<uint64_t>() > static_cast<uint64_t>(INT64_MAX)))
-    throw ConfigError(locate(key), "'" + key + "' must be an integer, got " + o[key].dump());
-  int64_t v = o[key].get<int64_t>();
-  if (v < min_value || v > max_value)
-    throw ConfigError(locate(key), "'" + key + "' must be " +
-                                       (max_value == INT64_MAX
-                                            ? "at least " + std::to_string(min_value)
-                                            : "between " + std::to_string(min_value) + " and " +
-                                                  std::to_string(max_value)) +
-                                       ", got " + std::to_string(v));
-  return v;
-}
-
-double opt_number(const Json& o, const std::string& key, double def,
-                  const std::function<std::string(const std::string&)>& locate, double min_value,
-                  double max_value) {
-  if (!o.is_object() || !o.contains(key) || o[key].is_null()) return def;
-  if (!o[key].is_number())
-    throw ConfigError(locate(key), "'" + key + "' must be a number, got " + o[key].dump());
-  const double v = o[key].get<double>();
-  if (!std::isfinite(v) || v < min_value || v > max_value)
-    throw ConfigError(locate(key), "'" + key + "' must be a finite number" +
-                                       (min_value == -DBL_MAX && max_value == DBL_MAX
-                                            ? std::string()
-                                            : " between " + format_double(min_value) + " and " +
-                                                  format_double(max_value)) +
-                                       ", got " + o[key].dump());
-  return v;
-}
-
-std::string opt_string(const Json& o, const std::string& key, const std::string& def,
-                       const std::vector<std::string>& allowed,
-                       const std::function<std::string(const std::string&)>& locate) {
-  if (!o.is_object() || !o.contains(key) || o[key].is_null()) return def;
-  if (!o[key].is_string())
-    throw ConfigError(locate(key), "'" + key + "' must be a string, got " + o[key].dump());
-  std::string v = o[key].get<std::string>();
-  if (!allowed.empty() && std::find(allowed.begin(), allowed.end(), v) == allowed.end())
-    throw ConfigError(locate(key), "'" + key + "' = '" + v + "' is not allowed" +
-                                       did_you_mean(v, allowed) + "; expected one of " +
-                                       list_of(allowed));
-  return v;
+std::unique_ptr<Runner> make_runner(const RunnerEntry& entry, const Json& options,
+                                    const config::Locate& locate) {
+  return entry.make(config::TableReader(options, entry.options, locate));
 }
 
 }  // namespace chop::runners

@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "config/table_reader.h"
+#include "core/registry.h"
 #include "data/dataset.h"
 #include "graph/graph.h"
 
@@ -45,45 +47,34 @@ class Runner {
 struct RunnerEntry {
   std::string name;
   std::string kind;  // "sw" or "hw"
+  /// Changes the candidate's weights (the strategy then runs such runners one trial at a time,
+  /// and spaces whose candidates must be trained require one); its max_epochs follows
+  /// --max-epochs.
+  bool trains = false;
+  /// Needs autograd on (every other runner runs under no-grad).
+  bool needs_grad = false;
   std::vector<std::string> metrics;
   std::string summary;
-  std::string options_help;
-  /// `locate(key)` gives "file:line:col (path.key)" for error messages.
-  std::unique_ptr<Runner> (*make)(const Json& options,
-                                  const std::function<std::string(const std::string&)>& locate);
+  /// Its options table, [search.strategy.<kind>_runner.<name>]: the one place they are documented.
+  config::TableDoc options;
+  /// Builds the runner from its checked options.
+  std::unique_ptr<Runner> (*make)(const config::TableReader& options);
 };
 
-const std::vector<RunnerEntry>& runner_registry();
+const Registry<RunnerEntry>& runner_registry();
 /// ConfigError at locate("") for an unknown name or a runner of the other kind.
 const RunnerEntry& runner_entry(const std::string& name, const std::string& kind,
-                                const std::function<std::string(const std::string&)>& locate);
+                                const config::Locate& locate);
+/// The runner from its [search.strategy.<kind>_runner.<name>] table (options checked).
+std::unique_ptr<Runner> make_runner(const RunnerEntry& entry, const Json& options,
+                                    const config::Locate& locate);
 
 // Factories (one file each).
-std::unique_ptr<Runner> make_basic_evaluation(
-    const Json&, const std::function<std::string(const std::string&)>&);
-std::unique_ptr<Runner> make_basic_train(const Json&,
-                                         const std::function<std::string(const std::string&)>&);
-std::unique_ptr<Runner> make_average_bitwidth(
-    const Json&, const std::function<std::string(const std::string&)>&);
-std::unique_ptr<Runner> make_pass_metric_runner(
-    const std::string& runner, const Json&, const std::function<std::string(const std::string&)>&);
-/// ebops, luts, dsps, bram, bops (runners/hw_cost.cpp): options are the pass's.
-std::unique_ptr<Runner> make_hw_cost_runner(
-    const std::string& runner, const Json&, const std::function<std::string(const std::string&)>&);
-
-/// Reads an option with a type and range check; ConfigError naming the key otherwise.
-int64_t opt_int(const Json& o, const std::string& key, int64_t def,
-                const std::function<std::string(const std::string&)>& locate, int64_t min_value,
-                int64_t max_value = INT64_MAX);
-/// A finite number (TOML's inf and nan are refused) within [min_value, max_value].
-double opt_number(const Json& o, const std::string& key, double def,
-                  const std::function<std::string(const std::string&)>& locate,
-                  double min_value = -DBL_MAX, double max_value = DBL_MAX);
-std::string opt_string(const Json& o, const std::string& key, const std::string& def,
-                       const std::vector<std::string>& allowed,
-                       const std::function<std::string(const std::string&)>& locate);
-/// Rejects keys not in `known` with a did-you-mean.
-void check_keys(const Json& o, const std::vector<std::string>& known,
-                const std::function<std::string(const std::string&)>& locate);
+std::unique_ptr<Runner> make_basic_evaluation(const config::TableReader& options);
+std::unique_ptr<Runner> make_basic_train(const config::TableReader& options);
+/// A hw runner (runners/hardware.cpp): its registry row's metrics from
+/// passes::hardware_metrics; its options are the options of the pass behind those metrics.
+std::unique_ptr<Runner> make_hardware_runner(const std::string& runner,
+                                             const config::TableReader& options);
 
 }  // namespace chop::runners

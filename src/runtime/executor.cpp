@@ -38,6 +38,8 @@ at::Tensor forward(graph::Graph& g, const at::Tensor& x, const RunOptions& opts)
       throw UserError("node " + n.name + ": chop has no kernel for mase_op '" + n.mase_op + "'");
     try {
       values[i] = k(n, in, opts.training);
+      if (n.inputs.empty() && values[i].device() != x.device())  // constants
+        values[i] = values[i].to(x.device());
     } catch (const c10::Error& e) {
       std::string msg = e.what_without_backtrace();
       throw UserError("node " + n.name + " (" + n.mase_op + ") failed: " + split(msg, '\n')[0]);
@@ -50,7 +52,8 @@ at::Tensor forward(graph::Graph& g, const at::Tensor& x, const RunOptions& opts)
 
 bool rows_independent_in_inference(const graph::Graph& g) {
   static const std::set<std::string> row_wise_ops = {
-      "batch_norm1d", "relu", "relu6", "hardtanh", "sigmoid", "dropout", "linear"};
+      "batch_norm1d", "relu", "relu6", "hardtanh", "sigmoid", "dropout", "linear",
+      "leaky_relu",   "tanh", "identity"};
   for (const auto& n : g.nodes()) {
     if (n.op == graph::FxOp::kPlaceholder || n.op == graph::FxOp::kOutput) continue;
     if (!row_wise_ops.count(n.mase_op)) return false;

@@ -158,9 +158,12 @@ at::Tensor k_dropout(Node& n, const Tensors& in, bool training) {
   return at::dropout(in[0], n.attrs.value("p", 0.5), training);
 }
 
-std::vector<int64_t> pool_stride(const Node& n) {
-  if (n.attrs.contains("stride") && !n.attrs["stride"].is_null()) return ints(n, "stride", 2);
-  return ints(n, "kernel_size", 2);
+std::vector<int64_t> pool_stride(const Node& n, size_t dims) {
+  if (n.attrs.contains("stride") && !n.attrs["stride"].is_null()) return ints(n, "stride", dims);
+  return ints(n, "kernel_size", dims);
+}
+std::vector<int64_t> pool_dilation(const Node& n, size_t dims) {
+  return n.attrs.contains("dilation") ? ints(n, "dilation", dims) : std::vector<int64_t>(dims, 1);
 }
 // chop's own pooling (the fused engine's arithmetic) for float32 CPU tensors.
 at::Tensor pool_op(Node& n, const Tensors& in, kernels::PoolKind kind) {
@@ -170,24 +173,70 @@ at::Tensor pool_op(Node& n, const Tensors& in, kernels::PoolKind kind) {
     const auto o = ints(n, "output_size", 2);
     g.oh = o[0], g.ow = o[1];
   } else {
-    const auto k = ints(n, "kernel_size", 2), st = pool_stride(n), p = ints(n, "padding", 2);
+    const auto k = ints(n, "kernel_size", 2), st = pool_stride(n, 2), p = ints(n, "padding", 2);
     g.kh = k[0], g.kw = k[1], g.sh = st[0], g.sw = st[1], g.ph = p[0], g.pw = p[1];
   }
   if (pool_cpu_supported(in[0], g)) return pool_cpu(in[0], g);
   if (kind == kernels::PoolKind::kMax)
-    return at::max_pool2d(in[0], ints(n, "kernel_size", 2), pool_stride(n), ints(n, "padding", 2));
+    return at::max_pool2d(in[0], ints(n, "kernel_size", 2), pool_stride(n, 2), ints(n, "padding", 2));
   if (kind == kernels::PoolKind::kAvg)
-    return at::avg_pool2d(in[0], ints(n, "kernel_size", 2), pool_stride(n), ints(n, "padding", 2));
+    return at::avg_pool2d(in[0], ints(n, "kernel_size", 2), pool_stride(n, 2), ints(n, "padding", 2));
   return at::adaptive_avg_pool2d(in[0], ints(n, "output_size", 2));
 }
 at::Tensor k_max_pool2d(Node& n, const Tensors& in, bool) {
-  return pool_op(n, in, kernels::PoolKind::kMax);
+  const std::vector<int64_t> dilation = pool_dilation(n, 2);
+  if (!n.attrs.value("ceil_mode", false) && dilation == std::vector<int64_t>{1, 1})
+    return pool_op(n, in, kernels::PoolKind::kMax);
+  return at::max_pool2d(in[0], ints(n, "kernel_size", 2), pool_stride(n, 2), ints(n, "padding", 2),
+                        dilation, n.attrs.value("ceil_mode", false));
 }
 at::Tensor k_avg_pool2d(Node& n, const Tensors& in, bool) {
-  return pool_op(n, in, kernels::PoolKind::kAvg);
+  // chop's kernel divides by the full window (count_include_pad) and does not ceil.
+  if (!n.attrs.value("ceil_mode", false) && n.attrs.value("count_include_pad", true))
+    return pool_op(n, in, kernels::PoolKind::kAvg);
+  return at::avg_pool2d(in[0], ints(n, "kernel_size", 2), pool_stride(n, 2), ints(n, "padding", 2),
+                        n.attrs.value("ceil_mode", false),
+                        n.attrs.value("count_include_pad", true));
+}
+at::Tensor k_max_pool1d(Node& n, const Tensors& in, bool) {
+  return at::max_pool1d(in[0], ints(n, "kernel_size", 1), pool_stride(n, 1), ints(n, "padding", 1),
+                        pool_dilation(n, 1), n.attrs.value("ceil_mode", false));
+}
+at::Tensor k_avg_pool1d(Node& n, const Tensors& in, bool) {
+  return at::avg_pool1d(in[0], ints(n, "kernel_size", 1), pool_stride(n, 1), ints(n, "padding", 1),
+                        n.attrs.value("ceil_mode", false),
+                        n.attrs.value("count_include_pad", true));
 }
 at::Tensor k_adaptive_avg_pool2d(Node& n, const Tensors& in, bool) {
   return pool_op(n, in, kernels::PoolKind::kAdaptiveAvg);
+}
+at::Tensor k_adaptive_avg_pool1d(Node& n, const Tensors& in, bool) {
+  return at::adaptive_avg_pool1d(in[0], ints(n, "output_size", 1));
+}
+at::Tensor k_leaky_relu(Node& n, const Tensors& in, bool) {
+  return at::leaky_relu(in[0], n.attrs.value("negative_slope", 0.01));
+}
+at::Tensor k_tanh(Node&, const Tensors& in, bool) {
+  return at::tanh(in[0]);
+}
+at::Tensor k_softmax(Node& n, const Tensors& in, bool) {
+  return at::softmax(in[0], n.attrs.value("dim", int64_t{-1}));
+}
+at::Tensor k_cat(Node& n, const Tensors& in, bool) {
+  return at::cat(in, n.attrs.value("dim", int64_t{0}));
+}
+// Constants hold their values in attributes (scalars and short vectors of imported models), so
+// they are not state-dict tensors; the executor moves the result to the input's device.
+at::Tensor k_constant(Node& n, const Tensors&, bool) {
+  const std::vector<int64_t> shape = n.attrs.at("shape").get<std::vector<int64_t>>();
+  std::vector<float> values;
+  const auto& v = n.attrs.at("value");
+  if (v.is_number()) {
+    values.push_back(v.get<float>());
+  } else {
+    for (const auto& e : v) values.push_back(e.get<float>());
+  }
+  return at::tensor(values, at::kFloat).reshape(shape);
 }
 at::Tensor k_flatten(Node& n, const Tensors& in, bool) {
   return at::flatten(in[0], n.attrs.value("start_dim", int64_t{1}),
@@ -229,6 +278,15 @@ const std::map<std::string, Kernel>& kernel_table() {
       {"max_pool2d", k_max_pool2d},
       {"avg_pool2d", k_avg_pool2d},
       {"adaptive_avg_pool2d", k_adaptive_avg_pool2d},
+      {"max_pool1d", k_max_pool1d},
+      {"avg_pool1d", k_avg_pool1d},
+      {"adaptive_avg_pool1d", k_adaptive_avg_pool1d},
+      {"leaky_relu", k_leaky_relu},
+      {"tanh", k_tanh},
+      {"softmax", k_softmax},
+      {"identity", k_identity},
+      {"cat", k_cat},
+      {"constant", k_constant},
       {"flatten", k_flatten},
       {"view", k_view},
       {"add", k_add},

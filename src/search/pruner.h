@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "config/table_reader.h"
+#include "core/registry.h"
 #include "search/distribution.h"
 #include "search/study_view.h"
 #include "search/trial.h"
@@ -26,20 +28,22 @@ class Pruner {
   virtual void filter_for_sampler(StudyView& view, const FrozenTrial& trial) const {}
 };
 
-using PrunerFactory = std::function<std::unique_ptr<Pruner>(const Json& options)>;
+using PrunerFactory =
+    std::function<std::unique_ptr<Pruner>(const Json& options, const config::Locate& locate)>;
 
 struct PrunerInfo {
   std::string name;
   std::vector<std::string> aliases;
   std::string summary;
-  std::string options_help;
+  const config::TableDoc* options = nullptr;  // its documented options
   PrunerFactory factory;
 };
 
-const std::vector<PrunerInfo>& pruner_registry();
+const Registry<PrunerInfo>& pruner_registry();
 const PrunerInfo* find_pruner(const std::string& name);
 std::vector<std::string> pruner_names();
 /// UserError for an unknown name; ConfigError for bad options.
-std::unique_ptr<Pruner> make_pruner(const std::string& name, const Json& options = Json::object());
+std::unique_ptr<Pruner> make_pruner(const std::string& name, const Json& options = Json::object(),
+                                    const config::Locate& locate = {});
 
 }  // namespace chop::search

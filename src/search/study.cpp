@@ -8,12 +8,14 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cmath>
 
 #include "core/error.h"
 #include "core/log.h"
 #include "core/strings.h"
 #include "search/samplers/random.h"
+#include "search/storages/stale_trials.h"
 #include "search/study_internal.h"
 
 namespace chop::search {
@@ -81,6 +83,7 @@ void Study::resume_fail_stale() {
       t = failed;
       index_state_locked(*rec);
       failed_on_resume_.push_back(t.number);
+      enqueue_retry_locked(t);
     }
   }
   if (!failed_on_resume_.empty())
@@ -88,6 +91,54 @@ void Study::resume_fail_stale() {
                 std::to_string(failed_on_resume_.size()) +
                 " trial(s) left RUNNING by an ended process as FAIL");
   cv_.notify_all();
+}
+
+void Study::enqueue_retry_locked(const FrozenTrial& failed) {
+  if (auto retry = stale_trial_retry(failed, options_.retry_failed)) {
+    ingest_locked({storage_->create_trial(study_id_, *retry)});
+    log_warning("study '" + options_.name + "': trial " + std::to_string(failed.number) +
+                " re-queued with the same parameters (retry " +
+                std::to_string((*retry).system_attrs["retry_history"].size()) + " of " +
+                std::to_string(options_.retry_failed) + ")");
+  }
+}
+
+void Study::fail_stale_heartbeats() {
+  const double grace =
+      options_.grace_period_s > 0 ? options_.grace_period_s : 2 * options_.heartbeat_interval_s;
+  std::vector<FrozenTrial> changed =
+      storage_->fail_stale_trials(study_id_, grace, options_.retry_failed);
+  if (changed.empty()) return;
+  for (const FrozenTrial& t : changed)
+    if (t.state == TrialState::kFail)
+      log_warning("study '" + options_.name + "': trial " + std::to_string(t.number) + " " +
+                  t.system_attrs.value("fail_reason", std::string("is stale")) + "; marked FAIL" +
+                  (stale_trial_retry(t, options_.retry_failed) ? " and re-queued" : ""));
+  // Our own writes are not read back from the storage (it may skip them): index them here.
+  std::lock_guard<std::mutex> lock(mu_);
+  ingest_locked(std::move(changed));
+}
+
+// Records a heartbeat for this process's running trials every interval until optimize() ends.
+// A failing write (the server is away) is only logged: the trial goes on, and the grace period
+// decides whether others give up on it.
+void Study::heartbeat_loop() {
+  const auto interval = std::chrono::duration<double>(options_.heartbeat_interval_s);
+  std::unique_lock<std::mutex> hlock(heartbeat_mu_);
+  while (!heartbeat_cv_.wait_for(hlock, interval, [&] { return heartbeat_stop_; })) {
+    std::vector<int64_t> ids;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      for (int64_t k : running_ours_) ids.push_back(records_[static_cast<size_t>(k)]->t.trial_id);
+    }
+    hlock.unlock();
+    try {
+      storage_->record_heartbeats(ids);
+    } catch (const std::exception& e) {
+      log_warning(std::string("heartbeat not recorded: ") + e.what());
+    }
+    hlock.lock();
+  }
 }
 
 void Study::declare_search_space(const ParamSpace& space) {
@@ -131,6 +182,7 @@ void Study::ingest_locked(std::vector<FrozenTrial>&& changed) {
       records_.push_back(std::move(rec));
     }
     Record& rec = *records_[static_cast<size_t>(t.number)];
+    if (!rec.ours && t.state == TrialState::kRunning) others_active_ = true;
     // Our own in-flight trials and finished trials are authoritative in memory.
     if (rec.ours && !is_finished(rec.t.state) && rec.t.trial_id == t.trial_id) continue;
     if (is_finished(rec.t.state) && rec.t.trial_id == t.trial_id) continue;
@@ -155,8 +207,11 @@ void Study::write_locked(Record& rec) {
     for (auto& t : storage_->changed_trials(study_id_, cursor))
       if (t.number == rec.t.number) rec.t = t;
     index_state_locked(rec);
-    throw RunError("trial " + std::to_string(rec.t.number) + " of study '" + options_.name +
-                   "' was finished by another worker (" + to_string(rec.t.state) + ")");
+    running_ours_.erase(rec.t.number);
+    cv_.notify_all();
+    throw TrialFinishedElsewhere("trial " + std::to_string(rec.t.number) + " of study '" +
+                                 options_.name + "' was finished by another worker (" +
+                                 to_string(rec.t.state) + ")");
   }
 }
 
@@ -167,8 +222,10 @@ Trial Study::ask(int horizon) {
   return *ask_impl(horizon, false);
 }
 
-std::optional<Trial> Study::ask_impl(int horizon, bool stop_if_exhausted) {
+std::optional<Trial> Study::ask_impl(int horizon, bool stop_if_exhausted, int64_t max_trials,
+                                     bool* study_full) {
   std::lock_guard<std::mutex> ask_lock(ask_mu_);
+  if (options_.heartbeat_interval_s > 0) fail_stale_heartbeats();
   Record* rec = nullptr;
   std::shared_ptr<StudyView> view;
   {
@@ -205,7 +262,11 @@ std::optional<Trial> Study::ask_impl(int horizon, bool stop_if_exhausted) {
       tmpl.state = TrialState::kRunning;
       tmpl.datetime_start_ms = now_ms();
       tmpl.system_attrs[kWorkerAttr] = worker_id_;
-      FrozenTrial created = storage_->create_trial(study_id_, tmpl);
+      FrozenTrial created = storage_->create_trial(study_id_, tmpl, max_trials);
+      if (created.number < 0) {  // the study holds max_trials already
+        if (study_full) *study_full = true;
+        return std::nullopt;
+      }
       // Our own write is not read back from the storage (the storage may skip it): index it here.
       ingest_locked({created});
       sync_locked();  // brings in trials other processes created meanwhile
@@ -216,6 +277,8 @@ std::optional<Trial> Study::ask_impl(int horizon, bool stop_if_exhausted) {
       index_state_locked(*rec);
     }
   }
+  // The first heartbeat at once: a worker killed before the next interval is noticed too.
+  if (options_.heartbeat_interval_s > 0) storage_->record_heartbeats({rec->t.trial_id});
   auto ctx = std::make_shared<TrialContext>();
   ctx->study = this;
   ctx->record = rec;

@@ -38,6 +38,16 @@ struct StudyOptions {
   /// On load, RUNNING trials owned by a dead process on this host are marked FAIL; RUNNING
   /// trials of other hosts are failed when their last write is older than this (0: never).
   double stale_running_after_s = 0.0;
+  /// Optuna's heartbeat semantics (0: off). While optimize() runs, each running trial of this
+  /// process records a heartbeat every `heartbeat_interval_s` (by the storage's clock), and
+  /// before each new trial RUNNING trials whose heartbeat is older than `grace_period_s`
+  /// (0: 2 x interval) are marked FAIL — their worker was killed or cut off.
+  double heartbeat_interval_s = 0.0;
+  double grace_period_s = 0.0;
+  /// Re-queue a trial failed that way (or failed on resume because its process ended) as a
+  /// WAITING trial with the same parameters, up to this many times (Optuna's
+  /// RetryFailedTrialCallback(max_retry)).
+  int retry_failed = 0;
 };
 
 /// The objective: one value per direction. Throw TrialPruned to prune.
@@ -46,9 +56,13 @@ using Objective = std::function<std::vector<double>(Trial&)>;
 using TrialCallback = std::function<void(Study&, const FrozenTrial&)>;
 
 struct OptimizeOptions {
-  int64_t n_trials = -1;         // trials started by this call; -1: until timeout/stop/exhaustion
-  double timeout_s = 0.0;        // 0: none; checked before starting each trial (as Optuna)
-  int n_jobs = 1;                // worker threads; -1: hardware concurrency
+  int64_t n_trials = -1;   // trials started by this call; -1: until timeout/stop/exhaustion
+  double timeout_s = 0.0;  // 0: none; checked before starting each trial (as Optuna)
+  int n_jobs = 1;          // worker threads; -1: hardware concurrency
+  /// Stop creating trials once the STUDY holds this many that are not WAITING (-1: no limit;
+  /// retries of failed trials come on top), checked atomically with each creation, so workers
+  /// sharing a study stop at exactly this many (enqueued/retried WAITING trials are still run).
+  int64_t max_trials_in_study = -1;
   bool catch_exceptions = true;  // an exception in the objective -> FAIL, go on; else rethrow
   std::vector<TrialCallback> callbacks;
 };
@@ -58,8 +72,9 @@ struct OptimizeSummary {
   int64_t n_complete = 0;
   int64_t n_pruned = 0;
   int64_t n_failed = 0;
-  int64_t n_reused = 0;    // duplicates answered from the cache
-  bool exhausted = false;  // the sampler ran out of configurations
+  int64_t n_reused = 0;     // duplicates answered from the cache
+  bool exhausted = false;   // the sampler ran out of configurations
+  bool study_full = false;  // max_trials_in_study reached
   bool timed_out = false;
   double elapsed_s = 0.0;
 };
@@ -148,10 +163,18 @@ class Study {
   FrozenTrial finish(TrialContext& ctx, TrialState state, std::vector<double> values,
                      std::optional<int64_t> reused_from);
   void check_duplicate(TrialContext& ctx);
+  void claim_config(TrialContext& ctx);
   void resume_fail_stale();
-  std::optional<Trial> ask_impl(int horizon, bool stop_if_exhausted);
+  /// nullopt: the sampler is exhausted, or (`*study_full` set) the study holds max_trials.
+  std::optional<Trial> ask_impl(int horizon, bool stop_if_exhausted, int64_t max_trials = -1,
+                                bool* study_full = nullptr);
+  void fail_stale_heartbeats();
+  bool others_unfinished();
+  void heartbeat_loop();
+  void enqueue_retry_locked(const FrozenTrial& failed);
   FrozenTrial tell_impl(TrialContext& ctx, TrialState state, const std::vector<double>& values);
   FrozenTrial run_one(Trial& trial, const Objective& objective, const OptimizeOptions& opts);
+  FrozenTrial run_objective(Trial& trial, const Objective& objective, const OptimizeOptions& opts);
 
   StudyOptions options_;
   std::vector<Direction> directions_;
@@ -178,6 +201,10 @@ class Study {
       param_dists_;  // first distribution of each parameter  // numbers of trials this object runs
                      // that are not finished
   std::atomic<bool> stop_requested_{false};
+  bool others_active_ = false;  // another process has run trials of this study meanwhile
+  std::mutex heartbeat_mu_;
+  std::condition_variable heartbeat_cv_;
+  bool heartbeat_stop_ = false;
   std::string worker_id_;  // "host:pid" written into running trials
 };
 

@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "core/error.h"
 #include "search/rng.h"
 #include "search/study.h"
 
@@ -31,6 +32,18 @@ struct TrialContext {
   Json fixed_params = Json::object();
   bool reuse_duplicates = false;
   bool finished = false;
+  /// Suggested params not yet written: published at the next attribute write when other
+  /// processes share the study, so their samplers see this running trial (constant liar).
+  bool params_unpublished = false;
+  /// The configuration was claimed (or needs no claim) since the last suggest.
+  bool config_settled = false;
+};
+
+/// A write found the trial finished by another worker (e.g. failed as stale while this worker
+/// was cut off): the trial is theirs now; optimize() goes on with the next one.
+class TrialFinishedElsewhere : public RunError {
+ public:
+  using RunError::RunError;
 };
 
 inline constexpr const char* kWorkerAttr = "chop:worker";

@@ -128,15 +128,24 @@ OptimizeSummary Study::optimize(const Objective& objective, const OptimizeOption
       }
       if (opts.n_trials >= 0 && n_claimed.fetch_add(1) >= opts.n_trials) return;
       std::optional<Trial> trial;
+      bool study_full = false;
       try {
-        trial = ask_impl(n_jobs, true);
+        trial = ask_impl(n_jobs, true, opts.max_trials_in_study, &study_full);
       } catch (...) {
         fail_with(std::current_exception());
         return;
       }
+      if (!trial && study_full && options_.heartbeat_interval_s > 0 && others_unfinished()) {
+        // The study is full, but another worker's trial may still fail (its heartbeat stops)
+        // and be re-queued: stay until every trial is finished, running what gets re-queued.
+        if (opts.n_trials >= 0) n_claimed.fetch_sub(1);
+        std::this_thread::sleep_for(
+            std::chrono::duration<double>(std::min(0.5, options_.heartbeat_interval_s)));
+        continue;
+      }
       if (!trial) {
         std::lock_guard<std::mutex> lock(summary_mu);
-        summary.exhausted = true;
+        (study_full ? summary.study_full : summary.exhausted) = true;
         stop_requested_ = true;
         return;
       }
@@ -159,6 +168,11 @@ OptimizeSummary Study::optimize(const Objective& objective, const OptimizeOption
     }
   };
 
+  std::thread heartbeat;
+  if (options_.heartbeat_interval_s > 0) {
+    heartbeat_stop_ = false;
+    heartbeat = std::thread([this] { heartbeat_loop(); });
+  }
   if (n_jobs == 1) {
     worker();
   } else {
@@ -174,17 +188,50 @@ OptimizeSummary Study::optimize(const Objective& objective, const OptimizeOption
     }
     for (auto& th : threads) th.join();
   }
+  if (heartbeat.joinable()) {
+    {
+      std::lock_guard<std::mutex> lock(heartbeat_mu_);
+      heartbeat_stop_ = true;
+    }
+    heartbeat_cv_.notify_all();
+    heartbeat.join();
+  }
   summary.elapsed_s = elapsed_s();
   if (error) std::rethrow_exception(error);
   return summary;
 }
 
+bool Study::others_unfinished() {
+  std::lock_guard<std::mutex> lock(mu_);
+  sync_locked();
+  for (int64_t k : unfinished_)
+    if (!running_ours_.count(k)) return true;
+  return false;
+}
+
 FrozenTrial Study::run_one(Trial& trial, const Objective& objective, const OptimizeOptions& opts) {
+  TrialContext& ctx = *trial.ctx_;
+  try {
+    return run_objective(trial, objective, opts);
+  } catch (const TrialFinishedElsewhere& e) {
+    // This worker was taken for dead (its heartbeat stopped for longer than the grace period):
+    // the stored outcome stands, and the search goes on.
+    log_warning(std::string(e.what()) + "; its result here is dropped");
+    ctx.finished = true;
+    std::lock_guard<std::mutex> lock(mu_);
+    return static_cast<Record*>(ctx.record)->t;
+  }
+}
+
+FrozenTrial Study::run_objective(Trial& trial, const Objective& objective,
+                                 const OptimizeOptions& opts) {
   TrialContext& ctx = *trial.ctx_;
   ctx.reuse_duplicates = options_.reuse_duplicates;
   std::vector<double> values;
   try {
     values = objective(trial);
+  } catch (const TrialFinishedElsewhere&) {
+    throw;
   } catch (const TrialPruned&) {
     return tell_impl(ctx, TrialState::kPruned, {});
   } catch (const DuplicateConfiguration& d) {
@@ -192,6 +239,7 @@ FrozenTrial Study::run_one(Trial& trial, const Objective& objective, const Optim
   } catch (const std::exception& e) {
     if (ctx.finished) throw;
     log_warning("trial " + std::to_string(ctx.number) + " failed: " + e.what());
+    ctx.config_settled = true;  // a failed trial claims nothing
     set_attr_for(ctx, false, "fail_reason", std::string(e.what()));
     FrozenTrial done = finish(ctx, TrialState::kFail, {}, std::nullopt);
     if (!opts.catch_exceptions) throw;

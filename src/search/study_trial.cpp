@@ -1,8 +1,13 @@
 // The Trial handle and the study's per-trial operations behind it: suggest (with duplicate
 // reuse), report, pruning checks and attributes.
+#include <algorithm>
+#include <chrono>
 #include <cmath>
+#include <cstdio>
+#include <thread>
 
 #include "core/error.h"
+#include "core/interrupt.h"
 #include "core/log.h"
 #include "search/study.h"
 #include "search/study_internal.h"
@@ -103,6 +108,8 @@ double Study::suggest_for(TrialContext& ctx, const std::string& name, const Dist
       check_compatible(name, known->second, dist);
     rec.t.params[name] = v;
     rec.t.distributions.emplace(name, dist);
+    ctx.params_unpublished = true;
+    ctx.config_settled = false;
   }
   if (ctx.reuse_duplicates) check_duplicate(ctx);
   return v;
@@ -134,9 +141,58 @@ void Study::check_duplicate(TrialContext& ctx) {
   }
 }
 
+// The objective has suggested its configuration and goes on to evaluate it (its first report,
+// attribute or prune question): claim it in the study, so workers sharing the study evaluate
+// it once. When another trial holds it, wait for that trial and reuse its result
+// (DuplicateConfiguration); if it fails, take the claim over and evaluate.
+void Study::claim_config(TrialContext& ctx) {
+  if (ctx.config_settled) return;
+  ctx.config_settled = true;
+  Record& rec = *static_cast<Record*>(ctx.record);
+  if (!ctx.reuse_duplicates || !storage_->shared_between_processes() || rec.t.params.empty() ||
+      !ctx.fixed_params.empty())
+    return;
+  std::map<std::string, double> params;
+  Json config;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    params = rec.t.params;
+    config = rec.t.params_json();
+  }
+  char key[24];
+  std::snprintf(key, sizeof key, "%016llx",
+                static_cast<unsigned long long>(stable_hash(config.dump())));
+  double wait_s = 0.05;
+  for (;;) {
+    const int64_t holder = storage_->claim_configuration(study_id_, key, rec.t.trial_id);
+    if (holder < 0) return;
+    log_debug("trial " + std::to_string(ctx.number) + " waits for trial " + std::to_string(holder) +
+              ", which evaluates the same configuration");
+    for (;;) {
+      if (stop_requested_ || interrupt_requested()) return;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        sync_locked();
+        if (holder < static_cast<int64_t>(records_.size())) {
+          const FrozenTrial& h = records_[static_cast<size_t>(holder)]->t;
+          if (h.state == TrialState::kComplete || h.state == TrialState::kPruned) {
+            if (h.params != params) return;  // (a key clash: evaluate it here)
+            throw DuplicateConfiguration(h.system_attrs.value(kReusedAttr, holder));
+          }
+          if (h.state == TrialState::kFail) break;  // claim it again (it hands the claim on)
+        }
+      }
+      if (options_.heartbeat_interval_s > 0) fail_stale_heartbeats();
+      std::this_thread::sleep_for(std::chrono::duration<double>(wait_s));
+      wait_s = std::min(wait_s * 2, 1.0);
+    }
+  }
+}
+
 void Study::report_for(TrialContext& ctx, int64_t step, double value) {
   Record& rec = *static_cast<Record*>(ctx.record);
   if (step < 0) throw UserError("report: step must be >= 0, got " + std::to_string(step));
+  claim_config(ctx);
   std::lock_guard<std::mutex> lock(mu_);
   if (rec.t.intermediate_values.count(step)) {
     log_warning("trial " + std::to_string(ctx.number) + ": step " + std::to_string(step) +
@@ -144,10 +200,12 @@ void Study::report_for(TrialContext& ctx, int64_t step, double value) {
     return;
   }
   rec.t.intermediate_values[step] = value;
+  ctx.params_unpublished = false;
   write_locked(rec);
 }
 
 bool Study::should_prune_for(TrialContext& ctx) {
+  claim_config(ctx);
   Record& rec = *static_cast<Record*>(ctx.record);
   auto view = build_live_view(ctx.number);
   const Json before = rec.t.system_attrs;
@@ -160,9 +218,15 @@ bool Study::should_prune_for(TrialContext& ctx) {
 }
 
 void Study::set_attr_for(TrialContext& ctx, bool user, const std::string& key, const Json& value) {
+  claim_config(ctx);
   Record& rec = *static_cast<Record*>(ctx.record);
   std::lock_guard<std::mutex> lock(mu_);
   (user ? rec.t.user_attrs : rec.t.system_attrs)[key] = value;
+  // Others' samplers see this trial's params from here on (a lone process writes nothing).
+  if (ctx.params_unpublished && others_active_) {
+    ctx.params_unpublished = false;
+    write_locked(rec);
+  }
 }
 
 FrozenTrial Study::snapshot_for(const TrialContext& ctx) {

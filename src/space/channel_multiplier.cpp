@@ -4,10 +4,12 @@
 // redefine_channels with fresh weights seeded from the trial, so they must be trained.
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <set>
 
 #include "core/error.h"
 #include "core/strings.h"
+#include "passes/transforms/channel_groups.h"
 #include "passes/transforms/redefine_channels.h"
 #include "space/graph_space.h"
 
@@ -20,7 +22,6 @@ class ChannelMultiplierSpace : public GraphSpace {
  public:
   explicit ChannelMultiplierSpace(const SpaceSetup& setup) : base_(setup.base), seed_(setup.seed) {
     const Json& t = setup.table;
-    check_space_keys(setup);
     parse_setup(setup);
     if (!t.contains("seed") || !t["seed"].is_object() || t["seed"].empty())
       throw ConfigError(setup.locate("seed"),
@@ -36,15 +37,39 @@ class ChannelMultiplierSpace : public GraphSpace {
                           "seed.default.config.channel_multiplier; it is missing");
       add_param(setup, seed, "default", "default");
     } else {
+      // Outputs joined by a residual add (x + f(x)) are one width: one multiplier per width
+      // group, sampled for the group's first layer with the most specific seed (name > type >
+      // default); the other layers of the group follow it.
+      const passes::ChannelGroups groups = passes::find_channel_groups(*base_);
+      struct Choice {
+        std::string node, key;
+        int level = -1;
+      };
+      std::map<int, Choice> per_group;
+      std::vector<int> order;
       for (const auto& n : nodes) {
         if (!n.out_resizable) continue;
-        std::string key = seed.contains(n.name)      ? n.name
-                          : seed.contains(n.mase_op) ? n.mase_op
-                          : seed.contains("default") ? "default"
-                                                     : "";
-        if (key.empty()) continue;  // no seed: the node keeps its width
-        add_param(setup, seed, key, n.name);
+        const int level = seed.contains(n.name)      ? 2
+                          : seed.contains(n.mase_op) ? 1
+                          : seed.contains("default") ? 0
+                                                     : -1;
+        if (level < 0) continue;  // no seed: the node keeps its width
+        const std::string key = level == 2 ? n.name : level == 1 ? n.mase_op : "default";
+        const int g = groups.out_group.at(n.name);
+        auto it = per_group.find(g);
+        if (it == per_group.end()) {
+          per_group[g] = Choice{n.name, key, level};
+          order.push_back(g);
+        } else if (level == 2 && it->second.level == 2) {
+          throw ConfigError(setup.locate("seed." + n.name),
+                            "nodes " + it->second.node + " and " + n.name +
+                                " produce one width (their outputs are added together); give a "
+                                "seed to one of them, the other follows");
+        } else if (level > it->second.level) {
+          it->second = Choice{n.name, key, level};
+        }
       }
+      for (int g : order) add_param(setup, seed, per_group[g].key, per_group[g].node);
     }
     if (params_.empty())
       throw ConfigError(setup.locate("seed"),
@@ -56,6 +81,7 @@ class ChannelMultiplierSpace : public GraphSpace {
 
   std::string name() const override { return "graph/architecture/channel_multiplier"; }
   bool copies_weights() const override { return true; }
+  bool fresh_weights() const override { return !inherit_weights_; }
 
   Candidate build(const std::map<std::string, Json>& sampled) const override {
     return build_for_trial(sampled, seed_);
@@ -85,35 +111,11 @@ class ChannelMultiplierSpace : public GraphSpace {
 
  private:
   void parse_setup(const SpaceSetup& setup) {
-    const Json& t = setup.table;
-    if (!t.contains("setup")) return;
-    const Json& s = t["setup"];
-    if (!s.is_object()) throw ConfigError(setup.locate("setup"), "setup must be a table");
-    for (auto it = s.begin(); it != s.end(); ++it) {
-      const std::string& k = it.key();
-      if (k == "mode") {
-        if (!it.value().is_string() || (it.value() != "per_layer" && it.value() != "uniform"))
-          throw ConfigError(setup.locate("setup.mode"),
-                            "mode must be \"per_layer\" (a multiplier per layer output) or "
-                            "\"uniform\" (one for all layers), got " +
-                                it.value().dump());
-        uniform_ = it.value() == "uniform";
-      } else if (k == "inherit_weights") {
-        if (!it.value().is_boolean())
-          throw ConfigError(setup.locate("setup.inherit_weights"),
-                            "inherit_weights must be true or false");
-        inherit_weights_ = it.value().get<bool>();
-      } else if (k == "by") {
-        // Accepted for symmetry with the quantization spaces: seeds may name nodes or mase_ops.
-        if (!it.value().is_string() || (it.value() != "name" && it.value() != "type"))
-          throw ConfigError(setup.locate("setup.by"), "by must be \"name\" or \"type\"");
-      } else {
-        throw ConfigError(setup.locate("setup." + k),
-                          "unknown key '" + k + "' in setup" +
-                              did_you_mean(k, {"mode", "inherit_weights", "by"}) +
-                              "; expected mode, inherit_weights");
-      }
-    }
+    const config::TableReader s = read_space_setup(setup, "graph/architecture/channel_multiplier");
+    uniform_ = s.get_string("mode", "per_layer", {"per_layer", "uniform"}) == "uniform";
+    inherit_weights_ = s.get_bool("inherit_weights", inherit_weights_);
+    // Accepted for symmetry with the quantization spaces: seeds may name nodes or mase_ops.
+    s.get_string("by", "name", {"name", "type"});
   }
 
   static std::vector<std::string> resizable_outputs(
@@ -216,6 +218,12 @@ class ChannelMultiplierSpace : public GraphSpace {
 }  // namespace
 
 std::unique_ptr<GraphSpace> make_channel_multiplier(const SpaceSetup& setup) {
+  if (setup.table.is_object() && setup.table.contains("seed") &&
+      is_lab_channel_seed(setup.table["seed"])) {
+    // The one reader checks the space's keys and its setup's types; the lab space reads the rest.
+    read_space_setup(setup, "graph/architecture/channel_multiplier");
+    return make_lab_channel_space(setup);
+  }
   return std::make_unique<ChannelMultiplierSpace>(setup);
 }
 

@@ -6,6 +6,7 @@
 
 #include "core/error.h"
 #include "core/strings.h"
+#include "passes/analysis/hardware_metrics.h"
 #include "passes/registry.h"
 
 namespace chop::space {
@@ -32,24 +33,35 @@ Json pass_options(const Json& table, const std::string& sub,
 
 }  // namespace
 
-HardwareConstraints parse_hardware_constraints(
-    const Json& table, const std::function<std::string(const std::string&)>& locate) {
+const config::TableDoc& constraints_doc() {
+  static const config::TableDoc doc{
+      "search.strategy.constraints",
+      "hardware budgets checked on each candidate before it is trained (over budget: PRUNED)",
+      {{"max_bitops", "number", nullptr, false, "bit operations per batch (positive)"},
+       {"max_flops", "number", nullptr, false, "FLOPs per batch (positive)"},
+       {"max_model_size", "number", nullptr, false,
+        "parameter bytes at each parameter's precision (positive)"},
+       {"max_params", "number", nullptr, false, "parameter count (positive)"},
+       {"max_luts", "number", nullptr, false, "LUTs, QONNX L0 estimate (positive)"},
+       {"max_dsps", "number", nullptr, false, "DSP slices, QONNX L0 estimate (positive)"},
+       {"max_bram", "number", nullptr, false, "36 kb BRAMs for the weights (positive)"},
+       {"max_ebops", "number", nullptr, false, "HGQ effective bit operations (positive)"},
+       {"resources", "table", nullptr, false,
+        "options of the resources pass the LUT/DSP/BRAM budgets are measured with"},
+       {"ebops", "table", nullptr, false,
+        "options of the ebops pass the EBOPs budget is measured with"}}};
+  return doc;
+}
+
+HardwareConstraints parse_hardware_constraints(const Json& table, const config::Locate& locate) {
   HardwareConstraints c;
   if (table.is_null()) return c;
   if (!table.is_object())
     throw ConfigError(locate(""), "constraints must be a table, e.g. max_model_size = 4096");
-  std::vector<std::string> keys;
-  for (const auto& k : kKnown) keys.push_back(k.key);
-  keys.push_back("resources");
-  keys.push_back("ebops");
-  for (auto it = table.begin(); it != table.end(); ++it)
-    if (std::find(keys.begin(), keys.end(), it.key()) == keys.end())
-      throw ConfigError(locate(it.key()), "unknown constraint '" + it.key() + "'" +
-                                              did_you_mean(it.key(), keys) + "; expected " +
-                                              list_of(keys));
+  const config::TableReader reader(table, constraints_doc(), locate);
   for (const auto& k : kKnown) {
-    if (!table.contains(k.key) || table[k.key].is_null()) continue;
-    const Json& v = table[k.key];
+    if (!reader.has(k.key)) continue;
+    const Json v = reader.get_json(k.key);
     if (!v.is_number() || !std::isfinite(v.get<double>()) || v.get<double>() <= 0)
       throw ConfigError(locate(k.key),
                         std::string(k.key) + " must be a positive number, got " + v.dump());
@@ -63,28 +75,19 @@ HardwareConstraints parse_hardware_constraints(
 ConstraintCheck check_hardware_constraints(graph::Graph& g, const HardwareConstraints& c,
                                            passes::PassContext& ctx) {
   ConstraintCheck out;
-  auto need = [&](const char* metric) {
+  // The order constraint_metrics has always been recorded in (log.json stays byte-identical).
+  std::vector<std::string> metrics;
+  for (const char* m : {"model_size", "params", "flops", "bitops", "luts", "dsps", "bram", "ebops"})
     for (const auto& l : c.limits)
-      if (l.metric == metric) return true;
-    return false;
-  };
-  if (need("model_size") || need("params")) {
-    auto r = passes::run_pass("model_size", g, Json::object(), ctx);
-    if (need("model_size")) out.metrics["model_size"] = r.info["size_bytes"];
-    if (need("params")) out.metrics["params"] = r.info["params"];
-  }
-  if (need("flops") || need("bitops")) {
-    passes::run_pass("add_common_metadata", g, Json::object(), ctx);
-    for (const char* m : {"flops", "bitops"})
-      if (need(m)) out.metrics[m] = passes::run_pass(m, g, Json::object(), ctx).info["total"];
-  }
-  if (need("luts") || need("dsps") || need("bram")) {
-    const Json total = passes::run_pass("resources", g, c.resource_options, ctx).info["total"];
-    for (const char* m : {"luts", "dsps", "bram"})
-      if (need(m)) out.metrics[m] = total[m];
-  }
-  if (need("ebops"))
-    out.metrics["ebops"] = passes::run_pass("ebops", g, c.ebops_options, ctx).info["total"];
+      if (l.metric == m) {
+        metrics.push_back(m);
+        break;
+      }
+  passes::HardwareMetricOptions options;
+  options.shapes = passes::ShapeSource::kRun;
+  options.pass_options["resources"] = c.resource_options;
+  options.pass_options["ebops"] = c.ebops_options;
+  out.metrics = passes::hardware_metrics(g, metrics, ctx, options);
   for (const auto& l : c.limits) {
     const double v = out.metrics[l.metric].get<double>();
     out.values.push_back(v / l.max_value - 1.0);

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "config/table_reader.h"
 #include "graph/graph.h"
 #include "passes/pass.h"
 
@@ -37,8 +38,9 @@ struct HardwareConstraints {
 /// max_params = n, max_luts = n, max_dsps = n, max_bram = n, max_ebops = n, resources = {...},
 /// ebops = {...}}); `locate(key)` names a key for errors. ConfigError for unknown keys, values
 /// that are not positive numbers and bad pass options.
-HardwareConstraints parse_hardware_constraints(
-    const Json& table, const std::function<std::string(const std::string&)>& locate);
+HardwareConstraints parse_hardware_constraints(const Json& table, const config::Locate& locate);
+/// The documented [search.strategy.constraints] table.
+const config::TableDoc& constraints_doc();
 
 struct ConstraintCheck {
   Json metrics = Json::object();   // every metric a limit needs: {"params": 3013, ...}

@@ -25,47 +25,92 @@ int64_t GraphSpace::size() const {
   return n;
 }
 
-const std::vector<SpaceEntry>& space_registry() {
-  static const std::vector<SpaceEntry> table = {
-      {"graph/quantize/mixed_precision_ptq",
-       "post-training mixed-precision quantization: per-node quantizer configs (MASE)",
-       make_mixed_precision_ptq},
-      {"graph/quantize/mixed_precision_qat",
-       "the same space, quantization-aware: each candidate is fine-tuned fake-quantized "
-       "(needs the basic_train runner)",
-       make_mixed_precision_qat},
-      {"graph/architecture/channel_multiplier",
-       "layer widths: a channel multiplier per linear/conv output (per_layer) or one for all "
-       "(uniform); candidates get fresh weights and are trained (needs basic_train)",
-       make_channel_multiplier},
-      {"graph/joint/channel_multiplier_quantize",
-       "per-layer widths and per-node quantizers in one trial: channels rewritten, then "
-       "quantized, then trained fake-quantized (needs basic_train)",
-       make_channel_multiplier_quantize},
-  };
+namespace {
+
+const std::string kPath = "search.search_space";
+
+config::TableDoc mase_space_table(const std::string& name) {
+  return {kPath + " (" + name + ")",
+          "the space: its name, set-up and per-node seeds",
+          {{"name", "string", nullptr, true, "the space (see `chop list spaces`)"},
+           {"setup", "table", nullptr, false, "[search.search_space.setup]"},
+           {"seed", "table", nullptr, true,
+            "per-node choice lists: seed.default.config and seed.<node or mase_op>.config"}}};
+}
+
+config::TableDoc quantize_setup(const std::string& name) {
+  return {kPath + ".setup (" + name + ")",
+          "how seeds are matched to nodes",
+          {{"by", "string", nullptr, true,
+            "\"name\": a seed per node name; \"type\": a seed per mase_op"},
+           {"seed_default", "any", nullptr, false, "accepted for MASE configs; unused"}}};
+}
+
+}  // namespace
+
+const Registry<SpaceEntry>& space_registry() {
+  static const Registry<SpaceEntry> table{
+      {"search space", "search spaces", "chop list spaces"},
+      {
+          {"graph/quantize/mixed_precision_ptq",
+           "post-training mixed-precision quantization: per-node quantizer configs (MASE)",
+           {mase_space_table("mixed_precision_ptq"), quantize_setup("mixed_precision_ptq")},
+           make_mixed_precision_ptq},
+          {"graph/quantize/mixed_precision_qat",
+           "the same space, quantization-aware: each candidate is fine-tuned fake-quantized "
+           "(needs a training runner, basic_train)",
+           {mase_space_table("mixed_precision_qat"), quantize_setup("mixed_precision_qat")},
+           make_mixed_precision_qat},
+          {"graph/architecture/channel_multiplier",
+           "layer widths: a channel multiplier per linear/conv output (per_layer) or one for all "
+           "(uniform); candidates get fresh weights and are trained (needs basic_train)",
+           {mase_space_table("channel_multiplier"),
+            {kPath + ".setup (channel_multiplier)",
+             "how multipliers are laid out",
+             {{"mode", "string", "per_layer", false,
+               "\"per_layer\" (a multiplier per layer output) or \"uniform\" (one for all)"},
+              {"inherit_weights", "bool", false, false,
+               "resized layers keep the leading slice of the trained weights"},
+              {"by", "string", "name", false, "seeds by node \"name\" or mase_op \"type\""}}}},
+           make_channel_multiplier},
+          {"graph/joint/channel_multiplier_quantize",
+           "per-layer widths and per-node quantizers in one trial: channels rewritten, then "
+           "quantized, then trained fake-quantized (needs basic_train)",
+           {{kPath + " (channel_multiplier_quantize)",
+             "two sub-spaces sampled in the same trial",
+             {{"name", "string", nullptr, true, "graph/joint/channel_multiplier_quantize"},
+              {"channels", "table", nullptr, true,
+               "a channel_multiplier space (setup, seed) at [search.search_space.channels]"},
+              {"quantize", "table", nullptr, true,
+               "a mixed-precision space (setup, seed) at [search.search_space.quantize]"}}}},
+           make_channel_multiplier_quantize},
+      }};
   return table;
 }
 
-std::unique_ptr<GraphSpace> make_graph_space(const SpaceSetup& setup) {
-  std::vector<std::string> names;
-  for (const auto& e : space_registry()) names.push_back(e.name);
-  if (!setup.table.is_object() || !setup.table.contains("name") || !setup.table["name"].is_string())
-    throw ConfigError(setup.locate("name"),
-                      "the search space needs name = one of " + list_of(names));
-  std::string name = setup.table["name"].get<std::string>();
-  for (const auto& e : space_registry())
-    if (e.name == name) return e.make(setup);
-  throw ConfigError(setup.locate("name"), "unknown search space '" + name + "'" +
-                                              did_you_mean(name, names) + "; expected one of " +
-                                              list_of(names));
+const SpaceEntry& space_entry(const std::string& name) {
+  const SpaceEntry* e = space_registry().find(name);
+  CHOP_ASSERT(e, "no search space '" + name + "'");
+  return *e;
 }
 
-void check_space_keys(const SpaceSetup& setup) {
-  for (auto it = setup.table.begin(); it != setup.table.end(); ++it)
-    if (it.key() != "name" && it.key() != "setup" && it.key() != "seed")
-      throw ConfigError(setup.locate(it.key()), "unknown key '" + it.key() +
-                                                    "' in the search space; expected name, "
-                                                    "setup, seed");
+std::unique_ptr<GraphSpace> make_graph_space(const SpaceSetup& setup) {
+  if (!setup.table.is_object() || !setup.table.contains("name") || !setup.table["name"].is_string())
+    throw ConfigError(setup.locate("name"),
+                      "the search space needs name = one of " + list_of(space_registry().names()));
+  return space_registry()
+      .get(setup.table["name"].get<std::string>(), setup.locate("name"))
+      .make(setup);
+}
+
+config::TableReader read_space_setup(const SpaceSetup& setup, const std::string& space_name) {
+  const SpaceEntry& e = space_entry(space_name);
+  const config::Locate locate = [&setup](const std::string& k) { return setup.locate(k); };
+  const config::TableReader table(setup.table, e.tables.at(0), locate);
+  const Json s = table.get_json("setup");
+  if (!s.is_null() && !s.is_object())
+    throw ConfigError(setup.locate("setup"), "setup must be a table");
+  return config::TableReader(s, e.tables.at(1), config::locate_below(locate, "setup"));
 }
 
 void flatten_into(const Json& nested, const std::string& prefix, std::vector<SpaceParam>& out,

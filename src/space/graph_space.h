@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "config/table_reader.h"
+#include "core/registry.h"
 #include "graph/graph.h"
 
 namespace chop::space {
@@ -56,6 +58,9 @@ class GraphSpace {
   }
   /// True when candidates get their own copy of the weights (training changes them).
   virtual bool copies_weights() const { return false; }
+  /// True when candidates start from fresh weights (NAS without inherit_weights): the base
+  /// model's weights, trained or not, do not matter.
+  virtual bool fresh_weights() const { return false; }
 
  protected:
   std::vector<SpaceParam> params_;
@@ -64,20 +69,30 @@ class GraphSpace {
 struct SpaceEntry {
   std::string name;
   std::string summary;
+  /// Its documented tables: [search.search_space] first, then [search.search_space.setup] (when
+  /// it has one). Seeds are per-node tables the space checks itself.
+  std::vector<config::TableDoc> tables;
   std::unique_ptr<GraphSpace> (*make)(const SpaceSetup& setup);
 };
 
-const std::vector<SpaceEntry>& space_registry();
+const Registry<SpaceEntry>& space_registry();
 /// Reads `name` from the table and builds the space; ConfigError naming the key otherwise.
 std::unique_ptr<GraphSpace> make_graph_space(const SpaceSetup& setup);
 
 std::unique_ptr<GraphSpace> make_mixed_precision_ptq(const SpaceSetup& setup);
 std::unique_ptr<GraphSpace> make_mixed_precision_qat(const SpaceSetup& setup);
 std::unique_ptr<GraphSpace> make_channel_multiplier(const SpaceSetup& setup);
+/// MASE lab 4's seeds (name = [modes], channel_multiplier_in/out, parent_block_name): the
+/// channel space runs the redefine_channels pass on the sampled per-node table.
+bool is_lab_channel_seed(const Json& seed_table);
+std::unique_ptr<GraphSpace> make_lab_channel_space(const SpaceSetup& setup);
 std::unique_ptr<GraphSpace> make_channel_multiplier_quantize(const SpaceSetup& setup);
 
-/// ConfigError for a key of the space table other than name, setup and seed (MASE's keys).
-void check_space_keys(const SpaceSetup& setup);
+/// The [search.search_space] table of a space with MASE's keys (name, setup, seed), checked
+/// against `entry`'s documented tables; the returned reader reads `setup` (empty when absent).
+config::TableReader read_space_setup(const SpaceSetup& setup, const std::string& space_name);
+/// The row of `name` (asserts it exists).
+const SpaceEntry& space_entry(const std::string& name);
 
 /// MASE's flatten_dict/unflatten_dict with "/" (lists are leaves).
 void flatten_into(const Json& nested, const std::string& prefix, std::vector<SpaceParam>& out,

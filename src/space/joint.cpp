@@ -18,13 +18,9 @@ class JointSpace : public GraphSpace {
  public:
   explicit JointSpace(const SpaceSetup& setup) : seed_(setup.seed) {
     const Json& t = setup.table;
-    for (auto it = t.begin(); it != t.end(); ++it)
-      if (it.key() != "name" && it.key() != kChannels && it.key() != kQuantize)
-        throw ConfigError(setup.locate(it.key()),
-                          "unknown key '" + it.key() + "' in the joint search space" +
-                              did_you_mean(it.key(), {kChannels, kQuantize}) +
-                              "; expected channels (a channel_multiplier space: setup, seed) "
-                              "and quantize (a mixed-precision space: setup, seed)");
+    const config::TableReader table(
+        t, space_entry("graph/joint/channel_multiplier_quantize").tables.at(0),
+        [&setup](const std::string& k) { return setup.locate(k); });
     for (const auto& part : {kChannels, kQuantize})
       if (!t.contains(part) || !t[part].is_object())
         throw ConfigError(setup.locate(part),
@@ -42,6 +38,7 @@ class JointSpace : public GraphSpace {
 
   std::string name() const override { return "graph/joint/channel_multiplier_quantize"; }
   bool copies_weights() const override { return true; }
+  bool fresh_weights() const override { return channels_->fresh_weights(); }
 
   Candidate build(const std::map<std::string, Json>& sampled) const override {
     return build_for_trial(sampled, seed_);

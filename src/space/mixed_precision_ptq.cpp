@@ -24,19 +24,12 @@ class MixedPrecisionSpace : public GraphSpace {
     passes::PassContext meta_ctx;
     passes::ensure_common_metadata(prepared_, meta_ctx);
     const Json& t = setup.table;
-    check_space_keys(setup);
-    if (!t.contains("setup") || !t["setup"].is_object() || !t["setup"].contains("by"))
+    const config::TableReader s = read_space_setup(
+        setup, qat ? "graph/quantize/mixed_precision_qat" : "graph/quantize/mixed_precision_ptq");
+    if (!s.has("by"))
       throw ConfigError(setup.locate("setup"),
                         "setup.by is required: \"name\" (seed per node) or \"type\" (per mase_op)");
-    const Json& by = t["setup"]["by"];
-    if (!by.is_string() || (by != "name" && by != "type"))
-      throw ConfigError(setup.locate("setup.by"),
-                        "setup.by must be \"name\" or \"type\", got " + by.dump());
-    by_type_ = by == "type";
-    for (auto it = t["setup"].begin(); it != t["setup"].end(); ++it)
-      if (it.key() != "by" && it.key() != "seed_default")
-        throw ConfigError(setup.locate("setup." + it.key()),
-                          "unknown key '" + it.key() + "' in setup; expected by");
+    by_type_ = s.get_string("by", "name", {"name", "type"}) == "type";
     if (!t.contains("seed") || !t["seed"].is_object() || !t["seed"].contains("default"))
       throw ConfigError(setup.locate("seed"),
                         "seed.default.config is required (the choices for nodes without a seed)");

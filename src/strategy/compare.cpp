@@ -33,8 +33,12 @@ SearchSummary run_comparison(const SearchSetup& s) {
   const std::string dir = save_dir + "/comparison";
   make_dirs(dir);
   const std::string group = strategy.study_name.empty() ? s.project_name : strategy.study_name;
-  auto storage = strategy.sqlite_storage ? search::open_sqlite_storage(dir + "/study.db")
-                                         : search::make_in_memory_storage();
+  // The comparison's studies go where a search's study would: comparison/study.db by default,
+  // memory, or the storage URL given (setup.storage / --storage).
+  std::string url = s.storage_override.empty() ? strategy.storage : s.storage_override;
+  if (url == "sqlite") url = dir + "/study.db";
+  const bool persistent = url != "memory";
+  auto storage = search::open_storage(url, strategy.storage_retry_timeout_s);
   const int64_t repeats = strategy.compare_repeats;
   print("Sampler comparison on " + space->name() + " (" + with_thousands(space->size()) +
         " configurations): " + join(strategy.compare_samplers, ", ") + ", " +
@@ -53,7 +57,8 @@ SearchSummary run_comparison(const SearchSetup& s) {
   summary.comparison = true;
   summary.save_dir = save_dir;
   summary.comparison_dir = dir;
-  summary.sqlite_storage = strategy.sqlite_storage;
+  summary.persistent = persistent;
+  summary.storage = storage->describe();
   for (const auto& sampler : strategy.compare_samplers) {
     for (int64_t r = 0; r < repeats && !interrupt_requested(); ++r) {
       const uint64_t seed = s.seed + static_cast<uint64_t>(r);
@@ -145,10 +150,10 @@ SearchSummary run_comparison(const SearchSetup& s) {
   if (interrupt_requested()) {
     if (!summary.report_line.empty()) print(summary.report_line);
     throw InterruptedError("sampler comparison stopped; every finished trial is saved in " + dir +
-                           (strategy.sqlite_storage
-                                ? "/study.db: run the same command to continue (each study "
-                                  "resumes by name)"
-                                : " (storage = \"memory\": nothing to resume)"));
+                           (persistent ? " and " + storage->describe() +
+                                             ": run the same command to continue (each study "
+                                             "resumes by name)"
+                                       : " (storage = \"memory\": nothing to resume)"));
   }
   return summary;
 }

@@ -82,7 +82,7 @@ search::Objective make_objective(const ObjectiveInputs& in) {
     for (auto& r : strategy.sw_runners) {
       at::NoGradGuard no_grad;
       std::optional<at::AutoGradMode> grad_on;
-      if (r.name == "basic_train") grad_on.emplace(true);
+      if (r.entry->needs_grad) grad_on.emplace(true);
       Json m = r.runner->run(cand.graph, env);
       for (auto it = m.begin(); it != m.end(); ++it) sw[it.key()] = it.value();
     }
@@ -98,6 +98,7 @@ search::Objective make_objective(const ObjectiveInputs& in) {
     }
     trial.set_user_attr("software_metrics", sw);
     trial.set_user_attr("scaled_metrics", scaled);
+    if (in.keep_candidate) in.keep_candidate(trial.number(), std::move(cand.graph));
     if (strategy.sum_scaled_metrics) return {sum};
     return values;
   };

@@ -6,6 +6,7 @@
 #include <c10/core/Device.h>
 
 #include <cstdint>
+#include <functional>
 
 #include "data/dataset.h"
 #include "search/study.h"
@@ -22,6 +23,8 @@ struct ObjectiveInputs {
   at::Device device = at::kCPU;
   uint64_t seed = 0;  // trial k's candidate and runners use seed + k
   int64_t batch_size = 128;
+  /// Receives each scored candidate (trial number, graph); null: candidates are dropped.
+  std::function<void(int64_t, graph::Graph&&)> keep_candidate;
 };
 
 /// The objective. Trials run their runners concurrently when n_jobs > 1 (basic_train on one

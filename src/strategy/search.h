@@ -1,6 +1,6 @@
 // MASE's search strategy (SearchStrategyOptuna) as chop runs it: the [search] table read and
 // checked before anything is loaded, then run(): the graph space over the loaded model, the
-// study (SQLite or memory, resumable by name), the objective over the runners, progress lines,
+// study (SQLite, PostgreSQL or memory, resumable by name and shareable by workers), the objective over the runners, progress lines,
 // and log.json / best.json kept up to date. `chop search` = load, run, print the summary.
 #pragma once
 
@@ -41,6 +41,9 @@ struct SearchConfig {
 SearchConfig read_search_config(const config::RunConfig& cfg,
                                 std::optional<int64_t> max_epochs_override);
 
+/// The documented [search] table (its sub-tables: strategy_config_docs(), the spaces').
+const config::TableDoc& search_doc();
+
 /// What the search runs on, loaded by the caller.
 struct SearchSetup {
   const SearchConfig* config = nullptr;
@@ -54,9 +57,17 @@ struct SearchSetup {
   /// the study's name unless setup.study_name is set.
   std::string project_dir;
   std::string project_name;
+  /// --storage URL: replaces setup.storage (empty: the config's).
+  std::string storage_override;
   /// Receives the space summary and progress lines (one per finished trial, or only notable
   /// ones when `status` is set); null: silent.
   std::function<void(const std::string&)> print;
+  /// False when no checkpoint was loaded: a warning, unless the space trains candidates from
+  /// fresh weights (NAS), where the base weights do not matter.
+  bool weights_loaded = true;
+  /// An export format (interop/export.h): the best trial, or each Pareto-front trial, is
+  /// written to <save_dir>/best_export/trial_<n><ext> after the search. "": none.
+  std::string export_best;
   /// A terminal's live line: receives the current status to show in place ("" = clear it);
   /// null: no live line, a plain line per trial instead (docs/search.md, progress).
   std::function<void(const std::string&)> status;
@@ -67,7 +78,10 @@ struct SearchSummary {
   /// The best trial or the Pareto front (ascending by number); empty when none completed.
   std::vector<search::FrozenTrial> best;
   std::string save_dir;  // <project>/software/search_ckpts
-  bool sqlite_storage = true;
+  std::string study_name;
+  std::string storage;     // the study's storage as messages show it (never a password)
+  bool persistent = true;  // false: storage = "memory"
+  std::vector<std::string> exported;  // files written for export_best
   std::string report_html;  // the report written at the end ("" when none)
   std::string report_line;  // "Report: <html> (plots: ...)", for the caller to print
   /// A sampler comparison (setup.compare_samplers / --compare-samplers) ran instead of one

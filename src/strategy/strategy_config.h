@@ -22,11 +22,13 @@ struct MetricSpec {
 };
 
 struct NamedRunner {
-  std::string name;
+  std::string name;                             // as written in the config
+  const runners::RunnerEntry* entry = nullptr;  // its registry row (capabilities, metrics)
   std::unique_ptr<runners::Runner> runner;
 };
 
 struct StrategyConfig {
+  std::string strategy_name = "optuna";  // "optuna" (MASE) or "chop": the same strategy
   bool eval_mode = true;
   std::vector<NamedRunner> sw_runners, hw_runners;
   std::vector<MetricSpec> metrics;  // sorted by name: the objective order (MASE)
@@ -40,10 +42,20 @@ struct StrategyConfig {
   double timeout_s = 0.0;
   int n_jobs = 1;
   int64_t save_every_n_trials = 10;
-  bool categorical = false;    // param_encoding = "categorical" (MASE: "index")
-  std::string study_name;      // default: the project name
-  bool resume = true;          // continue a stored study of the same name
-  bool sqlite_storage = true;  // false: storage = "memory" (no study.db, nothing to resume)
+  bool categorical = false;  // param_encoding = "categorical" (MASE: "index")
+  std::string study_name;    // default: the project name
+  bool resume = true;        // continue a stored study of the same name
+  /// setup.storage: "sqlite" (<save dir>/study.db), "memory" (nothing stored or resumed), or a
+  /// storage URL (sqlite:///path.db, a .db path, postgresql://user@host/db) a study may share.
+  std::string storage = "sqlite";
+  /// Workers sharing a study (docs/distributed.md): heartbeat every heartbeat_interval_s while a
+  /// trial runs (0: off), a trial without one for grace_period_s (0: 2 x interval) is failed,
+  /// and re-queued up to retry_failed times; a lost database connection is retried for
+  /// storage_retry_timeout_s.
+  double heartbeat_interval_s = 60.0;
+  double grace_period_s = 0.0;
+  int retry_failed = 0;
+  double storage_retry_timeout_s = 300.0;
   bool write_report = true;    // report = false: no report.html / plots/*.svg at the end
   /// compare_samplers = ["tpe", "random", ...] (or --compare-samplers): run the space under each
   /// sampler, compare_repeats times with seeds seed, seed+1, ... (docs/samplers.md).
@@ -53,6 +65,8 @@ struct StrategyConfig {
   space::HardwareConstraints constraints;
 
   std::vector<search::Direction> directions() const;
+  /// True when a configured runner trains the candidate (registry capability `trains`).
+  bool any_runner_trains() const;
 };
 
 /// Every name is a registered sampler, none twice; ConfigError at `where` otherwise (a TOML
@@ -64,5 +78,8 @@ void check_sampler_names(const std::vector<std::string>& names, const std::strin
 /// reported here, before any trial runs.
 StrategyConfig parse_strategy(const Json& strategy,
                               const std::function<std::string(const std::string&)>& locate);
+
+/// The documented tables of [search.strategy] (for `chop list config` and the reference).
+std::vector<const config::TableDoc*> strategy_config_docs();
 
 }  // namespace chop::strategy

@@ -18,9 +18,7 @@ std::unique_ptr<space::GraphSpace> make_space(const SearchSetup& s) {
   setup.seed = s.seed;
   auto space = space::make_graph_space(setup);
   const StrategyConfig& strategy = s.config->strategy;
-  bool has_train = false;
-  for (const auto& r : strategy.sw_runners) has_train |= r.name == "basic_train";
-  if (space->copies_weights() && !has_train)
+  if (space->copies_weights() && !strategy.any_runner_trains())
     throw ConfigError(s.config->locate("search.strategy.sw_runner"),
                       "search space '" + space->name() +
                           "' trains every candidate (its own fake-quantized or resized weights): "

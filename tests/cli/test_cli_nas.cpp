@@ -122,6 +122,26 @@ TEST(CliNas, TwoJobsGiveTheSameLogAsOne) {
   EXPECT_EQ(rows[1], rows[0]);
 }
 
+// MASE lab 4's seeds as the lab writes them (name = output_only|both|input_only,
+// channel_multiplier_in/out, parent_block_name): every layer's input follows its parent's output,
+// so the 9 (a, b) choices give 9 consistent networks 16 -> 16a -> 16b -> 5.
+TEST(CliNas, Lab4SeedsAsWrittenResizeEachLayerAndItsConsumer) {
+  testing::SearchDir d("nas_lab4_as_written");
+  auto r = testing::run_chop(
+      d.args(std::string(CHOP_SOURCE_DIR) + "/configs/jsc_three_linear_lab4.toml"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  Json log = d.log();
+  ASSERT_EQ(log.size(), 9u);
+  std::set<int64_t> params, expected;
+  for (int a : {1, 2, 4})
+    for (int b : {1, 2, 4}) expected.insert(37 + 272 * a + 256 * a * b + 96 * b);
+  for (auto& [k, row] : log.items()) {
+    EXPECT_EQ(row["state"], "COMPLETE") << k;
+    params.insert(row["user_attrs_hardware_metrics"]["params"].get<int64_t>());
+  }
+  EXPECT_EQ(params, expected);
+}
+
 TEST(CliNas, OverBudgetCandidatesAreNeverTrained) {
   for (const char* sampler : {"bruteforce", "tpe"}) {
     testing::SearchDir d(std::string("nas_budget_") + sampler);

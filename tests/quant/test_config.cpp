@@ -243,4 +243,33 @@ TEST(QuantConfig, OperandArgsFollowMase) {
 }
 
 }  // namespace
+// chop's per-operand extensions for QONNX models (docs/quantization.md, rule 8).
+TEST(QuantConfig, OperandBypassSignedAndNarrow) {
+  json weights_only = {{"name", "integer"},       {"data_in_bypass", true}, {"weight_width", 8},
+                       {"weight_frac_width", 6}, {"weight_narrow", true}};
+  NodeQuantConfig c = parse_node_quant_config(weights_only, "linear", kWhere);
+  EXPECT_FALSE(c.data_in.has_value());
+  ASSERT_TRUE(c.weight.has_value());
+  EXPECT_TRUE(c.weight->narrow);
+  json unsigned_in = jsc_linear();
+  unsigned_in["data_in_signed"] = false;
+  EXPECT_FALSE(parse_node_quant_config(unsigned_in, "linear", kWhere).data_in->is_signed);
+  json relu_signed = {{"name", "integer"},
+                      {"data_in_width", 4},
+                      {"data_in_frac_width", 2},
+                      {"data_in_signed", true}};
+  EXPECT_TRUE(parse_node_quant_config(relu_signed, "relu", kWhere).data_in->is_signed);
+  json contradiction = jsc_linear();
+  contradiction["data_in_bypass"] = true;
+  expect_error(contradiction, "linear", {"'data_in_width' contradicts data_in_bypass = true"});
+  json minifloat = {{"name", "minifloat_ieee"},     {"data_in_width", 8},
+                    {"data_in_exponent_width", 4},  {"data_in_exponent_bias", nullptr},
+                    {"weight_width", 8},            {"weight_exponent_width", 4},
+                    {"weight_exponent_bias", nullptr}, {"weight_narrow", true}};
+  expect_error(minifloat, "linear", {"'weight_narrow' applies to integer quantization only"});
+  json wrong_type = jsc_linear();
+  wrong_type["weight_signed"] = "yes";
+  expect_error(wrong_type, "linear", {"'weight_signed'", "true or false"});
+}
+
 }  // namespace chop::quant

@@ -211,4 +211,16 @@ TEST(Apply, EmptyAndScalarTensors) {
 }
 
 }  // namespace
+TEST(IntegerQuantizer, NarrowRangeDropsTheExtremeCode) {
+  // 4 bits, frac 0: signed [-8, 7]; narrow [-7, 7]; unsigned narrow [0, 14].
+  at::Tensor x = at::tensor({-20.f, -7.6f, 3.f, 20.f});
+  auto y = integer_quantize(x, 4, 0, true, true);
+  EXPECT_TRUE(at::equal(y, at::tensor({-7.f, -7.f, 3.f, 7.f})));
+  y = integer_quantize(x, 4, 0, false, true);
+  EXPECT_TRUE(at::equal(y, at::tensor({0.f, 0.f, 3.f, 14.f})));
+  EXPECT_EQ(integer_range(8, true, false), std::make_pair(-128.0, 127.0));
+  EXPECT_EQ(integer_range(8, true, true), std::make_pair(-127.0, 127.0));
+  EXPECT_EQ(integer_range(8, false, true), std::make_pair(0.0, 254.0));
+}
+
 }  // namespace chop::quant

@@ -42,7 +42,8 @@ Outcome run(const graph::Graph& g0, const Json& options, bool engine, int n_thre
   env.batch_size = 64;
   env.seed = 9;
   env.n_threads = n_threads;
-  auto runner = make_basic_train(options, [](const std::string& k) { return k; });
+  const config::Locate locate = [](const std::string& k) { return k; };
+  auto runner = make_runner(runner_entry("basic_train", "sw", locate), options, locate);
   at::AutoGradMode grad(true);
   Outcome o{runner->run(g, env), {}};
   o.state = g.state_dict();

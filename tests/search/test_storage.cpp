@@ -238,7 +238,8 @@ TEST(Storage, OpenStorageUrls) {
   EXPECT_EQ(open_storage("memory")->describe(), "in-memory");
   const std::string path = temp_db("url");
   EXPECT_EQ(open_storage("sqlite:///" + path)->describe(), "sqlite:" + path);
-  EXPECT_THROW(open_storage("postgres://x"), UserError);
+  EXPECT_THROW(open_storage("mysql://x/db"), UserError);
+  EXPECT_THROW(open_storage("postgresql://h:notaport/db"), UserError);  // malformed
   EXPECT_THROW(open_sqlite_storage("/nonexistent-dir/x/y.db"), DataError);
 }
 

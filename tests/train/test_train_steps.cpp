@@ -6,6 +6,8 @@
 
 #include <ATen/Parallel.h>
 
+#include "core/log.h"
+#include "graph/builder.h"
 #include "models/zoo.h"
 #include "passes/transforms/quantize.h"
 #include "quant/config.h"
@@ -110,6 +112,35 @@ TEST(TrainSteps, EvaluateOnAnEngineEqualsTheLibTorchPath) {
     EXPECT_EQ(a.accuracy, b.accuracy);
     EXPECT_EQ(a.n_samples, b.n_samples);
   }
+}
+
+// A graph with an op the fused engine does not cover (layer_norm) trains on the LibTorch path and
+// says so once per process, not once per epoch or per evaluation.
+TEST(TrainSteps, UncoveredOpFallsBackAndSaysSoOnce) {
+  at::set_num_threads(1);
+  const LogLevel level_before = log_level();
+  set_log_level(LogLevel::kInfo);
+  auto s = testing::small_splits(200, 60, 5);
+  graph::GraphBuilder b("fallback_once_net", 3);
+  std::string x = b.input("x", {16});
+  x = b.module("seq_blocks.0", "linear", x, graph::Json{{"in_features", 16}, {"out_features", 8}});
+  x = b.module("seq_blocks.1", "layer_norm", x, graph::Json{{"normalized_shape", {8}}});
+  x = b.module("seq_blocks.2", "relu", x);
+  x = b.module("seq_blocks.3", "linear", x, graph::Json{{"in_features", 8}, {"out_features", 5}});
+  graph::Graph g = b.finish(x);
+  ::testing::internal::CaptureStderr();
+  TrainResult r1 = train(g, s.train, s.val, options(true));
+  TrainResult r2 = train(g, s.train, s.val, options(true));  // a second run in the same process
+  const std::string err = ::testing::internal::GetCapturedStderr();
+  set_log_level(level_before);
+  EXPECT_EQ(r1.backend, "LibTorch");
+  EXPECT_EQ(r2.backend, "LibTorch");
+  EXPECT_EQ(r1.epochs.size(), 3u);
+  const std::string said = "training model fallback_once_net runs on the LibTorch path";
+  size_t n_said = 0;
+  for (size_t at = err.find(said); at != std::string::npos; at = err.find(said, at + 1)) ++n_said;
+  EXPECT_EQ(n_said, 1u) << err;
+  EXPECT_NE(err.find("node seq_blocks_1 (layer_norm)"), std::string::npos) << err;
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 // layers, 32 when none is quantized; memory_density = compare_to / average_bitwidth.
 #include <ostream>
 
+#include "core/error.h"
 #include "core/log.h"
 #include "core/strings.h"
 #include "passes/metadata.h"
@@ -52,6 +53,11 @@ PassResult run(graph::Graph& g, const Json& opts, PassContext& ctx) {
   return r;
 }
 
+void check(const Json& opts, const PassContext& ctx) {
+  if (opts["compare_to"].get<double>() <= 0)
+    throw ConfigError(ctx.locate("compare_to"), "compare_to must be positive");
+}
+
 }  // namespace
 
 Pass average_bitwidth_pass() {
@@ -61,7 +67,8 @@ Pass average_bitwidth_pass() {
               "density",
               {{"compare_to", "number", 32, false, "memory_density = compare_to / average"}},
               false,
-              run};
+              run,
+              check};
 }
 
 }  // namespace chop::passes

@@ -59,19 +59,23 @@ LayerCost layer_cost(const graph::Node& n) {
     c.total_parameters = weight_numel();
     c.computations = c.output_buffer_size * window;
     c.backward_computations = c.input_buffer_size * window * 2;
-  } else if (op == "relu" || op == "relu6" || op == "hardtanh" || op == "sigmoid") {
-    // hardtanh and sigmoid: chop's extension, one operation per element like ReLU.
+  } else if (op == "relu" || op == "relu6" || op == "hardtanh" || op == "sigmoid" ||
+             op == "leaky_relu" || op == "tanh") {
+    // hardtanh, sigmoid, leaky_relu, tanh: chop's extension, one operation per element like ReLU.
     c.computations = c.backward_computations = c.input_buffer_size;
+  } else if (op == "softmax") {
+    // chop: exp, sum and divide per element.
+    c.computations = c.backward_computations = 3 * c.input_buffer_size;
   } else if (op == "layer_norm") {
     c.computations = c.backward_computations = 5 * c.input_buffer_size;
   } else if (op == "batch_norm1d" || op == "batch_norm2d") {
     c.total_parameters = 2 * n.attr_int("num_features");
     c.computations = c.backward_computations = 4 * c.input_buffer_size;
-  } else if (op == "max_pool2d" || op == "avg_pool2d") {
-    int64_t window = kernel_window(n, 2);
+  } else if (op == "max_pool2d" || op == "avg_pool2d" || op == "max_pool1d" || op == "avg_pool1d") {
+    int64_t window = kernel_window(n, op == "max_pool1d" || op == "avg_pool1d" ? 1 : 2);
     c.computations = c.output_buffer_size * window;
     c.backward_computations = c.input_buffer_size * window;
-  } else if (op == "adaptive_avg_pool2d") {
+  } else if (op == "adaptive_avg_pool2d" || op == "adaptive_avg_pool1d") {
     c.computations = c.backward_computations = c.input_buffer_size;
   } else if (op == "dropout") {
     c.computations = c.backward_computations = 0;
@@ -84,7 +88,7 @@ LayerCost layer_cost(const graph::Node& n) {
     c.computations = c.output_buffer_size * inner;
     c.backward_computations = 2 * c.computations;
   } else {
-    c.counted = false;  // placeholder, output, flatten, view: no arithmetic
+    c.counted = false;  // placeholder, output, flatten, view, identity, cat, constant
   }
   return c;
 }

@@ -26,16 +26,23 @@ double percentile(std::vector<double> v, double q) {
   return v[lo] + (v[hi] - v[lo]) * (pos - static_cast<double>(lo));
 }
 
+void check(const Json& opts, const PassContext& ctx) {
+  if (opts["warmup"].get<int64_t>() < 0)
+    throw ConfigError(ctx.locate("warmup"), "warmup must be >= 0");
+  if (opts["n_batches"].get<int64_t>() < 1)
+    throw ConfigError(ctx.locate("n_batches"), "n_batches must be >= 1");
+  if (!opts["batch_size"].is_null() && opts["batch_size"].get<int64_t>() < 1)
+    throw ConfigError(ctx.locate("batch_size"), "batch_size must be >= 1");
+  if (opts["threads"].get<int64_t>() < 0)
+    throw ConfigError(ctx.locate("threads"), "threads must be >= 0 (0: keep)");
+}
+
 PassResult run(graph::Graph& g, const Json& opts, PassContext& ctx) {
   const int64_t warmup = opts["warmup"].get<int64_t>();
   const int64_t n_batches = opts["n_batches"].get<int64_t>();
   const int64_t batch_size =
       opts["batch_size"].is_null() ? ctx.batch_size : opts["batch_size"].get<int64_t>();
   const int64_t threads = opts["threads"].get<int64_t>();
-  if (warmup < 0) throw ConfigError(ctx.locate("warmup"), "warmup must be >= 0");
-  if (n_batches < 1) throw ConfigError(ctx.locate("n_batches"), "n_batches must be >= 1");
-  if (batch_size < 1) throw ConfigError(ctx.locate("batch_size"), "batch_size must be >= 1");
-  if (threads < 0) throw ConfigError(ctx.locate("threads"), "threads must be >= 0 (0: keep)");
   const at::Device device = runtime::parse_device(
       opts["device"].is_null() ? ctx.device : opts["device"].get<std::string>());
 
@@ -98,7 +105,8 @@ Pass latency_pass() {
                {"device", "string", nullptr, false, "cpu, cuda[:N], gpu, auto (default: run's)"},
                {"threads", "int", 0, false, "intra-op threads (0: keep the current setting)"}},
               false,
-              run};
+              run,
+              check};
 }
 
 }  // namespace chop::passes

@@ -21,11 +21,14 @@ struct Flow {
   int64_t inner = 1;
 };
 
+// Elementwise ops, and softmax: it normalises over whatever width it is given.
 bool is_pass_through(const std::string& op) {
-  return op == "relu" || op == "relu6" || op == "hardtanh" || op == "sigmoid" || op == "dropout";
+  return op == "relu" || op == "relu6" || op == "hardtanh" || op == "sigmoid" || op == "dropout" ||
+         op == "leaky_relu" || op == "tanh" || op == "identity" || op == "softmax";
 }
 bool is_pool(const std::string& op) {
-  return op == "max_pool2d" || op == "avg_pool2d" || op == "adaptive_avg_pool2d";
+  return op == "max_pool2d" || op == "avg_pool2d" || op == "adaptive_avg_pool2d" ||
+         op == "max_pool1d" || op == "avg_pool1d" || op == "adaptive_avg_pool1d";
 }
 
 class Finder {
@@ -200,7 +203,19 @@ class Finder {
     flow_[n.name] = Flow{f.group, f.axis, inner};
   }
 
+  // A scalar (a constant like the 2 of x * 2, or any one-element tensor) broadcasts over any
+  // width, so it neither ties nor pins the other operand's channels.
+  bool is_scalar(const Node& n, size_t i) const {
+    for (int64_t d : in_shape(n, i))
+      if (d != 1) return false;
+    return true;
+  }
+
   void visit_elementwise(const Node& n) {
+    if (n.inputs.size() == 2 && (is_scalar(n, 0) || is_scalar(n, 1))) {
+      flow_[n.name] = in_flow(n, is_scalar(n, 0) ? 1 : 0);
+      return;
+    }
     Flow a = in_flow(n, 0), b = n.inputs.size() > 1 ? in_flow(n, 1) : Flow{};
     if (a.group >= 0 && b.group >= 0 && a.axis == b.axis && a.inner == b.inner &&
         in_shape(n, 0).size() == in_shape(n, 1).size()) {

@@ -3,8 +3,8 @@
 
 #include <cmath>
 
+#include "config/table_reader.h"
 #include "core/error.h"
-#include "search/options.h"
 #include "search/pareto.h"
 #include "search/pruners/percentile.h"
 
@@ -69,13 +69,24 @@ bool DominancePruner::prune(const StudyView& view, FrozenTrial& trial) {
   return false;
 }
 
-std::unique_ptr<Pruner> make_dominance_pruner(const Json& options) {
-  Options o(options, "pruner options (dominance)");
+const config::TableDoc& dominance_pruner_options() {
+  static const config::TableDoc doc{
+      "search.strategy.setup.pruner_options (dominance)",
+      "multi-objective: prune when a completed trial dominates",
+      {{"objective", "int", Json(0), false, "the objective the intermediate values stand for"},
+       {"n_startup_trials", "int", Json(5), false, "completed trials before any pruning"},
+       {"n_warmup_steps", "int", Json(0), false, "steps before a trial can be pruned"},
+       {"interval_steps", "int", Json(1), false, "check every this many steps"},
+       {"min_dominators", "int", Json(1), false, "completed trials that must dominate"}}};
+  return doc;
+}
+
+std::unique_ptr<Pruner> make_dominance_pruner(const Json& options, const config::Locate& locate) {
+  const config::TableReader o(options, dominance_pruner_options(), locate);
   auto p = std::make_unique<DominancePruner>(
       static_cast<int>(o.get_int("objective", 0)), o.get_int("n_startup_trials", 5),
       o.get_int("n_warmup_steps", 0), o.get_int("interval_steps", 1),
       o.get_int("min_dominators", 1));
-  o.finish();
   return p;
 }
 

@@ -7,6 +7,8 @@
 // docs/search-engine.md gives the exact rule.
 #pragma once
 
+#include "config/table_reader.h"
+
 #include <memory>
 
 #include "search/pruner.h"
@@ -25,6 +27,8 @@ class DominancePruner : public Pruner {
   int64_t n_startup_trials_, n_warmup_steps_, interval_steps_, min_dominators_;
 };
 
-std::unique_ptr<Pruner> make_dominance_pruner(const Json& options);
+const config::TableDoc& dominance_pruner_options();
+std::unique_ptr<Pruner> make_dominance_pruner(const Json& options,
+                                              const config::Locate& locate = {});
 
 }  // namespace chop::search

@@ -3,8 +3,8 @@
 
 #include <cmath>
 
+#include "config/table_reader.h"
 #include "core/error.h"
-#include "search/options.h"
 
 namespace chop::search {
 
@@ -102,15 +102,26 @@ void HyperbandPruner::filter_for_sampler(StudyView& view, const FrozenTrial& tri
   view.trials = std::move(kept);
 }
 
-std::unique_ptr<Pruner> make_hyperband_pruner(const Json& options) {
-  Options o(options, "pruner options (hyperband)");
+const config::TableDoc& hyperband_pruner_options() {
+  static const config::TableDoc doc{
+      "search.strategy.setup.pruner_options (hyperband)",
+      "Optuna's HyperbandPruner",
+      {{"min_resource", "int", Json(1), false, "smallest budget (steps) of a bracket"},
+       {"max_resource", "number|auto", Json("auto"), false,
+        "largest budget; \"auto\": from the first finished trial"},
+       {"reduction_factor", "int", Json(3), false, "keep 1/reduction_factor per rung"},
+       {"bootstrap_count", "int", Json(0), false, "must be 0 with hyperband"}}};
+  return doc;
+}
+
+std::unique_ptr<Pruner> make_hyperband_pruner(const Json& options, const config::Locate& locate) {
+  const config::TableReader o(options, hyperband_pruner_options(), locate);
   const int64_t min_resource = o.get_int("min_resource", 1);
   auto max_resource = o.get_auto_double("max_resource", std::nullopt);
   auto p = std::make_unique<HyperbandPruner>(
       min_resource,
       max_resource ? std::optional<int64_t>(static_cast<int64_t>(*max_resource)) : std::nullopt,
       o.get_int("reduction_factor", 3), o.get_int("bootstrap_count", 0));
-  o.finish();
   return p;
 }
 

@@ -3,6 +3,8 @@
 // own trials (also what model-based samplers see, via filter_for_sampler).
 #pragma once
 
+#include "config/table_reader.h"
+
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -39,6 +41,8 @@ class HyperbandPruner : public Pruner {
 /// zlib's CRC-32 (as Python's binascii.crc32).
 uint32_t crc32(const std::string& s);
 
-std::unique_ptr<Pruner> make_hyperband_pruner(const Json& options);
+const config::TableDoc& hyperband_pruner_options();
+std::unique_ptr<Pruner> make_hyperband_pruner(const Json& options,
+                                              const config::Locate& locate = {});
 
 }  // namespace chop::search

@@ -4,8 +4,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "config/table_reader.h"
 #include "core/error.h"
-#include "search/options.h"
 
 namespace chop::search {
 
@@ -93,25 +93,47 @@ bool PercentilePruner::prune(const StudyView& view, FrozenTrial& trial) {
   return dir == Direction::kMaximize ? best < p : best > p;
 }
 
+const config::TableDoc& median_pruner_options() {
+  static const config::TableDoc doc{
+      "search.strategy.setup.pruner_options (median)",
+      "Optuna's MedianPruner",
+      {{"n_startup_trials", "int", 5, false, "completed trials before any pruning"},
+       {"n_warmup_steps", "int", 0, false, "steps before a trial can be pruned"},
+       {"interval_steps", "int", 1, false, "check every this many steps"},
+       {"n_min_trials", "int", 1, false, "trials reporting at a step before it is judged"}}};
+  return doc;
+}
+
+const config::TableDoc& percentile_pruner_options() {
+  static const config::TableDoc doc{
+      "search.strategy.setup.pruner_options (percentile)",
+      "Optuna's PercentilePruner",
+      {{"percentile", "number", nullptr, false, "required: the percentile to keep (0-100)"},
+       {"n_startup_trials", "int", 5, false, "completed trials before any pruning"},
+       {"n_warmup_steps", "int", 0, false, "steps before a trial can be pruned"},
+       {"interval_steps", "int", 1, false, "check every this many steps"},
+       {"n_min_trials", "int", 1, false, "trials reporting at a step before it is judged"}}};
+  return doc;
+}
+
 namespace {
-std::unique_ptr<Pruner> make(const Json& options, bool median) {
-  Options o(options, median ? "pruner options (median)" : "pruner options (percentile)");
+std::unique_ptr<Pruner> make(const Json& options, bool median, const config::Locate& locate) {
+  const config::TableReader o(
+      options, median ? median_pruner_options() : percentile_pruner_options(), locate);
   if (!median && !o.has("percentile"))
-    throw ConfigError(o.where() + ".percentile", "required: the percentile to keep (0-100)");
+    throw ConfigError(o.locate("percentile"), "required: the percentile to keep (0-100)");
   const double percentile = median ? 50.0 : o.get_double("percentile", 50.0);
-  auto p = std::make_unique<PercentilePruner>(
+  return std::make_unique<PercentilePruner>(
       percentile, o.get_int("n_startup_trials", 5), o.get_int("n_warmup_steps", 0),
       o.get_int("interval_steps", 1), o.get_int("n_min_trials", 1));
-  o.finish();
-  return p;
 }
 }  // namespace
 
-std::unique_ptr<Pruner> make_median_pruner(const Json& options) {
-  return make(options, true);
+std::unique_ptr<Pruner> make_median_pruner(const Json& options, const config::Locate& locate) {
+  return make(options, true, locate);
 }
-std::unique_ptr<Pruner> make_percentile_pruner(const Json& options) {
-  return make(options, false);
+std::unique_ptr<Pruner> make_percentile_pruner(const Json& options, const config::Locate& locate) {
+  return make(options, false, locate);
 }
 
 }  // namespace chop::search

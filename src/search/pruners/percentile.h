@@ -3,6 +3,8 @@
 // values COMPLETE trials reported at the same step.
 #pragma once
 
+#include "config/table_reader.h"
+
 #include <memory>
 
 #include "search/pruner.h"
@@ -29,7 +31,10 @@ bool is_first_in_interval_step(int64_t step, const std::map<int64_t, double>& in
 /// Best intermediate value (nanmin / nanmax); NaN when all are NaN.
 double best_intermediate(const FrozenTrial& t, Direction d);
 
-std::unique_ptr<Pruner> make_median_pruner(const Json& options);
-std::unique_ptr<Pruner> make_percentile_pruner(const Json& options);
+const config::TableDoc& median_pruner_options();
+const config::TableDoc& percentile_pruner_options();
+std::unique_ptr<Pruner> make_median_pruner(const Json& options, const config::Locate& locate = {});
+std::unique_ptr<Pruner> make_percentile_pruner(const Json& options,
+                                               const config::Locate& locate = {});
 
 }  // namespace chop::search

@@ -4,8 +4,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "config/table_reader.h"
 #include "core/error.h"
-#include "search/options.h"
 
 namespace chop::search {
 
@@ -79,14 +79,26 @@ bool SuccessiveHalvingPruner::prune(const StudyView& view, FrozenTrial& trial) {
   }
 }
 
-std::unique_ptr<Pruner> make_successive_halving_pruner(const Json& options) {
-  Options o(options, "pruner options (successive_halving)");
+const config::TableDoc& successive_halving_pruner_options() {
+  static const config::TableDoc doc{
+      "search.strategy.setup.pruner_options (successive_halving)",
+      "Optuna's SuccessiveHalvingPruner (ASHA)",
+      {{"min_resource", "number|auto", Json("auto"), false,
+        "first rung's budget; \"auto\": from the first finished trial"},
+       {"reduction_factor", "int", Json(4), false, "keep 1/reduction_factor per rung"},
+       {"min_early_stopping_rate", "int", Json(0), false, "skip this many first rungs"},
+       {"bootstrap_count", "int", Json(0), false, "trials a rung needs before it prunes"}}};
+  return doc;
+}
+
+std::unique_ptr<Pruner> make_successive_halving_pruner(const Json& options,
+                                                       const config::Locate& locate) {
+  const config::TableReader o(options, successive_halving_pruner_options(), locate);
   auto min_resource = o.get_auto_double("min_resource", std::nullopt);
   auto p = std::make_unique<SuccessiveHalvingPruner>(
       min_resource ? std::optional<int64_t>(static_cast<int64_t>(*min_resource)) : std::nullopt,
       o.get_int("reduction_factor", 4), o.get_int("min_early_stopping_rate", 0),
       o.get_int("bootstrap_count", 0));
-  o.finish();
   return p;
 }
 

@@ -4,6 +4,8 @@
 // rung (the best, for the first eta - 1 arrivals) to go on.
 #pragma once
 
+#include "config/table_reader.h"
+
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -28,6 +30,8 @@ class SuccessiveHalvingPruner : public Pruner {
   int64_t reduction_factor_, min_early_stopping_rate_, bootstrap_count_;
 };
 
-std::unique_ptr<Pruner> make_successive_halving_pruner(const Json& options);
+const config::TableDoc& successive_halving_pruner_options();
+std::unique_ptr<Pruner> make_successive_halving_pruner(const Json& options,
+                                                       const config::Locate& locate = {});
 
 }  // namespace chop::search

@@ -3,8 +3,8 @@
 
 #include <cmath>
 
+#include "config/table_reader.h"
 #include "core/error.h"
-#include "search/options.h"
 
 namespace chop::search {
 namespace {
@@ -126,9 +126,15 @@ bool BruteForceSampler::exhausted(const StudyView& view) const {
   return finished_.size() + tail.size() >= *space_size(space);
 }
 
-std::unique_ptr<Sampler> make_bruteforce_sampler(const Json& options, uint64_t seed) {
-  Options o(options, "sampler options (bruteforce)");
-  o.finish();
+const config::TableDoc& bruteforce_sampler_options() {
+  static const config::TableDoc doc{
+      "search.strategy.setup.sampler_options (bruteforce)", "no options", {}};
+  return doc;
+}
+
+std::unique_ptr<Sampler> make_bruteforce_sampler(const Json& options, uint64_t seed,
+                                                 const config::Locate& locate) {
+  const config::TableReader o(options, bruteforce_sampler_options(), locate);
   return std::make_unique<BruteForceSampler>(seed);
 }
 

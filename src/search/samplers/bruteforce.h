@@ -5,6 +5,8 @@
 // trial in its history (finished, running or planned) holds.
 #pragma once
 
+#include "config/table_reader.h"
+
 #include <memory>
 #include <mutex>
 #include <unordered_map>
@@ -39,6 +41,9 @@ class BruteForceSampler : public Sampler {
   mutable uint64_t first_free_ = 0;                // smallest index not in finished_
 };
 
-std::unique_ptr<Sampler> make_bruteforce_sampler(const Json& options, uint64_t seed);
+/// Its options, documented ([search.strategy.setup.sampler_options]).
+const config::TableDoc& bruteforce_sampler_options();
+std::unique_ptr<Sampler> make_bruteforce_sampler(const Json& options, uint64_t seed,
+                                                 const config::Locate& locate = {});
 
 }  // namespace chop::search

@@ -3,9 +3,9 @@
 
 #include <numeric>
 
+#include "config/table_reader.h"
 #include "core/error.h"
 #include "core/log.h"
-#include "search/options.h"
 
 namespace chop::search {
 namespace {
@@ -121,10 +121,18 @@ bool GridSampler::exhausted(const StudyView& view) const {
   return true;
 }
 
-std::unique_ptr<Sampler> make_grid_sampler(const Json& options, uint64_t seed) {
-  Options o(options, "sampler options (grid)");
+const config::TableDoc& grid_sampler_options() {
+  static const config::TableDoc doc{"search.strategy.setup.sampler_options (grid)",
+                                    "grid search",
+                                    {{"search_space", "table", nullptr, false,
+                                      "{name = [values...]}; default: the declared space"}}};
+  return doc;
+}
+
+std::unique_ptr<Sampler> make_grid_sampler(const Json& options, uint64_t seed,
+                                           const config::Locate& locate) {
+  const config::TableReader o(options, grid_sampler_options(), locate);
   Json grid = o.get_json("search_space");
-  o.finish();
   return std::make_unique<GridSampler>(grid, seed);
 }
 

@@ -4,6 +4,8 @@
 // Without a `search_space` option the grid is every value of the declared finite space.
 #pragma once
 
+#include "config/table_reader.h"
+
 #include <memory>
 #include <mutex>
 
@@ -33,6 +35,9 @@ class GridSampler : public Sampler {
   mutable bool ready_ = false;
 };
 
-std::unique_ptr<Sampler> make_grid_sampler(const Json& options, uint64_t seed);
+/// Its options, documented ([search.strategy.setup.sampler_options]).
+const config::TableDoc& grid_sampler_options();
+std::unique_ptr<Sampler> make_grid_sampler(const Json& options, uint64_t seed,
+                                           const config::Locate& locate = {});
 
 }  // namespace chop::search

@@ -3,8 +3,8 @@
 
 #include <cmath>
 
+#include "config/table_reader.h"
 #include "core/error.h"
-#include "search/options.h"
 
 namespace chop::search {
 namespace {
@@ -254,65 +254,95 @@ void NsgaSampler::after_trial(Study& study, FrozenTrial& trial) {
 
 namespace {
 
-NsgaOptions read_options(Options& o, bool nsga3) {
+NsgaOptions read_options(const config::TableReader& o, bool nsga3) {
   NsgaOptions n;
   n.nsga3 = nsga3;
   n.population_size = static_cast<int>(o.get_int("population_size", n.population_size));
   const Json mp = o.get_json("mutation_prob");
   if (!mp.is_null()) {
-    if (!mp.is_number())
-      throw ConfigError(o.where() + ".mutation_prob", "expected a number or null");
+    if (!mp.is_number()) throw ConfigError(o.locate("mutation_prob"), "expected a number or null");
     n.mutation_prob = mp.get<double>();
   }
   n.crossover_prob = o.get_double("crossover_prob", n.crossover_prob);
   n.swapping_prob = o.get_double("swapping_prob", n.swapping_prob);
   const std::string cx = o.get_string("crossover", "uniform");
   if (cx != "uniform")
-    throw ConfigError(o.where() + ".crossover",
-                      "only \"uniform\" is available, got \"" + cx + "\"");
+    throw ConfigError(o.locate("crossover"), "only \"uniform\" is available, got \"" + cx + "\"");
   n.use_constraints = o.get_bool("constraints", false);
   if (nsga3) {
     n.dividing_parameter = static_cast<int>(o.get_int("dividing_parameter", 3));
     const Json rp = o.get_json("reference_points");
     if (!rp.is_null()) {
       if (!rp.is_array())
-        throw ConfigError(o.where() + ".reference_points", "expected a list of lists");
+        throw ConfigError(o.locate("reference_points"), "expected a list of lists");
       for (const auto& row : rp) {
         if (!row.is_array())
-          throw ConfigError(o.where() + ".reference_points", "expected a list of lists");
+          throw ConfigError(o.locate("reference_points"), "expected a list of lists");
         std::vector<double> p;
         for (const auto& v : row) {
-          if (!v.is_number())
-            throw ConfigError(o.where() + ".reference_points", "expected numbers");
+          if (!v.is_number()) throw ConfigError(o.locate("reference_points"), "expected numbers");
           p.push_back(v.get<double>());
         }
         n.reference_points.push_back(std::move(p));
       }
     }
   }
-  o.finish();
   auto range_check = [&](const char* key, double v) {
-    if (!(v >= 0 && v <= 1)) throw ConfigError(o.where() + "." + key, "must be within [0, 1]");
+    if (!(v >= 0 && v <= 1)) throw ConfigError(o.locate(key), "must be within [0, 1]");
   };
-  if (n.population_size < 2)
-    throw ConfigError(o.where() + ".population_size", "must be at least 2");
+  if (n.population_size < 2) throw ConfigError(o.locate("population_size"), "must be at least 2");
   if (n.mutation_prob) range_check("mutation_prob", *n.mutation_prob);
   range_check("crossover_prob", n.crossover_prob);
   range_check("swapping_prob", n.swapping_prob);
   if (n.dividing_parameter < 1)
-    throw ConfigError(o.where() + ".dividing_parameter", "must be at least 1");
+    throw ConfigError(o.locate("dividing_parameter"), "must be at least 1");
   return n;
 }
 
 }  // namespace
 
-std::unique_ptr<Sampler> make_nsgaii_sampler(const Json& options, uint64_t seed) {
-  Options o(options, "sampler options (nsgaii)");
+const config::TableDoc& nsgaii_sampler_options() {
+  static const config::TableDoc doc{
+      "search.strategy.setup.sampler_options (nsgaii)",
+      "Optuna's NSGAIISampler options and defaults",
+      {{"population_size", "int", 50, false, "individuals per generation (at least 2)"},
+       {"mutation_prob", "number", nullptr, false,
+        "per-parameter mutation probability (default 1/n_params)"},
+       {"crossover", "string", "uniform", false, "\"uniform\" (the only one available)"},
+       {"crossover_prob", "number", 0.9, false, "in [0, 1]"},
+       {"swapping_prob", "number", 0.5, false, "uniform crossover's swap probability, in [0, 1]"},
+       {"constraints", "bool", false, false,
+        "rank infeasible trials last (set when the search has budgets)"}}};
+  return doc;
+}
+
+const config::TableDoc& nsgaiii_sampler_options() {
+  static const config::TableDoc doc{
+      "search.strategy.setup.sampler_options (nsgaiii)",
+      "NSGA-II's options plus reference points",
+      {{"population_size", "int", 50, false, "individuals per generation (at least 2)"},
+       {"mutation_prob", "number", nullptr, false,
+        "per-parameter mutation probability (default 1/n_params)"},
+       {"crossover", "string", "uniform", false, "\"uniform\" (the only one available)"},
+       {"crossover_prob", "number", 0.9, false, "in [0, 1]"},
+       {"swapping_prob", "number", 0.5, false, "uniform crossover's swap probability, in [0, 1]"},
+       {"constraints", "bool", false, false,
+        "rank infeasible trials last (set when the search has budgets)"},
+       {"dividing_parameter", "int", 3, false, "Das-Dennis divisions (at least 1)"},
+       {"reference_points", "list", nullptr, false,
+        "a list of points (lists of numbers); default: Das-Dennis"}}};
+  return doc;
+}
+
+std::unique_ptr<Sampler> make_nsgaii_sampler(const Json& options, uint64_t seed,
+                                             const config::Locate& locate) {
+  const config::TableReader o(options, nsgaii_sampler_options(), locate);
   return std::make_unique<NsgaSampler>(read_options(o, false), seed);
 }
 
-std::unique_ptr<Sampler> make_nsgaiii_sampler(const Json& options, uint64_t seed) {
-  Options o(options, "sampler options (nsgaiii)");
+std::unique_ptr<Sampler> make_nsgaiii_sampler(const Json& options, uint64_t seed,
+                                              const config::Locate& locate) {
+  const config::TableReader o(options, nsgaiii_sampler_options(), locate);
   return std::make_unique<NsgaSampler>(read_options(o, true), seed);
 }
 

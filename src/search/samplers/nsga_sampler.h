@@ -5,6 +5,8 @@
 // (seed, trial number).
 #pragma once
 
+#include "config/table_reader.h"
+
 #include <map>
 #include <memory>
 #include <mutex>
@@ -77,7 +79,12 @@ class NsgaSampler : public Sampler {
 /// Registry factories. Options: population_size (50), mutation_prob (null: 1/n_params),
 /// crossover ("uniform"), crossover_prob (0.9), swapping_prob (0.5), constraints (false);
 /// NSGA-III also reference_points ([[...], ...]) and dividing_parameter (3).
-std::unique_ptr<Sampler> make_nsgaii_sampler(const Json& options, uint64_t seed);
-std::unique_ptr<Sampler> make_nsgaiii_sampler(const Json& options, uint64_t seed);
+/// Their options, documented ([search.strategy.setup.sampler_options]).
+const config::TableDoc& nsgaii_sampler_options();
+const config::TableDoc& nsgaiii_sampler_options();
+std::unique_ptr<Sampler> make_nsgaii_sampler(const Json& options, uint64_t seed,
+                                             const config::Locate& locate = {});
+std::unique_ptr<Sampler> make_nsgaiii_sampler(const Json& options, uint64_t seed,
+                                              const config::Locate& locate = {});
 
 }  // namespace chop::search

@@ -4,9 +4,9 @@
 
 #include <cmath>
 
+#include "config/table_reader.h"
 #include "core/error.h"
 #include "core/strings.h"
-#include "search/options.h"
 
 namespace chop::search {
 namespace {
@@ -233,13 +233,22 @@ double QmcSampler::sample_independent(const StudyView& view, const FrozenTrial& 
   return sample_uniform(dist, rng);
 }
 
-std::unique_ptr<Sampler> make_qmc_sampler(const Json& options, uint64_t seed) {
-  Options o(options, "sampler options (qmc)");
+const config::TableDoc& qmc_sampler_options() {
+  static const config::TableDoc doc{
+      "search.strategy.setup.sampler_options (qmc)",
+      "quasi-Monte Carlo points",
+      {{"qmc_type", "string", Json("sobol"), false, "\"sobol\" or \"halton\""},
+       {"scramble", "bool", Json(true), false, "randomised (seeded) points"}}};
+  return doc;
+}
+
+std::unique_ptr<Sampler> make_qmc_sampler(const Json& options, uint64_t seed,
+                                          const config::Locate& locate) {
+  const config::TableReader o(options, qmc_sampler_options(), locate);
   const std::string type = to_lower(o.get_string("qmc_type", "sobol"));
   const bool scramble = o.get_bool("scramble", true);
-  o.finish();
   if (type != "sobol" && type != "halton")
-    throw ConfigError(o.where() + ".qmc_type",
+    throw ConfigError(o.locate("qmc_type"),
                       "unknown QMC type '" + type + "' (expected \"sobol\" or \"halton\")");
   return std::make_unique<QmcSampler>(
       type == "sobol" ? QmcSequence::Type::kSobol : QmcSequence::Type::kHalton, scramble, seed);

@@ -3,6 +3,8 @@
 // point n, so parallel workers never share a point and the sequence does not depend on timing.
 #pragma once
 
+#include "config/table_reader.h"
+
 #include <memory>
 #include <vector>
 
@@ -43,6 +45,9 @@ class QmcSampler : public Sampler {
   bool scramble_;
 };
 
-std::unique_ptr<Sampler> make_qmc_sampler(const Json& options, uint64_t seed);
+/// Its options, documented ([search.strategy.setup.sampler_options]).
+const config::TableDoc& qmc_sampler_options();
+std::unique_ptr<Sampler> make_qmc_sampler(const Json& options, uint64_t seed,
+                                          const config::Locate& locate = {});
 
 }  // namespace chop::search

@@ -1,7 +1,7 @@
 // RandomSampler.
 #include "search/samplers/random.h"
 
-#include "search/options.h"
+#include "config/table_reader.h"
 
 namespace chop::search {
 
@@ -11,9 +11,15 @@ double RandomSampler::sample_independent(const StudyView& view, const FrozenTria
   return sample_uniform(dist, rng);
 }
 
-std::unique_ptr<Sampler> make_random_sampler(const Json& options, uint64_t seed) {
-  Options o(options, "sampler options (random)");
-  o.finish();
+const config::TableDoc& random_sampler_options() {
+  static const config::TableDoc doc{
+      "search.strategy.setup.sampler_options (random)", "no options", {}};
+  return doc;
+}
+
+std::unique_ptr<Sampler> make_random_sampler(const Json& options, uint64_t seed,
+                                             const config::Locate& locate) {
+  const config::TableReader o(options, random_sampler_options(), locate);
   return std::make_unique<RandomSampler>(seed);
 }
 

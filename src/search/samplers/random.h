@@ -2,6 +2,8 @@
 // (seed, trial number, parameter name).
 #pragma once
 
+#include "config/table_reader.h"
+
 #include <memory>
 
 #include "search/sampler.h"
@@ -16,6 +18,9 @@ class RandomSampler : public Sampler {
                             const std::string& param_name, const Distribution& dist) override;
 };
 
-std::unique_ptr<Sampler> make_random_sampler(const Json& options, uint64_t seed);
+/// Its options, documented ([search.strategy.setup.sampler_options]).
+const config::TableDoc& random_sampler_options();
+std::unique_ptr<Sampler> make_random_sampler(const Json& options, uint64_t seed,
+                                             const config::Locate& locate = {});
 
 }  // namespace chop::search

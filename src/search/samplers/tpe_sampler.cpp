@@ -4,9 +4,9 @@
 
 #include <cmath>
 
+#include "config/table_reader.h"
 #include "core/error.h"
 #include "core/log.h"
-#include "search/options.h"
 #include "search/samplers/domain_convert.h"
 
 namespace chop::search {
@@ -114,8 +114,34 @@ void TpeSampler::after_trial(Study& study, FrozenTrial& trial) {
   record_constraints(func, trial);
 }
 
-std::unique_ptr<Sampler> make_tpe_sampler(const Json& options, uint64_t seed) {
-  Options o(options, "sampler options (tpe)");
+const config::TableDoc& tpe_sampler_options() {
+  static const config::TableDoc doc{
+      "search.strategy.setup.sampler_options (tpe)",
+      "Optuna 3.x TPESampler's options and defaults",
+      {{"n_startup_trials", "int", Json(10), false, "random trials before TPE (not negative)"},
+       {"n_ei_candidates", "int", Json(24), false, "candidates scored per parameter (at least 1)"},
+       {"gamma", "string", Json("default"), false, "\"default\" (Optuna) or \"hyperopt\""},
+       {"multivariate", "bool", Json(false), false, "joint density over parameters"},
+       {"group", "bool", Json(false), false,
+        "multivariate per group of co-occurring parameters (needs multivariate)"},
+       {"constant_liar", "any", Json("auto"), false,
+        "true, false or \"auto\" (acts when n_jobs > 1)"},
+       {"consider_prior", "bool", Json(true), false, "add the prior component"},
+       {"prior_weight", "number", Json(1.0), false, "its weight (positive)"},
+       {"consider_magic_clip", "bool", Json(true), false, "Optuna's bandwidth clip"},
+       {"consider_endpoints", "bool", Json(false), false, "widen edge kernels to the bounds"},
+       {"constraints", "bool", Json(false), false,
+        "rank infeasible trials last (set when the search has budgets)"},
+       {"warn_independent_sampling", "bool", Json(true), false,
+        "warn when multivariate falls back to independent sampling"},
+       {"exact_density", "bool", Json(false), false,
+        "exact truncated-normal density (false: Optuna 3.0-3.4 scoring)"}}};
+  return doc;
+}
+
+std::unique_ptr<Sampler> make_tpe_sampler(const Json& options, uint64_t seed,
+                                          const config::Locate& locate) {
+  const config::TableReader o(options, tpe_sampler_options(), locate);
   samplers::TpeOptions t;
   t.consider_prior = o.get_bool("consider_prior", t.consider_prior);
   t.prior_weight = o.get_double("prior_weight", t.prior_weight);
@@ -127,7 +153,7 @@ std::unique_ptr<Sampler> make_tpe_sampler(const Json& options, uint64_t seed) {
   if (gamma == "hyperopt") {
     t.gamma = samplers::hyperopt_default_gamma;
   } else if (gamma != "default") {
-    throw ConfigError(o.where() + ".gamma",
+    throw ConfigError(o.locate("gamma"),
                       "expected \"default\" or \"hyperopt\", got \"" + gamma + "\"");
   }
   t.multivariate = o.get_bool("multivariate", t.multivariate);
@@ -140,20 +166,18 @@ std::unique_ptr<Sampler> make_tpe_sampler(const Json& options, uint64_t seed) {
   } else if (liar.is_boolean()) {
     t.constant_liar = liar.get<bool>();
   } else {
-    throw ConfigError(o.where() + ".constant_liar",
+    throw ConfigError(o.locate("constant_liar"),
                       "expected true, false or \"auto\", got " + liar.dump());
   }
   t.exact_density = o.get_bool("exact_density", false);
   const bool constraints = o.get_bool("constraints", false);
   const bool warn = o.get_bool("warn_independent_sampling", true);
-  o.finish();
-  if (t.n_ei_candidates < 1)
-    throw ConfigError(o.where() + ".n_ei_candidates", "must be at least 1");
+  if (t.n_ei_candidates < 1) throw ConfigError(o.locate("n_ei_candidates"), "must be at least 1");
   if (t.n_startup_trials < 0)
-    throw ConfigError(o.where() + ".n_startup_trials", "must not be negative");
-  if (!(t.prior_weight > 0)) throw ConfigError(o.where() + ".prior_weight", "must be positive");
+    throw ConfigError(o.locate("n_startup_trials"), "must not be negative");
+  if (!(t.prior_weight > 0)) throw ConfigError(o.locate("prior_weight"), "must be positive");
   if (t.group && !t.multivariate)
-    throw ConfigError(o.where() + ".group", "group = true needs multivariate = true");
+    throw ConfigError(o.locate("group"), "group = true needs multivariate = true");
   return std::make_unique<TpeSampler>(std::move(t), seed, constraints, warn);
 }
 

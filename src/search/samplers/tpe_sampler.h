@@ -3,6 +3,8 @@
 // number): every draw comes from rng_for(trial number, purpose).
 #pragma once
 
+#include "config/table_reader.h"
+
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -56,6 +58,9 @@ class TpeSampler : public Sampler {
 /// consider_magic_clip, consider_endpoints, n_startup_trials, n_ei_candidates,
 /// gamma ("default" | "hyperopt"), multivariate, group, constant_liar (true | false | "auto"),
 /// constraints, warn_independent_sampling, exact_density.
-std::unique_ptr<Sampler> make_tpe_sampler(const Json& options, uint64_t seed);
+/// Its options, documented ([search.strategy.setup.sampler_options]).
+const config::TableDoc& tpe_sampler_options();
+std::unique_ptr<Sampler> make_tpe_sampler(const Json& options, uint64_t seed,
+                                          const config::Locate& locate = {});
 
 }  // namespace chop::search

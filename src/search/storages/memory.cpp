@@ -1,10 +1,12 @@
 // In-memory storage: studies and trials in process memory, with a per-study change log so
 // several Study objects sharing it see each other's trials.
+#include <chrono>
 #include <map>
 #include <mutex>
 
 #include "core/error.h"
 #include "search/storage.h"
+#include "search/storages/stale_trials.h"
 
 namespace chop::search {
 namespace {
@@ -22,7 +24,7 @@ class InMemoryStorage : public Storage {
         ++s.readers;
         return id;
       }
-    const int64_t id = static_cast<int64_t>(studies_.size()) + 1;
+    const int64_t id = studies_.empty() ? 1 : studies_.rbegin()->first + 1;
     studies_[id].name = name;
     studies_[id].directions = directions;
     studies_[id].readers = 1;
@@ -65,15 +67,20 @@ class InMemoryStorage : public Storage {
     return get(study_id).user_attrs;
   }
 
-  FrozenTrial create_trial(int64_t study_id, const FrozenTrial& tmpl) override {
+  FrozenTrial create_trial(int64_t study_id, const FrozenTrial& tmpl, int64_t max_trials) override {
     std::lock_guard<std::mutex> lock(mu_);
     StudyData& s = get(study_id);
-    FrozenTrial t = tmpl;
-    t.number = static_cast<int64_t>(s.trials.size());
-    t.trial_id = next_trial_id_++;
-    s.trials.push_back(t);
-    s.changes.push_back(t.number);
-    return t;
+    if (max_trials >= 0) {
+      int64_t n = 0;
+      for (const auto& t : s.trials)
+        n += t.state != TrialState::kWaiting && !t.system_attrs.contains("failed_trial");
+      if (n >= max_trials) {
+        FrozenTrial refused = tmpl;
+        refused.number = -1;
+        return refused;
+      }
+    }
+    return create_locked(s, tmpl);
   }
 
   bool write_trial(int64_t study_id, const FrozenTrial& trial) override {
@@ -123,6 +130,72 @@ class InMemoryStorage : public Storage {
     return out;
   }
 
+  // Heartbeats by this process's steady clock (every Study sharing this storage is here).
+  void record_heartbeats(const std::vector<int64_t>& trial_ids) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    const auto now = std::chrono::steady_clock::now();
+    for (int64_t id : trial_ids) heartbeats_[id] = now;
+  }
+
+  std::vector<FrozenTrial> fail_stale_trials(int64_t study_id, double grace_s,
+                                             int max_retry) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    StudyData& s = get(study_id);
+    const auto now = std::chrono::steady_clock::now();
+    std::vector<FrozenTrial> failed;
+    const size_t n = s.trials.size();
+    for (size_t i = 0; i < n; ++i) {
+      FrozenTrial& t = s.trials[i];
+      auto hb = heartbeats_.find(t.trial_id);
+      if (t.state != TrialState::kRunning || hb == heartbeats_.end() ||
+          std::chrono::duration<double>(now - hb->second).count() <= grace_s)
+        continue;
+      t = stale_trial_failed(t, grace_s, now_ms());
+      s.changes.push_back(t.number);
+      failed.push_back(t);
+      if (auto retry = stale_trial_retry(t, max_retry)) failed.push_back(create_locked(s, *retry));
+    }
+    return failed;
+  }
+
+  int64_t claim_configuration(int64_t study_id, const std::string& config_key,
+                              int64_t trial_id) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    StudyData& s = get(study_id);
+    auto [it, fresh] = s.claims.emplace(config_key, trial_id);
+    if (fresh || it->second == trial_id) return -1;
+    for (const auto& t : s.trials)
+      if (t.trial_id == it->second) {
+        if (t.state != TrialState::kFail) return t.number;
+        break;
+      }
+    it->second = trial_id;  // the holder failed (or vanished): this trial takes over
+    return -1;
+  }
+  bool shared_between_processes() const override { return false; }
+
+  std::vector<StudySummary> study_summaries() override {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::vector<StudySummary> out;
+    for (auto& [id, s] : studies_) {
+      StudySummary sum;
+      sum.study_id = id;
+      sum.name = s.name;
+      sum.directions = s.directions;
+      sum.n_trials = static_cast<int64_t>(s.trials.size());
+      for (const auto& t : s.trials) ++sum.n_by_state[t.state];
+      if (!s.trials.empty()) sum.datetime_start_ms = s.trials.front().datetime_start_ms;
+      out.push_back(std::move(sum));
+    }
+    return out;
+  }
+
+  void delete_study(int64_t study_id) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    get(study_id);
+    studies_.erase(study_id);
+  }
+
   std::string describe() const override { return "in-memory"; }
 
  private:
@@ -132,9 +205,19 @@ class InMemoryStorage : public Storage {
     Json system_attrs = Json::object();
     Json user_attrs = Json::object();
     std::vector<FrozenTrial> trials;
-    std::vector<int64_t> changes;  // trial numbers, one entry per write
-    int readers = 0;               // Study objects attached (create_or_load_study calls)
+    std::vector<int64_t> changes;           // trial numbers, one entry per write
+    std::map<std::string, int64_t> claims;  // configuration key -> trial id
+    int readers = 0;                        // Study objects attached (create_or_load_study calls)
   };
+  FrozenTrial create_locked(StudyData& s, const FrozenTrial& tmpl) {
+    FrozenTrial t = tmpl;
+    t.number = static_cast<int64_t>(s.trials.size());
+    t.trial_id = next_trial_id_++;
+    s.trials.push_back(t);
+    s.changes.push_back(t.number);
+    return t;
+  }
+
   StudyData& get(int64_t id) {
     auto it = studies_.find(id);
     CHOP_ASSERT(it != studies_.end(), "unknown study id");
@@ -142,6 +225,7 @@ class InMemoryStorage : public Storage {
   }
   std::mutex mu_;
   std::map<int64_t, StudyData> studies_;
+  std::map<int64_t, std::chrono::steady_clock::time_point> heartbeats_;  // by trial id
   int64_t next_trial_id_ = 1;
 };
 

@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -39,11 +40,24 @@ class RdbStorage : public Storage {
   void set_study_user_attr(int64_t id, const std::string& key, const Json& v) override;
   Json study_user_attrs(int64_t id) override;
 
-  FrozenTrial create_trial(int64_t study_id, const FrozenTrial& tmpl) override;
+  FrozenTrial create_trial(int64_t study_id, const FrozenTrial& tmpl, int64_t max_trials) override;
   bool write_trial(int64_t study_id, const FrozenTrial& trial) override;
   bool claim_waiting_trial(int64_t study_id, int64_t trial_id, int64_t start_ms,
                            const Json& system_attrs) override;
   std::vector<FrozenTrial> changed_trials(int64_t study_id, int64_t& cursor) override;
+
+  // rdb_heartbeats.cpp
+  void record_heartbeats(const std::vector<int64_t>& trial_ids) override;
+  std::vector<FrozenTrial> fail_stale_trials(int64_t study_id, double grace_s,
+                                             int max_retry) override;
+
+  // rdb_claims.cpp
+  int64_t claim_configuration(int64_t study_id, const std::string& config_key,
+                              int64_t trial_id) override;
+
+  // rdb_study_admin.cpp
+  std::vector<StudySummary> study_summaries() override;
+  void delete_study(int64_t study_id) override;
 
   std::string describe() const override { return conn_->describe(); }
 
@@ -57,6 +71,22 @@ class RdbStorage : public Storage {
       done_ = true;
     }
     ~WriteTxn() {
+      if (!done_) c_.rollback();
+    }
+
+   private:
+    sql::Connection& c_;
+    bool done_ = false;
+  };
+  // A read snapshot, ended (rolled back) unless committed.
+  class ReadTxn {
+   public:
+    explicit ReadTxn(sql::Connection& c) : c_(c) { c_.begin_read(); }
+    void commit() {
+      c_.commit();
+      done_ = true;
+    }
+    ~ReadTxn() {
       if (!done_) c_.rollback();
     }
 
@@ -88,6 +118,9 @@ class RdbStorage : public Storage {
   void set_study_attr(const std::string& table, int64_t id, const std::string& key, const Json& v);
   Json study_attrs(const std::string& table, int64_t id);
   void log_change(int64_t study_id, int64_t trial_id);
+  void lock_study(int64_t study_id);
+  FrozenTrial create_locked(int64_t study_id, const FrozenTrial& tmpl, WrittenRows& rows);
+  std::optional<FrozenTrial> find_created_locked(int64_t study_id, const FrozenTrial& tmpl);
 
   // rdb_trial_writes.cpp
   WrittenRows write_children(const FrozenTrial& t, bool replace);
@@ -104,6 +137,8 @@ class RdbStorage : public Storage {
 
   // rdb_trial_reads.cpp
   std::vector<FrozenTrial> changed_locked(int64_t study_id, int64_t& cursor);
+  /// Every field of the trials whose ids are listed (in number order).
+  std::vector<FrozenTrial> read_trials_locked(const std::vector<int64_t>& trial_ids);
   const Distribution& dist_from(const char* text);
 
   std::unique_ptr<sql::Connection> conn_;

@@ -1,5 +1,6 @@
 // Reading the trials created or changed since a cursor in chop_trial_changes (all of a study's
 // trials for cursor 0, also those Optuna wrote, which has no change log); see rdb_storage.h.
+#include <algorithm>
 #include <cmath>
 #include <unordered_map>
 
@@ -87,6 +88,63 @@ std::vector<FrozenTrial> RdbStorage::changed_locked(int64_t study_id, int64_t& c
     }
   }
   cursor = new_cursor;
+  return out;
+}
+
+std::vector<FrozenTrial> RdbStorage::read_trials_locked(const std::vector<int64_t>& trial_ids) {
+  // For the rare trials read one by one (stale ones): a few indexed lookups each.
+  std::vector<FrozenTrial> out;
+  for (const int64_t id : trial_ids) {
+    sql::Statement* st = &conn_->prepare(
+        "SELECT trial_id, number, state, datetime_start, datetime_complete FROM trials "
+        "WHERE trial_id = ?");
+    st->bind_int(1, id);
+    if (!st->next_row()) continue;
+    FrozenTrial t;
+    t.trial_id = st->column_int(0);
+    t.number = st->column_int(1);
+    t.state = parse_trial_state(st->column_text(2));
+    t.datetime_start_ms = parse_datetime(st->column_text(3));
+    t.datetime_complete_ms = parse_datetime(st->column_text(4));
+    st->reset();
+    st = &conn_->prepare(
+        "SELECT param_name, param_value, distribution_json FROM trial_params WHERE trial_id = ?");
+    st->bind_int(1, id);
+    while (st->next_row()) {
+      const std::string name = st->column_text(0);
+      t.params[name] = st->column_double(1);
+      t.distributions.emplace(name, dist_from(st->column_text(2)));
+    }
+    st = &conn_->prepare(
+        "SELECT objective, value, value_type FROM trial_values WHERE trial_id = ? "
+        "ORDER BY objective");
+    st->bind_int(1, id);
+    while (st->next_row()) {
+      const auto k = static_cast<size_t>(st->column_int(0));
+      if (t.values.size() <= k) t.values.resize(k + 1, NAN);
+      t.values[k] = typed_value(st->column_text(2), st->column_double(1));
+    }
+    st = &conn_->prepare(
+        "SELECT step, intermediate_value, intermediate_value_type FROM "
+        "trial_intermediate_values WHERE trial_id = ?");
+    st->bind_int(1, id);
+    while (st->next_row())
+      t.intermediate_values[st->column_int(0)] =
+          typed_value(st->column_text(2), st->column_double(1));
+    for (int user = 0; user < 2; ++user) {
+      st = &conn_->prepare(user ? "SELECT \"key\", value_json FROM trial_user_attributes "
+                                  "WHERE trial_id = ?"
+                                : "SELECT \"key\", value_json FROM trial_system_attributes "
+                                  "WHERE trial_id = ?");
+      st->bind_int(1, id);
+      while (st->next_row())
+        (user ? t.user_attrs : t.system_attrs)[st->column_text(0)] =
+            Json::parse(st->column_text(1));
+    }
+    out.push_back(std::move(t));
+  }
+  std::sort(out.begin(), out.end(),
+            [](const FrozenTrial& a, const FrozenTrial& b) { return a.number < b.number; });
   return out;
 }
 

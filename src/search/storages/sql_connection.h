@@ -5,12 +5,30 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <set>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 
 namespace chop::search::sql {
+
+/// Thrown by a connection's operations when re-running the whole transaction may succeed: the
+/// connection to the server broke (the server rolled the transaction back; if `during_commit`,
+/// the COMMIT may or may not have happened), or the server aborted it (serialization failure,
+/// deadlock). Connections that can retry catch it in run_transaction(); it never reaches users.
+class TransactionAborted : public std::runtime_error {
+ public:
+  TransactionAborted(const std::string& why, bool connection_lost, bool during_commit)
+      : std::runtime_error(why), connection_lost_(connection_lost), during_commit_(during_commit) {}
+  bool connection_lost() const { return connection_lost_; }
+  bool during_commit() const { return during_commit_; }
+
+ private:
+  bool connection_lost_;
+  bool during_commit_;
+};
 
 /// A prepared statement owned by its connection. SQL text uses `?` placeholders (and `?N` for
 /// the N-th one, reused); a connection whose server spells them otherwise ($1) translates them
@@ -48,6 +66,15 @@ class Connection {
   /// Runs SQL without results or parameters (DDL, several statements allowed).
   virtual void exec(const std::string& sql) = 0;
 
+  /// Runs one transaction attempt, `attempt(commit_uncertain)`, which begins, works and commits.
+  /// A connection to a server re-runs it after TransactionAborted (reconnecting with backoff
+  /// until its retry time is spent, then UnavailableError); `commit_uncertain` is true when an
+  /// earlier attempt broke during its COMMIT, so a non-idempotent body checks before writing
+  /// again. SQLite: one attempt. Every storage operation goes through here.
+  virtual void run_transaction(const std::function<void(bool commit_uncertain)>& attempt) {
+    attempt(false);
+  }
+
   /// Starts a write transaction that serialises writers (SQLite: BEGIN IMMEDIATE).
   virtual void begin_write() = 0;
   /// Starts a read transaction: several reads see one snapshot.
@@ -66,6 +93,13 @@ class Connection {
   /// begin_write() does not already serialise writers (PostgreSQL: SELECT ... FOR UPDATE);
   /// nullptr when it does.
   virtual const char* lock_study_sql() const { return nullptr; }
+  /// An SQL expression for the database server's current time as a naive timestamp with at
+  /// least millisecond resolution (heartbeats are written and judged by this one clock).
+  virtual const char* server_now_sql() const = 0;
+  /// SQL run before a write transaction appends to chop_trial_changes, so that change-log entries
+  /// become visible in sequence order (PostgreSQL: sequences are drawn before commit); nullptr
+  /// when writers are serialised anyway.
+  virtual const char* change_log_lock_sql() const { return nullptr; }
 
   /// Where the data lives, for messages ("/path/study.db"; never credentials).
   virtual const std::string& target() const = 0;

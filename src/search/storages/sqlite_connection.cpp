@@ -4,6 +4,9 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
+#include <chrono>
+#include <thread>
 #include <unordered_map>
 
 #include "core/error.h"
@@ -62,6 +65,9 @@ CREATE TABLE IF NOT EXISTS chop_trial_changes (seq INTEGER PRIMARY KEY,
   study_id INTEGER NOT NULL, trial_id INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS chop_ix_changes_study ON chop_trial_changes (study_id, seq);
 CREATE INDEX IF NOT EXISTS chop_ix_trials_study ON trials (study_id, number);
+CREATE TABLE IF NOT EXISTS chop_config_claims (study_id INTEGER NOT NULL,
+  config_key VARCHAR(64) NOT NULL, trial_id INTEGER NOT NULL,
+  PRIMARY KEY (study_id, config_key));
 )SQL";
 
 class SqliteConnection;
@@ -118,8 +124,23 @@ class SqliteConnection : public Connection {
     sqlite3_busy_timeout(db_, busy_timeout_ms);
     // Each commit writes every page it touched to the WAL: small pages keep a trial's two
     // commits small. Only takes effect when the file is new (existing studies keep theirs).
-    exec("PRAGMA page_size=1024");
-    exec("PRAGMA journal_mode=WAL");
+    // Switching a new file to WAL needs it alone for a moment and SQLite does not wait for
+    // that (no busy handler): workers opening one new study together take turns here.
+    const auto give_up = std::chrono::steady_clock::now() +
+                         std::chrono::milliseconds(std::max(busy_timeout_ms, 1000));
+    for (;;) {
+      try {
+        exec("PRAGMA page_size=1024");
+        exec("PRAGMA journal_mode=WAL");
+        break;
+      } catch (const DataError&) {
+        const int code = sqlite3_errcode(db_);
+        if ((code != SQLITE_BUSY && code != SQLITE_LOCKED) ||
+            std::chrono::steady_clock::now() > give_up)
+          throw;
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      }
+    }
     exec("PRAGMA synchronous=NORMAL");
   }
 
@@ -165,6 +186,9 @@ class SqliteConnection : public Connection {
     st.reset();
     return v;
   }
+
+  // UTC, as Optuna's CURRENT_TIMESTAMP there, but with milliseconds.
+  const char* server_now_sql() const override { return "strftime('%Y-%m-%d %H:%M:%f', 'now')"; }
 
   const std::string& target() const override { return path_; }
   std::string describe() const override { return "sqlite:" + path_; }

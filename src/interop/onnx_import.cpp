@@ -1,0 +1,571 @@
+// The ONNX importer's driver: reads and checks the file, walks its nodes in order (folding
+// constants, dispatching the rest to the op converters), names the chop nodes as torch.fx
+// would, and assembles and verifies the graph. See onnx_import.h.
+#include "interop/onnx_import.h"
+
+#include <onnx/shape_inference/implementation.h>
+
+#include <algorithm>
+#include <cctype>
+#include <filesystem>
+
+#include "core/error.h"
+#include "core/log.h"
+#include "core/strings.h"
+#include "graph/verify.h"
+#include "interop/onnx_import_internal.h"
+#include "passes/transforms/quantize.h"
+
+namespace chop::interop {
+
+namespace onnx_import {
+
+std::string QuantSpec::describe() const {
+  if (family == "binary") return "bipolar binary";
+  return std::string(is_signed ? "signed" : "unsigned") + (narrow ? " narrow" : "") + " " +
+         std::to_string(width) + "-bit, scale 2^" + std::to_string(-frac_width);
+}
+
+bool is_qonnx_domain(const std::string& domain) {
+  return domain == "qonnx.custom_op.general" || domain == "onnx.brevitas" ||
+         domain == "finn.custom_op.general";
+}
+
+class Importer {
+ public:
+  explicit Importer(std::string path) : path_(std::move(path)) {}
+  graph::Graph run();
+
+  std::string path_;
+  onnx::ModelProto model_;
+  int64_t opset_ = 0;
+  std::map<std::string, Value> values_;
+  std::set<std::string> initializers_;
+  std::vector<PendingNode> nodes_;
+  std::map<std::string, std::vector<const onnx::NodeProto*>> consumers_;
+  std::set<std::string> graph_outputs_;
+  std::set<const onnx::NodeProto*> absorbed_;
+  std::string input_name_;
+  graph::Shape input_shape_;  // [-1, ...]
+
+  std::string where(const onnx::NodeProto& n) const;
+
+ private:
+  void read_inputs();
+  void convert_nodes();
+  graph::Graph assemble(int output_producer);
+};
+
+std::string Importer::where(const onnx::NodeProto& n) const {
+  const std::string label = !n.name().empty()     ? n.name()
+                            : n.output_size() > 0 ? n.output(0)
+                                                  : n.op_type();
+  return "ONNX node '" + label + "' (" + onnx_io::op_label(n) + ", opset " +
+         std::to_string(opset_) + ")";
+}
+
+void Importer::read_inputs() {
+  for (const auto& t : model_.graph().initializer()) {
+    Value v;
+    v.kind = Value::Kind::kConstant;
+    v.constant = onnx_io::to_tensor(t, path_ + ": initializer '" + t.name() + "'");
+    v.onnx_dtype = t.data_type();
+    values_[t.name()] = v;
+    initializers_.insert(t.name());
+  }
+  std::vector<const onnx::ValueInfoProto*> inputs;
+  for (const auto& in : model_.graph().input())
+    if (!initializers_.count(in.name())) inputs.push_back(&in);
+  if (inputs.size() != 1) {
+    std::vector<std::string> names;
+    for (const auto* in : inputs) names.push_back(in->name());
+    throw UserError(path_ + ": the model takes " + std::to_string(inputs.size()) + " inputs" +
+                    (names.empty() ? "" : " (" + join(names, ", ") + ")") +
+                    "; chop models take exactly one input tensor");
+  }
+  const onnx::ValueInfoProto& in = *inputs[0];
+  input_name_ = in.name();
+  if (!in.type().has_tensor_type() ||
+      in.type().tensor_type().elem_type() != onnx::TensorProto::FLOAT)
+    throw UserError(path_ + ": input '" + in.name() +
+                    "' is not a float32 tensor; chop feeds float32 data");
+  if (!in.type().tensor_type().has_shape())
+    throw UserError(path_ + ": input '" + in.name() +
+                    "' has no shape; export with a fixed input shape (dynamic batch only)");
+  const auto& dims = in.type().tensor_type().shape().dim();
+  if (dims.size() < 2)
+    throw UserError(path_ + ": input '" + in.name() + "' has " + std::to_string(dims.size()) +
+                    " dimension(s); chop needs a batch dimension first and at least one more");
+  input_shape_ = {-1};
+  for (int i = 1; i < dims.size(); ++i) {
+    const auto& d = dims[i];
+    if (!d.has_dim_value() || d.dim_value() <= 0)
+      throw UserError(path_ + ": input '" + in.name() + "' dimension " + std::to_string(i) +
+                      " is dynamic ('" + (d.has_dim_param() ? d.dim_param() : std::string("?")) +
+                      "'); chop supports a dynamic batch (dimension 0) only: export with fixed "
+                      "sizes for the other dimensions");
+    input_shape_.push_back(d.dim_value());
+  }
+  Value v;
+  v.kind = Value::Kind::kActivation;
+  v.producer = -1;
+  v.shape = input_shape_;
+  values_[in.name()] = v;
+  if (model_.graph().output_size() != 1)
+    throw UserError(path_ + ": the model has " + std::to_string(model_.graph().output_size()) +
+                    " outputs; chop models have exactly one output tensor");
+  for (const auto& o : model_.graph().output()) graph_outputs_.insert(o.name());
+  for (const auto& n : model_.graph().node())
+    for (const auto& i : n.input())
+      if (!i.empty()) consumers_[i].push_back(&n);
+}
+
+void Importer::convert_nodes() {
+  for (const auto& n : model_.graph().node()) {
+    if (absorbed_.count(&n)) continue;
+    for (const auto& i : n.input())
+      if (!i.empty() && !values_.count(i))
+        throw DataError(path_, where(n) + " reads '" + i + "', which no earlier node produces");
+    ConvertContext ctx(*this, n, opset_);
+    if (fold_constant(ctx)) continue;
+    const bool standard = n.domain().empty() || n.domain() == "ai.onnx";
+    if (!standard && !is_qonnx_domain(n.domain()))
+      ctx.fail("the op domain '" + n.domain() +
+               "' is not supported; chop reads the standard ONNX domain and QONNX's "
+               "qonnx.custom_op.general (Quant, BipolarQuant)");
+    const auto& table = standard ? standard_op_table() : qonnx_op_table();
+    const OnnxOpRow* row = nullptr;
+    for (const auto& r : table)
+      if (r.op_type == n.op_type()) row = &r;
+    if (!row) {
+      std::vector<std::string> ops;
+      for (const auto& r : table) ops.push_back(r.op_type);
+      ctx.fail("op " + n.op_type() + " is not supported" + did_you_mean(n.op_type(), ops) +
+               "; chop imports " + join(ops, ", ") + " (see `chop list onnx-ops`)");
+    }
+    row->convert(ctx);
+    for (int i = 0; i < n.output_size(); ++i)
+      if (!n.output(i).empty() && !values_.count(n.output(i)) &&
+          (consumers_.count(n.output(i)) || graph_outputs_.count(n.output(i))))
+        ctx.fail("output " + std::to_string(i) + " is used but chop does not compute it");
+  }
+}
+
+namespace {
+
+bool is_module_like(const std::string& op) {
+  static const std::set<std::string> ops = {"linear",
+                                            "conv1d",
+                                            "conv2d",
+                                            "batch_norm1d",
+                                            "batch_norm2d",
+                                            "layer_norm",
+                                            "relu",
+                                            "relu6",
+                                            "hardtanh",
+                                            "sigmoid",
+                                            "tanh",
+                                            "leaky_relu",
+                                            "softmax",
+                                            "dropout",
+                                            "identity",
+                                            "max_pool1d",
+                                            "max_pool2d",
+                                            "avg_pool1d",
+                                            "avg_pool2d",
+                                            "adaptive_avg_pool1d",
+                                            "adaptive_avg_pool2d",
+                                            "flatten"};
+  return ops.count(op) > 0;
+}
+
+bool valid_target(const std::string& t) {
+  if (t.empty() || t.find("::") != std::string::npos) return false;
+  for (char c : t)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.')) return false;
+  return !std::isdigit(static_cast<unsigned char>(t[0]));
+}
+
+std::string unique(const std::string& base, std::set<std::string>& used) {
+  std::string name = base;
+  for (int k = 1; used.count(name); ++k) name = base + "_" + std::to_string(k);
+  used.insert(name);
+  return name;
+}
+
+}  // namespace
+
+graph::Graph Importer::assemble(int output_producer) {
+  std::map<std::string, int> scope_count;
+  std::set<std::string> scopes;
+  for (const auto& p : nodes_)
+    if (!p.dead && p.node.mase_op != "constant" && !p.scope.empty()) {
+      scope_count[p.scope]++;
+      scopes.insert(p.scope);
+    }
+  auto is_leaf = [&](const std::string& s) {
+    for (const auto& other : scopes)
+      if (starts_with(other, s + ".")) return false;
+    return true;
+  };
+
+  std::set<std::string> names = {"output"}, targets;
+  std::string input = graph::fx_name_from_target(input_name_);
+  if (input.empty() || std::isdigit(static_cast<unsigned char>(input[0]))) input = "x";
+  names.insert(input);
+  int n_constants = 0;
+  for (auto& p : nodes_) {
+    if (p.dead) continue;
+    graph::Node& n = p.node;
+    const graph::OpSpec& spec = graph::op_spec(n.mase_op);
+    const bool has_state = !n.params.empty() || !n.buffers.empty();
+    std::string target;
+    if (has_state) {
+      for (const std::string& cand : {p.param_prefix, p.scope})
+        if (target.empty() && valid_target(cand) && !targets.count(cand)) target = cand;
+      if (target.empty()) target = unique(n.mase_op, targets);
+    } else if (is_module_like(n.mase_op) && !p.scope.empty() && is_leaf(p.scope) &&
+               scope_count[p.scope] == 1 && valid_target(p.scope) && !targets.count(p.scope)) {
+      target = p.scope;
+    }
+    if (!target.empty()) {
+      targets.insert(target);
+      n.op = graph::FxOp::kCallModule;
+      n.target = target;
+      n.name = unique(graph::fx_name_from_target(target), names);
+    } else if (n.mase_op == "constant") {
+      n.op = graph::FxOp::kGetAttr;
+      std::string name;
+      do {
+        name = "_tensor_constant" + std::to_string(n_constants++);
+      } while (names.count(name));
+      names.insert(name);
+      n.name = n.target = name;
+    } else {
+      n.op = spec.fx_op == graph::FxOp::kCallModule ? graph::FxOp::kCallFunction : spec.fx_op;
+      n.target = spec.torch_class;
+      n.name = !p.explicit_name.empty() && !names.count(p.explicit_name)
+                   ? unique(p.explicit_name, names)
+                   : unique(n.mase_op, names);
+    }
+  }
+
+  graph::Graph g(std::filesystem::path(path_).stem().string());
+  graph::Node x;
+  x.name = x.target = input;
+  x.op = graph::FxOp::kPlaceholder;
+  x.mase_op = x.mase_type = "placeholder";
+  x.attrs["shape"] = input_shape_;
+  g.append(std::move(x));
+  std::vector<std::string> node_names;
+  for (const auto& p : nodes_) node_names.push_back(p.node.name);
+  auto name_of = [&](int idx) { return idx < 0 ? input : node_names[static_cast<size_t>(idx)]; };
+  for (auto& p : nodes_) {
+    if (p.dead) continue;
+    p.node.inputs.clear();
+    for (int i : p.inputs) p.node.inputs.push_back(name_of(i));
+    g.append(std::move(p.node));
+  }
+  graph::Node out;
+  out.name = out.target = "output";
+  out.op = graph::FxOp::kOutput;
+  out.mase_op = out.mase_type = "output";
+  out.inputs = {name_of(output_producer)};
+  g.append(std::move(out));
+  return g;
+}
+
+graph::Graph Importer::run() {
+  model_ = onnx_io::read_model(path_);
+  opset_ = onnx_io::default_opset(model_);
+  if (opset_ < 7)
+    throw UserError(path_ + ": default-domain opset " + std::to_string(opset_) +
+                    " is too old; chop imports opsets 7 to 17 (exporters: opset_version 11-17)");
+  try {
+    onnx::shape_inference::InferShapes(model_);
+  } catch (const std::exception& e) {
+    std::string msg = e.what();
+    throw DataError(path_, "ONNX shape inference fails: " + msg.substr(0, msg.find('\n')));
+  }
+  read_inputs();
+  convert_nodes();
+  const std::string out_name = model_.graph().output(0).name();
+  const Value& out = values_.at(out_name);
+  if (out.kind != Value::Kind::kActivation)
+    throw UserError(path_ + ": the model output '" + out_name +
+                    "' does not depend on the input (a constant); nothing to import");
+  std::optional<QuantSpec> out_quant = out.quant;
+  resolve_quantizers(nodes_, out_quant, out.producer, path_);
+  graph::Graph g = assemble(out.producer);
+  g.meta()["software"]["source"] = {
+      {"format", "onnx"},
+      {"path", path_},
+      {"opset", opset_},
+      {"producer", model_.producer_name() + " " + model_.producer_version()}};
+  graph::Shape probe = input_shape_;
+  probe[0] = 1;
+  graph::verify(g, probe);
+  passes::attach_quantizers(g);
+  g.set_requires_grad(true);
+  return g;
+}
+
+// ---- ConvertContext ---------------------------------------------------------------------------
+
+void ConvertContext::fail(const std::string& msg) const {
+  throw UserError(imp_.path_ + ": " + imp_.where(node) + ": " + msg);
+}
+
+bool ConvertContext::has_input(size_t i) const {
+  return static_cast<int>(i) < node.input_size() && !node.input(static_cast<int>(i)).empty();
+}
+
+const Value& ConvertContext::input(size_t i) const {
+  if (!has_input(i)) fail("input " + std::to_string(i) + " is missing");
+  return imp_.values_.at(node.input(static_cast<int>(i)));
+}
+
+bool ConvertContext::is_const(size_t i) const {
+  return has_input(i) && input(i).kind == Value::Kind::kConstant;
+}
+
+at::Tensor ConvertContext::const_input(size_t i, const std::string& what) const {
+  const Value& v = input(i);
+  if (v.kind != Value::Kind::kConstant)
+    fail(what + " (input " + std::to_string(i) + ", '" + node.input(static_cast<int>(i)) +
+         "') is computed at run time; chop needs it constant (an initializer)");
+  return v.constant;
+}
+
+std::vector<int64_t> ConvertContext::const_ints(size_t i, const std::string& what) const {
+  at::Tensor t = const_input(i, what);
+  if (t.is_floating_point()) fail(what + " must be integers");
+  at::Tensor c = t.to(at::kLong).reshape({-1}).contiguous();
+  return std::vector<int64_t>(c.data_ptr<int64_t>(), c.data_ptr<int64_t>() + c.numel());
+}
+
+double ConvertContext::const_scalar(size_t i, const std::string& what) const {
+  at::Tensor t = const_input(i, what);
+  if (t.numel() != 1) fail(what + " must be a single value, got " + std::to_string(t.numel()));
+  return t.to(at::kDouble).item<double>();
+}
+
+const Value& ConvertContext::activation(size_t i, const std::string& what) const {
+  const Value& v = input(i);
+  if (v.kind == Value::Kind::kShape)
+    fail(what + " is a shape computed at run time (a dynamic shape other than the batch)");
+  if (v.kind != Value::Kind::kActivation) fail(what + " must not be a constant");
+  return v;
+}
+
+const Value* ConvertContext::find_value(const std::string& name) const {
+  auto it = imp_.values_.find(name);
+  return it == imp_.values_.end() ? nullptr : &it->second;
+}
+
+int onnx_dtype_of(const ConvertContext& ctx, size_t i) {
+  return ctx.has_input(i) ? ctx.input(i).onnx_dtype : 0;
+}
+
+std::string ConvertContext::initializer_name(size_t i) const {
+  if (!has_input(i)) return "";
+  const std::string& name = node.input(static_cast<int>(i));
+  return imp_.initializers_.count(name) ? name : "";
+}
+
+void ConvertContext::allow_attrs(std::initializer_list<const char*> names) const {
+  for (const auto& a : node.attribute()) {
+    bool ok = false;
+    for (const char* n : names) ok |= a.name() == n;
+    if (ok) continue;
+    std::vector<std::string> list(names.begin(), names.end());
+    fail("attribute '" + a.name() + "' is not supported" +
+         (list.empty() ? std::string("; chop supports this op without attributes")
+                       : "; chop supports " + join(list, ", ")));
+  }
+}
+
+bool ConvertContext::has_attr(const std::string& name) const {
+  return onnx_io::find_attr(node, name) != nullptr;
+}
+
+int64_t ConvertContext::attr_int(const std::string& name, int64_t def) const {
+  const auto* a = onnx_io::find_attr(node, name);
+  if (!a) return def;
+  if (a->type() != onnx::AttributeProto::INT) fail("attribute '" + name + "' must be an integer");
+  return a->i();
+}
+
+std::vector<int64_t> ConvertContext::attr_ints(const std::string& name,
+                                               std::vector<int64_t> def) const {
+  const auto* a = onnx_io::find_attr(node, name);
+  if (!a) return def;
+  if (a->type() != onnx::AttributeProto::INTS)
+    fail("attribute '" + name + "' must be a list of integers");
+  return std::vector<int64_t>(a->ints().begin(), a->ints().end());
+}
+
+double ConvertContext::attr_float(const std::string& name, double def) const {
+  const auto* a = onnx_io::find_attr(node, name);
+  if (!a) return def;
+  if (a->type() != onnx::AttributeProto::FLOAT) fail("attribute '" + name + "' must be a float");
+  return a->f();
+}
+
+std::string ConvertContext::attr_str(const std::string& name, const std::string& def) const {
+  const auto* a = onnx_io::find_attr(node, name);
+  if (!a) return def;
+  if (a->type() != onnx::AttributeProto::STRING) fail("attribute '" + name + "' must be a string");
+  return a->s();
+}
+
+bool ConvertContext::is_graph_output(size_t i) const {
+  return static_cast<int>(i) < node.output_size() &&
+         imp_.graph_outputs_.count(node.output(static_cast<int>(i))) > 0;
+}
+
+std::vector<const onnx::NodeProto*> ConvertContext::consumers(size_t i) const {
+  if (static_cast<int>(i) >= node.output_size()) return {};
+  auto it = imp_.consumers_.find(node.output(static_cast<int>(i)));
+  return it == imp_.consumers_.end() ? std::vector<const onnx::NodeProto*>{} : it->second;
+}
+
+std::vector<const onnx::NodeProto*> ConvertContext::consumers_of(const std::string& value) const {
+  auto it = imp_.consumers_.find(value);
+  return it == imp_.consumers_.end() ? std::vector<const onnx::NodeProto*>{} : it->second;
+}
+
+bool ConvertContext::is_graph_value(const std::string& value) const {
+  return imp_.graph_outputs_.count(value) > 0;
+}
+
+void ConvertContext::require_unused_outputs_from(size_t first) const {
+  for (int i = static_cast<int>(first); i < node.output_size(); ++i) {
+    if (node.output(i).empty()) continue;
+    if (!consumers(static_cast<size_t>(i)).empty() || is_graph_output(static_cast<size_t>(i)))
+      fail("output " + std::to_string(i) + " ('" + node.output(i) +
+           "') is used; chop computes only output 0 of this op");
+  }
+}
+
+void ConvertContext::absorb(const onnx::NodeProto& other, const Value& v) {
+  imp_.absorbed_.insert(&other);
+  imp_.values_[other.output(0)] = v;
+}
+
+PendingNode& ConvertContext::pending(int index) {
+  return imp_.nodes_.at(static_cast<size_t>(index));
+}
+
+Value ConvertContext::output_of(int index) const {
+  Value v;
+  v.kind = Value::Kind::kActivation;
+  v.producer = index;
+  v.shape = imp_.nodes_.at(static_cast<size_t>(index)).out_shape;
+  return v;
+}
+
+void ConvertContext::set_output(size_t i, Value v) {
+  if (static_cast<int>(i) < node.output_size() && !node.output(static_cast<int>(i)).empty())
+    imp_.values_[node.output(static_cast<int>(i))] = std::move(v);
+}
+
+namespace {
+
+// A constant operand of an activation op becomes a get_attr node holding its values.
+constexpr int64_t kMaxConstantValues = 65536;
+
+}  // namespace
+
+int ConvertContext::emit(const std::string& mase_op, const std::vector<const Value*>& inputs,
+                         graph::Json attrs, graph::NamedTensors params,
+                         graph::NamedTensors buffers) {
+  const graph::OpSpec& spec = graph::op_spec(mase_op);
+  PendingNode p;
+  p.onnx_name = node.name();
+  p.onnx_op = node.op_type();
+  p.scope = module_path(node.name());
+  p.explicit_name = explicit_fx_name(node.name(), node.op_type());
+  std::vector<graph::Shape> in_shapes;
+  for (const Value* v : inputs) {
+    if (!v->pad.empty() && mase_op != "conv1d" && mase_op != "conv2d" && mase_op != "avg_pool1d" &&
+        mase_op != "avg_pool2d")
+      fail(
+          "reads the output of a Pad node; chop folds zero padding into a following Conv or "
+          "AveragePool only");
+    if (v->kind == Value::Kind::kShape)
+      fail("an input is a shape computed at run time (a dynamic shape other than the batch)");
+    if (v->kind == Value::Kind::kConstant) {
+      if (v->quant)
+        fail("a QONNX-quantized constant feeds an op chop does not quantize weights of");
+      if (v->constant.numel() > kMaxConstantValues)
+        fail("a constant operand of " + std::to_string(v->constant.numel()) +
+             " values; chop keeps constant operands in the graph (at most 65,536 values)");
+      PendingNode c;
+      c.onnx_name = node.name();
+      c.onnx_op = "Constant";
+      c.node.mase_op = "constant";
+      c.node.mase_type = "get_attr";
+      at::Tensor t = v->constant.to(at::kFloat).contiguous();
+      graph::Json values = graph::Json::array();
+      for (int64_t k = 0; k < t.numel(); ++k) values.push_back(t.data_ptr<float>()[k]);
+      c.node.attrs = {{"shape", t.sizes().vec()}, {"value", values}};
+      c.out_shape = t.sizes().vec();
+      imp_.nodes_.push_back(std::move(c));
+      p.inputs.push_back(static_cast<int>(imp_.nodes_.size()) - 1);
+      p.input_quant.push_back(std::nullopt);
+      in_shapes.push_back(t.sizes().vec());
+      continue;
+    }
+    p.inputs.push_back(v->producer);
+    p.input_quant.push_back(v->quant);
+    in_shapes.push_back(v->shape);
+  }
+  graph::Node& n = p.node;
+  n.name = node.name().empty() ? node.op_type() : node.name();
+  n.mase_op = mase_op;
+  n.mase_type = spec.mase_type;
+  n.op = spec.fx_op;
+  n.attrs = std::move(attrs);
+  for (auto it = spec.default_attrs.begin(); it != spec.default_attrs.end(); ++it)
+    if (!n.attrs.contains(it.key())) n.attrs[it.key()] = it.value();
+  n.params = std::move(params);
+  n.buffers = std::move(buffers);
+  // Shapes with the batch as 1; a dimension 0 that was the batch stays -1.
+  std::vector<graph::Shape> probe = in_shapes;
+  bool batched = false;
+  for (auto& s : probe)
+    if (!s.empty() && s[0] == -1) {
+      s[0] = 1;
+      batched = true;
+    }
+  try {
+    p.out_shape = spec.infer_shape(n, probe);
+  } catch (const UserError& e) {
+    fail(e.what());
+  }
+  if (batched && !p.out_shape.empty()) p.out_shape[0] = -1;
+  imp_.nodes_.push_back(std::move(p));
+  return static_cast<int>(imp_.nodes_.size()) - 1;
+}
+
+}  // namespace onnx_import
+
+bool is_onnx_path(const std::string& model) {
+  return ends_with(to_lower(model), ".onnx");
+}
+
+graph::Graph import_onnx(const std::string& path) {
+  onnx_import::Importer imp(path);
+  return imp.run();
+}
+
+std::vector<OnnxOpInfo> supported_onnx_ops() {
+  std::vector<OnnxOpInfo> out;
+  for (const auto& r : onnx_import::standard_op_table()) out.push_back({"", r.op_type, r.summary});
+  for (const auto& r : onnx_import::qonnx_op_table())
+    out.push_back({"qonnx.custom_op.general", r.op_type, r.summary});
+  return out;
+}
+
+}  // namespace chop::interop

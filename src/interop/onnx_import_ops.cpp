@@ -1,0 +1,620 @@
+// The ONNX op table: one converter per op type torch.onnx.export (opsets 11-17) and tf2onnx
+// emit for MLPs and CNNs, each mapping the op's attributes to a chop node or failing with the
+// attribute it cannot express. Parameters keep their initializer names (state-dict names).
+#include <cfloat>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+
+#include "core/strings.h"
+#include "interop/onnx_import_internal.h"
+
+namespace chop::interop::onnx_import {
+namespace {
+
+using graph::Json;
+using Kind = Value::Kind;
+
+// ONNX stores float attributes in float32: 1e-5 arrives as 9.99999974737875e-06. Keep the
+// shortest decimal that is the same float32 (1e-05), as the PyTorch module was written.
+double tidy_float(double v) {
+  if (!std::isfinite(v)) return v;
+  const float f = static_cast<float>(v);
+  char buf[64];
+  for (int p = 1; p <= 9; ++p) {
+    std::snprintf(buf, sizeof buf, "%.*g", p, static_cast<double>(f));
+    if (static_cast<float>(std::strtod(buf, nullptr)) == f) return std::strtod(buf, nullptr);
+  }
+  return f;
+}
+
+std::string prefix_of(const std::string& initializer, const std::string& suffix) {
+  return ends_with(initializer, suffix) ? initializer.substr(0, initializer.size() - suffix.size())
+                                        : "";
+}
+
+at::Tensor as_float(const at::Tensor& t) {
+  return t.to(at::kFloat).contiguous();
+}
+
+void set_out(ConvertContext& ctx, int index) {
+  ctx.set_output(0, ctx.output_of(index));
+}
+
+// Elementwise ops with one activation input and no parameters.
+void unary(ConvertContext& ctx, const std::string& mase_op, Json attrs = Json::object()) {
+  const Value& x = ctx.activation(0, "input");
+  set_out(ctx, ctx.emit(mase_op, {&x}, std::move(attrs)));
+}
+
+void convert_relu(ConvertContext& ctx) {
+  ctx.allow_attrs({});
+  unary(ctx, "relu");
+}
+void convert_sigmoid(ConvertContext& ctx) {
+  ctx.allow_attrs({});
+  unary(ctx, "sigmoid");
+}
+void convert_tanh(ConvertContext& ctx) {
+  ctx.allow_attrs({});
+  unary(ctx, "tanh");
+}
+void convert_leaky_relu(ConvertContext& ctx) {
+  ctx.allow_attrs({"alpha"});
+  unary(ctx, "leaky_relu", Json{{"negative_slope", tidy_float(ctx.attr_float("alpha", 0.01))}});
+}
+
+void convert_clip(ConvertContext& ctx) {
+  double lo = -FLT_MAX, hi = FLT_MAX;
+  if (ctx.opset < 11) {
+    ctx.allow_attrs({"min", "max"});
+    lo = ctx.attr_float("min", lo);
+    hi = ctx.attr_float("max", hi);
+  } else {
+    ctx.allow_attrs({});
+    if (ctx.has_input(1)) lo = ctx.const_scalar(1, "min");
+    if (ctx.has_input(2)) hi = ctx.const_scalar(2, "max");
+  }
+  if (lo > hi) ctx.fail("min " + format_double(lo) + " is above max " + format_double(hi));
+  const Value& x = ctx.activation(0, "input");
+  int p =
+      ctx.emit("hardtanh", {&x}, Json{{"min_val", tidy_float(lo)}, {"max_val", tidy_float(hi)}});
+  ctx.pending(p).clip_min = lo;  // exact bounds, for a QDQ pair's range
+  ctx.pending(p).clip_max = hi;
+  ctx.pending(p).source_value = ctx.node.input(0);
+  set_out(ctx, p);
+}
+
+void convert_softmax(ConvertContext& ctx) {
+  ctx.allow_attrs({"axis"});
+  const Value& x = ctx.activation(0, "input");
+  const int64_t rank = static_cast<int64_t>(x.shape.size());
+  int64_t axis = ctx.attr_int("axis", ctx.opset >= 13 ? -1 : 1);
+  if (axis < 0) axis += rank;
+  if (axis < 0 || axis >= rank)
+    ctx.fail("axis is out of range for a " + std::to_string(rank) + "-D input");
+  // Before opset 13 Softmax normalises over all dimensions from `axis` on (flattened).
+  if (ctx.opset < 13 && axis != rank - 1)
+    ctx.fail("Softmax before opset 13 over dimensions " + std::to_string(axis) + ".." +
+             std::to_string(rank - 1) +
+             " (flattened) is not supported; chop supports the last "
+             "axis (re-export with opset_version >= 13)");
+  set_out(ctx, ctx.emit("softmax", {&x}, Json{{"dim", axis == rank - 1 ? -1 : axis}}));
+}
+
+void convert_identity(ConvertContext& ctx) {
+  ctx.allow_attrs({});
+  ctx.set_output(0, ctx.input(0));  // an alias: no node
+}
+
+void convert_dropout(ConvertContext& ctx) {
+  ctx.allow_attrs({"ratio", "seed", "is_test"});
+  ctx.require_unused_outputs_from(1);
+  double p = ctx.opset < 12 ? ctx.attr_float("ratio", 0.5)
+                            : (ctx.has_input(1) ? ctx.const_scalar(1, "ratio") : 0.5);
+  if (p < 0 || p >= 1) ctx.fail("ratio " + format_double(p) + " is outside [0, 1)");
+  unary(ctx, "dropout", Json{{"p", tidy_float(p)}});
+}
+
+void convert_flatten(ConvertContext& ctx) {
+  ctx.allow_attrs({"axis"});
+  const Value& x = ctx.activation(0, "input");
+  int64_t axis = ctx.attr_int("axis", 1);
+  if (axis < 0) axis += static_cast<int64_t>(x.shape.size());
+  if (axis != 1)
+    ctx.fail("Flatten with axis " + std::to_string(axis) +
+             " is not supported; chop keeps the batch in dimension 0 (axis = 1)");
+  set_out(ctx, ctx.emit("flatten", {&x}, Json{{"start_dim", 1}, {"end_dim", -1}}));
+}
+
+int64_t product(const graph::Shape& s, size_t from) {
+  int64_t p = 1;
+  for (size_t i = from; i < s.size(); ++i) p *= s[i];
+  return p;
+}
+
+// A batch-preserving reshape of an activation to `target` (dim 0 = batch) as a view node.
+void emit_view(ConvertContext& ctx, const Value& x, graph::Shape target) {
+  target[0] = -1;
+  set_out(ctx, ctx.emit("view", {&x}, Json{{"shape", target}}));
+}
+
+void convert_reshape(ConvertContext& ctx) {
+  ctx.allow_attrs({"allowzero"});
+  const Value& x = ctx.activation(0, "data");
+  const Value& s = ctx.input(1);
+  std::vector<int64_t> want;
+  if (s.kind == Kind::kShape) {
+    want = s.dims;
+  } else {
+    want = ctx.const_ints(1, "shape");
+  }
+  const bool allowzero = ctx.attr_int("allowzero", 0) != 0;
+  const int64_t per_sample = product(x.shape, 1);
+  // Resolve 0 (copy) and the batch symbol; dimension 0 must end up being the batch.
+  graph::Shape target(want.size(), 0);
+  int64_t infer_at = -1, known = 1;
+  for (size_t d = 0; d < want.size(); ++d) {
+    int64_t w = want[d];
+    if (w == 0 && !allowzero) {
+      if (d >= x.shape.size()) ctx.fail("shape entry 0 copies a dimension the input lacks");
+      w = d == 0 ? kBatch : x.shape[d];
+    }
+    if (w == kBatch) {
+      if (d != 0) ctx.fail("moves the batch dimension; chop keeps the batch in dimension 0");
+      target[d] = -1;
+      continue;
+    }
+    if (w == -1) {
+      if (infer_at >= 0) ctx.fail("shape has two -1 entries");
+      infer_at = static_cast<int64_t>(d);
+      continue;
+    }
+    if (w <= 0) ctx.fail("shape entry " + std::to_string(w) + " is not supported");
+    target[d] = w;
+    if (d > 0) known *= w;
+  }
+  if (target.empty()) ctx.fail("reshapes to a scalar; chop keeps the batch in dimension 0");
+  const bool batch_first = want[0] == kBatch || (want[0] == 0 && !allowzero);
+  if (batch_first) {
+    if (infer_at > 0) {
+      if (known == 0 || per_sample % known) ctx.fail("cannot reshape the input to the shape");
+      target[infer_at] = per_sample / known;
+    } else if (known != per_sample) {
+      ctx.fail("reshape changes the number of values per sample");
+    }
+  } else if (infer_at == 0) {
+    // [-1, a, b]: the -1 is the batch when a*b is one sample's size.
+    if (known != per_sample)
+      ctx.fail("reshape to " + graph::shape_str(want) + " mixes samples of the batch (" +
+               std::to_string(per_sample) +
+               " values per sample); chop keeps the batch in "
+               "dimension 0");
+  } else {
+    // A fixed first entry: only an export with a fixed batch size, where it is that size.
+    if (infer_at > 0) {
+      if (known == 0 || per_sample % known) ctx.fail("cannot reshape the input to the shape");
+      target[infer_at] = per_sample / known;
+      known *= target[infer_at];
+    }
+    if (known != per_sample)
+      ctx.fail("reshape to " + graph::shape_str(want) +
+               " mixes samples of the batch; chop keeps the "
+               "batch in dimension 0 (export with a dynamic batch: dynamic_axes)");
+  }
+  emit_view(ctx, x, target);
+}
+
+void convert_transpose(ConvertContext& ctx) {
+  ctx.allow_attrs({"perm"});
+  const Value& x = ctx.activation(0, "input");
+  const int64_t rank = static_cast<int64_t>(x.shape.size());
+  std::vector<int64_t> perm = ctx.attr_ints("perm", {});
+  if (perm.empty())
+    for (int64_t d = rank - 1; d >= 0; --d) perm.push_back(d);
+  if (static_cast<int64_t>(perm.size()) != rank) ctx.fail("perm does not match the input rank");
+  // A layout-preserving transpose only moves dimensions of size 1: the data order is unchanged.
+  bool keeps_order = perm[0] == 0;
+  int64_t last = 0;
+  graph::Shape out;
+  for (int64_t p : perm) {
+    out.push_back(x.shape.at(static_cast<size_t>(p)));
+    if (p == 0 || x.shape[static_cast<size_t>(p)] == 1) continue;
+    keeps_order &= p > last;
+    last = p;
+  }
+  if (!keeps_order)
+    ctx.fail("perm " + graph::shape_str(perm) + " on an input of shape " +
+             graph::shape_str(x.shape) +
+             " changes the memory layout (e.g. NHWC <-> NCHW); chop supports transposes that only "
+             "move size-1 dimensions (tf2onnx: convert with --inputs-as-nchw)");
+  emit_view(ctx, x, out);
+}
+
+void convert_squeeze_unsqueeze(ConvertContext& ctx) {
+  ctx.allow_attrs({"axes"});
+  const Value& x = ctx.activation(0, "data");
+  std::vector<int64_t> axes =
+      ctx.opset >= 13 && ctx.has_input(1) ? ctx.const_ints(1, "axes") : ctx.attr_ints("axes", {});
+  const bool unsq = ctx.node.op_type() == "Unsqueeze";
+  graph::Shape out = x.shape;
+  const int64_t rank = static_cast<int64_t>(x.shape.size()) + (unsq ? axes.size() : 0);
+  for (auto& a : axes) {
+    if (a < -rank || a >= rank) ctx.fail("axis out of range");
+    if (a < 0) a += rank;
+    if (a == 0) ctx.fail("moves the batch dimension; chop keeps the batch in dimension 0");
+  }
+  std::sort(axes.begin(), axes.end());
+  if (unsq) {
+    for (int64_t a : axes) out.insert(out.begin() + a, 1);
+  } else {
+    if (axes.empty())
+      for (size_t d = 1; d < x.shape.size(); ++d)
+        if (x.shape[d] == 1) axes.push_back(static_cast<int64_t>(d));
+    for (auto it = axes.rbegin(); it != axes.rend(); ++it) {
+      if (x.shape.at(static_cast<size_t>(*it)) != 1) ctx.fail("squeezes a dimension of size > 1");
+      out.erase(out.begin() + *it);
+    }
+  }
+  emit_view(ctx, x, out);
+}
+
+void convert_elementwise(ConvertContext& ctx) {
+  ctx.allow_attrs({});
+  const Value& a = ctx.input(0);
+  const Value& b = ctx.input(1);
+  if (a.kind == Kind::kShape || b.kind == Kind::kShape)
+    ctx.fail("arithmetic on a shape computed at run time (a dynamic shape other than the batch)");
+  std::string op = to_lower(ctx.node.op_type());
+  set_out(ctx, ctx.emit(op, {&a, &b}, Json::object()));
+}
+
+void convert_concat(ConvertContext& ctx) {
+  ctx.allow_attrs({"axis"});
+  std::vector<const Value*> in;
+  for (int i = 0; i < ctx.node.input_size(); ++i) in.push_back(&ctx.input(static_cast<size_t>(i)));
+  const int64_t axis = ctx.attr_int("axis", 0);
+  if (axis == 0 || axis == -static_cast<int64_t>(in[0]->shape.size()))
+    ctx.fail("concatenates along the batch dimension; chop keeps the batch in dimension 0");
+  set_out(ctx, ctx.emit("cat", in, Json{{"dim", axis}}));
+}
+
+// ---- layers with parameters -----------------------------------------------------------------
+
+at::Tensor bias_from(ConvertContext& ctx, const at::Tensor& raw, int64_t n,
+                     const std::string& what) {
+  at::Tensor c = as_float(raw);
+  if (c.numel() == 1) return c.reshape({1}).expand({n}).contiguous();
+  if (c.numel() != n)
+    ctx.fail(what + " has " + std::to_string(c.numel()) + " values for " + std::to_string(n) +
+             " outputs");
+  for (int64_t d = 0; d < c.dim() - 1; ++d)
+    if (c.size(d) != 1) ctx.fail(what + " must broadcast along the last dimension");
+  return c.reshape({n}).contiguous();
+}
+
+at::Tensor bias_vector(ConvertContext& ctx, size_t i, int64_t n, const std::string& what) {
+  return bias_from(ctx, ctx.const_input(i, what), n, what);
+}
+
+int emit_linear(ConvertContext& ctx, const Value& x, at::Tensor weight, at::Tensor bias,
+                const Value& w_value, const Value* b_value, const std::string& w_init) {
+  const int64_t in = weight.size(1), out = weight.size(0);
+  if (x.shape.empty() || x.shape.back() != in)
+    ctx.fail("the input's last dimension " + graph::shape_str(x.shape) +
+             " does not match the weight's " + std::to_string(in) + " input features");
+  graph::NamedTensors params = {{"weight", weight}};
+  if (bias.defined()) params.emplace_back("bias", bias);
+  int p =
+      ctx.emit("linear", {&x},
+               Json{{"in_features", in}, {"out_features", out}, {"bias", bias.defined()}}, params);
+  PendingNode& pn = ctx.pending(p);
+  pn.param_prefix = prefix_of(w_init, ".weight");
+  pn.weight_quant = w_value.quant;
+  if (b_value) pn.bias_quant = b_value->quant;
+  return p;
+}
+
+void convert_gemm(ConvertContext& ctx) {
+  ctx.allow_attrs({"alpha", "beta", "transA", "transB"});
+  if (ctx.attr_int("transA", 0) != 0)
+    ctx.fail("transA = 1 (a transposed input) is not supported; chop imports Gemm as x W^T + b");
+  const Value& x = ctx.activation(0, "input A");
+  if (x.shape.size() != 2) ctx.fail("input A must be 2-D");
+  at::Tensor b = as_float(
+      ctx.const_input(1, "weight B (chop imports Gemm with a constant weight as a Linear layer)"));
+  if (b.dim() != 2) ctx.fail("weight B must be 2-D");
+  at::Tensor w = ctx.attr_int("transB", 0) ? b : b.t().contiguous();
+  const double alpha = ctx.attr_float("alpha", 1.0), beta = ctx.attr_float("beta", 1.0);
+  if (alpha != 1.0) {
+    if (ctx.input(1).quant) ctx.fail("alpha != 1 with a quantized weight is not supported");
+    w = (w * alpha).contiguous();
+  }
+  at::Tensor bias;
+  if (ctx.has_input(2)) {
+    bias = bias_vector(ctx, 2, w.size(0), "bias C");
+    if (beta != 1.0) {
+      if (ctx.input(2).quant) ctx.fail("beta != 1 with a quantized bias is not supported");
+      bias = (bias * beta).contiguous();
+    }
+  }
+  int p = emit_linear(ctx, x, w, bias, ctx.input(1), ctx.has_input(2) ? &ctx.input(2) : nullptr,
+                      ctx.initializer_name(1));
+  set_out(ctx, p);
+}
+
+void convert_matmul(ConvertContext& ctx) {
+  ctx.allow_attrs({});
+  if (ctx.is_const(0))
+    ctx.fail("a constant first operand is not supported (constant x activation)");
+  const Value& x = ctx.activation(0, "input A");
+  if (!ctx.is_const(1)) {
+    const Value& y = ctx.activation(1, "input B");
+    set_out(ctx, ctx.emit("matmul", {&x, &y}, Json::object()));
+    return;
+  }
+  at::Tensor b = as_float(ctx.const_input(1, "weight"));
+  if (b.dim() != 2) ctx.fail("a constant operand B must be 2-D (a Linear weight)");
+  at::Tensor w = b.t().contiguous();
+  // MatMul + Add(constant) is a Linear with bias (torch on >2-D inputs, tf2onnx's Dense).
+  at::Tensor bias;
+  const Value* b_value = nullptr;
+  auto users = ctx.consumers(0);
+  if (users.size() == 1 && !ctx.is_graph_output(0) && users[0]->op_type() == "Add" &&
+      users[0]->domain().empty() && users[0]->input_size() == 2) {
+    const onnx::NodeProto& add = *users[0];
+    const int other = add.input(0) == ctx.node.output(0) ? 1 : 0;
+    const Value* c = ctx.find_value(add.input(other));
+    if (c && c->kind == Kind::kConstant && c->constant.numel() == w.size(0) &&
+        c->constant.dim() >= 1) {
+      bias = bias_from(ctx, c->constant, w.size(0), "the bias added by " + add.name());
+      b_value = c;
+      int p = emit_linear(ctx, x, w, bias, ctx.input(1), b_value, ctx.initializer_name(1));
+      ctx.absorb(add, ctx.output_of(p));
+      set_out(ctx, p);
+      return;
+    }
+  }
+  set_out(ctx,
+          emit_linear(ctx, x, w, at::Tensor(), ctx.input(1), nullptr, ctx.initializer_name(1)));
+}
+
+// Symmetric pads [b0, b1, ..., e0, e1, ...] -> per-dimension padding.
+std::vector<int64_t> symmetric_pads(ConvertContext& ctx, size_t dims) {
+  std::vector<int64_t> pads = ctx.attr_ints("pads", std::vector<int64_t>(2 * dims, 0));
+  if (pads.size() != 2 * dims) ctx.fail("pads must have " + std::to_string(2 * dims) + " values");
+  std::vector<int64_t> out;
+  for (size_t d = 0; d < dims; ++d) {
+    if (pads[d] != pads[d + dims])
+      ctx.fail("asymmetric padding " + graph::shape_str(pads) +
+               " is not supported; chop supports equal padding on both sides");
+    out.push_back(pads[d]);
+  }
+  return out;
+}
+
+void check_auto_pad(ConvertContext& ctx) {
+  const std::string ap = ctx.attr_str("auto_pad", "NOTSET");
+  if (ap != "NOTSET" && ap != "VALID")
+    ctx.fail("auto_pad = " + ap +
+             " is not supported; chop supports explicit pads (NOTSET) and "
+             "VALID");
+}
+
+void convert_conv(ConvertContext& ctx) {
+  ctx.allow_attrs({"auto_pad", "dilations", "group", "kernel_shape", "pads", "strides"});
+  check_auto_pad(ctx);
+  const Value& x = ctx.activation(0, "input X");
+  at::Tensor w = as_float(ctx.const_input(1, "weight W"));
+  const int64_t dims = w.dim() - 2;
+  if (dims != 1 && dims != 2)
+    ctx.fail(std::to_string(dims) +
+             "-D convolution is not supported; chop supports Conv1d and "
+             "Conv2d");
+  if (static_cast<int64_t>(x.shape.size()) != dims + 2)
+    ctx.fail("input rank does not match the weight's " + std::to_string(dims) + "-D kernel");
+  graph::Shape kernel(w.sizes().begin() + 2, w.sizes().end());
+  if (ctx.has_attr("kernel_shape") && ctx.attr_ints("kernel_shape", {}) != kernel)
+    ctx.fail("kernel_shape does not match the weight");
+  const size_t nd = static_cast<size_t>(dims);
+  std::vector<int64_t> pads = ctx.attr_str("auto_pad", "NOTSET") == "VALID"
+                                  ? std::vector<int64_t>(nd, 0)
+                                  : symmetric_pads(ctx, nd);
+  if (!x.pad.empty())
+    for (size_t d = 0; d < nd; ++d) pads[d] += x.pad.at(d);
+  const int64_t groups = ctx.attr_int("group", 1);
+  const int64_t in_ch = w.size(1) * groups, out_ch = w.size(0);
+  at::Tensor bias;
+  if (ctx.has_input(2)) bias = bias_vector(ctx, 2, out_ch, "bias B");
+  graph::NamedTensors params = {{"weight", w}};
+  if (bias.defined()) params.emplace_back("bias", bias);
+  Json attrs{{"in_channels", in_ch},
+             {"out_channels", out_ch},
+             {"kernel_size", kernel},
+             {"stride", ctx.attr_ints("strides", std::vector<int64_t>(nd, 1))},
+             {"padding", pads},
+             {"dilation", ctx.attr_ints("dilations", std::vector<int64_t>(nd, 1))},
+             {"groups", groups},
+             {"bias", bias.defined()}};
+  int p = ctx.emit(dims == 1 ? "conv1d" : "conv2d", {&x}, attrs, params);
+  PendingNode& pn = ctx.pending(p);
+  pn.param_prefix = prefix_of(ctx.initializer_name(1), ".weight");
+  pn.weight_quant = ctx.input(1).quant;
+  if (ctx.has_input(2)) pn.bias_quant = ctx.input(2).quant;
+  set_out(ctx, p);
+}
+
+void convert_batch_norm(ConvertContext& ctx) {
+  ctx.allow_attrs({"epsilon", "momentum", "training_mode", "spatial"});
+  if (ctx.attr_int("spatial", 1) != 1) ctx.fail("spatial = 0 is not supported");
+  ctx.require_unused_outputs_from(1);
+  const Value& x = ctx.activation(0, "input X");
+  const size_t rank = x.shape.size();
+  if (rank < 2 || rank > 4) ctx.fail("a " + std::to_string(rank) + "-D input is not supported");
+  const int64_t c = x.shape[1];
+  auto vec = [&](size_t i, const char* what) {
+    at::Tensor t = as_float(ctx.const_input(i, what));
+    if (t.numel() != c)
+      ctx.fail(std::string(what) + " has " + std::to_string(t.numel()) + " values for " +
+               std::to_string(c) + " channels");
+    if (ctx.input(i).quant)
+      ctx.fail("a QONNX-quantized BatchNormalization parameter is not supported");
+    return t.reshape({c}).contiguous();
+  };
+  graph::NamedTensors params = {{"weight", vec(1, "scale")}, {"bias", vec(2, "B")}};
+  graph::NamedTensors buffers = {{"running_mean", vec(3, "mean")},
+                                 {"running_var", vec(4, "var")},
+                                 {"num_batches_tracked", at::zeros({}, at::kLong)}};
+  // ONNX's momentum weighs the running statistic; PyTorch's weighs the new batch.
+  const double momentum = tidy_float(1.0 - tidy_float(ctx.attr_float("momentum", 0.9)));
+  Json attrs{{"num_features", c},
+             {"eps", tidy_float(ctx.attr_float("epsilon", 1e-5))},
+             {"momentum", momentum},
+             {"affine", true},
+             {"track_running_stats", true}};
+  int p = ctx.emit(rank == 4 ? "batch_norm2d" : "batch_norm1d", {&x}, attrs, params, buffers);
+  ctx.pending(p).param_prefix = prefix_of(ctx.initializer_name(1), ".weight");
+  set_out(ctx, p);
+}
+
+void convert_pool(ConvertContext& ctx) {
+  const bool max = ctx.node.op_type() == "MaxPool";
+  if (max)
+    ctx.allow_attrs(
+        {"auto_pad", "ceil_mode", "dilations", "kernel_shape", "pads", "storage_order", "strides"});
+  else
+    ctx.allow_attrs({"auto_pad", "ceil_mode", "count_include_pad", "kernel_shape", "pads",
+                     "strides", "dilations"});
+  check_auto_pad(ctx);
+  ctx.require_unused_outputs_from(1);
+  if (ctx.attr_int("storage_order", 0) != 0) ctx.fail("storage_order = 1 is not supported");
+  const Value& x = ctx.activation(0, "input X");
+  const size_t dims = x.shape.size() - 2;
+  if (dims != 1 && dims != 2)
+    ctx.fail("pooling over " + std::to_string(dims) + " dimensions is not supported (1-D, 2-D)");
+  std::vector<int64_t> kernel = ctx.attr_ints("kernel_shape", {});
+  if (kernel.size() != dims) ctx.fail("kernel_shape must have " + std::to_string(dims) + " values");
+  Json attrs{
+      {"kernel_size", kernel},
+      {"stride", ctx.attr_ints("strides", std::vector<int64_t>(dims, 1))},
+      {"padding", ctx.attr_str("auto_pad", "NOTSET") == "VALID" ? std::vector<int64_t>(dims, 0)
+                                                                : symmetric_pads(ctx, dims)}};
+  bool count_include_pad = ctx.attr_int("count_include_pad", 0) != 0;
+  if (!x.pad.empty()) {
+    // torch.onnx writes AvgPool's padding as Pad + AveragePool: padded zeros are averaged.
+    std::vector<int64_t> pads = attrs["padding"].get<std::vector<int64_t>>();
+    bool own = false;
+    for (size_t d = 0; d < dims; ++d) {
+      own |= pads[d] != 0;
+      pads[d] += x.pad.at(d);
+    }
+    if (own && !count_include_pad)
+      ctx.fail("padding both in a Pad node and in the pool without count_include_pad");
+    attrs["padding"] = pads;
+    count_include_pad = true;
+  }
+  const std::vector<int64_t> dil = ctx.attr_ints("dilations", std::vector<int64_t>(dims, 1));
+  if (dil != std::vector<int64_t>(dims, 1)) {
+    if (!max) ctx.fail("dilations are not supported for average pooling");
+    attrs["dilation"] = dil;
+  }
+  if (ctx.attr_int("ceil_mode", 0)) attrs["ceil_mode"] = true;
+  if (!max) attrs["count_include_pad"] = count_include_pad;
+  const std::string op = std::string(max ? "max_pool" : "avg_pool") + (dims == 1 ? "1d" : "2d");
+  set_out(ctx, ctx.emit(op, {&x}, attrs));
+}
+
+// Zero padding of the spatial dimensions is carried to the Conv/AveragePool that reads it.
+void convert_pad(ConvertContext& ctx) {
+  ctx.allow_attrs({"mode", "pads", "value"});
+  if (ctx.attr_str("mode", "constant") != "constant")
+    ctx.fail("mode = " + ctx.attr_str("mode", "") +
+             " is not supported; chop folds constant zero "
+             "padding into a following Conv or AveragePool");
+  const Value& x = ctx.activation(0, "data");
+  std::vector<int64_t> pads =
+      ctx.opset >= 11 ? ctx.const_ints(1, "pads") : ctx.attr_ints("pads", {});
+  double value = ctx.opset >= 11 ? (ctx.has_input(2) ? ctx.const_scalar(2, "constant_value") : 0.0)
+                                 : ctx.attr_float("value", 0.0);
+  if (ctx.has_input(3)) ctx.fail("the axes input is not supported");
+  const size_t rank = x.shape.size();
+  if (pads.size() != 2 * rank) ctx.fail("pads must have " + std::to_string(2 * rank) + " values");
+  bool any = false;
+  for (int64_t p : pads) any |= p != 0;
+  if (!any) {
+    ctx.set_output(0, x);
+    return;
+  }
+  if (value != 0.0) ctx.fail("padding with " + format_double(value) + " is not supported (zeros)");
+  Value out = x;
+  out.pad.clear();
+  for (size_t d = 0; d < rank; ++d) {
+    if (pads[d] != pads[d + rank])
+      ctx.fail("asymmetric padding " + graph::shape_str(pads) + " is not supported");
+    if (d < 2 && pads[d] != 0) ctx.fail("pads the batch or channel dimension");
+    if (d >= 2) out.pad.push_back(pads[d] + (x.pad.empty() ? 0 : x.pad[d - 2]));
+  }
+  ctx.set_output(0, out);
+}
+
+void convert_global_avg_pool(ConvertContext& ctx) {
+  ctx.allow_attrs({});
+  const Value& x = ctx.activation(0, "input X");
+  if (x.shape.size() == 3)
+    set_out(ctx, ctx.emit("adaptive_avg_pool1d", {&x}, Json{{"output_size", {1}}}));
+  else if (x.shape.size() == 4)
+    set_out(ctx, ctx.emit("adaptive_avg_pool2d", {&x}, Json{{"output_size", {1, 1}}}));
+  else
+    ctx.fail("a " + std::to_string(x.shape.size()) + "-D input is not supported (3-D, 4-D)");
+}
+
+}  // namespace
+
+const std::vector<OnnxOpRow>& standard_op_table() {
+  static const std::vector<OnnxOpRow> table = {
+      {"Gemm", "linear (constant B; transB, alpha, beta folded into the weight)", convert_gemm},
+      {"MatMul",
+       "linear with a constant B (a following Add of a constant is its bias); matmul "
+       "of two activations",
+       convert_matmul},
+      {"Conv", "conv1d / conv2d (pads, strides, dilations, group; symmetric padding)",
+       convert_conv},
+      {"BatchNormalization",
+       "batch_norm1d (2-D/3-D input) / batch_norm2d (4-D), statistics as "
+       "buffers",
+       convert_batch_norm},
+      {"Relu", "relu", convert_relu},
+      {"LeakyRelu", "leaky_relu (alpha -> negative_slope)", convert_leaky_relu},
+      {"Sigmoid", "sigmoid", convert_sigmoid},
+      {"Tanh", "tanh", convert_tanh},
+      {"Clip", "hardtanh (constant min/max)", convert_clip},
+      {"Softmax", "softmax (opset >= 13: any axis; before: the last axis)", convert_softmax},
+      {"MaxPool", "max_pool1d / max_pool2d (ceil_mode, dilations)", convert_pool},
+      {"AveragePool", "avg_pool1d / avg_pool2d (ceil_mode, count_include_pad)", convert_pool},
+      {"GlobalAveragePool", "adaptive_avg_pool1d / adaptive_avg_pool2d to size 1",
+       convert_global_avg_pool},
+      {"Flatten", "flatten (axis 1)", convert_flatten},
+      {"Reshape", "view, when the batch stays in dimension 0 and the other sizes are fixed",
+       convert_reshape},
+      {"Transpose", "view, when only size-1 dimensions move (layout unchanged)", convert_transpose},
+      {"Squeeze", "view (not the batch dimension)", convert_squeeze_unsqueeze},
+      {"Unsqueeze", "view (not the batch dimension)", convert_squeeze_unsqueeze},
+      {"Add", "add (residual connections; a constant operand becomes a constant node)",
+       convert_elementwise},
+      {"Sub", "sub", convert_elementwise},
+      {"Mul", "mul", convert_elementwise},
+      {"Concat", "cat (not along the batch)", convert_concat},
+      {"Identity", "no node (an alias of its input)", convert_identity},
+      {"Pad", "zero padding folded into the following Conv / AveragePool", convert_pad},
+      {"Dropout", "dropout (ratio; identity in evaluation)", convert_dropout},
+      {"QuantizeLinear",
+       "with the DequantizeLinear it feeds: an integer quantizer (power-of-two "
+       "scale, zero point 0; int8/uint8, narrower when a Clip precedes it)",
+       convert_quantize_linear},
+      {"DequantizeLinear", "see QuantizeLinear; int8/uint8 constants -> a quantized weight",
+       convert_dequantize_linear},
+  };
+  return table;
+}
+
+}  // namespace chop::interop::onnx_import

@@ -1,0 +1,557 @@
+// The pickle virtual machine for torch.save files; see pickle_reader.h. Opcodes follow
+// CPython's Lib/pickletools.py (protocols 0-5, minus extensions and out-of-band buffers).
+#include "interop/pickle_reader.h"
+
+#include <cstring>
+#include <map>
+#include <unordered_map>
+
+#include "core/error.h"
+
+namespace chop::interop::pickle {
+
+const Ref* Object::find(const std::string& key) const {
+  for (const auto& [k, v] : dict)
+    if (k && k->type == Type::kStr && k->s == key) return &v;
+  return nullptr;
+}
+
+std::string Object::type_name() const {
+  switch (type) {
+    case Type::kNone:
+      return "None";
+    case Type::kBool:
+      return "bool";
+    case Type::kInt:
+      return "int";
+    case Type::kFloat:
+      return "float";
+    case Type::kStr:
+      return "str";
+    case Type::kBytes:
+      return "bytes";
+    case Type::kList:
+      return "list";
+    case Type::kTuple:
+      return "tuple";
+    case Type::kDict:
+      return "dict";
+    case Type::kGlobal:
+      return "global " + name;
+    case Type::kOpaque:
+      return name + " object";
+    case Type::kTensor:
+      return "tensor";
+  }
+  return "?";
+}
+
+namespace {
+
+using Type = Object::Type;
+
+Ref make(Type t) {
+  auto o = std::make_shared<Object>();
+  o->type = t;
+  return o;
+}
+Ref make_int(int64_t v) {
+  Ref o = make(Type::kInt);
+  o->i = v;
+  return o;
+}
+Ref make_str(std::string s, Type t = Type::kStr) {
+  Ref o = make(t);
+  o->s = std::move(s);
+  return o;
+}
+
+const std::map<std::string, at::ScalarType>& storage_types() {
+  static const std::map<std::string, at::ScalarType> m = {
+      {"FloatStorage", at::kFloat}, {"DoubleStorage", at::kDouble},
+      {"HalfStorage", at::kHalf},   {"BFloat16Storage", at::kBFloat16},
+      {"LongStorage", at::kLong},   {"IntStorage", at::kInt},
+      {"ShortStorage", at::kShort}, {"CharStorage", at::kChar},
+      {"ByteStorage", at::kByte},   {"BoolStorage", at::kBool}};
+  return m;
+}
+
+class Machine {
+ public:
+  Machine(const std::string& data, const StorageLoader& loader, const std::string& where)
+      : d_(data), load_(loader), where_(where) {}
+
+  Ref run() {
+    while (true) {
+      const uint8_t op = byte();
+      switch (op) {
+        case 0x80:  // PROTO
+          byte();
+          break;
+        case 0x95:  // FRAME
+          bytes(8);
+          break;
+        case '.':  // STOP
+          if (stack_.empty()) bad("STOP with an empty stack");
+          return stack_.back();
+        case '(':  // MARK
+          marks_.push_back(stack_.size());
+          break;
+        case 'N':
+          push(make(Type::kNone));
+          break;
+        case 0x88:    // NEWTRUE
+        case 0x89: {  // NEWFALSE
+          Ref o = make(Type::kBool);
+          o->b = op == 0x88;
+          push(o);
+          break;
+        }
+        case 'J':
+          push(make_int(static_cast<int32_t>(le(4))));
+          break;
+        case 'K':
+          push(make_int(static_cast<int64_t>(le(1))));
+          break;
+        case 'M':
+          push(make_int(static_cast<int64_t>(le(2))));
+          break;
+        case 0x8a:  // LONG1
+          push(make_int(long_bytes(le(1))));
+          break;
+        case 0x8b:  // LONG4
+          push(make_int(long_bytes(le(4))));
+          break;
+        case 'I':    // INT (text)
+        case 'L': {  // LONG (text)
+          std::string t = line();
+          if (!t.empty() && t.back() == 'L') t.pop_back();
+          if (t == "01" || t == "00") {
+            Ref o = make(Type::kBool);
+            o->b = t == "01";
+            push(o);
+          } else {
+            push(make_int(parse_int(t)));
+          }
+          break;
+        }
+        case 'G': {  // BINFLOAT, big-endian
+          uint64_t bits = 0;
+          for (int k = 0; k < 8; ++k) bits = (bits << 8) | byte();
+          Ref o = make(Type::kFloat);
+          std::memcpy(&o->f, &bits, 8);
+          push(o);
+          break;
+        }
+        case 'X':  // BINUNICODE
+          push(make_str(bytes(le(4))));
+          break;
+        case 0x8c:  // SHORT_BINUNICODE
+          push(make_str(bytes(le(1))));
+          break;
+        case 0x8d:  // BINUNICODE8
+          push(make_str(bytes(le(8))));
+          break;
+        case 'T':  // BINSTRING
+          push(make_str(bytes(le(4))));
+          break;
+        case 'U':  // SHORT_BINSTRING
+          push(make_str(bytes(le(1))));
+          break;
+        case 'B':  // BINBYTES
+          push(make_str(bytes(le(4)), Type::kBytes));
+          break;
+        case 'C':  // SHORT_BINBYTES
+          push(make_str(bytes(le(1)), Type::kBytes));
+          break;
+        case 0x8e:  // BINBYTES8
+        case 0x96:  // BYTEARRAY8
+          push(make_str(bytes(le(8)), Type::kBytes));
+          break;
+        case ']':  // EMPTY_LIST
+          push(make(Type::kList));
+          break;
+        case '}':  // EMPTY_DICT
+          push(make(Type::kDict));
+          break;
+        case ')':  // EMPTY_TUPLE
+          push(make(Type::kTuple));
+          break;
+        case 0x8f:  // EMPTY_SET
+          push(make(Type::kList));
+          break;
+        case 'l': {  // LIST
+          Ref o = make(Type::kList);
+          o->items = pop_mark();
+          push(o);
+          break;
+        }
+        case 't':
+        case 0x91: {  // TUPLE, FROZENSET
+          Ref o = make(op == 't' ? Type::kTuple : Type::kList);
+          o->items = pop_mark();
+          push(o);
+          break;
+        }
+        case 0x85:
+        case 0x86:
+        case 0x87: {  // TUPLE1..3
+          const size_t n = op - 0x84u;
+          if (stack_.size() < n) bad("TUPLE with too few items");
+          Ref o = make(Type::kTuple);
+          o->items.assign(stack_.end() - static_cast<long>(n), stack_.end());
+          stack_.resize(stack_.size() - n);
+          push(o);
+          break;
+        }
+        case 'd': {  // DICT
+          auto items = pop_mark();
+          Ref o = make(Type::kDict);
+          set_items(*o, items);
+          push(o);
+          break;
+        }
+        case 'a': {  // APPEND
+          Ref v = pop();
+          append(top(), {v});
+          break;
+        }
+        case 'e':     // APPENDS
+        case 0x90: {  // ADDITEMS
+          auto items = pop_mark();
+          append(top(), items);
+          break;
+        }
+        case 's': {  // SETITEM
+          Ref v = pop(), k = pop();
+          set_items(*top(), {k, v});
+          break;
+        }
+        case 'u': {  // SETITEMS
+          auto items = pop_mark();
+          set_items(*top(), items);
+          break;
+        }
+        case 'q':  // BINPUT
+          memo_[le(1)] = top();
+          break;
+        case 'r':  // LONG_BINPUT
+          memo_[le(4)] = top();
+          break;
+        case 'p':  // PUT
+          memo_[static_cast<uint64_t>(parse_int(line()))] = top();
+          break;
+        case 0x94:  // MEMOIZE
+          memo_[memo_.size()] = top();
+          break;
+        case 'h':  // BINGET
+          push(get(le(1)));
+          break;
+        case 'j':  // LONG_BINGET
+          push(get(le(4)));
+          break;
+        case 'g':  // GET
+          push(get(static_cast<uint64_t>(parse_int(line()))));
+          break;
+        case '0':  // POP
+          pop();
+          break;
+        case '1':  // POP_MARK
+          pop_mark();
+          break;
+        case '2':  // DUP
+          push(top());
+          break;
+        case 'c': {  // GLOBAL
+          std::string module = line();
+          std::string name = line();
+          push(global(module + "." + name));
+          break;
+        }
+        case 0x93: {  // STACK_GLOBAL
+          Ref name = pop(), module = pop();
+          if (name->type != Type::kStr || module->type != Type::kStr)
+            bad("STACK_GLOBAL needs two strings");
+          push(global(module->s + "." + name->s));
+          break;
+        }
+        case 'R': {  // REDUCE
+          Ref args = pop(), fn = pop();
+          push(call(fn, args));
+          break;
+        }
+        case 0x81: {  // NEWOBJ
+          Ref args = pop(), cls = pop();
+          push(call(cls, args));
+          break;
+        }
+        case 0x92: {  // NEWOBJ_EX
+          pop();      // kwargs
+          Ref args = pop(), cls = pop();
+          push(call(cls, args));
+          break;
+        }
+        case 'b': {  // BUILD
+          Ref st = pop();
+          Ref obj = top();
+          if (obj->type == Type::kOpaque) obj->state = st;
+          // dict/OrderedDict and tensors: PyTorch's states (hooks, metadata) are not needed.
+          break;
+        }
+        case 'Q': {  // BINPERSID
+          push(persistent(pop()));
+          break;
+        }
+        case 'P':  // PERSID (text)
+          bad("text persistent ids are not used by torch.save");
+        default: {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "0x%02x", op);
+          bad(std::string("unsupported pickle opcode ") + buf);
+        }
+      }
+    }
+  }
+
+ private:
+  [[noreturn]] void bad(const std::string& msg) const {
+    throw DataError(where_, "not a readable PyTorch file (" + msg + " at byte " +
+                                std::to_string(pos_) + " of data.pkl)");
+  }
+  uint8_t byte() {
+    if (pos_ >= d_.size()) bad("the pickle ends early (truncated file)");
+    return static_cast<uint8_t>(d_[pos_++]);
+  }
+  uint64_t le(int n) {
+    if (pos_ + static_cast<size_t>(n) > d_.size()) bad("the pickle ends early (truncated file)");
+    uint64_t v = 0;
+    for (int k = 0; k < n; ++k)
+      v |= static_cast<uint64_t>(static_cast<uint8_t>(d_[pos_ + k])) << (8 * k);
+    pos_ += static_cast<size_t>(n);
+    return v;
+  }
+  std::string bytes(uint64_t n) {
+    if (n > d_.size() - pos_) bad("a string runs past the end (truncated file)");
+    std::string s = d_.substr(pos_, n);
+    pos_ += n;
+    return s;
+  }
+  std::string line() {
+    size_t end = d_.find('\n', pos_);
+    if (end == std::string::npos) bad("the pickle ends early (truncated file)");
+    std::string s = d_.substr(pos_, end - pos_);
+    pos_ = end + 1;
+    return s;
+  }
+  int64_t parse_int(const std::string& t) {
+    try {
+      size_t used = 0;
+      int64_t v = std::stoll(t, &used);
+      if (used != t.size()) bad("malformed integer");
+      return v;
+    } catch (const std::exception&) {
+      bad("malformed integer");
+    }
+  }
+  int64_t long_bytes(uint64_t n) {
+    if (n > 8) bad("an integer wider than 64 bits");
+    std::string b = bytes(n);
+    uint64_t v = 0;
+    for (size_t k = 0; k < b.size(); ++k)
+      v |= static_cast<uint64_t>(static_cast<uint8_t>(b[k])) << (8 * k);
+    if (n > 0 && n < 8 && (static_cast<uint8_t>(b.back()) & 0x80)) v |= ~uint64_t{0} << (8 * n);
+    return static_cast<int64_t>(v);
+  }
+  void push(Ref o) { stack_.push_back(std::move(o)); }
+  Ref pop() {
+    if (stack_.empty() || (!marks_.empty() && stack_.size() <= marks_.back()))
+      bad("the stack is empty");
+    Ref o = stack_.back();
+    stack_.pop_back();
+    return o;
+  }
+  Ref& top() {
+    if (stack_.empty()) bad("the stack is empty");
+    return stack_.back();
+  }
+  std::vector<Ref> pop_mark() {
+    if (marks_.empty()) bad("no MARK");
+    const size_t m = marks_.back();
+    marks_.pop_back();
+    std::vector<Ref> items(stack_.begin() + static_cast<long>(m), stack_.end());
+    stack_.resize(m);
+    return items;
+  }
+  Ref get(uint64_t k) {
+    auto it = memo_.find(k);
+    if (it == memo_.end()) bad("a memo entry is missing");
+    return it->second;
+  }
+  void append(const Ref& list, const std::vector<Ref>& items) {
+    if (list->type == Type::kList || list->type == Type::kTuple) {
+      list->items.insert(list->items.end(), items.begin(), items.end());
+    } else if (list->type != Type::kOpaque) {
+      bad("APPEND to a " + list->type_name());
+    }
+  }
+  void set_items(Object& d, const std::vector<Ref>& kv) {
+    if (kv.size() % 2) bad("SETITEMS with an odd number of items");
+    if (d.type == Type::kOpaque) return;
+    if (d.type != Type::kDict) bad("SETITEM on a " + d.type_name());
+    for (size_t k = 0; k < kv.size(); k += 2) {
+      bool replaced = false;
+      for (auto& [key, value] : d.dict)
+        if (key->type == kv[k]->type && key->type == Type::kStr && key->s == kv[k]->s) {
+          value = kv[k + 1];
+          replaced = true;
+        }
+      if (!replaced) d.dict.emplace_back(kv[k], kv[k + 1]);
+    }
+  }
+  Ref global(const std::string& name) {
+    Ref o = make(Type::kGlobal);
+    o->name = name;
+    return o;
+  }
+  const std::vector<Ref>& args_of(const Ref& args) {
+    if (args->type != Type::kTuple) bad("call arguments are not a tuple");
+    return args->items;
+  }
+  static std::vector<int64_t> ints(const Ref& t) {
+    std::vector<int64_t> v;
+    for (const auto& e : t->items) v.push_back(e->i);
+    return v;
+  }
+
+  Ref rebuild_tensor(const std::vector<Ref>& a) {
+    if (a.size() < 4 || a[0]->type != Type::kTensor || a[1]->type != Type::kInt ||
+        a[2]->type != Type::kTuple || a[3]->type != Type::kTuple)
+      bad("malformed tensor record");
+    const at::Tensor& storage = a[0]->tensor;
+    const std::vector<int64_t> size = ints(a[2]), stride = ints(a[3]);
+    if (size.size() != stride.size()) bad("tensor sizes and strides differ in length");
+    const int64_t offset = a[1]->i;
+    int64_t last = offset;
+    bool empty = false;
+    for (size_t k = 0; k < size.size(); ++k) {
+      if (size[k] < 0 || stride[k] < 0) bad("negative tensor size or stride");
+      if (size[k] == 0)
+        empty = true;
+      else
+        last += (size[k] - 1) * stride[k];
+    }
+    Ref o = make(Type::kTensor);
+    if (empty) {
+      o->tensor = at::empty(size, storage.options());
+    } else {
+      if (offset < 0 || last >= storage.numel()) bad("a tensor reaches past its storage");
+      o->tensor = storage.as_strided(size, stride, offset).contiguous();
+    }
+    return o;
+  }
+
+  Ref call(const Ref& fn, const Ref& args_ref) {
+    if (fn->type != Type::kGlobal) {
+      Ref o = make(Type::kOpaque);
+      o->name = "<call>";
+      return o;
+    }
+    const std::string& f = fn->name;
+    const auto& a = args_of(args_ref);
+    if (f == "torch._utils._rebuild_tensor_v2" || f == "torch._utils._rebuild_tensor")
+      return rebuild_tensor(a);
+    if (f == "torch._utils._rebuild_parameter" ||
+        f == "torch._utils._rebuild_parameter_with_state") {
+      if (a.empty() || a[0]->type != Type::kTensor) bad("malformed parameter record");
+      return a[0];
+    }
+    if (f == "torch._tensor._rebuild_from_type_v2" || f == "torch._tensor._rebuild_from_type") {
+      if (a.size() < 3) bad("malformed tensor subclass record");
+      return call(a[0], a[2]);
+    }
+    // LibTorch's own pickler (torch::pickle_save, chop's state.pt) tags containers and lists.
+    if (f == "torch.jit._pickle.restore_type_tag" || f == "torch.jit._pickle.build_intlist" ||
+        f == "torch.jit._pickle.build_tensorlist" || f == "torch.jit._pickle.build_doublelist" ||
+        f == "torch.jit._pickle.build_boollist") {
+      if (a.empty()) bad("malformed " + f);
+      return a[0];
+    }
+    if (f == "collections.OrderedDict" || f == "builtins.dict") {
+      Ref d = make(Type::kDict);
+      if (!a.empty() && (a[0]->type == Type::kList || a[0]->type == Type::kTuple))
+        for (const auto& kv : a[0]->items)
+          if (kv->items.size() == 2) set_items(*d, {kv->items[0], kv->items[1]});
+      return d;
+    }
+    if (f == "builtins.set" || f == "builtins.frozenset" || f == "builtins.list") {
+      Ref l = make(Type::kList);
+      if (!a.empty()) l->items = a[0]->items;
+      return l;
+    }
+    if (f == "torch.Size" || f == "builtins.tuple") {
+      Ref t = make(Type::kTuple);
+      if (!a.empty()) t->items = a[0]->items;
+      return t;
+    }
+    if (f == "_codecs.encode" && !a.empty() && a[0]->type == Type::kStr) {
+      // Protocol 2 writes bytes as _codecs.encode(text, "latin1"); undo the UTF-8 of the text.
+      std::string out;
+      const std::string& s = a[0]->s;
+      for (size_t k = 0; k < s.size(); ++k) {
+        const auto c = static_cast<unsigned char>(s[k]);
+        if (c < 0x80) {
+          out += static_cast<char>(c);
+        } else if (k + 1 < s.size()) {
+          out +=
+              static_cast<char>(((c & 0x03) << 6) | (static_cast<unsigned char>(s[k + 1]) & 0x3f));
+          ++k;
+        }
+      }
+      return make_str(out, Type::kBytes);
+    }
+    // Anything else (dataclasses, argparse.Namespace, numpy scalars, torch.device, ...):
+    // an opaque object that remembers its class and arguments but runs nothing.
+    Ref o = make(Type::kOpaque);
+    o->name = f;
+    o->items = a;
+    return o;
+  }
+
+  Ref persistent(const Ref& pid) {
+    if (pid->type != Type::kTuple || pid->items.size() < 5 || pid->items[0]->type != Type::kStr ||
+        pid->items[0]->s != "storage")
+      bad("a persistent id that is not a PyTorch storage");
+    const Ref& kind = pid->items[1];
+    const Ref& key = pid->items[2];
+    const Ref& numel = pid->items[4];
+    if (kind->type != Type::kGlobal || key->type != Type::kStr || numel->type != Type::kInt)
+      bad("malformed storage record");
+    const std::string cls = kind->name.substr(kind->name.rfind('.') + 1);
+    auto it = storage_types().find(cls);
+    if (it == storage_types().end())
+      throw DataError(where_, "tensor storage of type " + kind->name + " is not supported");
+    auto cached = storages_.find(key->s);
+    if (cached != storages_.end()) return cached->second;
+    Ref o = make(Type::kTensor);
+    o->tensor = load_(key->s, it->second, numel->i);
+    storages_[key->s] = o;
+    return o;
+  }
+
+  const std::string& d_;
+  const StorageLoader& load_;
+  std::string where_;
+  size_t pos_ = 0;
+  std::vector<Ref> stack_;
+  std::vector<size_t> marks_;
+  std::unordered_map<uint64_t, Ref> memo_;
+  std::unordered_map<std::string, Ref> storages_;
+};
+
+}  // namespace
+
+Ref unpickle(const std::string& data, const StorageLoader& load_storage, const std::string& where) {
+  return Machine(data, load_storage, where).run();
+}
+
+}  // namespace chop::interop::pickle

@@ -1,0 +1,200 @@
+// PyTorch state dicts and Lightning checkpoints; see torch_file.h. The zip container is read
+// with LibTorch's own caffe2::serialize::PyTorchStreamReader; data.pkl with chop's restricted
+// unpickler (pickle_reader.h).
+#include "interop/torch_file.h"
+
+#include <caffe2/serialize/inline_container.h>
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+#include "core/error.h"
+#include "core/log.h"
+#include "core/strings.h"
+#include "graph/ops.h"
+#include "interop/pickle_reader.h"
+#include "passes/checkpoint.h"
+
+namespace chop::interop {
+namespace {
+
+using pickle::Object;
+using pickle::Ref;
+using Type = Object::Type;
+
+std::string first_line(const std::string& s) {
+  return s.substr(0, s.find('\n'));
+}
+
+std::string shape_text(at::IntArrayRef s) {
+  return graph::shape_str(s.vec());
+}
+
+Ref read_pickle(const std::string& path) {
+  if (!std::filesystem::exists(path))
+    throw DataError(path, "no such checkpoint file; check the --load path");
+  if (!is_torch_zip(path)) {
+    std::ifstream f(path, std::ios::binary);
+    char head[2] = {0, 0};
+    f.read(head, 2);
+    if (static_cast<unsigned char>(head[0]) == 0x80)
+      throw DataError(path,
+                      "saved in PyTorch's pre-1.6 format (_use_new_zipfile_serialization="
+                      "False); load it in PyTorch and torch.save it again");
+    throw DataError(path,
+                    "not a PyTorch file (torch.save writes a zip archive) nor a chop "
+                    "checkpoint");
+  }
+  try {
+    caffe2::serialize::PyTorchStreamReader reader(path);
+    if (!reader.hasRecord("data.pkl"))
+      throw DataError(path, "a zip archive without data.pkl: not written by torch.save");
+    if (reader.hasRecord("byteorder")) {
+      auto [ptr, size] = reader.getRecord("byteorder");
+      std::string order(static_cast<const char*>(ptr.get()), size);
+      if (order != "little")
+        throw DataError(path, "tensors saved in " + order + "-endian byte order");
+    }
+    auto [pkl, pkl_size] = reader.getRecord("data.pkl");
+    std::string program(static_cast<const char*>(pkl.get()), pkl_size);
+    pickle::StorageLoader load = [&](const std::string& key, at::ScalarType dtype, int64_t numel) {
+      const std::string record = "data/" + key;
+      if (!reader.hasRecord(record))
+        throw DataError(path, "tensor storage '" + record + "' is missing (truncated archive?)");
+      auto [data, size] = reader.getRecord(record);
+      const size_t item = c10::elementSize(dtype);
+      if (numel < 0 || size != static_cast<size_t>(numel) * item)
+        throw DataError(path, "tensor storage '" + record + "' holds " + std::to_string(size) +
+                                  " bytes, expected " +
+                                  std::to_string(numel * static_cast<int64_t>(item)));
+      at::Tensor t = at::empty({numel}, at::TensorOptions().dtype(dtype));
+      if (size) std::memcpy(t.data_ptr(), data.get(), size);
+      return t;
+    };
+    return pickle::unpickle(program, load, path);
+  } catch (const c10::Error& e) {
+    throw DataError(path, "not a readable PyTorch archive (truncated or corrupt): " +
+                              first_line(e.what_without_backtrace()));
+  }
+}
+
+// The dict of name -> tensor inside a loaded file, and what it was.
+const Object* find_state_dict(const Ref& top, const std::string& path, std::string& what,
+                              bool& lightning) {
+  if (top->type == Type::kOpaque)
+    throw DataError(path, "holds a pickled " + top->name +
+                              " object, not a state dict (torch.save(model) pickles the whole "
+                              "module): save model.state_dict() instead");
+  if (top->type != Type::kDict)
+    throw DataError(path, "holds a " + top->type_name() + ", not a state dict");
+  lightning = top->find("pytorch-lightning_version") != nullptr;
+  if (const Ref* sd = top->find("state_dict")) {
+    if ((*sd)->type != Type::kDict)
+      throw DataError(path, "its 'state_dict' entry is a " + (*sd)->type_name() + ", not a dict");
+    what = lightning ? "Lightning checkpoint" : "checkpoint";
+    if (const Ref* epoch = top->find("epoch"); epoch && (*epoch)->type == Type::kInt)
+      what += " (epoch " + std::to_string((*epoch)->i) + ")";
+    return sd->get();
+  }
+  what = "state dict";
+  return top.get();
+}
+
+}  // namespace
+
+bool is_torch_zip(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  char magic[4] = {0, 0, 0, 0};
+  f.read(magic, 4);
+  return f.gcount() == 4 && std::memcmp(magic, "PK\x03\x04", 4) == 0;
+}
+
+TorchStateDict read_torch_state_dict(const std::string& path, TorchLoadType type) {
+  Ref top = read_pickle(path);
+  TorchStateDict out;
+  bool lightning = false;
+  const Object* sd = find_state_dict(top, path, out.what, lightning);
+  bool all_model = !sd->dict.empty();
+  for (const auto& [k, v] : sd->dict) {
+    if (k->type != Type::kStr)
+      throw DataError(path, "state dict key of type " + k->type_name() + " (expected names)");
+    all_model &= starts_with(k->s, "model.");
+  }
+  // MASE's pl loading strips the Lightning wrapper's "model." prefix.
+  const bool strip =
+      type == TorchLoadType::kPl || (type == TorchLoadType::kAuto && (lightning || all_model));
+  if (type == TorchLoadType::kPl && !lightning && !all_model)
+    log_warning(path +
+                ": --load-type pl, but this is a plain state dict without \"model.\" "
+                "prefixes; reading it as one");
+  for (const auto& [k, v] : sd->dict) {
+    std::string name = k->s;
+    if (strip) {
+      if (!starts_with(name, "model.")) {
+        if (lightning || type == TorchLoadType::kPl) {
+          out.ignored.push_back(name);
+          continue;
+        }
+      } else {
+        name = name.substr(6);
+      }
+    }
+    if (v->type != Type::kTensor)
+      throw DataError(path, "entry '" + k->s + "' is a " + v->type_name() + ", not a tensor");
+    out.tensors.emplace_back(name, v->tensor);
+  }
+  if (out.tensors.empty()) throw DataError(path, "the " + out.what + " holds no tensors");
+  return out;
+}
+
+void load_torch_weights(graph::Graph& g, const std::string& path, TorchLoadType type) {
+  TorchStateDict sd = read_torch_state_dict(path, type);
+  std::map<std::string, at::Tensor> file(sd.tensors.begin(), sd.tensors.end());
+  std::vector<std::string> missing, wrong, names;
+  for (const auto& n : g.nodes())
+    for (const auto* list : {&n.params, &n.buffers})
+      for (const auto& [pn, t] : *list) {
+        const std::string key = n.target + "." + pn;
+        names.push_back(key);
+        auto it = file.find(key);
+        if (it == file.end()) {
+          missing.push_back("'" + key + "' " + shape_text(t.sizes()) + " (node " + n.name + ")");
+        } else if (it->second.sizes() != t.sizes()) {
+          wrong.push_back("'" + key + "' is " + shape_text(it->second.sizes()) + " in the file, " +
+                          shape_text(t.sizes()) + " in node " + n.name);
+        }
+      }
+  std::vector<std::string> extra;
+  for (const auto& [k, t] : sd.tensors)
+    if (std::find(names.begin(), names.end(), k) == names.end())
+      extra.push_back("'" + k + "' " + shape_text(t.sizes()));
+  auto listing = [](const std::vector<std::string>& v) {
+    std::vector<std::string> head(v.begin(), v.begin() + std::min<size_t>(v.size(), 6));
+    return join(head, ", ") +
+           (v.size() > 6 ? " and " + std::to_string(v.size() - 6) + " more" : "");
+  };
+  const std::string what =
+      path + " (" + sd.what + ") does not fit model '" + g.model_name() + "': ";
+  if (!wrong.empty()) throw UserError(what + "tensor " + listing(wrong));
+  if (!missing.empty())
+    throw UserError(what + "the file has no tensor " + listing(missing) +
+                    "; was it saved from a different model?");
+  if (!extra.empty())
+    throw UserError(what + "the file has tensor " + listing(extra) +
+                    " that the model does not have");
+  if (!sd.ignored.empty())
+    log_info(path + ": ignored " + std::to_string(sd.ignored.size()) +
+             " Lightning entries outside \"model.\" (" + listing(sd.ignored) + ")");
+  at::NoGradGuard no_grad;
+  for (auto& n : g.nodes())
+    for (auto* list : {&n.params, &n.buffers})
+      for (auto& [pn, t] : *list) t.copy_(file.at(n.target + "." + pn).to(t.dtype()));
+}
+
+void save_torch_state_dict(const graph::Graph& g, const std::string& path) {
+  passes::save_state_dict_file(g, path);
+}
+
+}  // namespace chop::interop

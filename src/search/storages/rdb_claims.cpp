@@ -1,0 +1,50 @@
+// Configuration claims in chop_config_claims: the first trial to claim a configuration of a
+// study evaluates it; others wait for its result (Study); a FAILed holder hands the claim on.
+// See storage.h (claim_configuration).
+#include "search/storages/rdb_storage.h"
+
+namespace chop::search::rdb {
+
+int64_t RdbStorage::claim_configuration(int64_t study_id, const std::string& config_key,
+                                        int64_t trial_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  int64_t holder = -1;
+  conn_->run_transaction([&](bool) {  // idempotent: claiming twice finds the claim ours
+    holder = -1;
+    WriteTxn txn(*conn_);
+    sql::Statement* st = &conn_->prepare(
+        "INSERT INTO chop_config_claims (study_id, config_key, trial_id) VALUES (?, ?, ?) "
+        "ON CONFLICT (study_id, config_key) DO NOTHING");
+    st->bind_int(1, study_id);
+    st->bind_text(2, config_key);
+    st->bind_int(3, trial_id);
+    if (st->run() == 1) {
+      txn.commit();
+      return;
+    }
+    // Taken: by this trial already, or by one that failed (it hands the claim on), or held.
+    st = &conn_->prepare(
+        "UPDATE chop_config_claims SET trial_id = ? WHERE study_id = ? AND config_key = ? AND "
+        "(trial_id = ? OR trial_id IN (SELECT trial_id FROM trials WHERE state = 'FAIL') OR "
+        "trial_id NOT IN (SELECT trial_id FROM trials))");
+    st->bind_int(1, trial_id);
+    st->bind_int(2, study_id);
+    st->bind_text(3, config_key);
+    st->bind_int(4, trial_id);
+    if (st->run() == 1) {
+      txn.commit();
+      return;
+    }
+    st = &conn_->prepare(
+        "SELECT t.number FROM chop_config_claims c JOIN trials t ON t.trial_id = c.trial_id "
+        "WHERE c.study_id = ? AND c.config_key = ?");
+    st->bind_int(1, study_id);
+    st->bind_text(2, config_key);
+    if (st->next_row()) holder = st->column_int(0);
+    st->reset();
+    txn.commit();
+  });
+  return holder;
+}
+
+}  // namespace chop::search::rdb

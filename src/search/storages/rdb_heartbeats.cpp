@@ -1,0 +1,83 @@
+// Heartbeats and stale trials in Optuna's trial_heartbeats table, by the database's clock (as
+// Optuna: written and judged by the server's clock, so workers' clocks never
+// matter); see rdb_storage.h and stale_trials.h.
+#include "search/storages/rdb_storage.h"
+#include "search/storages/rdb_values.h"
+#include "search/storages/stale_trials.h"
+
+namespace chop::search::rdb {
+
+void RdbStorage::record_heartbeats(const std::vector<int64_t>& trial_ids) {
+  if (trial_ids.empty()) return;
+  std::lock_guard<std::mutex> lock(mu_);
+  const std::string now = conn_->server_now_sql();
+  const char* sql =
+      conn_->intern("INSERT INTO trial_heartbeats (trial_id, heartbeat) VALUES (?, " + now +
+                    ") ON CONFLICT (trial_id) DO UPDATE SET heartbeat = " + now);
+  conn_->run_transaction([&](bool) {
+    WriteTxn txn(*conn_);
+    for (const int64_t id : trial_ids) {
+      auto& st = conn_->prepare(sql);
+      st.bind_int(1, id);
+      st.run();
+    }
+    txn.commit();
+  });
+}
+
+std::vector<FrozenTrial> RdbStorage::fail_stale_trials(int64_t study_id, double grace_s,
+                                                       int max_retry) {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<FrozenTrial> failed;
+  conn_->run_transaction([&](bool) {
+    failed.clear();
+    WriteTxn txn(*conn_);
+    // Judged in milliseconds by the server's clock (whatever text form each writer used).
+    sql::Statement* st =
+        &conn_->prepare(conn_->intern(std::string("SELECT ") + conn_->server_now_sql()));
+    st->next_row();
+    const int64_t server_now_ms = parse_datetime(st->column_text(0));
+    st->reset();
+    st = &conn_->prepare(
+        "SELECT t.trial_id, h.heartbeat FROM trials t JOIN trial_heartbeats h "
+        "ON h.trial_id = t.trial_id WHERE t.study_id = ? AND t.state = 'RUNNING'");
+    st->bind_int(1, study_id);
+    std::vector<int64_t> stale;
+    const auto grace_ms = static_cast<int64_t>(grace_s * 1000);
+    while (st->next_row())
+      if (server_now_ms - parse_datetime(st->column_text(1)) > grace_ms)
+        stale.push_back(st->column_int(0));
+    if (stale.empty()) return;  // nothing written
+    bool locked = false;
+    for (const FrozenTrial& running : read_trials_locked(stale)) {
+      const FrozenTrial t = stale_trial_failed(running, grace_s, now_ms());
+      // The state check makes exactly one worker the one that fails (and re-queues) it.
+      st = &conn_->prepare(
+          "UPDATE trials SET state = 'FAIL', datetime_complete = ? "
+          "WHERE trial_id = ? AND state = 'RUNNING'");
+      bind_datetime(*st, 1, t.datetime_complete_ms);
+      st->bind_int(2, t.trial_id);
+      if (st->run() == 0) continue;
+      st = &conn_->prepare(
+          "INSERT INTO trial_system_attributes (trial_id, \"key\", value_json) VALUES (?, ?, ?) "
+          "ON CONFLICT (trial_id, \"key\") DO UPDATE SET value_json = excluded.value_json");
+      st->bind_int(1, t.trial_id);
+      st->bind_text(2, "fail_reason");
+      st->bind_text(3, t.system_attrs["fail_reason"].dump());
+      st->run();
+      log_change(study_id, t.trial_id);
+      failed.push_back(t);
+      if (auto retry = stale_trial_retry(t, max_retry)) {
+        if (!locked) lock_study(study_id);
+        locked = true;
+        WrittenRows rows;  // not remembered: whoever claims the retry rewrites it
+        failed.push_back(create_locked(study_id, *retry, rows));
+      }
+    }
+    txn.commit();
+  });
+  for (const auto& t : failed) written_.erase(t.trial_id);
+  return failed;
+}
+
+}  // namespace chop::search::rdb

@@ -1,0 +1,155 @@
+// ONNX import of the fixture networks (tools/gen_onnx_fixtures.py): chop's outputs equal
+// PyTorch's, names and parameters follow the PyTorch modules, and bad files fail clearly.
+#include <gtest/gtest.h>
+
+#include "core/error.h"
+#include "core/files.h"
+
+#include <algorithm>
+#include "graph/text.h"
+#include "interop/interop_test_util.h"
+#include "interop/onnx_import.h"
+
+namespace chop {
+namespace {
+
+using testing::fixture;
+
+class ImportNetwork : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(ImportNetwork, OutputsEqualPyTorch) {
+  const std::string name = GetParam();
+  graph::Graph g = interop::import_onnx(fixture(name + ".onnx"));
+  at::Tensor x = data::read_npy(fixture(name + "_x.npy"));
+  at::Tensor want = data::read_npy(fixture(name + "_y.npy"));
+  at::Tensor got = testing::run_graph(g, x);
+  ASSERT_EQ(got.sizes(), want.sizes()) << graph::print_graph(g);
+  EXPECT_LE(testing::max_abs_diff(got, want), 1e-5) << graph::print_graph(g);
+}
+
+INSTANTIATE_TEST_SUITE_P(Fixtures, ImportNetwork,
+                         ::testing::Values("jet_mlp", "res_mlp", "lenet", "res_cnn", "conv1d_net",
+                                           "act_net", "tf2onnx_mlp", "qonnx_mlp", "qonnx_binary"));
+
+}  // namespace
+}  // namespace chop
+
+namespace chop {
+namespace {
+
+using testing::fixture;
+
+std::string import_error(const std::string& path) {
+  try {
+    interop::import_onnx(path);
+  } catch (const UserError& e) {
+    return std::string("user: ") + e.what();
+  } catch (const DataError& e) {
+    return std::string("data: ") + e.what();
+  }
+  return "no error";
+}
+
+void expect_error(const std::string& file, const std::vector<std::string>& parts) {
+  const std::string msg = import_error(fixture(file));
+  for (const auto& p : parts) EXPECT_NE(msg.find(p), std::string::npos) << file << ": " << msg;
+}
+
+TEST(ImportErrors, UnsupportedOpNamesNodeOpOpsetAndWhatIsSupported) {
+  expect_error("bad_op.onnx", {"user: ", "ONNX node '/act/Erf' (Erf, opset 13)",
+                               "op Erf is not supported", "chop imports Gemm, MatMul"});
+  // torch.onnx writes GELU as Div, Erf, Add, Mul: the first op chop lacks is named.
+  expect_error("bad_gelu.onnx", {"user: ", "'/1/Div' (Div, opset 13)", "chop list onnx-ops"});
+}
+
+TEST(ImportErrors, UnsupportedAttributesAndValues) {
+  expect_error("bad_attr.onnx", {"user: ", "'/conv/Conv' (Conv, opset 13)", "auto_pad = SAME_UPPER",
+                                 "explicit pads"});
+  expect_error("bad_pads.onnx", {"user: ", "'/conv/Conv'", "asymmetric padding [0,0,1,1]"});
+  expect_error("bad_transpose.onnx", {"user: ", "'/Transpose' (Transpose, opset 13)",
+                                      "changes the memory layout", "--inputs-as-nchw"});
+  expect_error("bad_reshape.onnx", {"user: ", "'/Reshape'", "mixes samples of the batch"});
+  expect_error("bad_qonnx_scale.onnx",
+               {"user: ", "(qonnx.custom_op.general:Quant, opset 13)", "not a power of two"});
+}
+
+TEST(ImportErrors, DynamicShapesOtherThanTheBatchAndSeveralInputs) {
+  expect_error("bad_dynamic.onnx",
+               {"user: ", "input 'x' dimension 1 is dynamic ('seq')", "dynamic batch"});
+  expect_error("bad_two_inputs.onnx", {"user: ", "takes 2 inputs (x, x2)", "exactly one input"});
+}
+
+TEST(ImportErrors, MissingEmptyTruncatedAndCorruptFilesAreDataErrors) {
+  EXPECT_NE(import_error(fixture("no_such.onnx")).find("data: "), std::string::npos);
+  const std::string dir = ::testing::TempDir();
+  const std::string good = read_file(fixture("res_mlp.onnx"));
+  auto check = [&](const std::string& name, const std::string& bytes) {
+    const std::string path = dir + "/" + name;
+    write_file_atomic(path, bytes);
+    const std::string msg = import_error(path);
+    EXPECT_NE(msg.find("data: " + path), std::string::npos) << name << ": " << msg;
+  };
+  check("empty.onnx", "");
+  check("text.onnx", "this is not a protobuf");
+  // Truncated anywhere: the protobuf, the checker or the initializer sizes catch it.
+  for (size_t cut :
+       {size_t{1}, size_t{20}, good.size() / 5, good.size() / 2, good.size() - 40, good.size() - 1})
+    check("cut_" + std::to_string(cut) + ".onnx", good.substr(0, cut));
+  // Flipped bytes: an error of some kind or an import, never a crash.
+  for (size_t at : {size_t{40}, good.size() / 3, good.size() - 100}) {
+    std::string bad = good;
+    bad[at] = static_cast<char>(bad[at] ^ 0x7f);
+    write_file_atomic(dir + "/flip.onnx", bad);
+    try {
+      interop::import_onnx(dir + "/flip.onnx");
+    } catch (const Error&) {
+    }
+  }
+}
+
+TEST(ImportNames, FxNamesAndStateDictNamesFollowThePyTorchModules) {
+  graph::Graph g = interop::import_onnx(fixture("res_mlp.onnx"));
+  std::vector<std::string> names;
+  for (const auto& n : g.nodes()) names.push_back(n.name);
+  EXPECT_EQ(names,
+            (std::vector<std::string>{"x", "stem_0", "stem_1", "stem_2", "blocks_0_fc",
+                                      "blocks_0_bn", "blocks_0_act", "add", "blocks_1_fc",
+                                      "blocks_1_bn", "blocks_1_act", "add_1", "head", "output"}));
+  EXPECT_EQ(g.node("blocks_0_fc").target, "blocks.0.fc");
+  EXPECT_EQ(g.node("blocks_0_fc").op, graph::FxOp::kCallModule);
+  EXPECT_EQ(g.node("add").op, graph::FxOp::kCallFunction);
+  EXPECT_EQ(g.node("stem_1").mase_op, "batch_norm1d");
+  EXPECT_EQ(g.node("stem_1").mase_type, "module");
+  EXPECT_EQ(g.node("stem_1").attrs["momentum"].get<double>(), 0.1);
+  EXPECT_EQ(g.node("stem_1").attrs["eps"].get<double>(), 1e-5);
+  std::vector<std::string> keys;
+  for (const auto& [k, t] : g.state_dict()) keys.push_back(k);
+  EXPECT_EQ(keys.front(), "stem.0.weight");
+  EXPECT_NE(std::find(keys.begin(), keys.end(), "blocks.1.bn.running_var"), keys.end());
+  // tf2onnx: module paths from the node names, fused MatMul + Add.
+  graph::Graph tf = interop::import_onnx(fixture("tf2onnx_mlp.onnx"));
+  EXPECT_EQ(tf.node("sequential_dense").mase_op, "linear");
+  EXPECT_NE(tf.node("sequential_dense").param("bias"), nullptr);
+}
+
+TEST(ImportQonnx, QuantNodesBecomeChopQuantizerConfigs) {
+  graph::Graph g = interop::import_onnx(fixture("qonnx_mlp.onnx"));
+  const auto& fc1 = g.node("fc1").quant->config;
+  EXPECT_EQ(fc1["name"], "integer");
+  EXPECT_EQ(fc1["data_in_width"], 8);
+  EXPECT_EQ(fc1["data_in_frac_width"], 4);
+  EXPECT_EQ(fc1["weight_width"], 8);
+  EXPECT_EQ(fc1["weight_frac_width"], 6);
+  EXPECT_EQ(fc1["weight_narrow"], true);
+  EXPECT_EQ(fc1["bias_width"], 16);
+  const auto& fc2 = g.node("fc2").quant->config;
+  EXPECT_EQ(fc2["data_in_width"], 4);
+  EXPECT_EQ(fc2["data_in_signed"], false);
+  EXPECT_EQ(fc2["data_out_width"], 12);  // the Quant on the graph output
+  graph::Graph b = interop::import_onnx(fixture("qonnx_binary.onnx"));
+  EXPECT_EQ(b.nodes()[1].quant->config["name"], "binary");
+  EXPECT_EQ(b.nodes()[1].quant->config["weight_bipolar"], true);
+}
+
+}  // namespace
+}  // namespace chop

@@ -1,0 +1,162 @@
+// PyTorch files without Python: torch.save'd state dicts (OrderedDict) and Lightning
+// checkpoints with non-tensor objects load into imported graphs by name, strictly; chop's own
+// state dicts go back to PyTorch.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "core/error.h"
+#include "core/files.h"
+#include "interop/interop_test_util.h"
+#include "interop/onnx_import.h"
+#include "interop/torch_file.h"
+
+namespace chop {
+namespace {
+
+using interop::TorchLoadType;
+using testing::fixture;
+
+// Scrambles every parameter and buffer, so a load that does nothing cannot pass.
+void scramble(graph::Graph& g) {
+  at::NoGradGuard no_grad;
+  for (auto& n : g.nodes())
+    for (auto* list : {&n.params, &n.buffers})
+      for (auto& [name, t] : *list)
+        if (t.is_floating_point()) t.fill_(0.25);
+}
+
+class LoadNetwork : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(LoadNetwork, StateDictAndLightningCheckpointRestoreThePyTorchOutputs) {
+  const std::string name = GetParam();
+  const at::Tensor x = data::read_npy(fixture(name + "_x.npy"));
+  const at::Tensor want = data::read_npy(fixture(name + "_y.npy"));
+  for (const auto& [file, type] :
+       std::vector<std::pair<std::string, TorchLoadType>>{{"_state.pt", TorchLoadType::kPt},
+                                                          {"_pl.ckpt", TorchLoadType::kPl},
+                                                          {"_pl.ckpt", TorchLoadType::kAuto}}) {
+    graph::Graph g = interop::import_onnx(fixture(name + ".onnx"));
+    scramble(g);
+    ASSERT_GT(testing::max_abs_diff(testing::run_graph(g, x), want), 1e-3);
+    interop::load_torch_weights(g, fixture(name + file), type);
+    EXPECT_LE(testing::max_abs_diff(testing::run_graph(g, x), want), 1e-5) << file;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Fixtures, LoadNetwork,
+                         ::testing::Values("jet_mlp", "res_mlp", "lenet", "res_cnn", "conv1d_net",
+                                           "act_net"));
+
+TEST(TorchFile, LightningCheckpointKeepsItsMetadataOutOfTheWay) {
+  auto sd = interop::read_torch_state_dict(fixture("jet_mlp_pl.ckpt"), TorchLoadType::kAuto);
+  EXPECT_NE(sd.what.find("Lightning checkpoint (epoch 9)"), std::string::npos);
+  ASSERT_FALSE(sd.tensors.empty());
+  EXPECT_EQ(sd.tensors.front().first, "input_bn.weight");  // "model." stripped
+  bool has_nbt = false;
+  for (const auto& [k, t] : sd.tensors) has_nbt |= k == "input_bn.num_batches_tracked";
+  EXPECT_TRUE(has_nbt);
+}
+
+TEST(TorchFile, WrongMissingAndExtraTensorsAreNamed) {
+  // lenet's state dict into jet_mlp: same layer names fc1/fc2, other shapes; others missing.
+  graph::Graph g = interop::import_onnx(fixture("jet_mlp.onnx"));
+  try {
+    interop::load_torch_weights(g, fixture("lenet_state.pt"), TorchLoadType::kPt);
+    FAIL() << "expected an error";
+  } catch (const UserError& e) {
+    EXPECT_NE(
+        std::string(e.what()).find("'fc1.weight' is [32,128] in the file, [64,16] in node fc1"),
+        std::string::npos)
+        << e.what();
+  }
+  // A model with one layer fewer: the file has an extra tensor.
+  graph::Graph res = interop::import_onnx(fixture("res_mlp.onnx"));
+  interop::save_torch_state_dict(res, ::testing::TempDir() + "/res.pt");
+  graph::Graph fewer = res.clone();
+  fewer.nodes().erase(fewer.nodes().begin() + 1, fewer.nodes().begin() + 2);  // drop stem.0
+  try {
+    interop::load_torch_weights(fewer, ::testing::TempDir() + "/res.pt", TorchLoadType::kPt);
+    FAIL() << "expected an error";
+  } catch (const UserError& e) {
+    const std::string msg = e.what();
+    EXPECT_NE(msg.find("the file has tensor 'stem.0.weight' [32,16]"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("that the model does not have"), std::string::npos) << msg;
+  }
+  // Missing: a file without the last layer.
+  graph::Graph jet = interop::import_onnx(fixture("jet_mlp.onnx"));
+  graph::Graph jet_short = jet.clone();
+  jet_short.nodes().erase(jet_short.nodes().end() - 2, jet_short.nodes().end() - 1);  // drop out
+  interop::save_torch_state_dict(jet_short, ::testing::TempDir() + "/short.pt");
+  try {
+    interop::load_torch_weights(jet, ::testing::TempDir() + "/short.pt", TorchLoadType::kPt);
+    FAIL() << "expected an error";
+  } catch (const UserError& e) {
+    EXPECT_NE(std::string(e.what()).find("the file has no tensor 'out.weight' [5,32] (node out)"),
+              std::string::npos)
+        << e.what();
+  }
+  // Same names, other shapes.
+  at::NoGradGuard no_grad;
+  graph::Graph wide = res.clone();
+  *wide.nodes()[1].param("bias") = at::zeros({33});
+  try {
+    interop::load_torch_weights(wide, ::testing::TempDir() + "/res.pt", TorchLoadType::kPt);
+    FAIL() << "expected an error";
+  } catch (const UserError& e) {
+    EXPECT_NE(std::string(e.what()).find("'stem.0.bias' is [32] in the file, [33] in node stem_0"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
+TEST(TorchFile, ChopStateDictRoundTrips) {
+  graph::Graph g = interop::import_onnx(fixture("res_cnn.onnx"));
+  const std::string path = ::testing::TempDir() + "/res_cnn_state.pt";
+  interop::save_torch_state_dict(g, path);
+  graph::Graph h = interop::import_onnx(fixture("res_cnn.onnx"));
+  scramble(h);
+  interop::load_torch_weights(h, path, TorchLoadType::kPt);
+  const at::Tensor x = data::read_npy(fixture("res_cnn_x.npy"));
+  EXPECT_TRUE(at::equal(testing::run_graph(g, x), testing::run_graph(h, x)));
+}
+
+TEST(TorchFile, BadFilesAreDataErrorsNamingTheFile) {
+  const std::string dir = ::testing::TempDir();
+  const std::string good = read_file(fixture("jet_mlp_pl.ckpt"));
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"missing.pt", ""},
+      {"text.pt", "not a checkpoint"},
+      {"legacy.pt", std::string("\x80\x02\x8a\x0a", 4) + "legacy"},
+      {"truncated.ckpt", good.substr(0, good.size() / 2)},
+      {"cut_head.ckpt", good.substr(0, 100)},
+  };
+  for (const auto& [name, bytes] : cases) {
+    const std::string path = dir + "/" + name;
+    std::filesystem::remove(path);
+    if (name != "missing.pt") write_file_atomic(path, bytes);
+    graph::Graph g = interop::import_onnx(fixture("jet_mlp.onnx"));
+    try {
+      interop::load_torch_weights(g, path, TorchLoadType::kAuto);
+      FAIL() << name << ": expected an error";
+    } catch (const DataError& e) {
+      EXPECT_NE(std::string(e.what()).find(path), std::string::npos) << e.what();
+    }
+  }
+  // A corrupt byte inside data.pkl: still an error, never a crash.
+  for (size_t at : {size_t{60}, good.size() / 3, good.size() - 30}) {
+    std::string bad = good;
+    bad[at] = static_cast<char>(bad[at] ^ 0x5a);
+    const std::string path = dir + "/corrupt.ckpt";
+    write_file_atomic(path, bad);
+    graph::Graph g = interop::import_onnx(fixture("jet_mlp.onnx"));
+    try {
+      interop::load_torch_weights(g, path, TorchLoadType::kAuto);
+    } catch (const Error&) {
+    }
+  }
+}
+
+}  // namespace
+}  // namespace chop
