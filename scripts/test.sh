@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# README command (2): set up, build, and run every test (ctest; labels unit, golden, e2e, slow),
-# then the sanitizer build's tests (scripts/sanitize.sh) and a bounded fuzzing run of every file
-# reader (scripts/fuzz.sh, CHOP_FUZZ_SECONDS each, default 30). With arguments, only the normal
-# build's ctest runs, with those arguments (e.g. -L unit). CHOP_SANITIZE=0 skips the sanitizer
-# build and the fuzzing.
+# README command (2): set up, build, and run every test (ctest; labels unit, golden, e2e, slow).
+# With CHOP_SANITIZE=1 also the sanitizer build's tests (scripts/sanitize.sh) and a bounded
+# fuzzing run of every file reader (scripts/fuzz.sh, CHOP_FUZZ_SECONDS each, default 30): not yet
+# on by default, its CI time is unmeasured (docs/reliability.md). With arguments, only the normal
+# build's ctest runs, with those arguments (e.g. -L unit).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -15,7 +15,7 @@ t0=$(date +%s)
 (cd build && ctest --output-on-failure -j "${CHOP_JOBS:-2}")
 t1=$(date +%s)
 echo "test: release tests $((t1 - t0)) s"
-if [ "${CHOP_SANITIZE:-1}" != "0" ]; then
+if [ "${CHOP_SANITIZE:-0}" != "0" ]; then
   bash scripts/sanitize.sh
   t2=$(date +%s)
   bash scripts/fuzz.sh "${CHOP_FUZZ_SECONDS:-30}"
