@@ -7,6 +7,7 @@
 #include <ATen/Parallel.h>
 
 #include "core/error.h"
+#include "core/files.h"
 #include "core/limits.h"
 #include "core/log.h"
 #include "core/strings.h"
@@ -175,6 +176,9 @@ void load_weights_for(const ActionContext& ctx, graph::Graph& g) {
         "and PyTorch files with --load-type pt, pl or mz");
   if (!std::filesystem::exists(path))
     throw DataError(path, "checkpoint not found; check the --load path");
+  // Before anything opens it: a FIFO would block a reader. A folder goes on to the checkpoint
+  // reader, which takes a `chop transform` folder and names what else is wrong.
+  if (!std::filesystem::is_directory(path)) require_regular_file(path);
   // The file says what it is: chop's own checkpoint, or a PyTorch zip (torch.save/Lightning).
   if (interop::is_torch_zip(path)) {
     interop::load_torch_weights(g, path, torch_load_type(ctx));
