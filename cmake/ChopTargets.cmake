@@ -38,6 +38,9 @@ function(chop_add_test name)
   endif()
   # gtest_discover_tests cannot carry a list-valued property: one label per test binary.
   list(GET A_LABELS 0 A_LABELS)
+  if(A_LABELS STREQUAL "unit")
+    set_property(GLOBAL APPEND PROPERTY CHOP_UNIT_TEST_TARGETS ${name})
+  endif()
   set(extra_properties "")
   if(A_POSTGRES)
     set(extra_properties FIXTURES_REQUIRED pg_server

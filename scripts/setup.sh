@@ -24,6 +24,9 @@ PKGS=(
   python3-numpy   # tests/data: numpy reads chop's .npy exports
   python3-optuna  # tests/search: Optuna 3.1 loads chop's studies
   python3-torch   # tests/data: the MASE peer's reader (and fixture scripts under tools/)
+  clang-14            # harden: the sanitizer build and libFuzzer (scripts/sanitize.sh, fuzz.sh)
+  libclang-rt-14-dev  # harden: ASan/UBSan/libFuzzer runtimes for clang-14
+  llvm-14             # harden: llvm-symbolizer for readable sanitizer reports
   postgresql      # tests/search: a throwaway PostgreSQL 15 server for the shared-study tests
   python3-psycopg2  # tests/search: Optuna 3.1 loads chop's PostgreSQL studies
   python3-onnx    # tests/interop: onnx.checker and the numpy reference on every export

@@ -131,6 +131,7 @@ int run_analyze(ActionContext& ctx) {
   graph::Graph g = interop::build_model(model_source(model), opts, nullptr);
   graph::Shape in_shape = batch_shape(g, ctx.cfg.integer("batch_size"));
   std::vector<graph::Shape> shapes = graph::verify(g, in_shape);
+  check_batch_memory(shapes, ctx.extra.value("forward_backward", false));
   if (ctx.extra.value("graph", false)) std::cout << graph::print_graph(g) << "\n";
   if (ctx.extra.contains("dot")) {
     std::string path = ctx.extra["dot"].get<std::string>();

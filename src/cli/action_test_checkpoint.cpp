@@ -1,6 +1,7 @@
 // `chop test MODEL DATASET --load CKPT`: MASE's test action — loads the checkpoint into the model
 // built for the data set and reports test loss and accuracy (Lightning's test_*_epoch names).
 // (Named action_test_checkpoint so it does not read as a test file.)
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 
@@ -31,8 +32,8 @@ int run_test(ActionContext& ctx) {
   data::Splits splits = load_data_for(ctx, model, dataset);
   graph::Graph g = build_model_for(ctx, model, splits.info);
   graph::Shape in_shape = splits.test.x.sizes().vec();
-  in_shape[0] = ctx.cfg.integer("batch_size");
-  graph::verify(g, in_shape);
+  in_shape[0] = std::min<int64_t>(ctx.cfg.integer("batch_size"), splits.test.size());
+  check_batch_memory(graph::verify(g, in_shape), /*backward=*/false);
   load_weights_for(ctx, g);
   g.to(device);
   if (splits.info.test_is_val)

@@ -2,6 +2,7 @@
 // loads --load weights, trains with MASE's optimizer/schedule, and writes best.ckpt, last.ckpt
 // and the metrics log to <project_dir>/<project>/software/training_ckpts.
 #include <ATen/Parallel.h>
+#include <algorithm>
 #include <cstdio>
 
 #include <iostream>
@@ -44,8 +45,9 @@ int run_train(ActionContext& ctx) {
   models::ModelOptions mo = model_options_for(ctx, model, splits.info);
   graph::Graph g = interop::build_model(model_source(model), mo, &splits.info);
   graph::Shape in_shape = splits.train.x.sizes().vec();
-  in_shape[0] = ctx.cfg.integer("batch_size");
-  graph::verify(g, in_shape);
+  // A batch never holds more rows than the split.
+  in_shape[0] = std::min<int64_t>(ctx.cfg.integer("batch_size"), splits.train.size());
+  check_batch_memory(graph::verify(g, in_shape), /*backward=*/true);
   if (!ctx.cfg.is_null("load_name")) load_weights_for(ctx, g);
 
   const std::string root = project_folder(ctx, model, dataset).path;

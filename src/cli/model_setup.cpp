@@ -7,9 +7,12 @@
 #include <ATen/Parallel.h>
 
 #include "core/error.h"
+#include "core/files.h"
+#include "core/limits.h"
 #include "core/log.h"
 #include "core/strings.h"
 #include "data/registry.h"
+#include "graph/attrs.h"
 #include "interop/onnx_import.h"
 #include "passes/checkpoint.h"
 #include "passes/pipeline.h"
@@ -26,7 +29,8 @@ std::vector<int64_t> parse_widths(const config::Json& v, const std::string& wher
   if (!v.is_array())
     throw ConfigError(where, "hidden_features must be a list of positive integers");
   for (const auto& w : v) {
-    if (!w.is_number_integer() || w.get<int64_t>() <= 0)
+    if (!w.is_number_integer() || w.get<int64_t>() <= 0 ||
+        w.get<int64_t>() > graph::kMaxAttrSize)
       throw ConfigError(where,
                         "hidden_features must be a list of positive integers, got " + v.dump());
     out.push_back(w.get<int64_t>());
@@ -76,21 +80,22 @@ models::ModelOptions model_options_for(const ActionContext& ctx, const std::stri
     const config::TableReader reader(
         *mc, models::model_config_doc(),
         config::locate_in(ctx.cfg.toml ? &*ctx.cfg.toml : nullptr, "model_config"));
-    if (reader.has("hidden_features"))
+    if (reader.has("hidden_features")) {
       o.hidden_features =
           parse_widths(reader.get_json("hidden_features"), reader.locate("hidden_features"));
+      o.hidden_features_from = reader.locate("hidden_features");
+    }
   }
   if (ctx.extra.contains("hidden_features")) {
     o.hidden_features.clear();
+    o.hidden_features_from = "--hidden-features";
     for (const auto& w : split(ctx.extra["hidden_features"].get<std::string>(), ',')) {
-      try {
-        int64_t v = std::stoll(w);
-        if (v <= 0) throw std::invalid_argument("");
-        o.hidden_features.push_back(v);
-      } catch (const std::exception&) {
-        throw UserError("--hidden-features expects comma-separated positive integers, got '" +
+      auto v = parse_int64(trim(w));
+      if (!v || *v <= 0 || *v > graph::kMaxAttrSize)
+        throw UserError("--hidden-features expects comma-separated integers between 1 and " +
+                        std::to_string(graph::kMaxAttrSize) + ", got '" +
                         ctx.extra["hidden_features"].get<std::string>() + "'");
-      }
+      o.hidden_features.push_back(*v);
     }
   }
   (void)dataset;  // data-set shapes: the overload taking the data set's info
@@ -100,13 +105,10 @@ models::ModelOptions model_options_for(const ActionContext& ctx, const std::stri
 namespace {
 int64_t positive_extra(const ActionContext& ctx, const std::string& dest, const char* flag) {
   const std::string text = ctx.extra[dest].get<std::string>();
-  try {
-    size_t used = 0;
-    int64_t v = std::stoll(text, &used);
-    if (used == text.size() && v > 0) return v;
-  } catch (const std::exception&) {
-  }
-  throw UserError(std::string(flag) + " expects a positive integer, got '" + text + "'");
+  auto v = parse_int64(text);
+  if (v && *v > 0) return *v;
+  throw UserError(std::string(flag) + " expects a positive integer (within 64 bits), got '" +
+                  text + "'");
 }
 }  // namespace
 
@@ -174,6 +176,9 @@ void load_weights_for(const ActionContext& ctx, graph::Graph& g) {
         "and PyTorch files with --load-type pt, pl or mz");
   if (!std::filesystem::exists(path))
     throw DataError(path, "checkpoint not found; check the --load path");
+  // Before anything opens it: a FIFO would block a reader. A folder goes on to the checkpoint
+  // reader, which takes a `chop transform` folder and names what else is wrong.
+  if (!std::filesystem::is_directory(path)) require_regular_file(path);
   // The file says what it is: chop's own checkpoint, or a PyTorch zip (torch.save/Lightning).
   if (interop::is_torch_zip(path)) {
     interop::load_torch_weights(g, path, torch_load_type(ctx));
@@ -269,6 +274,19 @@ at::Device device_for(const ActionContext& ctx) {
 void set_threads(const ActionContext& ctx) {
   int64_t n = ctx.cfg.integer("num_workers");
   if (n > 0) at::set_num_threads(static_cast<int>(n));
+}
+
+void check_batch_memory(const std::vector<graph::Shape>& shapes, bool backward) {
+  std::optional<uint64_t> total = 0;
+  for (const auto& s : shapes) {
+    auto n = element_count(s);
+    total = n && total ? checked_add(*total, *n) : std::nullopt;
+  }
+  // float32 outputs; backward keeps them and adds a gradient of each.
+  auto bytes = total ? checked_mul(*total, backward ? 3 * sizeof(float) : sizeof(float))
+                     : std::nullopt;
+  check_flag_memory("--batch-size (TOML key batch_size)", bytes,
+                    std::string("one batch's activations") + (backward ? " and gradients" : ""));
 }
 
 std::string project_name(const ActionContext& ctx, const std::string& model,

@@ -4,6 +4,7 @@
 
 #include "cli/action.h"
 #include "data/dataset.h"
+#include "graph/ops.h"
 #include "interop/model_source.h"
 #include "interop/torch_file.h"
 #include "models/zoo.h"
@@ -73,6 +74,11 @@ ProjectFolder project_folder(const ActionContext& ctx, const std::string& model,
 /// The project's name alone (nothing created).
 std::string project_name(const ActionContext& ctx, const std::string& model,
                          const std::string& dataset);
+
+/// UserError naming --batch-size when one batch's activations (every node's output, `shapes`
+/// from graph::verify with the batch as dimension 0), with gradients when `backward`, would not
+/// fit the memory budget. Checked before the first batch is built.
+void check_batch_memory(const std::vector<graph::Shape>& shapes, bool backward);
 
 /// MODEL and DATASET from the positionals or the TOML; empty when absent.
 std::string model_name(const ActionContext& ctx);

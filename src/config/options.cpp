@@ -2,9 +2,72 @@
 // docs/cli.md says chop differs (e.g. trainer_precision 32 on CPU).
 #include "config/options.h"
 
+#include <cfloat>
+#include <cmath>
 #include <thread>
 
+#include "core/files.h"
+#include "core/limits.h"
+
 namespace chop::config {
+
+std::string check_positive_int32(const Json& v) {
+  if (!v.is_number_integer()) return "";
+  const int64_t n = v.get<int64_t>();
+  return n >= 1 && n <= INT32_MAX ? "" : "must be between 1 and 2147483647";
+}
+
+std::string check_int32(const Json& v) {
+  if (!v.is_number_integer()) return "";
+  const int64_t n = v.get<int64_t>();
+  return n >= INT32_MIN && n <= INT32_MAX ? "" : "must fit in a 32-bit integer";
+}
+
+std::string check_at_least_one(const Json& v) {
+  if (!v.is_number_integer()) return "";
+  return v.get<int64_t>() >= 1 ? "" : "must be at least 1";
+}
+
+std::string check_non_negative(const Json& v) {
+  if (!v.is_number_integer()) return "";
+  return v.get<int64_t>() >= 0 ? "" : "must be >= 0";
+}
+
+std::string check_threads(const Json& v) {
+  if (!v.is_number_integer()) return "";
+  const int64_t n = v.get<int64_t>();
+  if (n >= 1 && n <= max_threads()) return "";
+  return "must be between 1 and " + std::to_string(max_threads()) + " (8 x this machine's " +
+         std::to_string(max_threads() / 8) + " hardware threads); more threads only contend";
+}
+
+namespace {
+std::string check_float32(const Json& v, bool allow_zero) {
+  if (!v.is_number()) return "";
+  const double x = v.get<double>();
+  // Tensors are float32: a larger value would become inf inside the optimizer.
+  if (!std::isfinite(x) || x > FLT_MAX || x < 0 || (!allow_zero && x == 0))
+    return std::string("must be a finite number ") + (allow_zero ? ">= 0" : "> 0") +
+           " that fits in float32 (at most 3.4e38)";
+  return "";
+}
+}  // namespace
+
+std::string check_float32_positive(const Json& v) {
+  return check_float32(v, false);
+}
+std::string check_float32_non_negative(const Json& v) {
+  return check_float32(v, true);
+}
+
+std::string check_path_component(const Json& v) {
+  if (!v.is_string()) return "";
+  return is_safe_path_component(v.get<std::string>())
+             ? ""
+             : "must be a single folder name (no '/', not '.' or '..', not empty, no control "
+               "characters, not starting with '-' or '~'); chop writes only inside "
+               "<project_dir>/<project>";
+}
 
 int default_num_workers() {
   unsigned n = std::thread::hardware_concurrency();
@@ -40,7 +103,7 @@ const std::vector<OptionSpec>& option_table() {
        {"pt", "pl", "mz", "hf"},
        "general",
        "checkpoint kind (chop reads its own checkpoints for every kind; see docs/cli.md)"},
-      {"--batch-size", {}, "batch_size", T::kInt, 128, {}, "general", "batch size"},
+      {"--batch-size", {}, "batch_size", T::kInt, 128, {}, "general", "batch size", true, check_positive_int32},
       {"--debug",
        {},
        "to_debug",
@@ -65,7 +128,7 @@ const std::vector<OptionSpec>& option_table() {
        {"wandb", "tensorboard"},
        "general",
        "metrics logger (chop writes CSV/JSONL metrics under the project folder)"},
-      {"--seed", {}, "seed", T::kInt, 0, {}, "general", "random seed for everything"},
+      {"--seed", {}, "seed", T::kInt, 0, {}, "general", "random seed for everything", true, check_non_negative},
       {"--quant-config",
        {},
        "quant_config",
@@ -90,9 +153,9 @@ const std::vector<OptionSpec>& option_table() {
        {"16-mixed", "32", "64", "bf16"},
        "trainer",
        "numeric precision (chop computes in float32 on CPU; see docs/cli.md)"},
-      {"--learning-rate", {}, "learning_rate", T::kFloat, 1e-5, {}, "trainer", "learning rate"},
-      {"--weight-decay", {}, "weight_decay", T::kFloat, 0.0, {}, "trainer", "weight decay"},
-      {"--max-epochs", {}, "max_epochs", T::kInt, 20, {}, "trainer", "number of epochs"},
+      {"--learning-rate", {}, "learning_rate", T::kFloat, 1e-5, {}, "trainer", "learning rate", true, check_float32_positive},
+      {"--weight-decay", {}, "weight_decay", T::kFloat, 0.0, {}, "trainer", "weight decay", true, check_float32_non_negative},
+      {"--max-epochs", {}, "max_epochs", T::kInt, 20, {}, "trainer", "number of epochs", true, check_int32},
       {"--max-steps",
        {},
        "max_steps",
@@ -108,7 +171,7 @@ const std::vector<OptionSpec>& option_table() {
        1,
        {},
        "trainer",
-       "gradient accumulation"},
+       "gradient accumulation", true, check_at_least_one},
       {"--log-every-n-steps",
        {},
        "log_every_n_steps",
@@ -116,7 +179,7 @@ const std::vector<OptionSpec>& option_table() {
        50,
        {},
        "trainer",
-       "progress/log interval in steps"},
+       "progress/log interval in steps", true, check_at_least_one},
       {"--num-workers",
        {"--cpu"},
        "num_workers",
@@ -124,9 +187,9 @@ const std::vector<OptionSpec>& option_table() {
        default_num_workers(),
        {},
        "runtime",
-       "CPU threads for LibTorch (intra-op)"},
-      {"--num-devices", {"--gpu"}, "num_devices", T::kInt, 1, {}, "runtime", "number of devices"},
-      {"--nodes", {}, "num_nodes", T::kInt, 1, {}, "runtime", "number of nodes"},
+       "CPU threads for LibTorch (intra-op)", true, check_threads},
+      {"--num-devices", {"--gpu"}, "num_devices", T::kInt, 1, {}, "runtime", "number of devices", true, check_at_least_one},
+      {"--nodes", {}, "num_nodes", T::kInt, 1, {}, "runtime", "number of nodes", true, check_at_least_one},
       {"--accelerator",
        {},
        "accelerator",
@@ -154,7 +217,7 @@ const std::vector<OptionSpec>& option_table() {
        "runtime",
        "do not cache processed data sets"},
       {"--target", {}, "target", T::kString, "xcu250-figd2104-2L-e", {}, "hardware", "FPGA part"},
-      {"--num-targets", {}, "num_targets", T::kInt, 100, {}, "hardware", "number of targets"},
+      {"--num-targets", {}, "num_targets", T::kInt, 100, {}, "hardware", "number of targets", true, check_at_least_one},
       {"--pretrained",
        {},
        "is_pretrained",
@@ -170,7 +233,7 @@ const std::vector<OptionSpec>& option_table() {
        512,
        {},
        "language model",
-       "maximum token length"},
+       "maximum token length", true, check_at_least_one},
       {"--project-dir",
        {},
        "project_dir",
@@ -186,7 +249,7 @@ const std::vector<OptionSpec>& option_table() {
        nullptr,
        {},
        "project",
-       "project name (default <model>_<task>_<dataset>_<date>)"},
+       "project name (default <model>_<task>_<dataset>_<date>)", true, check_path_component},
       {"--data-path",
        {},
        "data_path",

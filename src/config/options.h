@@ -23,7 +23,20 @@ struct OptionSpec {
   std::string group;                 // "general", "trainer", "runtime", "project", "search", ...
   std::string help;
   bool in_table = true;  // MASE prints a row only for dests in CLI_DEFAULTS
+  /// Range check in the type the value is used in: "" when `value` is acceptable, else what is
+  /// wrong ("must be between 1 and 16 ..."). Applied to command-line and TOML values alike.
+  std::string (*check)(const Json& value) = nullptr;
 };
+
+// Range checks for option rows (options.cpp).
+std::string check_positive_int32(const Json& v);   // batch size: 1 .. 2^31-1
+std::string check_int32(const Json& v);            // epochs (<= 0: bounded by max_steps)
+std::string check_at_least_one(const Json& v);     // counts: >= 1
+std::string check_non_negative(const Json& v);     // seed: 0 .. 2^63-1
+std::string check_threads(const Json& v);          // 1 .. max_threads()
+std::string check_float32_positive(const Json& v);      // learning rate: (0, FLT_MAX]
+std::string check_float32_non_negative(const Json& v);  // weight decay: [0, FLT_MAX]
+std::string check_path_component(const Json& v);   // --project: one safe folder name
 
 const std::vector<OptionSpec>& option_table();
 const OptionSpec* find_option_by_dest(const std::string& dest);

@@ -2,6 +2,7 @@
 #include "config/resolve.h"
 
 #include "core/error.h"
+#include "core/limits.h"
 #include "core/strings.h"
 #include "core/table.h"
 
@@ -46,6 +47,15 @@ void check_choice(const OptionSpec& spec, const Json& v, const std::string& wher
   throw ConfigError(where, msg);
 }
 
+void check_range(const OptionSpec& spec, const Json& v, const std::string& where) {
+  if (!spec.check || v.is_null()) return;
+  const std::string problem = spec.check(v);
+  if (problem.empty()) return;
+  const std::string shown = v.is_string() ? "'" + v.get<std::string>() + "'" : v.dump();
+  if (where.empty()) throw UserError("option " + spec.flag + " " + problem + ", got " + shown);
+  throw ConfigError(where, "'" + spec.dest + "' " + problem + ", got " + shown);
+}
+
 std::string cell(const Json& v) {
   if (v.is_null()) return "None";
   if (v.is_string()) return v.get<std::string>();
@@ -64,25 +74,18 @@ Json parse_cli_value(const OptionSpec& spec, const std::string& text) {
   Json v;
   switch (spec.type) {
     case OptionType::kInt: {
-      size_t pos = 0;
-      try {
-        long long n = std::stoll(text, &pos);
-        if (pos != text.size()) throw bad();
-        v = static_cast<int64_t>(n);
-      } catch (const std::logic_error&) {
-        throw bad();
-      }
+      auto n = parse_int64(text);
+      if (!n)
+        throw UserError("option " + spec.flag + " expects an integer (within 64 bits), got '" +
+                        text + "'");
+      v = *n;
       break;
     }
     case OptionType::kFloat: {
-      size_t pos = 0;
-      try {
-        double d = std::stod(text, &pos);
-        if (pos != text.size()) throw bad();
-        v = d;
-      } catch (const std::logic_error&) {
-        throw bad();
-      }
+      auto d = parse_finite_double(text);
+      if (!d)
+        throw UserError("option " + spec.flag + " expects a finite number, got '" + text + "'");
+      v = *d;
       break;
     }
     case OptionType::kBool: {
@@ -99,6 +102,7 @@ Json parse_cli_value(const OptionSpec& spec, const std::string& text) {
       v = text;
   }
   check_choice(spec, v, "");
+  check_range(spec, v, "");
   return v;
 }
 
@@ -128,6 +132,7 @@ RunConfig resolve(const Json& cli, std::optional<TomlDocument> toml) {
           throw ConfigError(toml->where(key), "'" + key + "' must be " + type_name(spec->type) +
                                                   ", got " + it.value().dump());
         check_choice(*spec, it.value(), toml->where(key));
+        check_range(*spec, it.value(), toml->where(key));
       }
     }
   }

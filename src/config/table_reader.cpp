@@ -1,6 +1,8 @@
 // Reading documented config tables; see table_reader.h.
 #include "config/table_reader.h"
 
+#include <cmath>
+
 #include <algorithm>
 
 #include "core/error.h"
@@ -107,24 +109,44 @@ bool TableReader::has(const std::string& key) const {
   return value(key) != nullptr;
 }
 
-int64_t TableReader::get_int(const std::string& key, int64_t def, int64_t min_value) const {
+int64_t TableReader::get_int(const std::string& key, int64_t def, int64_t min_value,
+                             int64_t max_value) const {
   spec(key);
   const Json* v = value(key);
   if (!v) return def;
-  if (!has_type(*v, "int")) wrong_type(key, *v);
+  // A float (1e300) is never silently truncated; an unsigned above int64 is out of range.
+  if (!has_type(*v, "int") ||
+      (v->is_number_unsigned() && v->get<uint64_t>() > static_cast<uint64_t>(INT64_MAX)))
+    wrong_type(key, *v);
   const int64_t x = v->get<int64_t>();
-  if (x < min_value)
-    throw ConfigError(locate(key), "'" + key + "' must be at least " + std::to_string(min_value) +
+  if (x < min_value || x > max_value)
+    throw ConfigError(locate(key), "'" + key + "' must be " +
+                                       (max_value == std::numeric_limits<int64_t>::max()
+                                            ? "at least " + std::to_string(min_value)
+                                            : "between " + std::to_string(min_value) + " and " +
+                                                  std::to_string(max_value)) +
                                        ", got " + std::to_string(x));
   return x;
 }
 
-double TableReader::get_double(const std::string& key, double def) const {
+double TableReader::get_double(const std::string& key, double def, double min_value,
+                               double max_value) const {
   spec(key);
   const Json* v = value(key);
   if (!v) return def;
   if (!v->is_number()) wrong_type(key, *v);
-  return v->get<double>();
+  const double x = v->get<double>();
+  // TOML's inf and nan are refused: they would poison every later computation.
+  if (!std::isfinite(x) || x < min_value || x > max_value)
+    throw ConfigError(locate(key),
+                      "'" + key + "' must be a finite number" +
+                          (min_value == std::numeric_limits<double>::lowest() &&
+                                   max_value == std::numeric_limits<double>::max()
+                               ? std::string()
+                               : " between " + format_double(min_value) + " and " +
+                                     format_double(max_value)) +
+                          ", got " + v->dump());
+  return x;
 }
 
 bool TableReader::get_bool(const std::string& key, bool def) const {

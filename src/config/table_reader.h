@@ -65,8 +65,12 @@ class TableReader {
   bool has(const std::string& key) const;
   /// Typed reads; absent or null -> `def`; wrong type -> ConfigError naming the key.
   int64_t get_int(const std::string& key, int64_t def,
-                  int64_t min_value = std::numeric_limits<int64_t>::min()) const;
-  double get_double(const std::string& key, double def) const;
+                  int64_t min_value = std::numeric_limits<int64_t>::min(),
+                  int64_t max_value = std::numeric_limits<int64_t>::max()) const;
+  /// Finite only (inf and nan are refused), within [min_value, max_value].
+  double get_double(const std::string& key, double def,
+                    double min_value = std::numeric_limits<double>::lowest(),
+                    double max_value = std::numeric_limits<double>::max()) const;
   bool get_bool(const std::string& key, bool def) const;
   /// `allowed` non-empty: the value must be one of them (did-you-mean otherwise).
   std::string get_string(const std::string& key, const std::string& def,

@@ -4,10 +4,10 @@
 #include <toml++/toml.h>
 
 #include <filesystem>
-#include <fstream>
 #include <sstream>
 
 #include "core/error.h"
+#include "core/files.h"
 #include "core/strings.h"
 
 namespace chop::config {
@@ -81,11 +81,8 @@ TomlDocument load_toml_file(const std::string& path) {
     throw UserError("configuration file '" + path + "' must end in .toml");
   if (!std::filesystem::exists(path))
     throw DataError(path, "configuration file not found; check the --config path");
-  std::ifstream in(path);
-  if (!in) throw DataError(path, "cannot read configuration file (permissions?)");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return parse_toml_string(ss.str(), path);
+  // read_file refuses folders, FIFOs and devices, which would block or never end.
+  return parse_toml_string(read_file(path), path);
 }
 
 const Json* find_path(const Json& root, const std::string& dotted) {

@@ -1,7 +1,8 @@
 // Ctrl-C (SIGINT) and SIGTERM as a request to stop at the next safe point: training between
 // steps, a search between trials. Finished work (checkpoints of finished epochs, finished
-// trials) stays saved and the process exits 130, as MASE's `ch`. A second signal ends the
-// process at once.
+// trials) stays saved and the process exits 130, as MASE's `ch`. Signals within a second of the
+// first are the same request (timeout(1) signals the process and then its group); a later
+// second signal ends the process at once.
 #pragma once
 
 #include <string>

@@ -4,6 +4,7 @@
 
 #include <hdf5.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -142,7 +143,11 @@ size_t lzf_filter(unsigned flags, size_t cd_nelmts, const unsigned cd_values[], 
     *buf_size = cap;
     return n;
   }
+  // An LZF block expands at most ~132x (a 3-byte reference copies up to 264 bytes), so the
+  // decoded size is bounded by the input whatever the file's client data claims.
+  const size_t max_out = nbytes * 133 + 64;
   size_t cap = (cd_nelmts >= 3 && cd_values[2] != 0) ? cd_values[2] : *buf_size;
+  cap = std::min(std::max<size_t>(cap, 1), max_out);
   for (int attempt = 0; attempt < 12; ++attempt) {
     auto* out = static_cast<uint8_t*>(std::malloc(cap));
     if (!out) return 0;
@@ -155,8 +160,8 @@ size_t lzf_filter(unsigned flags, size_t cd_nelmts, const unsigned cd_values[], 
       return n;
     }
     std::free(out);
-    if (!too_small) return 0;  // malformed block
-    cap *= 2;
+    if (!too_small || cap >= max_out) return 0;  // malformed block
+    cap = std::min(cap * 2, max_out);
   }
   return 0;
 }

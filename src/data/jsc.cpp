@@ -8,6 +8,7 @@
 #include <unordered_set>
 
 #include "core/error.h"
+#include "core/limits.h"
 #include "core/log.h"
 #include "core/strings.h"
 #include "data/mt19937.h"
@@ -125,7 +126,7 @@ Splits preprocess(Table table, int64_t n_val, uint32_t split_seed, PreprocessSta
   s.test = build(split.test);
   if (n_val < 0) n_val = std::max<int64_t>(1, n_tv / 10);
   if (n_val >= n_tv) {
-    throw UserError("jsc: n_val must be below the " + std::to_string(n_tv) +
+    throw UserError("jsc: --val-size must be below the " + std::to_string(n_tv) +
                     " rows of the training part, got " + std::to_string(n_val));
   }
   if (n_val == 0) {
@@ -181,6 +182,9 @@ Splits load_jsc(const DatasetOptions& options) {
   if (options.data_path.empty()) {
     int64_t n = options.n_samples > 0 ? options.n_samples : jsc::kSyntheticDefaultRows;
     if (options.n_samples == 0 || n < 10) throw UserError("jsc: n_samples must be at least 10");
+    // The raw table, then the standardised tensors: about twice the table per row.
+    check_flag_memory("--dataset-size", checked_mul(static_cast<uint64_t>(n), 2 * 80),
+                      "a synthetic JSC set of " + with_thousands(n) + " rows");
     table = jsc::generate_synthetic(n, static_cast<uint64_t>(options.seed));
   } else {
     table = jsc::read_file(resolve_jsc_path(options.data_path));

@@ -4,12 +4,14 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <cstring>
 #include <fstream>
 #include <string_view>
 
 #include "core/error.h"
 #include "core/files.h"
+#include "core/limits.h"
 #include "core/strings.h"
 #include "data/hdf5_lzf.h"
 #include "data/jsc.h"
@@ -51,6 +53,7 @@ struct HdfRow {
 }  // namespace
 
 Table read_hdf5(const std::string& path) {
+  require_regular_file(path);
   ensure_hdf5_filters();
   if (H5Fis_hdf5(path.c_str()) <= 0) throw DataError(path, "not an HDF5 file");
   H5Id file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
@@ -85,7 +88,20 @@ Table read_hdf5(const std::string& path) {
     throw DataError(path, "'t_allpar_new' is not one-dimensional");
   }
   hsize_t n_rows = 0;
-  H5Sget_simple_extent_dims(fspace.get(), &n_rows, nullptr);
+  if (H5Sget_simple_extent_dims(fspace.get(), &n_rows, nullptr) < 0)
+    throw DataError(path, "'t_allpar_new' has an unreadable shape");
+  // Refuse sizes the file cannot back before allocating them: the rows in memory must fit the
+  // budget, and the stored bytes must be able to hold them (no codec chop reads expands data
+  // more than ~1000x; unwritten chunks would only read as fill values).
+  const size_t row_bytes = H5Tget_size(ftype.get());
+  check_file_memory(path, checked_mul(n_rows, sizeof(HdfRow) + sizeof(int64_t) + sizeof(int32_t)),
+                    "'t_allpar_new' (" + std::to_string(n_rows) + " rows)");
+  const hsize_t stored = H5Dget_storage_size(dset.get());
+  auto declared = checked_mul(n_rows, row_bytes);
+  if (!declared || (*declared > 0 && stored == 0) ||
+      *declared / 1024 > static_cast<uint64_t>(stored))
+    throw DataError(path, "'t_allpar_new' declares " + std::to_string(n_rows) + " rows but stores " +
+                              std::to_string(stored) + " bytes of data: truncated or corrupt");
 
   // Memory type: only the 21 members we need, matched by name (HDF5 converts types).
   H5Id mtype(H5Tcreate(H5T_COMPOUND, sizeof(HdfRow)), H5Tclose);
@@ -117,6 +133,11 @@ Table read_hdf5(const std::string& path) {
     for (hsize_t k = 0; k < count; ++k) {
       const HdfRow& r = buf[k];
       hsize_t i = start + k;
+      for (int j = 0; j < kNumFeatures; ++j)
+        if (!std::isfinite(r.f[j]))
+          throw DataError(path, "'t_allpar_new' row " + std::to_string(i) + ", member " +
+                                    feature_names()[j] + ": " + std::to_string(r.f[j]) +
+                                    " is not a finite number; remove or repair the row");
       std::memcpy(&t.x[i * kNumFeatures], r.f, sizeof(r.f));
       int best = 0, key = 0;
       for (int c = 0; c < kNumClasses; ++c) {
@@ -196,6 +217,8 @@ int class_from_letter(std::string_view v) {
 }  // namespace
 
 Table read_text(const std::string& path) {
+  // Rows hold what the file holds (a row of 17 fields takes at least 33 bytes of text), so the
+  // table grows no larger than a few times the file, which read_file bounded.
   std::string text = chop::read_file(path);
   std::string_view all(text);
   std::vector<std::string> header;
@@ -270,6 +293,9 @@ Table read_text(const std::string& path) {
         throw DataError(where(),
                         "column " + header[col[j]] + ": '" + std::string(f) + "' is not a number");
       }
+      if (!std::isfinite(v))
+        throw DataError(where(), "column " + header[col[j]] + ": '" + std::string(f) +
+                                     "' is not a finite number; remove or repair the row");
       t.x.push_back(v);
     }
     int label = class_from_letter(fields[class_col]);
@@ -287,6 +313,7 @@ Table read_text(const std::string& path) {
 
 Table read_file(const std::string& path) {
   static const char kHdf5Magic[8] = {'\x89', 'H', 'D', 'F', '\r', '\n', '\x1a', '\n'};
+  require_regular_file(path);
   char head[8] = {0};
   {
     std::ifstream in(path, std::ios::binary);

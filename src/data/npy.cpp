@@ -5,10 +5,10 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <regex>
 
 #include "core/error.h"
 #include "core/files.h"
+#include "core/limits.h"
 #include "core/strings.h"
 
 namespace chop::data {
@@ -61,6 +61,22 @@ std::string npy_bytes(const at::Tensor& t_in) {
   return out;
 }
 
+namespace {
+
+/// The text after `'key':` in a NPY header dict (spaces skipped), or npos.
+size_t value_of(const std::string& header, const std::string& key) {
+  size_t at = header.find("'" + key + "'");
+  if (at == std::string::npos) return std::string::npos;
+  at += key.size() + 2;
+  while (at < header.size() && header[at] == ' ') ++at;
+  if (at >= header.size() || header[at] != ':') return std::string::npos;
+  ++at;
+  while (at < header.size() && header[at] == ' ') ++at;
+  return at;
+}
+
+}  // namespace
+
 at::Tensor read_npy(const std::string& path) {
   std::string bytes = read_file(path);
   if (bytes.size() < 10 || bytes.compare(0, 6, std::string(kMagic, 6)) != 0) {
@@ -80,24 +96,32 @@ at::Tensor read_npy(const std::string& path) {
   } else {
     throw DataError(path, "unsupported NPY version " + std::to_string(major));
   }
-  if (bytes.size() < start + header_len) throw DataError(path, "truncated NPY header");
-  std::string header = bytes.substr(start, header_len);
-  std::smatch m;
-  if (!std::regex_search(header, m, std::regex("'descr':\\s*'([^']*)'"))) {
+  if (bytes.size() - start < header_len) throw DataError(path, "truncated NPY header");
+  const std::string header = bytes.substr(start, header_len);
+  size_t at = value_of(header, "descr");
+  if (at == std::string::npos || header[at] != '\'')
     throw DataError(path, "NPY header has no descr");
-  }
-  std::string descr = m[1];
-  if (std::regex_search(header, m, std::regex("'fortran_order':\\s*True"))) {
+  const size_t descr_end = header.find('\'', at + 1);
+  if (descr_end == std::string::npos) throw DataError(path, "NPY header has no descr");
+  const std::string descr = header.substr(at + 1, descr_end - at - 1);
+  at = value_of(header, "fortran_order");
+  if (at != std::string::npos && header.compare(at, 4, "True") == 0) {
     throw DataError(path, "Fortran-ordered NPY arrays are not supported");
   }
-  if (!std::regex_search(header, m, std::regex("'shape':\\s*\\(([^)]*)\\)"))) {
+  at = value_of(header, "shape");
+  const size_t shape_end = at == std::string::npos ? at : header.find(')', at);
+  if (at == std::string::npos || header[at] != '(' || shape_end == std::string::npos) {
     throw DataError(path, "NPY header has no shape");
   }
   std::vector<int64_t> shape;
-  for (const std::string& part : split(std::string(m[1]), ',')) {
+  for (const std::string& part : split(header.substr(at + 1, shape_end - at - 1), ',')) {
     std::string p = trim(part);
-    if (!p.empty()) shape.push_back(std::stoll(p));
+    if (p.empty()) continue;
+    auto d = parse_int64(p);
+    if (!d || *d < 0) throw DataError(path, "NPY shape entry '" + p + "' is not a size");
+    shape.push_back(*d);
   }
+  if (shape.size() > 16) throw DataError(path, "NPY array has more than 16 dimensions");
   at::ScalarType st;
   size_t item;
   if (descr == "<f4") {
@@ -113,18 +137,31 @@ at::Tensor read_npy(const std::string& path) {
   } else {
     throw DataError(path, "unsupported NPY dtype '" + descr + "' (want <f4, <f8, <i8, <i4, |u1)");
   }
-  int64_t numel = 1;
-  for (int64_t d : shape) numel *= d;
-  size_t data_start = start + header_len;
-  if (bytes.size() - data_start != static_cast<size_t>(numel) * item) {
+  const size_t data_start = start + header_len;
+  auto expected = tensor_bytes(shape, item);
+  if (!expected || bytes.size() - data_start != *expected) {
     throw DataError(path, "NPY data size " + std::to_string(bytes.size() - data_start) +
-                              " B does not match shape (expected " + std::to_string(numel * item) +
-                              " B): truncated file?");
+                              " B does not match shape " +
+                              (expected ? "(expected " + std::to_string(*expected) + " B)"
+                                        : "(its size overflows 64 bits)") +
+                              ": truncated file?");
   }
+  // Converted to float32 / int64 below: up to 8 bytes per element besides the file.
+  check_file_memory(path, checked_mul(*element_count(shape), 8), "the NPY array");
   at::Tensor t = at::empty(shape, at::TensorOptions().dtype(st));
-  if (numel) std::memcpy(t.data_ptr(), bytes.data() + data_start, numel * item);
-  if (st == at::kDouble) return t.to(at::kFloat);
+  if (*expected) std::memcpy(t.data_ptr(), bytes.data() + data_start, *expected);
+  if (st == at::kDouble) t = t.to(at::kFloat);
   if (st == at::kInt || st == at::kByte) return t.to(at::kLong);
+  if (t.is_floating_point() && t.numel() > 0) {
+    // Data must be finite (a NaN or inf feature poisons every loss); name the first bad entry.
+    at::Tensor bad = at::logical_not(at::isfinite(t)).reshape({-1}).nonzero();
+    if (bad.numel() > 0) {
+      const int64_t flat = bad[0][0].item<int64_t>();
+      const int64_t cols = t.dim() >= 2 ? t.numel() / std::max<int64_t>(1, t.size(0)) : 1;
+      throw DataError(path, "row " + std::to_string(flat / cols) + ", column " +
+                                std::to_string(flat % cols) + " is not a finite number");
+    }
+  }
   return t;
 }
 
@@ -182,10 +219,15 @@ Splits load_npy_dir(const std::string& dir) {
   s.val = {read_npy(path("X_val.npy")), read_npy(path("y_val.npy"))};
   s.test = {read_npy(path("X_test.npy")), read_npy(path("y_test.npy"))};
   for (const TensorDataset* d : {&s.train, &s.val, &s.test}) {
-    if (d->x.size(0) != d->y.size(0) || d->y.dim() != 1) {
-      throw DataError(dir, "X and y row counts differ or y is not 1-D");
-    }
+    if (d->x.dim() < 1 || d->y.dim() != 1 || d->x.size(0) != d->y.size(0))
+      throw DataError(dir, "X and y row counts differ, X is a scalar or y is not 1-D");
+    if (d->y.scalar_type() != at::kLong)
+      throw DataError(dir, "labels (y_*.npy) must be integers");
+    if (d->y.numel() > 0 && d->y.min().item<int64_t>() < 0)
+      throw DataError(dir, "labels (y_*.npy) must be >= 0");
   }
+  if (s.train.x.dim() != s.val.x.dim() || s.train.x.dim() != s.test.x.dim())
+    throw DataError(dir, "X_train, X_val and X_test have different ranks");
   DatasetInfo& info = s.info;
   info.name = fs::path(dir).filename().string();
   info.source = dir;
@@ -195,6 +237,7 @@ Splits load_npy_dir(const std::string& dir) {
   if (fs::exists(json_path)) {
     try {
       auto j = nlohmann::json::parse(read_file(json_path));
+      if (!j.is_object()) throw DataError(json_path, "must hold a JSON object");
       info.name = j.value("name", info.name);
       info.n_classes = j.value("n_classes", info.n_classes);
       info.class_names = j.value("class_names", std::vector<std::string>{});
@@ -202,7 +245,8 @@ Splits load_npy_dir(const std::string& dir) {
       info.split_note = j.value("split_note", std::string());
       info.test_is_val = j.value("test_is_val", false);
     } catch (const nlohmann::json::exception& e) {
-      throw DataError(json_path, std::string("malformed: ") + e.what());
+      std::string what = e.what();
+      throw DataError(json_path, "malformed: " + what.substr(0, what.find('\n')));
     }
   }
   return s;

@@ -1,6 +1,7 @@
 // MASE's toy_tiny data set, value for value: RandomState(0/1/2).rand(n, 4) scaled to [-1, 1),
 // label = (row sum > 0), reshaped to 1x2x2 (dataset/toy.py).
 #include "core/error.h"
+#include "core/limits.h"
 #include "data/mt19937.h"
 #include "data/registry.h"
 
@@ -33,6 +34,9 @@ TensorDataset toy_split(uint32_t seed, int64_t n, bool flatten) {
 Splits load_toy_tiny(const DatasetOptions& options) {
   int64_t n = options.n_samples > 0 ? options.n_samples : kToyDefaultRows;
   if (options.n_samples == 0) throw UserError("toy_tiny: n_samples must be positive");
+  // Three splits of 4 floats and a label each, plus the generator's doubles.
+  check_flag_memory("--dataset-size", checked_mul(static_cast<uint64_t>(n), 3 * 64),
+                    "toy_tiny with " + std::to_string(n) + " rows per split");
   Splits s;
   // MASE fixes the split seeds (train 0, validation 1, test 2); --seed does not change them.
   s.train = toy_split(0, n, options.flatten);

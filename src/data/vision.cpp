@@ -2,10 +2,13 @@
 // record format). Both fall back to a documented split of the test file when only it is present.
 #include <zlib.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 
 #include "core/error.h"
+#include "core/files.h"
+#include "core/limits.h"
 #include "core/strings.h"
 #include "data/registry.h"
 
@@ -15,14 +18,30 @@ namespace fs = std::filesystem;
 
 namespace {
 
-/// Whole file through zlib: gzip is inflated, anything else is read as-is.
-std::string read_maybe_gzip(const std::string& path) {
+std::string graph_dims(const std::vector<int64_t>& dims) {
+  std::string out;
+  for (int64_t d : dims) out += (out.empty() ? "" : " x ") + std::to_string(d);
+  return out;
+}
+
+/// Up to `max_bytes` of a file through zlib: gzip is inflated, anything else is read as-is.
+/// Sets *more when the (inflated) stream has bytes beyond max_bytes. Inflating never goes past
+/// the limit, so a small gzip of zeros cannot expand into gigabytes.
+std::string read_maybe_gzip(const std::string& path, uint64_t max_bytes, bool* more) {
+  require_regular_file(path);
   gzFile f = gzopen(path.c_str(), "rb");
   if (!f) throw DataError(path, "cannot open (missing file or no permission)");
   std::string out;
   char buf[1 << 16];
-  int n;
-  while ((n = gzread(f, buf, sizeof(buf))) > 0) out.append(buf, static_cast<size_t>(n));
+  int n = 0;
+  *more = false;
+  while (out.size() < max_bytes) {
+    const uint64_t want = std::min<uint64_t>(sizeof(buf), max_bytes - out.size());
+    n = gzread(f, buf, static_cast<unsigned>(want));
+    if (n <= 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  if (n >= 0 && out.size() >= max_bytes) *more = gzread(f, buf, 1) > 0;
   int err = Z_OK;
   const char* msg = gzerror(f, &err);
   std::string what = msg ? msg : "";
@@ -45,33 +64,36 @@ struct Idx {
   size_t offset = 0;
 };
 
-Idx read_idx(const std::string& path, int expect_rank) {
+/// `float_bytes_per_element`: what the caller allocates per payload byte (images become
+/// float32), so the memory check covers the tensors built from the file, not only the file.
+Idx read_idx(const std::string& path, int expect_rank, uint64_t float_bytes_per_element) {
   Idx idx;
-  idx.bytes = read_maybe_gzip(path);
-  const std::string& b = idx.bytes;
-  if (b.size() < 4 || b[0] != 0 || b[1] != 0) {
+  bool more = false;
+  // The header first; its dimensions bound how much of the (maybe compressed) file is read.
+  const std::string head = read_maybe_gzip(path, 4 + 4 * 4, &more);
+  if (head.size() < 4 || head[0] != 0 || head[1] != 0) {
     throw DataError(path, "not an IDX file (bad magic; expected 00 00 08 0" +
                               std::to_string(expect_rank) + ")");
   }
-  if (uint8_t(b[2]) != 0x08) throw DataError(path, "IDX element type is not unsigned byte (0x08)");
-  int rank = uint8_t(b[3]);
+  if (uint8_t(head[2]) != 0x08) throw DataError(path, "IDX element type is not unsigned byte (0x08)");
+  int rank = uint8_t(head[3]);
   if (rank != expect_rank) {
     throw DataError(
         path, "IDX rank " + std::to_string(rank) + ", expected " + std::to_string(expect_rank));
   }
   idx.offset = 4 + 4 * static_cast<size_t>(rank);
-  if (b.size() < idx.offset) throw DataError(path, "truncated IDX header");
-  size_t expected = idx.offset;
-  size_t count = 1;
-  for (int i = 0; i < rank; ++i) {
-    idx.dims.push_back(be32(b, 4 + 4 * i));
-    count *= static_cast<size_t>(idx.dims.back());
-  }
-  expected += count;
-  if (b.size() != expected) {
-    throw DataError(path, std::string(b.size() < expected ? "truncated" : "trailing bytes") +
-                              ": header promises " + std::to_string(expected) + " B, file has " +
-                              std::to_string(b.size()) + " B");
+  if (head.size() < idx.offset) throw DataError(path, "truncated IDX header");
+  for (int i = 0; i < rank; ++i) idx.dims.push_back(be32(head, 4 + 4 * i));
+  auto count = element_count(idx.dims);
+  auto expected = count ? checked_add(*count, idx.offset) : std::nullopt;
+  check_file_memory(path, count ? checked_mul(*count, 1 + float_bytes_per_element) : std::nullopt,
+                    "the IDX data its header declares (" + graph_dims(idx.dims) + ")");
+  idx.bytes = read_maybe_gzip(path, *expected, &more);
+  const std::string& b = idx.bytes;
+  if (more || b.size() != *expected) {
+    throw DataError(path, std::string(more ? "trailing bytes" : "truncated") + ": header promises " +
+                              std::to_string(*expected) + " B, file has " +
+                              (more ? "more" : std::to_string(b.size()) + " B"));
   }
   return idx;
 }
@@ -85,8 +107,8 @@ std::string find_file(const fs::path& dir, const std::string& stem) {
 
 /// Images [n,1,28,28] float32 normalised as mase_peer.py: (x/255 - 0.1307) / 0.3081, in float32.
 TensorDataset read_mnist_pair(const std::string& images, const std::string& labels) {
-  Idx xi = read_idx(images, 3);
-  Idx yi = read_idx(labels, 1);
+  Idx xi = read_idx(images, 3, sizeof(float));
+  Idx yi = read_idx(labels, 1, sizeof(int64_t));
   int64_t n = xi.dims[0];
   if (xi.dims[1] != 28 || xi.dims[2] != 28) {
     throw DataError(images, "images are " + std::to_string(xi.dims[1]) + "x" +
@@ -116,14 +138,22 @@ TensorDataset read_mnist_pair(const std::string& images, const std::string& labe
 /// Train/val from the training files when present, else a split of the test file (test aliases
 /// validation). `n_val_full` is the default validation size carved from real training files.
 void split_train_val_test(Splits& s, TensorDataset train_all, TensorDataset test, bool have_train,
-                          int64_t n_val_opt, int64_t n_val_full, const std::string& what) {
+                          int64_t n_val_opt, int64_t n_val_full, const std::string& what,
+                          const std::string& source) {
   int64_t n = have_train ? train_all.size() : test.size();
+  const std::string from = have_train ? "the training files" : "the test file";
+  if (n < 2)
+    throw DataError(source, what + ": " + from + " hold " + std::to_string(n) +
+                                " image(s); at least 2 are needed (one to train, one to validate)");
   int64_t n_val = n_val_opt >= 0
                       ? n_val_opt
                       : (have_train ? n_val_full : static_cast<int64_t>(std::llround(0.2 * n)));
+  if (n_val_opt < 0 && !have_train) n_val = std::clamp<int64_t>(n_val, 1, n - 1);
   if (n_val <= 0 || n_val >= n) {
-    throw UserError(what + ": n_val must be between 1 and " + std::to_string(n - 1) + ", got " +
-                    std::to_string(n_val));
+    throw UserError(what + ": " + from + " hold " + std::to_string(n) + " images, so " +
+                    (n_val_opt >= 0 ? "--val-size" : "the default validation size") + " " +
+                    std::to_string(n_val) + " does not fit; give --val-size between 1 and " +
+                    std::to_string(n - 1));
   }
   if (have_train) {
     s.train = train_all.slice(0, n - n_val);
@@ -181,7 +211,8 @@ Splits load_mnist(const DatasetOptions& options) {
   s.info.n_classes = 10;
   s.info.class_names = {"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"};
   s.info.source = have_train ? train_x + ", " + test_x : test_x;
-  split_train_val_test(s, train_all, test, have_train, options.n_val, 5000, "mnist");
+  split_train_val_test(s, train_all, test, have_train, options.n_val, 5000, "mnist",
+                       have_train ? train_x : test_x);
   if (options.flatten) flatten_all(s);
   return s;
 }
@@ -194,18 +225,19 @@ constexpr int64_t kCifarRecord = 3073;  // 1 label byte + 3 x 32 x 32 pixel byte
 
 /// One binary batch: float32 [n,3,32,32], ToTensor then ImageNet mean/std as MASE's transform.
 TensorDataset read_cifar_bin(const std::string& path) {
-  std::error_code ec;
-  auto size = static_cast<int64_t>(fs::file_size(path, ec));
-  if (ec) throw DataError(path, "cannot read (missing file or no permission)");
+  // The raw file only: a compressed one would need inflating, which a record count cannot bound.
+  std::string bytes = chop::read_file(path);
+  const auto size = static_cast<int64_t>(bytes.size());
+  if (size >= 2 && uint8_t(bytes[0]) == 0x1f && uint8_t(bytes[1]) == 0x8b)
+    throw DataError(path, "is gzip-compressed; give the raw CIFAR-10 .bin (gunzip it first)");
   if (size == 0 || size % kCifarRecord != 0) {
     throw DataError(path, "size " + std::to_string(size) + " B is not a whole number of " +
                               "3073-byte CIFAR-10 records (" + std::to_string(size / kCifarRecord) +
                               " records + " + std::to_string(size % kCifarRecord) +
                               " B): truncated or not the binary version");
   }
-  std::string bytes = read_maybe_gzip(path);
-  if (static_cast<int64_t>(bytes.size()) != size)
-    throw DataError(path, "file is compressed; give the raw .bin");
+  check_file_memory(path, checked_mul(static_cast<uint64_t>(size), sizeof(float)),
+                    "the images of this CIFAR-10 file as float32");
   int64_t n = size / kCifarRecord;
   static const float kMean[3] = {0.485f, 0.456f, 0.406f};
   static const float kStd[3] = {0.229f, 0.224f, 0.225f};
@@ -281,7 +313,7 @@ Splits load_cifar10(const DatasetOptions& options) {
                         "dog",      "frog",       "horse", "ship", "truck"};
   s.info.source = have_train ? join(train_files, ", ") + ", " + test_file : test_file;
   split_train_val_test(s, have_train ? concat(parts) : TensorDataset{}, test, have_train,
-                       options.n_val, 5000, "cifar10");
+                       options.n_val, 5000, "cifar10", have_train ? train_files[0] : test_file);
   if (options.flatten) flatten_all(s);
   return s;
 }

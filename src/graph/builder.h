@@ -24,9 +24,17 @@ class GraphBuilder {
   /// Closes the graph with the "output" node and returns it.
   Graph finish(const std::string& result);
 
+  /// Names what set the layer sizes (e.g. "--hidden-features"), for the message when the model's
+  /// parameters would not fit in memory.
+  void set_sizes_from(std::string origin) { sizes_from_ = std::move(origin); }
+
  private:
+  void add_params(Node& n);
+
   Graph graph_;
   at::Generator gen_;
+  uint64_t param_bytes_ = 0;  // allocated so far: the budget holds for the whole model
+  std::string sizes_from_;
 };
 
 }  // namespace chop::graph

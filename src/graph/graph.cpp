@@ -64,8 +64,10 @@ at::Tensor* Node::buffer(const std::string& bname) {
 }
 
 int64_t Node::attr_int(const std::string& key) const {
-  CHOP_ASSERT(attrs.contains(key) && attrs[key].is_number_integer(),
-              "node " + name + " has no integer attribute '" + key + "'");
+  // Attributes may come from a user's file: a wrong one is the file's fault, not chop's.
+  if (!attrs.is_object() || !attrs.contains(key) || !attrs[key].is_number_integer())
+    throw UserError("node " + name + " (" + mase_op + ") has no integer attribute '" + key + "'" +
+                    (attrs.is_object() && attrs.contains(key) ? ", got " + attrs[key].dump() : ""));
   return attrs[key].get<int64_t>();
 }
 

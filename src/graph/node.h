@@ -51,7 +51,7 @@ struct Node {
   at::Tensor* param(const std::string& pname);
   const at::Tensor* param(const std::string& pname) const;
   at::Tensor* buffer(const std::string& bname);
-  int64_t attr_int(const std::string& key) const;  // asserts presence (verifier checks first)
+  int64_t attr_int(const std::string& key) const;  // UserError naming node and key if absent
   bool is_quantized() const { return quant != nullptr; }
 };
 

@@ -4,7 +4,9 @@
 #include <cmath>
 
 #include "core/error.h"
+#include "core/limits.h"
 #include "core/strings.h"
+#include "graph/attrs.h"
 #include "graph/op_shapes.h"
 
 namespace chop::graph {
@@ -89,6 +91,25 @@ void init_layer_norm(Node& n, at::Generator&) {
   }
 }
 
+// Product of a shape, overflow-checked; a -1 (batch not yet known) contributes its sign only, so
+// a view of [-1, 16] as [-1, 4, 4] infers -1 again.
+std::optional<int64_t> product(const Shape& s) {
+  uint64_t magnitude = 1;
+  bool negative = false;
+  for (int64_t d : s) {
+    if (d < -1) return std::nullopt;
+    if (d == -1) {
+      negative = !negative;
+      continue;
+    }
+    auto m = checked_mul(magnitude, static_cast<uint64_t>(d));
+    if (!m || *m > static_cast<uint64_t>(INT64_MAX)) return std::nullopt;
+    magnitude = *m;
+  }
+  const auto v = static_cast<int64_t>(magnitude);
+  return negative ? -v : v;
+}
+
 Shape same_shape(const Node& n, const std::vector<Shape>& in) {
   if (in.empty()) shape_error(n, "expects an input");
   return in[0];
@@ -114,8 +135,14 @@ Shape conv_shape(const Node& n, const std::vector<Shape>& in, size_t dims) {
   Shape k = int_list(n, "kernel_size", dims), st = int_list(n, "stride", dims),
         p = int_list(n, "padding", dims), d = int_list(n, "dilation", dims);
   Shape out{s[0], n.attr_int("out_channels")};
-  for (size_t i = 0; i < dims; ++i)
-    out.push_back((s[2 + i] + 2 * p[i] - d[i] * (k[i] - 1) - 1) / st[i] + 1);
+  for (size_t i = 0; i < dims; ++i) {
+    // Attributes are at most 2^31 - 1 (attrs.h), so these products stay far inside int64.
+    const int64_t span = s[2 + i] + 2 * p[i] - d[i] * (k[i] - 1) - 1;
+    if (span < 0)
+      shape_error(n, "kernel " + shape_str(k) + " (dilation " + shape_str(d) +
+                         ") does not fit the padded input " + shape_str(s));
+    out.push_back(span / st[i] + 1);
+  }
   return out;
 }
 Shape conv1d_shape(const Node& n, const std::vector<Shape>& in) {
@@ -147,10 +174,12 @@ Shape flatten_shape(const Node& n, const std::vector<Shape>& in) {
   int64_t r = static_cast<int64_t>(s.size());
   if (start < 0) start += r;
   if (end < 0) end += r;
+  if (start < 0 || end >= r || start > end)
+    shape_error(n, "start_dim/end_dim do not fit an input of shape " + shape_str(s));
   Shape out(s.begin(), s.begin() + start);
-  int64_t prod = 1;
-  for (int64_t i = start; i <= end; ++i) prod *= s[i];
-  out.push_back(prod);
+  auto prod = product(Shape(s.begin() + start, s.begin() + end + 1));
+  if (!prod) shape_error(n, "flattened size of " + shape_str(s) + " overflows 64 bits");
+  out.push_back(*prod);
   out.insert(out.end(), s.begin() + end + 1, s.end());
   return out;
 }
@@ -158,13 +187,20 @@ Shape flatten_shape(const Node& n, const std::vector<Shape>& in) {
 Shape view_shape(const Node& n, const std::vector<Shape>& in) {
   Shape s = same_shape(n, in);
   Shape want = n.attrs.at("shape").get<Shape>();
-  int64_t total = 1, known = 1, infer_at = -1;
-  for (auto d : s) total *= d;
+  int64_t known = 1, infer_at = -1;
+  auto total_count = product(s);
+  if (!total_count) shape_error(n, "input size of " + shape_str(s) + " overflows 64 bits");
+  const int64_t total = *total_count;
   for (size_t i = 0; i < want.size(); ++i) {
-    if (want[i] == -1)
+    if (want[i] == -1) {
+      if (infer_at >= 0) shape_error(n, "only one dimension of a view may be -1");
       infer_at = static_cast<int64_t>(i);
-    else
-      known *= want[i];
+    } else {
+      auto k = checked_mul(static_cast<uint64_t>(known), static_cast<uint64_t>(want[i]));
+      if (!k || *k > static_cast<uint64_t>(INT64_MAX))
+        shape_error(n, "view shape " + shape_str(want) + " overflows 64 bits");
+      known = static_cast<int64_t>(*k);
+    }
   }
   if (infer_at >= 0) {
     if (known == 0 || total % known)
@@ -547,11 +583,24 @@ const OpSpec& op_spec(const std::string& mase_op) {
                   "; chop supports: " + list_of(names));
 }
 
-void init_node_params(Node& node, at::Generator& gen) {
+uint64_t init_node_params(Node& node, at::Generator& gen) {
   const OpSpec& spec = op_spec(node.mase_op);
   for (auto it = spec.default_attrs.begin(); it != spec.default_attrs.end(); ++it)
     if (!node.attrs.contains(it.key())) node.attrs[it.key()] = it.value();
-  if (spec.init_params) spec.init_params(node, gen);
+  check_node_attrs(node);
+  for (const auto& key : spec.required_attrs)
+    if (!node.attrs.contains(key))
+      throw UserError("node " + node.name + " (" + node.mase_op + "): missing attribute '" + key +
+                      "'");
+  if (!spec.init_params) return 0;
+  // Sizes come from flags, TOML keys and files: refuse before allocating, naming the layer.
+  auto elements = param_elements(node);
+  auto bytes = elements ? checked_mul(*elements, sizeof(float)) : std::nullopt;
+  if (auto m = memory_refusal(bytes, "the parameters of node " + node.name + " (" + node.mase_op +
+                                         " " + node.attrs.dump() + ")"))
+    throw UserError(*m);
+  spec.init_params(node, gen);
+  return *bytes;
 }
 
 }  // namespace chop::graph

@@ -33,8 +33,10 @@ const OpSpec* find_op(const std::string& mase_op);
 /// Throws UserError listing the known ops.
 const OpSpec& op_spec(const std::string& mase_op);
 
-/// Fills default attrs, then (re)creates the node's parameters from its attrs.
-void init_node_params(Node& node, at::Generator& gen);
+/// Fills default attrs, checks them (attrs.h), then (re)creates the node's parameters from its
+/// attrs. Returns the bytes allocated; UserError naming the node when the attributes are wrong
+/// or the parameters would exceed the memory budget (core/limits.h).
+uint64_t init_node_params(Node& node, at::Generator& gen);
 
 std::string shape_str(const Shape& s);
 

@@ -1,11 +1,14 @@
 // Graph text printer and parser; see text.h.
 #include "graph/text.h"
 
-#include <regex>
+#include <algorithm>
+#include <cctype>
 #include <sstream>
 
 #include "core/error.h"
+#include "core/limits.h"
 #include "core/strings.h"
+#include "graph/attrs.h"
 #include "graph/ops.h"
 
 namespace chop::graph {
@@ -77,19 +80,87 @@ std::string take_group(const std::string& s, size_t& pos, char open, char close,
   throw ConfigError(where, std::string("unbalanced '") + open + "'");
 }
 
-NamedTensors parse_tensors(const std::string& body, const std::string& where) {
+bool is_word_char(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+}
+
+/// Reads a run of [A-Za-z0-9_] at `pos`; empty when there is none.
+std::string take_word(const std::string& s, size_t& pos) {
+  size_t start = pos;
+  while (pos < s.size() && is_word_char(s[pos])) ++pos;
+  return s.substr(start, pos - start);
+}
+
+bool take_char(const std::string& s, size_t& pos, char c) {
+  if (pos < s.size() && s[pos] == c) {
+    ++pos;
+    return true;
+  }
+  return false;
+}
+
+/// Declared tensors; `budget` counts down the elements the caller allows for the whole graph.
+NamedTensors parse_tensors(const std::string& body, const std::string& where,
+                           uint64_t& elements_left) {
   NamedTensors out;
-  static const std::regex item(R"(^(\w+)\[([-0-9,]*)\](:i64)?$)");
   for (const auto& part : split_top(body)) {
-    std::smatch m;
-    if (!std::regex_match(part, m, item))
-      throw ConfigError(where, "bad tensor entry '" + part + "'; expected name[d0,d1,...]");
+    // name[d0,d1,...] optionally followed by :i64
+    size_t pos = 0;
+    const std::string name = take_word(part, pos);
     Shape shape;
-    if (!m[2].str().empty())
-      for (const auto& d : split(m[2].str(), ',')) shape.push_back(std::stoll(d));
-    out.emplace_back(m[1].str(), at::zeros(shape, m[3].matched ? at::kLong : at::kFloat));
+    bool ok = !name.empty() && take_char(part, pos, '[');
+    size_t close = ok ? part.find(']', pos) : std::string::npos;
+    ok = ok && close != std::string::npos;
+    if (ok) {
+      const std::string dims = part.substr(pos, close - pos);
+      if (!dims.empty()) {
+        for (const auto& d : split(dims, ',')) {
+          auto v = parse_int64(trim(d));
+          if (!v || *v < 0) {
+            ok = false;
+            break;
+          }
+          shape.push_back(*v);
+        }
+      }
+      pos = close + 1;
+    }
+    const bool is_long = ok && part.compare(pos, std::string::npos, ":i64") == 0;
+    if (!ok || (pos != part.size() && !is_long))
+      throw ConfigError(where, "bad tensor entry '" + part +
+                                   "'; expected name[d0,d1,...] with dimensions >= 0");
+    if (shape.size() > 8) throw ConfigError(where, "tensor '" + name + "' has more than 8 dimensions");
+    auto n = element_count(shape);
+    if (!n || *n > elements_left)
+      throw ConfigError(where, "tensor '" + name + shape_str(shape) + "' declares more values " +
+                                   "than the file can hold or memory allows: corrupt file");
+    elements_left -= *n;
+    out.emplace_back(name, at::zeros(shape, is_long ? at::kLong : at::kFloat));
   }
   return out;
+}
+
+/// The node header "%name = fx_op[mase_op/mase_type](%a, %b)" at the start of `t`; returns the
+/// position after ')' or npos when `t` does not have that form.
+size_t parse_head(const std::string& t, Node& n, std::string& inputs) {
+  size_t pos = 0;
+  std::string fx;
+  if (!take_char(t, pos, '%')) return std::string::npos;
+  n.name = take_word(t, pos);
+  if (n.name.empty() || t.compare(pos, 3, " = ") != 0) return std::string::npos;
+  pos += 3;
+  fx = take_word(t, pos);
+  if (fx.empty() || !take_char(t, pos, '[')) return std::string::npos;
+  n.mase_op = take_word(t, pos);
+  if (n.mase_op.empty() || !take_char(t, pos, '/')) return std::string::npos;
+  n.mase_type = take_word(t, pos);
+  if (n.mase_type.empty() || !take_char(t, pos, ']') || !take_char(t, pos, '('))
+    return std::string::npos;
+  size_t close = t.find(')', pos);
+  if (close == std::string::npos) return std::string::npos;
+  inputs = t.substr(pos, close - pos);
+  n.op = parse_fx_op(fx);
+  return close + 1;
 }
 
 }  // namespace
@@ -120,13 +191,17 @@ std::string print_graph(const Graph& g) {
   return os.str();
 }
 
-Graph parse_graph(const std::string& text, const std::string& source) {
+Graph parse_graph(const std::string& text, const std::string& source,
+                  std::optional<uint64_t> max_param_elements) {
   std::istringstream is(text);
   std::string line;
   int line_no = 0;
   Graph g;
   bool have_header = false;
-  static const std::regex head(R"(^%(\w+) = (\w+)\[(\w+)/(\w+)\]\(([^)]*)\)(.*)$)");
+  // Every declared tensor is allocated (zeros) before its values arrive: the declared sizes
+  // must fit what the caller's file can hold and the memory budget.
+  uint64_t elements_left = memory_budget_bytes() / sizeof(float);
+  if (max_param_elements) elements_left = std::min(elements_left, *max_param_elements);
   while (std::getline(is, line)) {
     ++line_no;
     std::string where = source + ":" + std::to_string(line_no);
@@ -138,20 +213,22 @@ Graph parse_graph(const std::string& text, const std::string& source) {
       have_header = true;
       continue;
     }
-    std::smatch m;
-    if (!std::regex_match(t, m, head))
-      throw ConfigError(where, "expected '%name = fx_op[mase_op/mase_type](%inputs) ...'");
     Node n;
-    n.name = m[1].str();
-    n.op = parse_fx_op(m[2].str());
-    n.mase_op = m[3].str();
-    n.mase_type = m[4].str();
+    std::string inputs;
+    size_t head_end;
+    try {
+      head_end = parse_head(t, n, inputs);
+    } catch (const ConfigError& e) {
+      throw ConfigError(where, e.what());
+    }
+    if (head_end == std::string::npos)
+      throw ConfigError(where, "expected '%name = fx_op[mase_op/mase_type](%inputs) ...'");
     n.target = n.name;
-    for (const auto& in : split_top(m[5].str())) {
-      if (in.empty() || in[0] != '%') throw ConfigError(where, "inputs must be written %name");
+    for (const auto& in : split_top(inputs)) {
+      if (in.size() < 2 || in[0] != '%') throw ConfigError(where, "inputs must be written %name");
       n.inputs.push_back(in.substr(1));
     }
-    std::string rest = m[6].str();
+    std::string rest = t.substr(head_end);
     size_t pos = 0;
     while (pos < rest.size()) {
       if (rest[pos] == ' ') {
@@ -173,10 +250,10 @@ Graph parse_graph(const std::string& text, const std::string& source) {
         }
       } else if (rest.compare(pos, 7, "params(") == 0) {
         pos += 6;
-        n.params = parse_tensors(take_group(rest, pos, '(', ')', where), where);
+        n.params = parse_tensors(take_group(rest, pos, '(', ')', where), where, elements_left);
       } else if (rest.compare(pos, 8, "buffers(") == 0) {
         pos += 7;
-        n.buffers = parse_tensors(take_group(rest, pos, '(', ')', where), where);
+        n.buffers = parse_tensors(take_group(rest, pos, '(', ')', where), where, elements_left);
       } else if (rest.compare(pos, 6, "quant{") == 0) {
         pos += 5;
         std::string body = "{" + take_group(rest, pos, '{', '}', where) + "}";
@@ -191,6 +268,12 @@ Graph parse_graph(const std::string& text, const std::string& source) {
       }
     }
     if (g.find(n.name)) throw ConfigError(where, "duplicate node name '" + n.name + "'");
+    try {
+      // Types and ranges of attributes now, so no later reader meets a malformed one.
+      check_node_attrs(n);
+    } catch (const UserError& e) {
+      throw ConfigError(where, e.what());
+    }
     g.append(std::move(n));
   }
   if (!have_header) throw ConfigError(source, "empty graph text");

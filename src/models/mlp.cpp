@@ -8,6 +8,7 @@ namespace chop::models {
 graph::Graph build_mlp(const ModelOptions& o) {
   using graph::Json;
   graph::GraphBuilder b("mlp", o.seed);
+  if (!o.hidden_features_from.empty()) b.set_sizes_from(o.hidden_features_from);
   int64_t prev = o.in_features;
   std::string x;
   if (o.image_input) {

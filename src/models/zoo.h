@@ -18,6 +18,7 @@ struct ModelOptions {
   bool image_input = false;                     // input is an image (mlp/toy flatten first)
   int64_t n_classes = 5;
   std::vector<int64_t> hidden_features;  // mlp widths; empty = registry default
+  std::string hidden_features_from;      // the flag or TOML key that set them (for messages)
   uint64_t seed = 0;                     // parameter initialisation
 };
 

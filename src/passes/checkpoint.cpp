@@ -4,7 +4,10 @@
 #include <toml++/toml.h>
 #include <torch/csrc/jit/serialization/pickle.h>
 
+#include <zlib.h>
+
 #include <filesystem>
+#include <map>
 #include <sstream>
 
 #include "config/toml_document.h"
@@ -12,6 +15,7 @@
 #include "core/files.h"
 #include "graph/ops.h"
 #include "graph/text.h"
+#include "graph/verify.h"
 #include "passes/transforms/quantize.h"
 
 namespace chop::passes {
@@ -66,8 +70,125 @@ void put(toml::array& arr, const Json& v) {
 }  // namespace
 
 CheckpointPaths checkpoint_paths(const std::string& dir) {
-  return {dir, dir + "/graph.txt", dir + "/node_meta.toml", dir + "/state.pt"};
+  return {dir, dir + "/graph.txt", dir + "/node_meta.toml", dir + "/state.pt",
+          dir + "/digest.json"};
 }
+
+namespace {
+
+constexpr const char* kDigestFormat = "chop-transform-digest";
+const char* const kDigestFiles[] = {"graph.txt", "node_meta.toml", "state.pt"};
+
+uint32_t crc32_of(const std::string& bytes) {
+  uLong crc = crc32(0L, Z_NULL, 0);
+  for (size_t pos = 0; pos < bytes.size();) {  // zlib takes uInt lengths
+    const size_t len = std::min<size_t>(bytes.size() - pos, 1u << 30);
+    crc = crc32(crc, reinterpret_cast<const Bytef*>(bytes.data() + pos), static_cast<uInt>(len));
+    pos += len;
+  }
+  return static_cast<uint32_t>(crc);
+}
+
+/// digest.json: size and CRC-32 of each file, the same check a .ckpt carries in its header.
+std::string digest_json(const CheckpointPaths& p) {
+  Json files = Json::object();
+  for (const char* name : kDigestFiles) {
+    const std::string bytes = read_file(p.dir + "/" + name);
+    files[name] = Json{{"bytes", bytes.size()}, {"crc32", crc32_of(bytes)}};
+  }
+  return Json{{"format", kDigestFormat}, {"version", 1}, {"files", files}}.dump(1) + "\n";
+}
+
+/// The folder's files as listed in digest.json, each verified (size, CRC-32); DataError naming
+/// the file that is missing, truncated or altered.
+std::map<std::string, std::string> read_verified(const CheckpointPaths& p) {
+  if (!std::filesystem::exists(p.digest))
+    throw DataError(p.digest,
+                    "missing: chop checks a transform folder against its digest.json (sizes and "
+                    "CRC-32 of graph.txt, node_meta.toml, state.pt); re-run `chop transform` to "
+                    "write the folder again, or load the weights alone from state.pt");
+  Json digest;
+  try {
+    digest = Json::parse(read_file(p.digest));
+  } catch (const Json::exception&) {
+    throw DataError(p.digest, "is not valid JSON: corrupt transform folder");
+  }
+  if (!digest.is_object() || digest.value("format", Json()) != kDigestFormat ||
+      !digest.contains("files") || !digest["files"].is_object())
+    throw DataError(p.digest, "is not a chop transform digest");
+  std::map<std::string, std::string> out;
+  for (const char* name : kDigestFiles) {
+    const std::string path = p.dir + "/" + name;
+    const Json& e = digest["files"].value(name, Json());
+    if (!e.is_object() || !e.contains("bytes") || !e["bytes"].is_number_unsigned() ||
+        !e.contains("crc32") || !e["crc32"].is_number_unsigned())
+      throw DataError(p.digest, std::string("has no valid entry for ") + name);
+    std::string bytes = read_file(path);
+    if (bytes.size() != e["bytes"].get<uint64_t>())
+      throw DataError(path, "is " + std::to_string(bytes.size()) + " bytes, digest.json says " +
+                                e["bytes"].dump() + ": truncated or altered");
+    if (crc32_of(bytes) != e["crc32"].get<uint64_t>())
+      throw DataError(path, "does not match its checksum in digest.json: corrupt or altered");
+    out[name] = std::move(bytes);
+  }
+  return out;
+}
+
+/// Tensors from a state dict's bytes (torch.save'd dict of name -> tensor).
+std::map<std::string, at::Tensor> unpickle_state_dict(const std::string& raw,
+                                                      const std::string& path) {
+  c10::IValue v;
+  try {
+    v = torch::jit::pickle_load(std::vector<char>(raw.begin(), raw.end()));
+  } catch (const c10::Error& e) {
+    std::string msg = e.what_without_backtrace();
+    throw DataError(path, "not a readable state dict: " + msg.substr(0, msg.find('\n')));
+  }
+  if (!v.isGenericDict())
+    throw DataError(path, "expected a dict of tensors (a state dict), got " + v.tagKind());
+  std::map<std::string, at::Tensor> loaded;
+  for (const auto& e : v.toGenericDict()) {
+    if (!e.key().isString() || !e.value().isTensor())
+      throw DataError(path, "expected a dict of name -> tensor");
+    const at::Tensor& t = e.value().toTensor();
+    if (t.layout() != at::kStrided || t.is_quantized() || t.is_complex() || !t.defined())
+      throw DataError(path, "tensor '" + e.key().toStringRef() +
+                                "' is not a dense real tensor (sparse, quantized or complex)");
+    loaded[e.key().toStringRef()] = t;
+  }
+  return loaded;
+}
+
+void fill_from(graph::Graph& g, const std::map<std::string, at::Tensor>& loaded,
+               const std::string& path) {
+  at::NoGradGuard no_grad;
+  for (auto& n : g.nodes()) {
+    auto fill = [&](graph::NamedTensors& list) {
+      for (auto& [pn, t] : list) {
+        std::string key = n.target + "." + pn;
+        auto it = loaded.find(key);
+        if (it == loaded.end())
+          throw DataError(path, "has no tensor '" + key + "' for node " + n.name +
+                                    "; was it saved from a different model?");
+        if (it->second.sizes() != t.sizes())
+          throw DataError(path, "tensor '" + key + "' has shape " +
+                                    graph::shape_str(it->second.sizes().vec()) + ", node " +
+                                    n.name + " expects " + graph::shape_str(t.sizes().vec()));
+        try {
+          t.copy_(it->second.to(t.dtype()));
+        } catch (const c10::Error& e) {
+          std::string msg = e.what_without_backtrace();
+          throw DataError(path, "tensor '" + key + "' cannot be loaded: " +
+                                    msg.substr(0, msg.find('\n')));
+        }
+      }
+    };
+    fill(n.params);
+    fill(n.buffers);
+  }
+}
+
+}  // namespace
 
 std::string node_meta_toml(const graph::Graph& g) {
   toml::table root;
@@ -86,41 +207,7 @@ void save_state_dict_file(const graph::Graph& g, const std::string& path) {
 }
 
 void load_state_dict_file(graph::Graph& g, const std::string& path) {
-  std::string raw = read_file(path);
-  c10::IValue v;
-  try {
-    v = torch::jit::pickle_load(std::vector<char>(raw.begin(), raw.end()));
-  } catch (const c10::Error& e) {
-    std::string msg = e.what_without_backtrace();
-    throw DataError(path, "not a readable state dict: " + msg.substr(0, msg.find('\n')));
-  }
-  if (!v.isGenericDict())
-    throw DataError(path, "expected a dict of tensors (a state dict), got " + v.tagKind());
-  std::map<std::string, at::Tensor> loaded;
-  for (const auto& e : v.toGenericDict()) {
-    if (!e.key().isString() || !e.value().isTensor())
-      throw DataError(path, "expected a dict of name -> tensor");
-    loaded[e.key().toStringRef()] = e.value().toTensor();
-  }
-  at::NoGradGuard no_grad;
-  for (auto& n : g.nodes()) {
-    auto fill = [&](graph::NamedTensors& list) {
-      for (auto& [pn, t] : list) {
-        std::string key = n.target + "." + pn;
-        auto it = loaded.find(key);
-        if (it == loaded.end())
-          throw DataError(path, "has no tensor '" + key + "' for node " + n.name +
-                                    "; was it saved from a different model?");
-        if (it->second.sizes() != t.sizes())
-          throw DataError(path, "tensor '" + key + "' has shape " +
-                                    graph::shape_str(it->second.sizes().vec()) + ", node " +
-                                    n.name + " expects " + graph::shape_str(t.sizes().vec()));
-        t.copy_(it->second.to(t.dtype()));
-      }
-    };
-    fill(n.params);
-    fill(n.buffers);
-  }
+  fill_from(g, unpickle_state_dict(read_file(path), path), path);
 }
 
 CheckpointPaths save_checkpoint(const graph::Graph& g, const std::string& dir) {
@@ -129,6 +216,8 @@ CheckpointPaths save_checkpoint(const graph::Graph& g, const std::string& dir) {
   write_file_atomic(p.graph, graph::print_graph(g));
   write_file_atomic(p.node_meta, node_meta_toml(g));
   save_state_dict_file(g, p.state);
+  // Last: a folder whose digest is missing or stale was not completely written.
+  write_file_atomic(p.digest, digest_json(p));
   return p;
 }
 
@@ -137,14 +226,28 @@ graph::Graph load_checkpoint(const std::string& dir) {
   for (const auto& f : {p.graph, p.state})
     if (!std::filesystem::exists(f))
       throw DataError(f,
-                      "missing; a chop checkpoint folder holds graph.txt, node_meta.toml and "
-                      "state.pt (written by `chop transform`)");
-  graph::Graph g = graph::parse_graph(read_file(p.graph), p.graph);
-  load_state_dict_file(g, p.state);
-  if (std::filesystem::exists(p.node_meta)) {
-    config::TomlDocument doc = config::parse_toml_string(read_file(p.node_meta), p.node_meta);
-    for (auto& n : g.nodes())
-      if (doc.root.contains(n.name)) n.meta = doc.root[n.name];
+                      "missing; a chop checkpoint folder holds graph.txt, node_meta.toml, "
+                      "state.pt and digest.json (written by `chop transform`)");
+  std::map<std::string, std::string> files = read_verified(p);
+  // Every declared parameter value needs at least one byte of state.pt.
+  graph::Graph g = graph::parse_graph(files["graph.txt"], p.graph, files["state.pt"].size());
+  try {
+    graph::verify(g);
+  } catch (const UserError& e) {
+    throw DataError(p.graph, std::string("graph is inconsistent: ") + e.what());
+  }
+  fill_from(g, unpickle_state_dict(files["state.pt"], p.state), p.state);
+  config::TomlDocument doc = config::parse_toml_string(files["node_meta.toml"], p.node_meta);
+  for (auto& n : g.nodes()) {
+    if (!doc.root.contains(n.name)) continue;
+    const Json& meta = doc.root[n.name];
+    for (const char* group : {"common", "software", "hardware"})
+      if (!meta.is_object() || (meta.contains(group) && !meta[group].is_object()))
+        throw DataError(p.node_meta, "node '" + n.name + "' must be a table with the tables "
+                                     "common, software and hardware");
+    n.meta = meta;
+    for (const char* group : {"common", "software", "hardware"})
+      if (!n.meta.contains(group)) n.meta[group] = Json::object();
   }
   attach_quantizers(g);
   g.set_requires_grad(true);

@@ -5,6 +5,7 @@
 // parallel), else on the LibTorch path; both give the same numbers.
 #include <torch/torch.h>
 
+#include <cfloat>
 #include <cmath>
 #include <mutex>
 
@@ -242,10 +243,11 @@ std::unique_ptr<Runner> make_basic_train(const config::TableReader& o) {
   c.max_epochs = o.get_int("max_epochs", 1, 1);
   c.num_samples = o.get_int("num_samples", -1, -1);
   c.optimizer = o.get_string("optimizer", "adam", {"adam", "adamw", "sgd"});
-  c.learning_rate = o.get_double("learning_rate", 1e-3);
+  // Parameters are float32: larger values would turn into inf inside the optimizer.
+  c.learning_rate = o.get_double("learning_rate", 1e-3, 0.0, FLT_MAX);
   if (c.learning_rate <= 0)
     throw ConfigError(o.locate("learning_rate"), "learning_rate must be positive");
-  c.weight_decay = o.get_double("weight_decay", 0.0);
+  c.weight_decay = o.get_double("weight_decay", 0.0, 0.0, FLT_MAX);
   c.lr_scheduler = o.get_string("lr_scheduler", "constant", {"constant", "linear", "cosine"});
   c.num_warmup_steps = o.get_int("num_warmup_steps", 0, 0);
   c.accumulation = o.get_int("gradient_accumulation_steps", 1, 1);

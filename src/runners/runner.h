@@ -4,6 +4,8 @@
 
 #include <ATen/ATen.h>
 
+#include <cfloat>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>

@@ -2,9 +2,11 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <system_error>
 #include <thread>
 
 #include "core/error.h"
+#include "core/limits.h"
 #include "core/log.h"
 #include "search/pareto.h"
 #include "search/study.h"
@@ -96,6 +98,11 @@ OptimizeSummary Study::optimize(const Objective& objective, const OptimizeOption
   int n_jobs = opts.n_jobs;
   if (n_jobs == -1) n_jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   if (n_jobs < 1) throw UserError("n_jobs must be >= 1 or -1, got " + std::to_string(opts.n_jobs));
+  if (n_jobs > max_threads())
+    throw UserError("n_jobs = " + std::to_string(n_jobs) + " is more than the " +
+                    std::to_string(max_threads()) +
+                    " threads chop starts (8 x this machine's hardware threads); trials are "
+                    "CPU-bound, so use at most the number of cores");
   stop_requested_ = false;
   OptimizeSummary summary;
   const auto t0 = std::chrono::steady_clock::now();
@@ -170,7 +177,15 @@ OptimizeSummary Study::optimize(const Objective& objective, const OptimizeOption
     worker();
   } else {
     std::vector<std::thread> threads;
-    for (int k = 0; k < n_jobs; ++k) threads.emplace_back(worker);
+    try {
+      for (int k = 0; k < n_jobs; ++k) threads.emplace_back(worker);
+    } catch (const std::system_error& e) {
+      // The system refused a thread: stop the started ones, then report (never leave a
+      // joinable thread behind, which would terminate the process).
+      fail_with(std::make_exception_ptr(RunError(
+          "could not start thread " + std::to_string(threads.size() + 1) + " of n_jobs = " +
+          std::to_string(n_jobs) + " (" + e.what() + "); use a smaller n_jobs")));
+    }
     for (auto& th : threads) th.join();
   }
   if (heartbeat.joinable()) {

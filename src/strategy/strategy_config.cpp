@@ -6,6 +6,7 @@
 #include <set>
 
 #include "core/error.h"
+#include "core/limits.h"
 #include "core/log.h"
 #include "core/strings.h"
 #include "search/pruner.h"
@@ -165,8 +166,8 @@ StrategyConfig parse_strategy(const Json& strategy_table, const Locate& locate) 
   c.pruner_options = setup.get_json("pruner_options");
   if (c.pruner_options.is_null()) c.pruner_options = Json::object();
   c.n_trials = setup.get_int("n_trials", 20, 1);
-  c.timeout_s = setup.get_double("timeout", 0.0);
-  c.n_jobs = static_cast<int>(setup.get_int("n_jobs", 1, 1));
+  c.timeout_s = setup.get_double("timeout", 0.0, 0.0);
+  c.n_jobs = static_cast<int>(setup.get_int("n_jobs", 1, 1, max_threads()));
   c.save_every_n_trials = setup.get_int("save_every_n_trials", 10, 1);
   c.categorical =
       setup.get_string("param_encoding", "index", {"index", "categorical"}) == "categorical";

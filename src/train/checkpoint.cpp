@@ -6,13 +6,16 @@
 #include <zlib.h>
 
 #include <cstring>
+#include <filesystem>
 #include <map>
 
 #include "core/error.h"
 #include "core/files.h"
+#include "core/limits.h"
 #include "core/log.h"
 #include "core/strings.h"
 #include "graph/text.h"
+#include "graph/verify.h"
 
 namespace chop::train {
 namespace {
@@ -38,6 +41,10 @@ uint64_t get_le(const std::string& s, size_t at, int n_bytes) {
   for (int i = 0; i < n_bytes; ++i)
     v |= static_cast<uint64_t>(static_cast<unsigned char>(s[at + i])) << (8 * i);
   return v;
+}
+
+std::string first_line(const std::string& s) {
+  return s.substr(0, s.find('\n'));
 }
 
 uint32_t crc_of(const std::string& s, size_t begin) {
@@ -80,36 +87,64 @@ struct Parsed {
   size_t data_begin = 0;
   Json header;
 
+  /// The tensors the header declares, each checked against the data section before any
+  /// allocation. DataError naming the tensor for any malformed entry.
   std::vector<std::pair<std::string, at::Tensor>> tensors() const {
     std::vector<std::pair<std::string, at::Tensor>> out;
     const uint64_t data_len = bytes.size() - data_begin;
+    size_t index = 0;
     for (const auto& e : header.at("tensors")) {
-      std::string name = e.at("name").get<std::string>();
-      std::string dt = e.at("dtype").get<std::string>();
-      auto it = std::find_if(dtype_table().begin(), dtype_table().end(),
-                             [&](const auto& p) { return p.first == dt; });
-      if (it == dtype_table().end())
-        throw DataError(path, "tensor '" + name + "' has unknown dtype '" + dt + "'");
-      auto shape = e.at("shape").get<std::vector<int64_t>>();
-      uint64_t offset = e.at("offset").get<uint64_t>();
-      uint64_t nbytes = e.at("nbytes").get<uint64_t>();
-      int64_t numel = 1;
-      for (int64_t d : shape) {
-        if (d < 0) throw DataError(path, "tensor '" + name + "' has a negative dimension");
-        numel *= d;
+      std::string name = "#" + std::to_string(index++);
+      try {
+        if (!e.is_object()) throw DataError(path, "tensor entry " + name + " is not an object");
+        name = e.at("name").get<std::string>();
+        std::string dt = e.at("dtype").get<std::string>();
+        auto it = std::find_if(dtype_table().begin(), dtype_table().end(),
+                               [&](const auto& p) { return p.first == dt; });
+        if (it == dtype_table().end())
+          throw DataError(path, "tensor '" + name + "' has unknown dtype '" + dt + "'");
+        const Json& js = e.at("shape");
+        const Json& jo = e.at("offset");
+        const Json& jn = e.at("nbytes");
+        if (!js.is_array() || js.size() > 16 || !jo.is_number_unsigned() ||
+            !jn.is_number_unsigned())
+          throw DataError(path, "tensor '" + name + "' has a malformed shape, offset or size");
+        std::vector<int64_t> shape;
+        for (const auto& d : js) {
+          if (!d.is_number_integer() || (d.is_number_unsigned() && d.get<uint64_t>() > INT64_MAX))
+            throw DataError(path, "tensor '" + name + "' has a malformed dimension " + d.dump());
+          shape.push_back(d.get<int64_t>());
+        }
+        const uint64_t offset = jo.get<uint64_t>();
+        const uint64_t nbytes = jn.get<uint64_t>();
+        // Overflow-checked: a crafted shape must not wrap around to a small byte count.
+        auto want = tensor_bytes(shape, c10::elementSize(it->second));
+        if (!want || *want != nbytes || offset > data_len || nbytes > data_len - offset)
+          throw DataError(path, "tensor '" + name + "' lies outside the data section: corrupt");
+        at::Tensor t = at::empty(shape, at::TensorOptions().dtype(it->second));
+        if (nbytes) std::memcpy(t.data_ptr(), bytes.data() + data_begin + offset, nbytes);
+        out.emplace_back(name, t);
+      } catch (const nlohmann::json::exception&) {
+        throw DataError(path, "tensor entry '" + name + "' in the header is malformed");
       }
-      if (static_cast<uint64_t>(numel) * c10::elementSize(it->second) != nbytes ||
-          offset > data_len || nbytes > data_len - offset)
-        throw DataError(path, "tensor '" + name + "' lies outside the data section: corrupt");
-      at::Tensor t = at::empty(shape, at::TensorOptions().dtype(it->second));
-      if (nbytes) std::memcpy(t.data_ptr(), bytes.data() + data_begin + offset, nbytes);
-      out.emplace_back(name, t);
     }
     return out;
   }
 };
 
-Parsed parse_file(const std::string& path) {
+/// `path`, or the transformed.ckpt of a `chop transform` folder; DataError for other folders.
+std::string checkpoint_file(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(path, ec)) return path;
+  const std::string inner = (std::filesystem::path(path) / "transformed.ckpt").string();
+  if (std::filesystem::is_regular_file(inner, ec)) return inner;
+  throw DataError(path, "is a folder; --load expects a chop checkpoint file (.ckpt, e.g. "
+                        "software/training_ckpts/best.ckpt) or a `chop transform` output folder "
+                        "(which holds transformed.ckpt)");
+}
+
+Parsed parse_file(const std::string& given) {
+  const std::string path = checkpoint_file(given);
   Parsed p;
   p.path = path;
   p.bytes = read_file(path);
@@ -126,21 +161,26 @@ Parsed parse_file(const std::string& path) {
                               std::to_string(kCheckpointFormatVersion) + "); upgrade chop");
   uint64_t header_len = get_le(b, 16, 8);
   uint64_t data_len = get_le(b, 24, 8);
-  uint64_t data_begin = align_up(kFixedHeader + header_len);
-  if (header_len > b.size() || data_len > b.size() || data_begin + data_len != b.size())
+  // Both lengths are bounded by the file size first, so the sums below cannot wrap.
+  const bool lengths_fit = header_len <= b.size() && data_len <= b.size();
+  uint64_t data_begin = lengths_fit ? align_up(kFixedHeader + header_len) : 0;
+  if (!lengths_fit || data_begin + data_len != b.size())
     throw DataError(path, "checkpoint is " + with_thousands(static_cast<int64_t>(b.size())) +
                               " bytes but its header announces " +
-                              with_thousands(static_cast<int64_t>(data_begin + data_len)) +
+                              (lengths_fit ? with_thousands(static_cast<int64_t>(data_begin + data_len))
+                                           : std::string("more")) +
                               ": truncated or corrupt");
   uint32_t crc = static_cast<uint32_t>(get_le(b, 12, 4));
   if (crc != crc_of(b, 16)) throw DataError(path, "checkpoint is corrupt (checksum mismatch)");
   try {
     p.header = Json::parse(b.begin() + kFixedHeader, b.begin() + kFixedHeader + header_len);
-    if (p.header.at("format").get<std::string>() != "chop-checkpoint" ||
-        !p.header.at("tensors").is_array())
-      throw DataError(path, "checkpoint header is malformed");
+    if (!p.header.is_object() || !p.header.contains("format") ||
+        !p.header["format"].is_string() ||
+        p.header["format"].get<std::string>() != "chop-checkpoint" ||
+        !p.header.contains("tensors") || !p.header["tensors"].is_array())
+      throw DataError(path, "checkpoint header is malformed (no format or tensor list)");
   } catch (const nlohmann::json::exception& e) {
-    throw DataError(path, std::string("checkpoint header is malformed: ") + e.what());
+    throw DataError(path, "checkpoint header is not valid JSON (" + first_line(e.what()) + ")");
   }
   p.data_begin = data_begin;
   return p;
@@ -148,21 +188,28 @@ Parsed parse_file(const std::string& path) {
 
 CheckpointInfo info_of(const Parsed& p) {
   CheckpointInfo info;
-  try {
-    info.format_version = p.header.at("version").get<int>();
-    info.model = p.header.at("model").get<std::string>();
-    info.graph_text = p.header.at("graph").get<std::string>();
-    info.meta = p.header.value("meta", Json::object());
-  } catch (const nlohmann::json::exception& e) {
-    throw DataError(p.path, std::string("checkpoint header is malformed: ") + e.what());
-  }
+  const Json& h = p.header;
+  auto field = [&](const char* key, bool (Json::*is)() const noexcept, const char* what) -> const Json& {
+    if (!h.contains(key) || !(h[key].*is)())
+      throw DataError(p.path, std::string("checkpoint header field '") + key + "' is missing or not " + what);
+    return h[key];
+  };
+  const Json& version = field("version", &Json::is_number_integer, "an integer");
+  if (version.get<int64_t>() < 1 || version.get<int64_t>() > kCheckpointFormatVersion)
+    throw DataError(p.path, "checkpoint header version " + version.dump() + " is not supported");
+  info.format_version = static_cast<int>(version.get<int64_t>());
+  info.model = field("model", &Json::is_string, "a string").get<std::string>();
+  info.graph_text = field("graph", &Json::is_string, "a string").get<std::string>();
+  if (h.contains("meta")) info.meta = field("meta", &Json::is_object, "an object");
   return info;
 }
 
 void copy_into(graph::Graph& g, const Parsed& p) {
   std::map<std::string, at::Tensor> saved;
   for (auto& [name, t] : p.tensors()) saved.emplace(name, t);
-  std::string model_saved = p.header.value("model", std::string("?"));
+  std::string model_saved = p.header.contains("model") && p.header["model"].is_string()
+                                ? p.header["model"].get<std::string>()
+                                : std::string("?");
   const std::string what = "checkpoint " + p.path + " (model " + model_saved +
                            ") does not fit model " + g.model_name() + ": ";
   std::vector<std::string> names;
@@ -249,12 +296,19 @@ graph::Graph load_checkpoint(const std::string& path) {
   CheckpointInfo info = info_of(p);
   graph::Graph g;
   try {
-    g = graph::parse_graph(info.graph_text, path + " (graph text)");
+    // Each declared parameter value needs at least one byte of the data section.
+    g = graph::parse_graph(info.graph_text, path + " (graph text)", p.bytes.size() - p.data_begin);
   } catch (const ConfigError& e) {
     throw DataError(path, std::string("checkpoint graph text does not parse: ") + e.what());
   }
   g.set_model_name(info.model);
-  copy_into(g, p);
+  // The graph and the tensors come from the same file: any disagreement is the file's fault.
+  try {
+    graph::verify(g);
+    copy_into(g, p);
+  } catch (const UserError& e) {
+    throw DataError(path, std::string("checkpoint is inconsistent: ") + e.what());
+  }
   return g;
 }
 

@@ -2,6 +2,7 @@
 // torch/optim/{adam,adamw,sgd}.py (1.13, single-tensor path) operation for operation.
 #include "train/optimizer.h"
 
+#include <cfloat>
 #include <cmath>
 
 #include "core/error.h"
@@ -34,10 +35,14 @@ const char* optimizer_name(OptimizerKind kind) {
 
 FlatOptimizer::FlatOptimizer(graph::Graph& g, const OptimizerOptions& options)
     : graph_(&g), opt_(options), lr_(options.learning_rate) {
-  if (!(lr_ > 0.0) || !std::isfinite(lr_))
-    throw UserError("learning rate must be a positive number, got " + format_double(lr_));
-  if (!(opt_.weight_decay >= 0.0) || !std::isfinite(opt_.weight_decay))
-    throw UserError("weight decay must be >= 0, got " + format_double(opt_.weight_decay));
+  // Checked in float32, the type the parameters (and these factors) are used in.
+  if (!(lr_ > 0.0) || !std::isfinite(lr_) || lr_ > FLT_MAX)
+    throw UserError("learning rate must be a positive number that fits in float32, got " +
+                    format_double(lr_));
+  if (!(opt_.weight_decay >= 0.0) || !std::isfinite(opt_.weight_decay) ||
+      opt_.weight_decay > FLT_MAX)
+    throw UserError("weight decay must be >= 0 and fit in float32, got " +
+                    format_double(opt_.weight_decay));
   int64_t total = 0;
   const at::Tensor* first = nullptr;
   for (auto& n : g.nodes()) {

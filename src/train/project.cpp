@@ -3,6 +3,7 @@
 
 #include <ctime>
 
+#include "core/error.h"
 #include "core/files.h"
 #include "core/strings.h"
 
@@ -19,9 +20,14 @@ std::string default_project_name(const std::string& model, const std::string& ta
 }
 
 std::string setup_project_folder(const std::string& project_dir, const std::string& project) {
+  // One folder name, so nothing is ever written outside <project_dir>/<project>.
+  require_safe_path_component(project, "--project (TOML key project)");
+  if (project_dir.empty()) throw UserError("--project-dir (TOML key project_dir) is empty");
   std::string root = project_dir + "/" + project;
   make_dirs(root + "/software");
   make_dirs(root + "/hardware");
+  // Temporaries of a run that was killed before its rename ("<file>.tmp.<pid>").
+  remove_stale_temp_files(root);
   return root;
 }
 

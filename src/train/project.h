@@ -12,6 +12,8 @@ std::string default_project_name(const std::string& model, const std::string& ta
                                  const std::string& dataset);
 
 /// Creates <project_dir>/<project>/software and .../hardware and returns <project_dir>/<project>.
+/// `project` must be one safe folder name (UserError otherwise); temporaries left in the folder
+/// by killed runs are removed.
 std::string setup_project_folder(const std::string& project_dir, const std::string& project);
 
 /// <project folder>/software/training_ckpts (best.ckpt, last.ckpt, metrics.csv, metrics.jsonl).

@@ -14,9 +14,12 @@ struct ChopRun {
   std::string output;  // stdout and stderr together
 };
 
-/// `args` is appended to the chop path verbatim (quote paths yourself); runs in `cwd` if given.
-inline ChopRun run_chop(const std::string& args, const std::string& cwd = "") {
-  std::string cmd = (cwd.empty() ? "" : "cd '" + cwd + "' && ") + std::string(CHOP_BINARY_DIR) +
+/// `args` is appended to the chop path verbatim (quote paths yourself); runs in `cwd` if given,
+/// under `wrapper` (e.g. "timeout -s TERM 5") if given.
+inline ChopRun run_chop(const std::string& args, const std::string& cwd = "",
+                        const std::string& wrapper = "") {
+  std::string cmd = (cwd.empty() ? "" : "cd '" + cwd + "' && ") +
+                    (wrapper.empty() ? "" : wrapper + " ") + std::string(CHOP_BINARY_DIR) +
                     "/chop " + args + " 2>&1 < /dev/null";
   ChopRun r;
   FILE* pipe = popen(cmd.c_str(), "r");

@@ -50,3 +50,62 @@ TEST(GraphDot, HasEdges) {
 }
 
 }  // namespace chop::graph
+
+namespace chop::graph {
+
+const char* kTiny =
+    "graph tiny\n%x = placeholder[placeholder/placeholder]() {shape=[-1,16]}\n"
+    "%fc = call_module[linear/module_related_func](%x) @fc {in_features=16, out_features=5, "
+    "bias=false} params(weight[5,16])\n%output = output[output/output](%fc)\n";
+
+std::string tiny_with(const std::string& from, const std::string& to) {
+  std::string t = kTiny;
+  t.replace(t.find(from), from.size(), to);
+  return t;
+}
+
+void expect_line_error(const std::string& text, const std::string& mention,
+                       std::optional<uint64_t> max_elements = std::nullopt) {
+  try {
+    parse_graph(text, "g.txt", max_elements);
+    FAIL() << "expected a ConfigError mentioning " << mention;
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find(mention), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("g.txt:"), std::string::npos) << e.what();
+  }
+}
+
+TEST(GraphText, DeclaredTensorsAreBoundedBeforeAllocating) {
+  EXPECT_NO_THROW(parse_graph(kTiny, "g.txt", 80));
+  expect_line_error(kTiny, "weight", 79);  // the file holds 79 values: weight[5,16] cannot fit
+  expect_line_error(tiny_with("weight[5,16]", "weight[50000,50000]"), "weight", 1000);
+  expect_line_error(tiny_with("weight[5,16]", "weight[99999999999999999999,16]"), "weight");
+  expect_line_error(tiny_with("weight[5,16]", "weight[-5,16]"), "weight");
+  expect_line_error(tiny_with("weight[5,16]", "weight[4611686018427387904,4]"), "weight");
+}
+
+TEST(GraphText, AttributesAreTypedAtTheLine) {
+  expect_line_error(tiny_with("in_features=16", "in_features=\"16\""), "in_features");
+  expect_line_error(tiny_with("in_features=16", "in_features=0"), "in_features");
+  expect_line_error(tiny_with("in_features=16", "in_features=1e300"), "in_features");
+  expect_line_error(tiny_with("bias=false", "bias=1"), "bias");
+  expect_line_error(tiny_with("{shape=[-1,16]}", "{shape=\"x\"}"), "shape");
+  expect_line_error(tiny_with("= call_module", "= call_nothing"), "call_nothing");
+}
+
+TEST(GraphText, LongLinesDoNotExhaustTheStack) {
+  // The parser is hand-written: no regex recursion proportional to the line length.
+  std::string t = tiny_with("@fc", "@fc" + std::string(1 << 20, 'a'));
+  EXPECT_EQ(parse_graph(t, "g.txt").nodes().size(), 3u);
+  std::string inputs = "%x";
+  for (int i = 0; i < 100000; ++i) inputs += ", %x";
+  Graph g = parse_graph(tiny_with("](%x)", "](" + inputs + ")"), "g.txt");
+  EXPECT_THROW(verify(g), UserError);  // a linear takes one input
+}
+
+TEST(GraphVerify, ParameterShapesMustMatchAttributes) {
+  Graph g = parse_graph(tiny_with("params(weight[5,16])", "params(weight[])"), "g.txt");
+  EXPECT_THROW(verify(g), UserError);
+}
+
+}  // namespace chop::graph

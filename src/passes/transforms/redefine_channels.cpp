@@ -9,6 +9,7 @@
 
 #include "core/error.h"
 #include "core/strings.h"
+#include "graph/attrs.h"
 #include "graph/ops.h"
 #include "graph/verify.h"
 #include "passes/transforms/channel_groups.h"
@@ -44,8 +45,15 @@ std::string describe(const Want& w, int64_t before) {
          level_word(w.level) + " entry '" + w.key + "')";
 }
 
-int64_t scaled(int64_t channels, double m) {
-  return std::max<int64_t>(1, std::llround(static_cast<double>(channels) * m));
+// Checked in double before the conversion: 1e300 channels must be refused, not wrapped.
+int64_t scaled(int64_t channels, double m, const std::string& where, const std::string& node) {
+  const double w = std::round(static_cast<double>(channels) * m);
+  if (!(w <= static_cast<double>(graph::kMaxAttrSize)))
+    throw ConfigError(where, "node " + node + ": channel multiplier x" + format_double(m) +
+                                 " turns " + std::to_string(channels) + " channels into " +
+                                 format_double(w) + ", more than the " +
+                                 std::to_string(graph::kMaxAttrSize) + " a layer may have");
+  return std::max<int64_t>(1, static_cast<int64_t>(w));
 }
 
 // Repeats (or cuts) dimension `dim` channel by channel: new index c*inner+s reads old index
@@ -156,12 +164,12 @@ RedefineChannelsResult redefine_channels(
                                           format_double(*m));
     if (r->scale.out) {
       int gi = groups.out_group.at(n.name);
-      wants[gi].push_back(Want{scaled(groups.groups[gi].channels, *r->scale.out), *r->scale.out,
+      wants[gi].push_back(Want{scaled(groups.groups[gi].channels, *r->scale.out, at(r->key), n.name), *r->scale.out,
                                r->level, n.name, "output", r->key});
     }
     if (r->scale.in) {
       int gi = groups.in_group.at(n.name);
-      wants[gi].push_back(Want{scaled(groups.groups[gi].channels, *r->scale.in), *r->scale.in,
+      wants[gi].push_back(Want{scaled(groups.groups[gi].channels, *r->scale.in, at(r->key), n.name), *r->scale.in,
                                r->level, n.name, "input", r->key});
     }
   }

@@ -1,0 +1,125 @@
+// The reader table; see readers.h. Each row calls the same entry point the CLI uses for that kind
+// of file, followed by the checks the CLI runs next (graph verification, preprocessing), so a
+// crafted file is followed as far as a user's command would take it.
+#include "fuzz/readers.h"
+
+#include "config/resolve.h"
+#include "core/files.h"
+#include "config/toml_document.h"
+#include "data/jsc.h"
+#include "data/npy.h"
+#include "data/registry.h"
+#include "graph/text.h"
+#include "graph/verify.h"
+#include "models/zoo.h"
+#include "passes/checkpoint.h"
+#include "passes/pipeline.h"
+#include "passes/transforms/quantize.h"
+#include "train/checkpoint.h"
+
+namespace chop::fuzz {
+namespace {
+
+/// A loaded graph goes on to verification with its own input shape, as `chop transform` does.
+void verify_loaded(const graph::Graph& g) {
+  graph::Shape in;
+  if (!g.nodes().empty() && g.nodes().front().attrs.contains("shape") &&
+      g.nodes().front().attrs["shape"].is_array()) {
+    in = g.nodes().front().attrs["shape"].get<graph::Shape>();
+    if (!in.empty()) in[0] = 2;
+  }
+  graph::verify(g, in);
+}
+
+void read_checkpoint(const std::string& dir) {
+  const std::string path = dir + "/model.ckpt";
+  train::read_checkpoint_info(path);
+  graph::Graph g = train::load_checkpoint(path);
+  passes::attach_quantizers(g);
+  verify_loaded(g);
+  // What `chop train|test|search --load` does: the weights into a model of the zoo.
+  graph::Graph tiny = models::build_model("jsc-tiny", models::ModelOptions{});
+  train::load_weights_into(tiny, path);
+}
+
+void read_transform_folder(const std::string& dir) {
+  graph::Graph g = passes::load_checkpoint(dir);
+  verify_loaded(g);
+}
+
+void read_graph_text(const std::string& dir) {
+  const std::string path = dir + "/graph.txt";
+  graph::Graph g = graph::parse_graph(chop::read_file(path), path);
+  verify_loaded(g);
+}
+
+void read_toml_config(const std::string& dir) {
+  config::RunConfig cfg = config::resolve(config::Json::object(),
+                                          config::load_toml_file(dir + "/config.toml"));
+  if (const config::Json* passes = cfg.table("passes"))
+    passes::pipeline_from_table(*passes, &*cfg.toml);
+}
+
+void read_idx(const std::string& dir) {
+  data::DatasetOptions o;
+  o.data_path = dir;
+  data::load_mnist(o);
+}
+
+void read_cifar(const std::string& dir) {
+  data::DatasetOptions o;
+  o.data_path = dir + "/test_batch.bin";
+  data::load_cifar10(o);
+}
+
+void read_jsc_table(const std::string& path) {
+  data::jsc::Table t = data::jsc::read_file(path);
+  data::jsc::preprocess(std::move(t), -1, 42);
+}
+
+void read_csv_arff(const std::string& dir) {
+  read_jsc_table(dir + "/jsc.csv");
+}
+
+void read_hdf5(const std::string& dir) {
+  read_jsc_table(dir + "/jsc.h5");
+}
+
+void read_npy(const std::string& dir) {
+  data::read_npy(dir + "/X_train.npy");
+  data::load_npy_dir(dir);
+}
+
+}  // namespace
+
+const std::vector<FuzzReader>& fuzz_readers() {
+  static const std::vector<FuzzReader> table = {
+      {"checkpoint", "chop .ckpt: header, checksum, graph text, tensors, --load into a model",
+       {"model.ckpt"}, read_checkpoint},
+      {"transform_folder", "chop transform output: graph.txt + state.pt + node_meta.toml",
+       {"graph.txt", "state.pt", "node_meta.toml", "digest.json"}, read_transform_folder},
+      {"graph_text", "graph text (one node per line) and the verifier", {"graph.txt"},
+       read_graph_text},
+      {"toml_config", "--config TOML: syntax, option types and ranges, [passes] pipeline",
+       {"config.toml"}, read_toml_config},
+      {"idx", "MNIST IDX images + labels (raw or gzip)",
+       {"t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"}, read_idx},
+      {"cifar", "CIFAR-10 binary batch", {"test_batch.bin"}, read_cifar},
+      {"csv_arff", "JSC OpenML table as CSV or ARFF, then MASE's preprocessing", {"jsc.csv"},
+       read_csv_arff},
+      {"hdf5", "JSC HDF5 (t_allpar_new, LZF), then MASE's preprocessing", {"jsc.h5"}, read_hdf5},
+      {"npy", "NPY arrays and an exported split folder",
+       {"X_train.npy", "y_train.npy", "X_val.npy", "y_val.npy", "X_test.npy", "y_test.npy",
+        "dataset.json"},
+       read_npy},
+  };
+  return table;
+}
+
+const FuzzReader* find_fuzz_reader(const std::string& name) {
+  for (const auto& r : fuzz_readers())
+    if (r.name == name) return &r;
+  return nullptr;
+}
+
+}  // namespace chop::fuzz
