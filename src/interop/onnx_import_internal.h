@@ -134,6 +134,24 @@ struct OnnxOpRow {
   Converter convert;
 };
 
+// Shared by the converters (onnx_import_ops.cpp).
+/// ONNX's float32 attribute as the shortest decimal that is the same float32 (1e-05).
+double tidy_float(double v);
+/// `initializer` without `suffix` ("block.0.weight", ".weight" -> "block.0"); "" if no match.
+std::string prefix_of(const std::string& initializer, const std::string& suffix);
+at::Tensor as_float(const at::Tensor& t);
+/// The op's output 0 is node `index`'s output.
+void set_out(ConvertContext& ctx, int index);
+
+// Layers with parameters (onnx_import_layer_ops.cpp).
+void convert_gemm(ConvertContext& ctx);
+void convert_matmul(ConvertContext& ctx);
+void convert_conv(ConvertContext& ctx);
+void convert_batch_norm(ConvertContext& ctx);
+void convert_pool(ConvertContext& ctx);
+void convert_pad(ConvertContext& ctx);
+void convert_global_avg_pool(ConvertContext& ctx);
+
 /// Standard ONNX ops (domain "" / ai.onnx).
 const std::vector<OnnxOpRow>& standard_op_table();
 /// QONNX ops (domains qonnx.custom_op.general, onnx.brevitas, finn.custom_op.general).

@@ -1,0 +1,301 @@
+// The ONNX converters of layers with parameters (Gemm, MatMul, Conv, BatchNormalization, pooling,
+// Pad, GlobalAveragePool): weights and statistics keep their initializer names. The op table is in
+// onnx_import_ops.cpp.
+#include <cmath>
+
+#include "core/strings.h"
+#include "interop/onnx_import_internal.h"
+
+namespace chop::interop::onnx_import {
+
+using graph::Json;
+using Kind = Value::Kind;
+
+at::Tensor bias_from(ConvertContext& ctx, const at::Tensor& raw, int64_t n,
+                     const std::string& what) {
+  at::Tensor c = as_float(raw);
+  if (c.numel() == 1) return c.reshape({1}).expand({n}).contiguous();
+  if (c.numel() != n)
+    ctx.fail(what + " has " + std::to_string(c.numel()) + " values for " + std::to_string(n) +
+             " outputs");
+  for (int64_t d = 0; d < c.dim() - 1; ++d)
+    if (c.size(d) != 1) ctx.fail(what + " must broadcast along the last dimension");
+  return c.reshape({n}).contiguous();
+}
+
+at::Tensor bias_vector(ConvertContext& ctx, size_t i, int64_t n, const std::string& what) {
+  return bias_from(ctx, ctx.const_input(i, what), n, what);
+}
+
+int emit_linear(ConvertContext& ctx, const Value& x, at::Tensor weight, at::Tensor bias,
+                const Value& w_value, const Value* b_value, const std::string& w_init) {
+  const int64_t in = weight.size(1), out = weight.size(0);
+  if (x.shape.empty() || x.shape.back() != in)
+    ctx.fail("the input's last dimension " + graph::shape_str(x.shape) +
+             " does not match the weight's " + std::to_string(in) + " input features");
+  graph::NamedTensors params = {{"weight", weight}};
+  if (bias.defined()) params.emplace_back("bias", bias);
+  int p =
+      ctx.emit("linear", {&x},
+               Json{{"in_features", in}, {"out_features", out}, {"bias", bias.defined()}}, params);
+  PendingNode& pn = ctx.pending(p);
+  pn.param_prefix = prefix_of(w_init, ".weight");
+  pn.weight_quant = w_value.quant;
+  if (b_value) pn.bias_quant = b_value->quant;
+  return p;
+}
+
+void convert_gemm(ConvertContext& ctx) {
+  ctx.allow_attrs({"alpha", "beta", "transA", "transB"});
+  if (ctx.attr_int("transA", 0) != 0)
+    ctx.fail("transA = 1 (a transposed input) is not supported; chop imports Gemm as x W^T + b");
+  const Value& x = ctx.activation(0, "input A");
+  if (x.shape.size() != 2) ctx.fail("input A must be 2-D");
+  at::Tensor b = as_float(
+      ctx.const_input(1, "weight B (chop imports Gemm with a constant weight as a Linear layer)"));
+  if (b.dim() != 2) ctx.fail("weight B must be 2-D");
+  at::Tensor w = ctx.attr_int("transB", 0) ? b : b.t().contiguous();
+  const double alpha = ctx.attr_float("alpha", 1.0), beta = ctx.attr_float("beta", 1.0);
+  if (alpha != 1.0) {
+    if (ctx.input(1).quant) ctx.fail("alpha != 1 with a quantized weight is not supported");
+    w = (w * alpha).contiguous();
+  }
+  at::Tensor bias;
+  if (ctx.has_input(2)) {
+    bias = bias_vector(ctx, 2, w.size(0), "bias C");
+    if (beta != 1.0) {
+      if (ctx.input(2).quant) ctx.fail("beta != 1 with a quantized bias is not supported");
+      bias = (bias * beta).contiguous();
+    }
+  }
+  int p = emit_linear(ctx, x, w, bias, ctx.input(1), ctx.has_input(2) ? &ctx.input(2) : nullptr,
+                      ctx.initializer_name(1));
+  set_out(ctx, p);
+}
+
+void convert_matmul(ConvertContext& ctx) {
+  ctx.allow_attrs({});
+  if (ctx.is_const(0))
+    ctx.fail("a constant first operand is not supported (constant x activation)");
+  const Value& x = ctx.activation(0, "input A");
+  if (!ctx.is_const(1)) {
+    const Value& y = ctx.activation(1, "input B");
+    set_out(ctx, ctx.emit("matmul", {&x, &y}, Json::object()));
+    return;
+  }
+  at::Tensor b = as_float(ctx.const_input(1, "weight"));
+  if (b.dim() != 2) ctx.fail("a constant operand B must be 2-D (a Linear weight)");
+  at::Tensor w = b.t().contiguous();
+  // MatMul + Add(constant) is a Linear with bias (torch on >2-D inputs, tf2onnx's Dense).
+  at::Tensor bias;
+  const Value* b_value = nullptr;
+  auto users = ctx.consumers(0);
+  if (users.size() == 1 && !ctx.is_graph_output(0) && users[0]->op_type() == "Add" &&
+      users[0]->domain().empty() && users[0]->input_size() == 2) {
+    const onnx::NodeProto& add = *users[0];
+    const int other = add.input(0) == ctx.node.output(0) ? 1 : 0;
+    const Value* c = ctx.find_value(add.input(other));
+    if (c && c->kind == Kind::kConstant && c->constant.numel() == w.size(0) &&
+        c->constant.dim() >= 1) {
+      bias = bias_from(ctx, c->constant, w.size(0), "the bias added by " + add.name());
+      b_value = c;
+      int p = emit_linear(ctx, x, w, bias, ctx.input(1), b_value, ctx.initializer_name(1));
+      ctx.absorb(add, ctx.output_of(p));
+      set_out(ctx, p);
+      return;
+    }
+  }
+  set_out(ctx,
+          emit_linear(ctx, x, w, at::Tensor(), ctx.input(1), nullptr, ctx.initializer_name(1)));
+}
+
+// Symmetric pads [b0, b1, ..., e0, e1, ...] -> per-dimension padding.
+std::vector<int64_t> symmetric_pads(ConvertContext& ctx, size_t dims) {
+  std::vector<int64_t> pads = ctx.attr_ints("pads", std::vector<int64_t>(2 * dims, 0));
+  if (pads.size() != 2 * dims) ctx.fail("pads must have " + std::to_string(2 * dims) + " values");
+  std::vector<int64_t> out;
+  for (size_t d = 0; d < dims; ++d) {
+    if (pads[d] != pads[d + dims])
+      ctx.fail("asymmetric padding " + graph::shape_str(pads) +
+               " is not supported; chop supports equal padding on both sides");
+    out.push_back(pads[d]);
+  }
+  return out;
+}
+
+void check_auto_pad(ConvertContext& ctx) {
+  const std::string ap = ctx.attr_str("auto_pad", "NOTSET");
+  if (ap != "NOTSET" && ap != "VALID")
+    ctx.fail("auto_pad = " + ap +
+             " is not supported; chop supports explicit pads (NOTSET) and "
+             "VALID");
+}
+
+void convert_conv(ConvertContext& ctx) {
+  ctx.allow_attrs({"auto_pad", "dilations", "group", "kernel_shape", "pads", "strides"});
+  check_auto_pad(ctx);
+  const Value& x = ctx.activation(0, "input X");
+  at::Tensor w = as_float(ctx.const_input(1, "weight W"));
+  const int64_t dims = w.dim() - 2;
+  if (dims != 1 && dims != 2)
+    ctx.fail(std::to_string(dims) +
+             "-D convolution is not supported; chop supports Conv1d and "
+             "Conv2d");
+  if (static_cast<int64_t>(x.shape.size()) != dims + 2)
+    ctx.fail("input rank does not match the weight's " + std::to_string(dims) + "-D kernel");
+  graph::Shape kernel(w.sizes().begin() + 2, w.sizes().end());
+  if (ctx.has_attr("kernel_shape") && ctx.attr_ints("kernel_shape", {}) != kernel)
+    ctx.fail("kernel_shape does not match the weight");
+  const size_t nd = static_cast<size_t>(dims);
+  std::vector<int64_t> pads = ctx.attr_str("auto_pad", "NOTSET") == "VALID"
+                                  ? std::vector<int64_t>(nd, 0)
+                                  : symmetric_pads(ctx, nd);
+  if (!x.pad.empty())
+    for (size_t d = 0; d < nd; ++d) pads[d] += x.pad.at(d);
+  const int64_t groups = ctx.attr_int("group", 1);
+  const int64_t in_ch = w.size(1) * groups, out_ch = w.size(0);
+  at::Tensor bias;
+  if (ctx.has_input(2)) bias = bias_vector(ctx, 2, out_ch, "bias B");
+  graph::NamedTensors params = {{"weight", w}};
+  if (bias.defined()) params.emplace_back("bias", bias);
+  Json attrs{{"in_channels", in_ch},
+             {"out_channels", out_ch},
+             {"kernel_size", kernel},
+             {"stride", ctx.attr_ints("strides", std::vector<int64_t>(nd, 1))},
+             {"padding", pads},
+             {"dilation", ctx.attr_ints("dilations", std::vector<int64_t>(nd, 1))},
+             {"groups", groups},
+             {"bias", bias.defined()}};
+  int p = ctx.emit(dims == 1 ? "conv1d" : "conv2d", {&x}, attrs, params);
+  PendingNode& pn = ctx.pending(p);
+  pn.param_prefix = prefix_of(ctx.initializer_name(1), ".weight");
+  pn.weight_quant = ctx.input(1).quant;
+  if (ctx.has_input(2)) pn.bias_quant = ctx.input(2).quant;
+  set_out(ctx, p);
+}
+
+void convert_batch_norm(ConvertContext& ctx) {
+  ctx.allow_attrs({"epsilon", "momentum", "training_mode", "spatial"});
+  if (ctx.attr_int("spatial", 1) != 1) ctx.fail("spatial = 0 is not supported");
+  ctx.require_unused_outputs_from(1);
+  const Value& x = ctx.activation(0, "input X");
+  const size_t rank = x.shape.size();
+  if (rank < 2 || rank > 4) ctx.fail("a " + std::to_string(rank) + "-D input is not supported");
+  const int64_t c = x.shape[1];
+  auto vec = [&](size_t i, const char* what) {
+    at::Tensor t = as_float(ctx.const_input(i, what));
+    if (t.numel() != c)
+      ctx.fail(std::string(what) + " has " + std::to_string(t.numel()) + " values for " +
+               std::to_string(c) + " channels");
+    if (ctx.input(i).quant)
+      ctx.fail("a QONNX-quantized BatchNormalization parameter is not supported");
+    return t.reshape({c}).contiguous();
+  };
+  graph::NamedTensors params = {{"weight", vec(1, "scale")}, {"bias", vec(2, "B")}};
+  graph::NamedTensors buffers = {{"running_mean", vec(3, "mean")},
+                                 {"running_var", vec(4, "var")},
+                                 {"num_batches_tracked", at::zeros({}, at::kLong)}};
+  // ONNX's momentum weighs the running statistic; PyTorch's weighs the new batch.
+  const double momentum = tidy_float(1.0 - tidy_float(ctx.attr_float("momentum", 0.9)));
+  Json attrs{{"num_features", c},
+             {"eps", tidy_float(ctx.attr_float("epsilon", 1e-5))},
+             {"momentum", momentum},
+             {"affine", true},
+             {"track_running_stats", true}};
+  int p = ctx.emit(rank == 4 ? "batch_norm2d" : "batch_norm1d", {&x}, attrs, params, buffers);
+  ctx.pending(p).param_prefix = prefix_of(ctx.initializer_name(1), ".weight");
+  set_out(ctx, p);
+}
+
+void convert_pool(ConvertContext& ctx) {
+  const bool max = ctx.node.op_type() == "MaxPool";
+  if (max)
+    ctx.allow_attrs(
+        {"auto_pad", "ceil_mode", "dilations", "kernel_shape", "pads", "storage_order", "strides"});
+  else
+    ctx.allow_attrs({"auto_pad", "ceil_mode", "count_include_pad", "kernel_shape", "pads",
+                     "strides", "dilations"});
+  check_auto_pad(ctx);
+  ctx.require_unused_outputs_from(1);
+  if (ctx.attr_int("storage_order", 0) != 0) ctx.fail("storage_order = 1 is not supported");
+  const Value& x = ctx.activation(0, "input X");
+  const size_t dims = x.shape.size() - 2;
+  if (dims != 1 && dims != 2)
+    ctx.fail("pooling over " + std::to_string(dims) + " dimensions is not supported (1-D, 2-D)");
+  std::vector<int64_t> kernel = ctx.attr_ints("kernel_shape", {});
+  if (kernel.size() != dims) ctx.fail("kernel_shape must have " + std::to_string(dims) + " values");
+  Json attrs{
+      {"kernel_size", kernel},
+      {"stride", ctx.attr_ints("strides", std::vector<int64_t>(dims, 1))},
+      {"padding", ctx.attr_str("auto_pad", "NOTSET") == "VALID" ? std::vector<int64_t>(dims, 0)
+                                                                : symmetric_pads(ctx, dims)}};
+  bool count_include_pad = ctx.attr_int("count_include_pad", 0) != 0;
+  if (!x.pad.empty()) {
+    // torch.onnx writes AvgPool's padding as Pad + AveragePool: padded zeros are averaged.
+    std::vector<int64_t> pads = attrs["padding"].get<std::vector<int64_t>>();
+    bool own = false;
+    for (size_t d = 0; d < dims; ++d) {
+      own |= pads[d] != 0;
+      pads[d] += x.pad.at(d);
+    }
+    if (own && !count_include_pad)
+      ctx.fail("padding both in a Pad node and in the pool without count_include_pad");
+    attrs["padding"] = pads;
+    count_include_pad = true;
+  }
+  const std::vector<int64_t> dil = ctx.attr_ints("dilations", std::vector<int64_t>(dims, 1));
+  if (dil != std::vector<int64_t>(dims, 1)) {
+    if (!max) ctx.fail("dilations are not supported for average pooling");
+    attrs["dilation"] = dil;
+  }
+  if (ctx.attr_int("ceil_mode", 0)) attrs["ceil_mode"] = true;
+  if (!max) attrs["count_include_pad"] = count_include_pad;
+  const std::string op = std::string(max ? "max_pool" : "avg_pool") + (dims == 1 ? "1d" : "2d");
+  set_out(ctx, ctx.emit(op, {&x}, attrs));
+}
+
+// Zero padding of the spatial dimensions is carried to the Conv/AveragePool that reads it.
+void convert_pad(ConvertContext& ctx) {
+  ctx.allow_attrs({"mode", "pads", "value"});
+  if (ctx.attr_str("mode", "constant") != "constant")
+    ctx.fail("mode = " + ctx.attr_str("mode", "") +
+             " is not supported; chop folds constant zero "
+             "padding into a following Conv or AveragePool");
+  const Value& x = ctx.activation(0, "data");
+  std::vector<int64_t> pads =
+      ctx.opset >= 11 ? ctx.const_ints(1, "pads") : ctx.attr_ints("pads", {});
+  double value = ctx.opset >= 11 ? (ctx.has_input(2) ? ctx.const_scalar(2, "constant_value") : 0.0)
+                                 : ctx.attr_float("value", 0.0);
+  if (ctx.has_input(3)) ctx.fail("the axes input is not supported");
+  const size_t rank = x.shape.size();
+  if (pads.size() != 2 * rank) ctx.fail("pads must have " + std::to_string(2 * rank) + " values");
+  bool any = false;
+  for (int64_t p : pads) any |= p != 0;
+  if (!any) {
+    ctx.set_output(0, x);
+    return;
+  }
+  if (value != 0.0) ctx.fail("padding with " + format_double(value) + " is not supported (zeros)");
+  Value out = x;
+  out.pad.clear();
+  for (size_t d = 0; d < rank; ++d) {
+    if (pads[d] != pads[d + rank])
+      ctx.fail("asymmetric padding " + graph::shape_str(pads) + " is not supported");
+    if (d < 2 && pads[d] != 0) ctx.fail("pads the batch or channel dimension");
+    if (d >= 2) out.pad.push_back(pads[d] + (x.pad.empty() ? 0 : x.pad[d - 2]));
+  }
+  ctx.set_output(0, out);
+}
+
+void convert_global_avg_pool(ConvertContext& ctx) {
+  ctx.allow_attrs({});
+  const Value& x = ctx.activation(0, "input X");
+  if (x.shape.size() == 3)
+    set_out(ctx, ctx.emit("adaptive_avg_pool1d", {&x}, Json{{"output_size", {1}}}));
+  else if (x.shape.size() == 4)
+    set_out(ctx, ctx.emit("adaptive_avg_pool2d", {&x}, Json{{"output_size", {1, 1}}}));
+  else
+    ctx.fail("a " + std::to_string(x.shape.size()) + "-D input is not supported (3-D, 4-D)");
+}
+
+}  // namespace chop::interop::onnx_import
