@@ -235,6 +235,13 @@ std::optional<Trial> Study::ask_impl(int horizon, bool stop_if_exhausted, int64_
                                      bool* study_full) {
   std::lock_guard<std::mutex> ask_lock(ask_mu_);
   if (options_.heartbeat_interval_s > 0) fail_stale_heartbeats();
+  if (sampler_->claims_at_ask() && storage_->shared_between_processes() &&
+      options_.reuse_duplicates && !declared_space_.empty()) {
+    bool decided = false;
+    std::optional<Trial> t = ask_claiming(horizon, stop_if_exhausted, max_trials, study_full,
+                                          &decided);
+    if (decided) return t;
+  }
   Record* rec = nullptr;
   std::shared_ptr<StudyView> view;
   {

@@ -176,6 +176,12 @@ class Study {
   /// nullopt: the sampler is exhausted, or (`*study_full` set) the study holds max_trials.
   std::optional<Trial> ask_impl(int horizon, bool stop_if_exhausted, int64_t max_trials = -1,
                                 bool* study_full = nullptr);
+  /// ask_impl for Sampler::claims_at_ask in a shared study (study_claiming_ask.cpp); `*decided`
+  /// false: use the ordinary ask instead.
+  std::optional<Trial> ask_claiming(int horizon, bool stop_if_exhausted, int64_t max_trials,
+                                    bool* study_full, bool* decided);
+  /// The storage key of a configuration's claim.
+  std::string claim_key(const std::string& config_text) const;
   void fail_stale_heartbeats();
   bool others_unfinished();
   void heartbeat_loop();

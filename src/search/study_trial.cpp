@@ -160,9 +160,7 @@ void Study::claim_config(TrialContext& ctx) {
     std::lock_guard<std::mutex> lock(mu_);
     config = config_text(rec.t);
   }
-  char key[24];
-  std::snprintf(key, sizeof key, "%016llx",
-                static_cast<unsigned long long>(stable_hash(config)));
+  const std::string key = claim_key(config);
   double wait_s = 0.05;
   for (;;) {
     const int64_t holder = storage_->claim_configuration(study_id_, key, rec.t.trial_id);
