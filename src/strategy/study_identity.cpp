@@ -195,6 +195,15 @@ void record_definition(search::Storage& storage, const std::string& name, const 
   const std::string digest = definition_digest(definition);
   const Json user = storage.study_user_attrs(*id);
   if (user.contains(kDefinitionAttr) && user.value(kDefinitionDigestAttr, Json()) == digest) return;
+  // Another run with another definition created the study in the instant since choose_study
+  // looked: never overwrite its definition.
+  if (user.contains(kDefinitionAttr)) {
+    const auto differs = definition_differences(user[kDefinitionAttr], definition);
+    if (!differs.empty())
+      throw UserError("study '" + name + "' in " + storage.describe() +
+                      " was just created for another search: " + summarize_differences(differs) +
+                      "; " + how_to_start_a_new_study() + " to start a new study");
+  }
   storage.set_study_user_attr(*id, kDefinitionAttr, definition);
   storage.set_study_user_attr(*id, kDefinitionDigestAttr, digest);
 }

@@ -35,7 +35,8 @@ StudyChoice choose_study(search::Storage& storage, const std::string& name, cons
                          const search::ParamSpace& declared, bool new_study);
 
 /// The study's user attributes "chop:definition" and "chop:definition_digest" (the study
-/// exists); rewritten only when they differ.
+/// exists); written when absent, never over another definition (UserError: a run with another
+/// definition created the study since choose_study looked).
 void record_definition(search::Storage& storage, const std::string& name, const Json& definition);
 
 /// Why the stored study `name` cannot continue with `definition` (empty: it can); for the
