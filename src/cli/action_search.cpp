@@ -1,6 +1,6 @@
 // `chop search --config X.toml [--load CKPT | --train-base]`: MASE's search action. Reads the
 // [search] table, loads the data and the (trained, or here trained) model, runs the search
-// strategy (src/strategy/) and prints its summary: the best trial or Pareto front and where log.json / best.json / study.db are.
+// strategy (src/strategy/) and prints the best trial or Pareto front and where the results are.
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
 

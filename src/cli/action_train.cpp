@@ -36,8 +36,7 @@ int run_train(ActionContext& ctx) {
   check_batch_memory(graph::verify(g, in_shape), /*backward=*/true);
   if (!ctx.cfg.is_null("load_name")) load_weights_for(ctx, g);
 
-  train_base_model(ctx, model, g, splits, project_folder(ctx, model, dataset).path,
-                   device);
+  train_base_model(ctx, model, g, splits, project_folder(ctx, model, dataset).path, device);
   return 0;
 }
 

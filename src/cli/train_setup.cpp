@@ -24,9 +24,9 @@ bool set_by_user(const config::RunConfig& cfg, const std::string& dest) {
 
 }  // namespace
 
-BaseTraining train_base_model(const ActionContext& ctx, const std::string& model,
-                              graph::Graph& g, const data::Splits& splits,
-                              const std::string& project_root, const c10::Device& device) {
+BaseTraining train_base_model(const ActionContext& ctx, const std::string& model, graph::Graph& g,
+                              const data::Splits& splits, const std::string& project_root,
+                              const c10::Device& device) {
   train::TrainOptions o;
   o.max_epochs = ctx.cfg.integer("max_epochs");
   o.max_steps = ctx.cfg.integer("max_steps");

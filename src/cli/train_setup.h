@@ -21,8 +21,8 @@ struct BaseTraining {
 /// Trains `g` in place on `splits` with the resolved training options (--max-epochs,
 /// --max-steps, --batch-size, --training-optimizer, --learning-rate, --weight-decay, --seed,
 /// on `device`) into the project folder `project_root`, printing what `chop train` prints.
-BaseTraining train_base_model(const ActionContext& ctx, const std::string& model,
-                              graph::Graph& g, const data::Splits& splits,
-                              const std::string& project_root, const c10::Device& device);
+BaseTraining train_base_model(const ActionContext& ctx, const std::string& model, graph::Graph& g,
+                              const data::Splits& splits, const std::string& project_root,
+                              const c10::Device& device);
 
 }  // namespace chop::cli

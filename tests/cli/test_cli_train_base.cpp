@@ -37,15 +37,14 @@ TEST(CliTrainBase, SameTrialsAsTrainThenSearchWithLoad) {
   const std::string toml = d.write(testing::quick_search_toml(8));
   const std::string training = " --max-epochs 2 --learning-rate 1e-3 --seed 7";
   // Two processes: chop train, then chop search --load its best checkpoint.
-  const auto train = testing::run_chop("train --config " + toml + " --project-dir " +
-                                       (d.dir / "out").string() +
-                                       " --project base --dataset-size 20000 --num-workers 1" +
-                                       training);
+  const auto train =
+      testing::run_chop("train --config " + toml + " --project-dir " + (d.dir / "out").string() +
+                        " --project base --dataset-size 20000 --num-workers 1" + training);
   ASSERT_EQ(train.exit_code, 0) << train.output;
   const fs::path base_ckpt = d.dir / "out/base/software/training_ckpts/best.ckpt";
   ASSERT_TRUE(fs::exists(base_ckpt)) << train.output;
-  const auto loaded = testing::run_chop(d.args(toml, "two") + training + " --load " +
-                                        base_ckpt.string());
+  const auto loaded =
+      testing::run_chop(d.args(toml, "two") + training + " --load " + base_ckpt.string());
   ASSERT_EQ(loaded.exit_code, 0) << loaded.output;
 
   // One process: chop search --train-base.
@@ -65,8 +64,8 @@ TEST(CliTrainBase, SameTrialsAsTrainThenSearchWithLoad) {
 TEST(CliTrainBase, RefusesLoad) {
   testing::SearchDir d("train_base_load");
   const std::string toml = d.write(testing::quick_search_toml(2));
-  const auto r = testing::run_chop(d.args(toml) + " --train-base --load " +
-                                   (d.dir / "missing.ckpt").string());
+  const auto r =
+      testing::run_chop(d.args(toml) + " --train-base --load " + (d.dir / "missing.ckpt").string());
   EXPECT_NE(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("--train-base"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("--load"), std::string::npos) << r.output;
