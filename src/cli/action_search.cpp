@@ -123,6 +123,7 @@ int run_search(ActionContext& ctx) {
   graph::verify(base, in_shape);
   const bool train_base = ctx.extra.value("train_base", false);
   std::string project = project_name(ctx, model, dataset);
+  std::string base_checkpoint;  // --train-base: its best.ckpt
   if (train_base) {
     // Exactly what `chop train` + `chop search --load best.ckpt` do, in one process: the
     // trainer writes the checkpoints, the search starts from best.ckpt's weights and from the
@@ -136,6 +137,7 @@ int run_search(ActionContext& ctx) {
     project = folder.name;  // one name for the training and the search folders
     const BaseTraining trained = train_base_model(ctx, model, base, splits, folder.path, device);
     train::load_weights_into(base, trained.best_checkpoint);
+    base_checkpoint = trained.best_checkpoint;
     generator.set_state(generator_state);
     log_info("searching on the trained base model's weights from " + trained.best_checkpoint);
   } else if (!ctx.cfg.is_null("load_name")) {
@@ -154,6 +156,20 @@ int run_search(ActionContext& ctx) {
   setup.project_dir = ctx.cfg.str("project_dir");
   setup.project_name = project;
   setup.weights_loaded = train_base || !ctx.cfg.is_null("load_name");
+  // What the study records of this run, so that a changed model, checkpoint or data set is
+  // never continued as the same study (strategy/study_identity.h).
+  setup.model_name = model;
+  if (model_source(model).from_file) setup.model_file = model;
+  // --train-base: the checkpoint it trained, as `chop search --load` of it would record.
+  if (setup.weights_loaded)
+    setup.checkpoint_path = train_base ? base_checkpoint : ctx.cfg.str("load_name");
+  setup.dataset_name = dataset;
+  if (const config::Json* mc = ctx.cfg.table("model_config")) setup.model_config = *mc;
+  if (!setup.model_file.empty()) setup.model_config = config::Json::object();  // files: digest
+  else if (const auto widths = model_options_for(ctx, model, splits.info).hidden_features;
+           !widths.empty())
+    setup.model_config["hidden_features"] = widths;  // the flag or the table, as numbers
+  setup.new_study = ctx.extra.contains("new_study") && ctx.extra["new_study"].get<bool>();
   if (ctx.extra.contains("export_best"))
     setup.export_best = ctx.extra["export_best"].get<std::string>();
   // On a terminal one live progress line (rewritten in place) and the notable trials above it;
