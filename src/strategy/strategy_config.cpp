@@ -224,6 +224,11 @@ StrategyConfig parse_strategy(const Json& strategy_table, const Locate& locate) 
                       "setup.sum_scaled_metrics is required (true: one summed "
                       "objective with setup.direction; false: one objective per metric)");
   c.sum_scaled_metrics = setup.get_bool("sum_scaled_metrics", false);
+  if (!c.sum_scaled_metrics && setup.has("direction"))
+    log_warning(setup.locate("direction") +
+                ": direction is ignored with sum_scaled_metrics = false: each metric is its own "
+                "objective with its own direction (set sum_scaled_metrics = true for one summed "
+                "objective, or remove direction)");
   if (c.sum_scaled_metrics) {
     if (!setup.has("direction"))
       throw ConfigError(locate(S),
