@@ -58,17 +58,35 @@ SearchSummary run_comparison(const SearchSetup& s) {
           group + "' in " + storage->describe() + " are kept)");
     group += "-" + std::to_string(k);
   } else {
-    for (const auto& sampler : strategy.compare_samplers)
-      for (int64_t r = 0; r < repeats; ++r) {
-        const std::string name = group + "/" + sampler + "/" + std::to_string(r);
-        const auto differs = study_mismatch(*storage, name, definition, declared);
-        if (!differs.empty())
-          throw UserError("study '" + name + "' in " + storage->describe() +
-                          " was made for another search: " + summarize_differences(differs) +
-                          ". Continuing it would mix results of different configurations; " +
-                          how_to_start_a_new_study() +
-                          " to start a new comparison and keep this one, or undo the change");
-      }
+    // The first study of `g` made for another search, and what differs ("" when none).
+    auto first_mismatch = [&](const std::string& g, std::vector<std::string>& differs) {
+      for (const auto& sampler : strategy.compare_samplers)
+        for (int64_t r = 0; r < repeats; ++r) {
+          const std::string name = g + "/" + sampler + "/" + std::to_string(r);
+          differs = study_mismatch(*storage, name, definition, declared);
+          if (!differs.empty()) return name;
+        }
+      return std::string();
+    };
+    std::vector<std::string> differs;
+    const std::string refused = first_mismatch(group, differs);
+    if (!refused.empty()) {
+      // A comparison started earlier with --new-study for this very search continues.
+      std::string found;
+      std::vector<std::string> ignored;
+      for (int64_t k = 2; found.empty() && group_in_use(group + "-" + std::to_string(k)); ++k)
+        if (first_mismatch(group + "-" + std::to_string(k), ignored).empty())
+          found = group + "-" + std::to_string(k);
+      if (found.empty())
+        throw UserError("study '" + refused + "' in " + storage->describe() +
+                        " was made for another search: " + summarize_differences(differs) +
+                        ". Continuing it would mix results of different configurations; " +
+                        how_to_start_a_new_study() +
+                        " to start a new comparison and keep this one, or undo the change");
+      print("The studies of '" + group + "' were made for another search; continuing '" + found +
+            "', made for this one");
+      group = found;
+    }
   }
   print("Sampler comparison on " + space->name() + " (" + with_thousands(space->size()) +
         " configurations): " + join(strategy.compare_samplers, ", ") + ", " +

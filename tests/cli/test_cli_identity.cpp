@@ -277,4 +277,27 @@ TEST(StudyIdentity, OptunaStudiesAreAdoptedAndTheirParameterTypesChecked) {
                  "choices [2, 4, 8] → [8, 4, 2]");
 }
 
+TEST(StudyIdentity, SamplerComparisonsAreCheckedStudyByStudy) {
+  Sandbox sb("identity_compare");
+  const std::string compare =
+      std::string(kRun) + sb.project() + " --compare-samplers random,bruteforce --repeats 1";
+  auto search = [&](const SearchToml& t, const std::string& more = "") {
+    return "search --config " + sb.write("search.toml", t.text()) + compare + more;
+  };
+  auto r = run_chop(search(SearchToml{}), sb.dir.string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  SearchToml reordered;
+  reordered.widths = "[8, 4, 2]";
+  expect_refused(sb, search(reordered), kUser, "study 'lab/random/0' in sqlite:");
+  r = run_chop(search(reordered, " --new-study"), sb.dir.string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("Starting a new comparison 'lab-2'"), std::string::npos) << r.output;
+  r = run_chop(search(reordered), sb.dir.string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("continuing 'lab-2'"), std::string::npos) << r.output;
+  const auto trials = stored_trials(sb.path("out/p/software/search_ckpts/comparison/study.db"));
+  expect_no_foreign_reuse(trials);
+  EXPECT_EQ(trials_per_study(trials).size(), 4u);  // lab/{random,bruteforce}/0, lab-2/...
+}
+
 }  // namespace chop

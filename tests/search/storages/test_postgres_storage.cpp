@@ -299,11 +299,16 @@ TEST(SqliteStorage, KilledWorkerIsFailedByHeartbeatAndItsTrialRetried) {
 namespace {
 
 // Three bruteforce workers on one 16-configuration study: each configuration is claimed before
-// it is evaluated, so 16 evaluations in all; repeats wait and reuse the result.
-void each_configuration_evaluated_once(const std::string& url) {
+// it is evaluated, so 16 evaluations in all. With the space declared (as chop's search does),
+// each trial is created holding its claim: 16 trials, none waiting for another's result.
+void each_configuration_evaluated_once(const std::string& url, bool declared) {
   const auto codes = run_workers(3, [&](int k) {
     StudyOptions o = options(url, "claims", 40 + k, "bruteforce");
     Study s(o);
+    if (declared)
+      s.declare_search_space(
+          {{"a", Distribution::make_int(0, 3)},
+           {"b", Distribution::make_categorical({Json("x"), Json("y"), Json(1), Json(2)})}});
     OptimizeOptions oo;
     oo.n_trials = 40;
     s.optimize(
@@ -328,17 +333,26 @@ void each_configuration_evaluated_once(const std::string& url) {
   }
   EXPECT_EQ(n_evaluations, 16);
   EXPECT_EQ(evaluated.size(), 16u);
+  if (declared) {
+    EXPECT_EQ(s.trials().size(), 16u);
+    for (const auto& t : s.trials()) EXPECT_FALSE(t.system_attrs.contains("reused_from"));
+  }
 }
 
 }  // namespace
 
 TEST(PostgresStorage, EachConfigurationIsEvaluatedOnceAcrossWorkers) {
   PgServer& server = PgServer::shared();
-  each_configuration_evaluated_once(server.url(server.fresh_database("claims")));
+  each_configuration_evaluated_once(server.url(server.fresh_database("claims")), true);
 }
 
 TEST(SqliteStorage, EachConfigurationIsEvaluatedOnceAcrossWorkers) {
-  each_configuration_evaluated_once(sqlite_url("claims"));
+  each_configuration_evaluated_once(sqlite_url("claims"), true);
+}
+
+TEST(SqliteStorage, EachConfigurationIsEvaluatedOnceWhenTheSpaceIsLearnt) {
+  // No declared space: configurations are claimed when evaluation starts; repeats wait.
+  each_configuration_evaluated_once(sqlite_url("claims_learnt"), false);
 }
 
 TEST(SqliteStorage, WorkerTakenForDeadGoesOnWithItsNextTrial) {
