@@ -22,8 +22,9 @@
 #                precision). No process start, data loading or base-model training.
 #   end to end   trials / wall time of the whole workload as a user runs it: the peer's one python
 #                process (interpreter + torch/optuna import, data, training, search) vs chop's
-#                processes (ptq: `chop train` + `chop search`; nas: `chop search`), startup,
-#                data generation and training included.
+#                one process (ptq: `chop search --train-base`; nas: `chop search`), startup,
+#                data generation and training included. ptq also prints chop's two-process
+#                figure (`chop train` + `chop search --load best.ckpt`, labelled "2 processes").
 #   CPU/trial    (CPU_DIFF=1) CPU ms per trial in the loop, the same way for both sides: by
 #                difference with a 1-trial run. Not counting time spent waiting for a core, but
 #                a process's CPU time varies by ~0.2-0.7 s from run to run here, so it is only
@@ -187,6 +188,11 @@ ptq_case() {  # model sampler trials rep [num_samples: a number, or "all"; defau
   local tw=$WALL_S tc=$CPU_S ckpt="$WORK/out/$name-base/software/training_ckpts/best.ckpt"
   chop_run "$WORK/out/$name" "$ROOT/bench/search_ptq.toml.in" "$model" "$trials" "${subst[@]}" -- --load "$ckpt"
   local sw=$CHOP_WALL sc=$CHOP_CPU
+  # chop in one process as the peer: `chop search --train-base` trains the same base model
+  # (same options, same checkpoint) and searches on it.
+  chop_run "$WORK/out/$name-one" "$ROOT/bench/search_ptq.toml.in" "$model" "$trials" "${subst[@]}" -- \
+    --train-base --max-epochs "$PTQ_EPOCHS" --learning-rate 1e-3 --training-optimizer adam
+  local ow=$CHOP_WALL oc=$CHOP_CPU
   if [ "$CPU_DIFF" = 1 ]; then
     peer_run "$WORK/$name-peer1.log" ptq-search 1 "${peer_args[@]}" --sampler random
     cpu_peer=$(per_trial_cpu_ms "$pc" "$PEER_CPU" "$trials")
@@ -196,10 +202,14 @@ ptq_case() {  # model sampler trials rep [num_samples: a number, or "all"; defau
   fi
   record ptq "$model:$sampler:$trials${5:+:$5}" peer "$pw" "$pc" "$(peer_field "$p" search_s)" \
     "$(peer_field "$p" trials)" 0 "$(peer_field "$p" best_quant_accuracy)" "$cpu_peer"
-  read -r loop n reused best span <<<"$(chop_search_stats "$WORK/out/$name")"
-  record ptq "$model:$sampler:$trials${5:+:$5}" chop "$(awk -v a="$tw" -v b="$sw" 'BEGIN {print a + b}')" \
-    "$(awk -v a="$tc" -v b="$sc" 'BEGIN {print a + b}')" "$loop" "$n" "$reused" "$best" "$cpu_chop"
-  echo "  $name: peer (BLAS $(peer_field "$p" blas)) ${pw}s wall (${pc}s cpu); chop train ${tw}s + search ${sw}s wall (${tc}s + ${sc}s cpu), loop ${loop}s (trial span ${span}s), $reused reused; CPU ms/trial peer $cpu_peer chop $cpu_chop"
+  read -r loop n reused best span <<<"$(chop_search_stats "$WORK/out/$name-one")"
+  record ptq "$model:$sampler:$trials${5:+:$5}" chop "$ow" "$oc" "$loop" "$n" "$reused" "$best" "$cpu_chop"
+  local loop2 n2 reused2 best2 span2
+  read -r loop2 n2 reused2 best2 span2 <<<"$(chop_search_stats "$WORK/out/$name")"
+  [ "$best2" = "$best" ] || echo "  WARNING: $name: --train-base best $best, train + search --load best $best2" >&2
+  record ptq "$model:$sampler:$trials${5:+:$5}" chop-2proc "$(awk -v a="$tw" -v b="$sw" 'BEGIN {print a + b}')" \
+    "$(awk -v a="$tc" -v b="$sc" 'BEGIN {print a + b}')" "$loop2" "$n2" "$reused2" "$best2" nan
+  echo "  $name: peer (BLAS $(peer_field "$p" blas)) ${pw}s wall (${pc}s cpu); chop search --train-base ${ow}s wall (${oc}s cpu), loop ${loop}s (trial span ${span}s), $reused reused; two processes: chop train ${tw}s + search --load ${sw}s wall (${tc}s + ${sc}s cpu), loop ${loop2}s; CPU ms/trial peer $cpu_peer chop $cpu_chop"
 }
 
 nas_case() {  # sampler trials rep
@@ -270,7 +280,7 @@ print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 summary = []
 for kind, case in order:
     r = {}
-    for side in ("peer", "chop"):
+    for side in ("peer", "chop", "chop-2proc"):
         runs = rows.get((kind, case, side))
         if not runs:
             continue
@@ -278,11 +288,12 @@ for kind, case in order:
         cpu_ms = min((x[6] for x in runs if not math.isnan(x[6])), default=math.nan)
         n, reused, best = runs[0][3], runs[0][4], runs[0][5]
         r[side] = (wall, cpu, loop, n, cpu_ms)
+        label = "chop (train + search, 2 processes)" if side == "chop-2proc" else side
         best = f"{float(best):.4f}" if best not in ("nan", "") else best
         cpu_txt = "" if math.isnan(cpu_ms) else f"{cpu_ms:.2f}"
-        print(f"| {kind}-search | {case} | {side} | {n} | {reused} | {loop:.3f} | {1e3 * loop / n:.2f} | "
+        print(f"| {kind}-search | {case} | {label} | {n} | {reused} | {loop:.3f} | {1e3 * loop / n:.2f} | "
               f"{n / loop:,.1f} | {cpu_txt} | {wall:.2f} | {n / wall:.2f} | {cpu:.2f} | {best} |")
-    if len(r) == 2:
+    if "peer" in r and "chop" in r:
         (pw, pc, pl, pn, pm), (cw, cc, cl, cn, cm) = r["peer"], r["chop"]
         line = f"{kind}-search {case}: loop {cn / cl / (pn / pl):.1f}x"
         if not math.isnan(pm) and not math.isnan(cm) and cm > 0:
@@ -295,6 +306,12 @@ for kind, case in order:
             loop_r = statistics.median((c[3] / c[2]) / (p[3] / p[2]) for p, c in pairs)
             wall_r = statistics.median(p[0] / c[0] for p, c in pairs)
             line += f"; median of {len(pairs)} pairs: loop {loop_r:.1f}x, end-to-end {wall_r:.2f}x"
+        if "chop-2proc" in r:
+            tw, tc = r["chop-2proc"][0], r["chop-2proc"][1]
+            line += f"; two processes (chop train + chop search --load): end-to-end {pw / tw:.2f}x (wall)"
+            pairs2 = list(zip(rows[(kind, case, "peer")], rows[(kind, case, "chop-2proc")]))
+            if len(pairs2) > 1:
+                line += f", median pair {statistics.median(p[0] / c[0] for p, c in pairs2):.2f}x"
         summary.append(line)
 print()
 print("ratios chop/peer in trials/s (best of REPEATS for each side, and median of the pairs):")

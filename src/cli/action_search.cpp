@@ -1,14 +1,17 @@
-// `chop search --config X.toml [--load CKPT]`: MASE's search action. Reads the [search] table,
-// loads the data and the (trained) model, runs the search strategy (src/strategy/) and prints
-// its summary: the best trial or Pareto front and where log.json / best.json / study.db are.
+// `chop search --config X.toml [--load CKPT | --train-base]`: MASE's search action. Reads the
+// [search] table, loads the data and the (trained, or here trained) model, runs the search
+// strategy (src/strategy/) and prints the best trial or Pareto front and where the results are.
 #include <ATen/ATen.h>
+#include <ATen/CPUGeneratorImpl.h>
 
+#include <algorithm>
 #include <cmath>
 #include <iostream>
 #include <optional>
 
 #include "cli/action.h"
 #include "cli/model_setup.h"
+#include "cli/train_setup.h"
 #include "core/error.h"
 #include "core/interrupt.h"
 #include "core/log.h"
@@ -103,6 +106,10 @@ int run_search(ActionContext& ctx) {
   if (ctx.extra.contains("export_best"))  // an unknown format fails before anything runs
     interop::export_format(ctx.extra["export_best"].get<std::string>());
   apply_comparison_flags(ctx, config.strategy);
+  if (ctx.extra.value("train_base", false) && !ctx.cfg.is_null("load_name"))
+    throw UserError(
+        "--train-base trains the base model from scratch and --load starts from a checkpoint: "
+        "give one of them (to search a trained checkpoint, drop --train-base)");
   std::cout << ctx.cfg.render_table() << std::flush;
   set_threads(ctx);
   const at::Device device = device_for(ctx);
@@ -114,7 +121,28 @@ int run_search(ActionContext& ctx) {
   graph::Shape in_shape = splits.val.x.sizes().vec();
   in_shape[0] = ctx.cfg.integer("batch_size");
   graph::verify(base, in_shape);
-  if (!ctx.cfg.is_null("load_name")) load_weights_for(ctx, base);
+  const bool train_base = ctx.extra.value("train_base", false);
+  std::string project = project_name(ctx, model, dataset);
+  std::string base_checkpoint;  // --train-base: its best.ckpt
+  if (train_base) {
+    // Exactly what `chop train` + `chop search --load best.ckpt` do, in one process: the
+    // trainer writes the checkpoints, the search starts from best.ckpt's weights and from the
+    // global generator's state before training (as a fresh process would).
+    at::Generator generator = at::detail::getDefaultCPUGenerator();
+    const at::Tensor generator_state = generator.get_state();
+    in_shape = splits.train.x.sizes().vec();
+    in_shape[0] = std::min<int64_t>(ctx.cfg.integer("batch_size"), splits.train.size());
+    check_batch_memory(graph::verify(base, in_shape), /*backward=*/true);
+    const ProjectFolder folder = project_folder(ctx, model, dataset);
+    project = folder.name;  // one name for the training and the search folders
+    const BaseTraining trained = train_base_model(ctx, model, base, splits, folder.path, device);
+    train::load_weights_into(base, trained.best_checkpoint);
+    base_checkpoint = trained.best_checkpoint;
+    generator.set_state(generator_state);
+    log_info("searching on the trained base model's weights from " + trained.best_checkpoint);
+  } else if (!ctx.cfg.is_null("load_name")) {
+    load_weights_for(ctx, base);
+  }
   base.to(device);
   base.set_requires_grad(false);
 
@@ -126,13 +154,15 @@ int run_search(ActionContext& ctx) {
   setup.seed = seed;
   setup.batch_size = ctx.cfg.integer("batch_size");
   setup.project_dir = ctx.cfg.str("project_dir");
-  setup.project_name = project_name(ctx, model, dataset);
-  setup.weights_loaded = !ctx.cfg.is_null("load_name");
+  setup.project_name = project;
+  setup.weights_loaded = train_base || !ctx.cfg.is_null("load_name");
   // What the study records of this run, so that a changed model, checkpoint or data set is
   // never continued as the same study (strategy/study_identity.h).
   setup.model_name = model;
   if (model_source(model).from_file) setup.model_file = model;
-  if (setup.weights_loaded) setup.checkpoint_path = ctx.cfg.str("load_name");
+  // --train-base: the checkpoint it trained, as `chop search --load` of it would record.
+  if (setup.weights_loaded)
+    setup.checkpoint_path = train_base ? base_checkpoint : ctx.cfg.str("load_name");
   setup.dataset_name = dataset;
   if (const config::Json* mc = ctx.cfg.table("model_config")) setup.model_config = *mc;
   if (!setup.model_file.empty()) setup.model_config = config::Json::object();  // files: digest

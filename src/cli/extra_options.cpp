@@ -47,6 +47,11 @@ const std::vector<ExtraOption>& extra_option_table() {
       {"--port", "port", false, "dashboard", "TCP port (default 8080; 0 picks a free one)"},
       {"--host", "host", false, "dashboard",
        "address to listen on (default 127.0.0.1; any other exposes the study, read-only)"},
+      {"--train-base", "train_base", true, "search",
+       "train the base model first, in the same process, with chop train's options (--max-epochs, "
+       "--batch-size, --training-optimizer, --learning-rate, --weight-decay, --seed), save its "
+       "checkpoints where chop train would (<project>/software/training_ckpts) and search on "
+       "its best checkpoint; not with --load"},
       {"--compare-samplers", "compare_samplers", false, "search",
        "compare samplers on the config's space, e.g. tpe,random,bruteforce,nsgaii (one study "
        "per sampler and repeat; docs/samplers.md)"},
