@@ -1,6 +1,7 @@
 // End to end through the chop binary: `chop analyze` metrics, `chop list passes`,
 // `chop transform` with MASE's jsc_toy_by_type config, and clear errors for bad pass configs.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -13,7 +14,9 @@ namespace {
 namespace fs = std::filesystem;
 
 std::string temp_dir(const std::string& name) {
-  std::string d = ::testing::TempDir() + "/chop_passes_e2e_" + name;
+  // One folder per process: suites of several checkouts may run at once on one machine.
+  std::string d =
+      ::testing::TempDir() + "/chop_passes_e2e_" + name + "_" + std::to_string(getpid());
   fs::remove_all(d);
   fs::create_directories(d);
   return d;
