@@ -15,7 +15,6 @@
 #include "core/strings.h"
 #include "graph/verify.h"
 #include "runtime/executor.h"
-#include "train/checkpoint.h"
 #include "train/project.h"
 #include "train/trainer.h"
 
