@@ -11,6 +11,7 @@
 #include "interop/onnx_import.h"
 #include "models/zoo.h"
 #include "passes/registry.h"
+#include "quant/family.h"
 #include "report/figures.h"
 #include "runners/runner.h"
 #include "search/pruner.h"
@@ -79,6 +80,17 @@ void print_spaces() {
   std::cout << t.render(TableStyle::kMarkdown);
 }
 
+void print_quantizers() {
+  Table t{{"quantizer", "aliases", "MASE class", "summary", "keys (per operand)"}, {}, {}};
+  for (const auto& f : quant::family_registry()) {
+    std::vector<std::string> keys;
+    for (const auto& k : f.keys) keys.push_back(k.key + (k.required ? "" : " (optional)"));
+    t.rows.push_back({f.name, join(f.aliases, ", "), "<Op>" + f.mase_class_suffix, f.summary,
+                      join(keys, ", ")});
+  }
+  std::cout << t.render(TableStyle::kMarkdown);
+}
+
 void print_config() {
   std::cout << config_reference_markdown();
 }
@@ -125,7 +137,8 @@ int run_list(ActionContext& ctx) {
       {"models", print_models},     {"datasets", print_datasets},
       {"passes", print_passes},     {"samplers", print_samplers},
       {"pruners", print_pruners},   {"runners", print_runners},
-      {"spaces", print_spaces},     {"plots", print_plots},
+      {"spaces", print_spaces},     {"quantizers", print_quantizers},
+      {"plots", print_plots},
       {"actions", print_actions},   {"onnx-ops", print_onnx_ops},
       {"export-formats", print_export_formats}};
   std::vector<std::string> names;

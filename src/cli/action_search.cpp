@@ -20,7 +20,6 @@
 #include "interop/export.h"
 #include "strategy/search.h"
 #include "strategy/search_report.h"
-#include "train/checkpoint.h"
 #include "train/progress.h"
 
 namespace chop::cli {

@@ -12,7 +12,6 @@
 #include "core/table.h"
 #include "graph/verify.h"
 #include "runtime/executor.h"
-#include "train/checkpoint.h"
 #include "train/evaluate.h"
 
 namespace chop::cli {

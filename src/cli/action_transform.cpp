@@ -14,35 +14,29 @@
 #include "core/strings.h"
 #include "data/dataset.h"
 #include "graph/verify.h"
-#include "passes/checkpoint.h"
 #include "passes/pipeline.h"
 #include "passes/analysis/hardware_metrics.h"
 #include "passes/registry.h"
 #include "passes/transforms/quantize.h"
 #include "runtime/executor.h"
-#include "train/checkpoint.h"
+#include "train/checkpoint/ckpt_file.h"
+#include "train/checkpoint/load_any.h"
+#include "train/checkpoint/transform_folder.h"
 #include "train/project.h"
 
 namespace chop::cli {
 namespace {
 
-// --load accepts a chop transform folder (graph.txt + state.pt), a PyTorch state dict or
-// Lightning checkpoint (torch.save's zip), or a chop training checkpoint (.ckpt,
-// train/checkpoint.h).
+// --load accepts what checkpoint::load_any reads: a chop transform folder (graph.txt +
+// state.pt), a PyTorch state dict or Lightning checkpoint (loaded into the built model), or a
+// chop training checkpoint (.ckpt, which carries its graph).
 graph::Graph load_model(const ActionContext& ctx, graph::Graph built, const std::string& path) {
-  namespace fs = std::filesystem;
-  if (fs::is_directory(path)) return passes::load_checkpoint(path);
-  if (!fs::exists(path)) throw DataError(path, "checkpoint not found; check the --load path");
-  if (interop::is_torch_zip(path)) {
-    interop::load_torch_weights(built, path, torch_load_type(ctx));
-    return built;
-  }
-  graph::Graph g = train::load_checkpoint(path);
-  if (g.model_name() != built.model_name())
-    log_warning("checkpoint " + path + " holds model '" + g.model_name() + "', not '" +
-                built.model_name() + "'; using the checkpoint's graph");
-  passes::attach_quantizers(g);
-  return g;
+  const std::string built_name = built.model_name();
+  checkpoint::Loaded loaded = checkpoint::load_any(path, &built, {torch_load_type(ctx)});
+  if (loaded.format == checkpoint::Format::kCkpt && loaded.graph.model_name() != built_name)
+    log_warning("checkpoint " + path + " holds model '" + loaded.graph.model_name() +
+                "', not '" + built_name + "'; using the checkpoint's graph");
+  return std::move(loaded.graph);
 }
 
 // The transformed model's headline numbers (MASE's average_bitwidth runner included), quietly
@@ -125,9 +119,9 @@ int run_transform(ActionContext& ctx) {
   print_summary(g, pctx);
 
   const std::string ckpt_dir = save_dir + "/transformed_ckpt";
-  passes::save_checkpoint(g, ckpt_dir);
+  checkpoint::save_transform_folder(g, ckpt_dir);
   config::Json meta{{"action", "transform"}, {"dataset", dataset}, {"config", ctx.cfg.toml->path}};
-  train::save_checkpoint(g, ckpt_dir + "/transformed.ckpt", meta);
+  checkpoint::save_checkpoint(g, ckpt_dir + "/transformed.ckpt", meta);
   config::Json metrics = config::Json::object();
   for (const auto& r : reports) metrics[r.name] = r.info;
   write_file_atomic(save_dir + "/metrics.json", metrics.dump(1) + "\n");

@@ -57,7 +57,8 @@ const Registry<ActionEntry>& action_registry() {
            "to another storage (SQLite <-> PostgreSQL), delete it",
            false, run_study},
           {"list",
-           "chop list [models|datasets|passes|samplers|pruners|runners|spaces|plots|actions|"
+           "chop list [models|datasets|passes|samplers|pruners|runners|spaces|quantizers|plots|"
+           "actions|"
            "onnx-ops|export-formats|config]",
            "list what chop has registered", false, run_list},
       }};

@@ -7,6 +7,7 @@
 #include "core/table.h"
 #include "models/zoo.h"
 #include "passes/registry.h"
+#include "quant/family.h"
 #include "runners/runner.h"
 #include "search/pruner.h"
 #include "search/sampler_registry.h"
@@ -60,6 +61,8 @@ std::string cell(const std::string& s) {
 std::vector<const config::TableDoc*> config_reference_tables() {
   std::vector<const config::TableDoc*> out = {&top_level_doc(), &models::model_config_doc()};
   for (const auto& p : passes::pass_registry()) out.push_back(&passes::pass_options_doc(p));
+  // The per-node quantization keys of [passes.quantize] and the quantize search spaces.
+  for (const auto& f : quant::family_registry()) out.push_back(&f.doc);
   out.push_back(&strategy::search_doc());
   for (const auto& s : space::space_registry())
     for (const auto& t : s.tables) out.push_back(&t);

@@ -14,11 +14,10 @@
 #include "data/registry.h"
 #include "graph/attrs.h"
 #include "interop/onnx_import.h"
-#include "passes/checkpoint.h"
 #include "passes/pipeline.h"
 #include "passes/transforms/quantize.h"
 #include "runtime/executor.h"
-#include "train/checkpoint.h"
+#include "train/checkpoint/load_any.h"
 #include "train/project.h"
 
 namespace chop::cli {
@@ -174,17 +173,7 @@ void load_weights_for(const ActionContext& ctx, graph::Graph& g) {
     throw UserError(
         "--load-type hf is for HuggingFace models; chop reads its own checkpoints "
         "and PyTorch files with --load-type pt, pl or mz");
-  if (!std::filesystem::exists(path))
-    throw DataError(path, "checkpoint not found; check the --load path");
-  // Before anything opens it: a FIFO would block a reader. A folder goes on to the checkpoint
-  // reader, which takes a `chop transform` folder and names what else is wrong.
-  if (!std::filesystem::is_directory(path)) require_regular_file(path);
-  // The file says what it is: chop's own checkpoint, or a PyTorch zip (torch.save/Lightning).
-  if (interop::is_torch_zip(path)) {
-    interop::load_torch_weights(g, path, torch_load_type(ctx));
-  } else {
-    train::load_weights_into(g, path);
-  }
+  checkpoint::load_weights_any(g, path, {torch_load_type(ctx)});
   log_info("loaded weights from " + path);
 }
 
@@ -197,15 +186,12 @@ graph::Graph standalone_model(const ActionContext& ctx, const std::string& model
   if (!dataset.empty()) {
     data::Splits splits = load_data_for(ctx, model, dataset);
     g = build_model_for(ctx, model, splits.info);
-  } else if (load && std::filesystem::is_directory(path)) {
-    g = passes::load_checkpoint(path);  // a `chop transform` output folder
-    return g;
-  } else if (load && std::filesystem::exists(path) && !interop::is_torch_zip(path)) {
-    g = train::load_checkpoint(path);  // chop's checkpoint carries its graph
-    passes::attach_quantizers(g);
-    g.set_requires_grad(true);
-    log_info("loaded " + g.model_name() + " (graph and weights) from " + path);
-    return g;
+  } else if (load && checkpoint::sniff(path) != checkpoint::Format::kTorchFile) {
+    // A .ckpt or a `chop transform` folder carries its graph.
+    checkpoint::Loaded loaded = checkpoint::load_any(path, nullptr, {torch_load_type(ctx)});
+    if (loaded.format == checkpoint::Format::kCkpt)
+      log_info("loaded " + loaded.graph.model_name() + " (graph and weights) from " + path);
+    return std::move(loaded.graph);
   } else if (model_source(model).from_file) {
     g = build_model_for(ctx, model);
   } else {

@@ -9,7 +9,6 @@
 
 #include "core/log.h"
 #include "core/strings.h"
-#include "train/checkpoint.h"
 #include "train/project.h"
 #include "train/trainer.h"
 

@@ -1,14 +1,14 @@
-// Operand quantizers; see operand_quant.h. The native integer path computes what
-// quant::integer_quantize computes for float32 CPU tensors, element for element.
+// Operand quantizers; see operand_quant.h. A family's native codes (its row's native_codes:
+// integer) run in the vector kernel, computing what its quantize function computes for float32
+// CPU tensors, element for element; the other families run hosted.
 #include "engine/operand_quant.h"
 
 #include <ATen/ATen.h>
 
-#include <cmath>
 #include <cstring>
 
 #include "quant/apply.h"
-#include "quant/integer.h"
+#include "quant/family.h"
 
 namespace chop::engine {
 
@@ -17,21 +17,19 @@ std::optional<OperandQuantizer> OperandQuantizer::make(
   OperandQuantizer q;
   if (!spec) return q;
   q.spec_ = *spec;
-  if (spec->family == quant::QuantFamily::kInteger) {
-    const int f = quant::effective_frac_width(spec->width, spec->frac_width);
-    // The same range quant/integer.cpp keeps exact in float32; wider ones use ATen there.
-    if (spec->width <= 24 && f >= -100 && f <= 100) {
+  const quant::FamilyEntry& family = quant::family_entry(spec->family);
+  if (family.native_codes) {
+    if (const std::optional<quant::AffineCodes> c = family.native_codes(*spec)) {
       q.mode_ = Mode::kInteger;
-      q.scale_ = static_cast<float>(std::ldexp(1.0, f));
-      q.inv_scale_ = 1.0f / q.scale_;
-      q.lo_ = static_cast<float>(spec->is_signed ? -std::ldexp(1.0, spec->width - 1) : 0.0);
-      q.hi_ = static_cast<float>(spec->is_signed ? std::ldexp(1.0, spec->width - 1) - 1.0
-                                                 : std::ldexp(1.0, spec->width) - 1.0);
+      q.scale_ = c->scale;
+      q.inv_scale_ = c->inv_scale;
+      q.lo_ = c->lo;
+      q.hi_ = c->hi;
       return q;
     }
   }
-  if (spec->family == quant::QuantFamily::kBinary && spec->stochastic) {
-    if (why_not) *why_not = "stochastic binary quantizer of " + spec->operand;
+  if (quant::needs_generator(*spec)) {
+    if (why_not) *why_not = "stochastic " + family.name + " quantizer of " + spec->operand;
     return std::nullopt;
   }
   q.mode_ = Mode::kHosted;
@@ -39,15 +37,7 @@ std::optional<OperandQuantizer> OperandQuantizer::make(
 }
 
 bool OperandQuantizer::elementwise() const {
-  if (mode_ != Mode::kHosted) return true;
-  switch (spec_.family) {
-    case quant::QuantFamily::kBlockFp:
-    case quant::QuantFamily::kBlockMinifloat:
-    case quant::QuantFamily::kBlockLog:
-      return false;
-    default:
-      return true;
-  }
+  return mode_ != Mode::kHosted || !quant::family_entry(spec_.family).blockwise;
 }
 
 void OperandQuantizer::apply(const KernelTable& kt, const float* x, float* y,

@@ -4,6 +4,7 @@
 #include "interop/torch_file.h"
 
 #include <caffe2/serialize/inline_container.h>
+#include <torch/csrc/jit/serialization/pickle.h>
 
 #include <cstring>
 #include <filesystem>
@@ -11,11 +12,11 @@
 #include <map>
 
 #include "core/error.h"
+#include "core/files.h"
 #include "core/log.h"
 #include "core/strings.h"
 #include "graph/ops.h"
 #include "interop/pickle_reader.h"
-#include "passes/checkpoint.h"
 
 namespace chop::interop {
 namespace {
@@ -100,6 +101,60 @@ const Object* find_state_dict(const Ref& top, const std::string& path, std::stri
   }
   what = "state dict";
   return top.get();
+}
+
+/// Tensors from a state dict's bytes (torch.save'd dict of name -> tensor).
+std::map<std::string, at::Tensor> unpickle_state_dict(const std::string& raw,
+                                                      const std::string& path) {
+  c10::IValue v;
+  try {
+    v = torch::jit::pickle_load(std::vector<char>(raw.begin(), raw.end()));
+  } catch (const c10::Error& e) {
+    std::string msg = e.what_without_backtrace();
+    throw DataError(path, "not a readable state dict: " + msg.substr(0, msg.find('\n')));
+  }
+  if (!v.isGenericDict())
+    throw DataError(path, "expected a dict of tensors (a state dict), got " + v.tagKind());
+  std::map<std::string, at::Tensor> loaded;
+  for (const auto& e : v.toGenericDict()) {
+    if (!e.key().isString() || !e.value().isTensor())
+      throw DataError(path, "expected a dict of name -> tensor");
+    const at::Tensor& t = e.value().toTensor();
+    if (t.layout() != at::kStrided || t.is_quantized() || t.is_complex() || !t.defined())
+      throw DataError(path, "tensor '" + e.key().toStringRef() +
+                                "' is not a dense real tensor (sparse, quantized or complex)");
+    loaded[e.key().toStringRef()] = t;
+  }
+  return loaded;
+}
+
+void fill_from(graph::Graph& g, const std::map<std::string, at::Tensor>& loaded,
+               const std::string& path) {
+  at::NoGradGuard no_grad;
+  for (auto& n : g.nodes()) {
+    auto fill = [&](graph::NamedTensors& list) {
+      for (auto& [pn, t] : list) {
+        std::string key = n.target + "." + pn;
+        auto it = loaded.find(key);
+        if (it == loaded.end())
+          throw DataError(path, "has no tensor '" + key + "' for node " + n.name +
+                                    "; was it saved from a different model?");
+        if (it->second.sizes() != t.sizes())
+          throw DataError(path, "tensor '" + key + "' has shape " +
+                                    graph::shape_str(it->second.sizes().vec()) + ", node " +
+                                    n.name + " expects " + graph::shape_str(t.sizes().vec()));
+        try {
+          t.copy_(it->second.to(t.dtype()));
+        } catch (const c10::Error& e) {
+          std::string msg = e.what_without_backtrace();
+          throw DataError(path, "tensor '" + key + "' cannot be loaded: " +
+                                    msg.substr(0, msg.find('\n')));
+        }
+      }
+    };
+    fill(n.params);
+    fill(n.buffers);
+  }
 }
 
 }  // namespace
@@ -194,7 +249,14 @@ void load_torch_weights(graph::Graph& g, const std::string& path, TorchLoadType 
 }
 
 void save_torch_state_dict(const graph::Graph& g, const std::string& path) {
-  passes::save_state_dict_file(g, path);
+  c10::Dict<std::string, at::Tensor> dict;
+  for (const auto& [name, t] : g.state_dict()) dict.insert(name, t.detach().to(at::kCPU));
+  std::vector<char> bytes = torch::jit::pickle_save(c10::IValue(dict));
+  write_file_atomic(path, std::string(bytes.begin(), bytes.end()));
+}
+
+void load_pickled_state_dict(graph::Graph& g, const std::string& bytes, const std::string& path) {
+  fill_from(g, unpickle_state_dict(bytes, path), path);
 }
 
 }  // namespace chop::interop

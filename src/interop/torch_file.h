@@ -37,7 +37,12 @@ TorchStateDict read_torch_state_dict(const std::string& path, TorchLoadType type
 /// different shape is a UserError naming it (nothing is copied then).
 void load_torch_weights(graph::Graph& g, const std::string& path, TorchLoadType type);
 
-/// Writes g's parameters and buffers as a state dict that torch.load reads.
+/// Copies a state dict pickled by save_torch_state_dict (`bytes`, read from `path`) into g by
+/// state-dict name. DataError naming `path` for a tensor g has that the file lacks, a shape
+/// mismatch, or bytes that are not a dict of dense tensors.
+void load_pickled_state_dict(graph::Graph& g, const std::string& bytes, const std::string& path);
+
+/// Writes g's parameters and buffers as a state dict that torch.load reads (atomically).
 void save_torch_state_dict(const graph::Graph& g, const std::string& path);
 
 }  // namespace chop::interop

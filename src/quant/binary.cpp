@@ -56,4 +56,23 @@ at::Tensor binary_quantize(const at::Tensor& x, bool stochastic, bool bipolar,
       sig, [=](const at::Tensor& v) { return bipolar ? bipolar_at(v, r) : zero_scaled(v); });
 }
 
+void parse_binary(const OperandKeys& keys, OperandQuant& q) {
+  q.width = keys.width(1);
+  q.stochastic = keys.boolean("stochastic");
+  q.bipolar = keys.boolean("bipolar");
+}
+
+at::Tensor binary_apply(const OperandQuant& q, const at::Tensor& x,
+                        std::optional<at::Generator> gen) {
+  return binary_quantize(x, q.stochastic, q.bipolar, std::move(gen));
+}
+
+nlohmann::ordered_json binary_precision(const OperandQuant& q, bool) {
+  return nlohmann::ordered_json::array({q.width, q.stochastic, q.bipolar});
+}
+
+bool binary_needs_generator(const OperandQuant& q) {
+  return q.stochastic;
+}
+
 }  // namespace chop::quant

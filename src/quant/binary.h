@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <optional>
 
+#include "quant/family.h"
+
 namespace chop::quant {
 
 /// A CPU generator seeded explicitly (stochastic binarisation draws from it).
@@ -25,5 +27,12 @@ namespace detail {
 /// mean |x| per slice, shaped to broadcast against x (see binary_quantize).
 at::Tensor per_slice_abs_mean(const at::Tensor& x);
 }  // namespace detail
+
+// The family's row functions (family.h).
+void parse_binary(const OperandKeys& keys, OperandQuant& q);
+at::Tensor binary_apply(const OperandQuant& q, const at::Tensor& x,
+                        std::optional<at::Generator> gen);
+nlohmann::ordered_json binary_precision(const OperandQuant& q, bool resolve_defaults);
+bool binary_needs_generator(const OperandQuant& q);  // stochastic
 
 }  // namespace chop::quant

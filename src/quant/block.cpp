@@ -56,4 +56,10 @@ at::Tensor block_abs_max(const at::Tensor& x, const std::vector<int64_t>& block_
   return m;
 }
 
+nlohmann::ordered_json blocks_json(const std::vector<int64_t>& block_size) {
+  nlohmann::ordered_json blocks = nlohmann::ordered_json::array();
+  for (int64_t b : block_size) blocks.push_back(b);
+  return blocks;
+}
+
 }  // namespace chop::quant

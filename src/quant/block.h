@@ -4,6 +4,8 @@
 
 #include <ATen/ATen.h>
 
+#include <nlohmann/json.hpp>
+
 #include <cstdint>
 #include <vector>
 
@@ -19,5 +21,8 @@ std::vector<int64_t> infer_block_shape(at::IntArrayRef shape,
 /// the smallest non-zero block max, or 1 when every block is 0 (MASE avoids log2(0) this way).
 at::Tensor block_abs_max(const at::Tensor& x, const std::vector<int64_t>& block_size,
                          bool skip_first_dim);
+
+/// A block size as MASE's metadata writes it (a JSON list).
+nlohmann::ordered_json blocks_json(const std::vector<int64_t>& block_size);
 
 }  // namespace chop::quant

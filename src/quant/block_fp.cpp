@@ -32,4 +32,26 @@ at::Tensor block_fp_quantize(const at::Tensor& x, int width, int exponent_width,
   });
 }
 
+void parse_block_fp(const OperandKeys& keys, OperandQuant& q) {
+  q.width = keys.width(1);
+  q.exponent_width = keys.integer("exponent_width", 1, 30, "a positive integer (bits)");
+  q.exponent_bias = keys.nullable_int("exponent_bias");
+  q.block_size = keys.block_size("block_size");
+}
+
+at::Tensor block_fp_apply(const OperandQuant& q, const at::Tensor& x,
+                          std::optional<at::Generator>) {
+  return block_fp_quantize(x, q.width, q.exponent_width, q.exponent_bias, q.block_size,
+                           q.skip_first_dim);
+}
+
+nlohmann::ordered_json block_fp_precision(const OperandQuant& q, bool resolve_defaults) {
+  std::optional<int> bias = q.exponent_bias;
+  if (resolve_defaults && !bias) bias = (1 << (q.exponent_width - 1)) - 1;
+  return nlohmann::ordered_json::array(
+      {q.width, q.exponent_width,
+       bias ? nlohmann::ordered_json(*bias) : nlohmann::ordered_json(nullptr),
+       blocks_json(q.block_size)});
+}
+
 }  // namespace chop::quant

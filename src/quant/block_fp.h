@@ -8,6 +8,8 @@
 #include <optional>
 #include <vector>
 
+#include "quant/family.h"
+
 namespace chop::quant {
 
 /// e_b = clamp(ceil(log2(max|x| in block)), -bias, 2^E - 1 - bias) with bias = exponent_bias or
@@ -17,5 +19,11 @@ namespace chop::quant {
 at::Tensor block_fp_quantize(const at::Tensor& x, int width, int exponent_width,
                              std::optional<int> exponent_bias,
                              const std::vector<int64_t>& block_size, bool skip_first_dim);
+
+// The family's row functions (family.h).
+void parse_block_fp(const OperandKeys& keys, OperandQuant& q);
+at::Tensor block_fp_apply(const OperandQuant& q, const at::Tensor& x,
+                          std::optional<at::Generator> gen);
+nlohmann::ordered_json block_fp_precision(const OperandQuant& q, bool resolve_defaults);
 
 }  // namespace chop::quant

@@ -20,4 +20,26 @@ at::Tensor block_minifloat_quantize(const at::Tensor& x, int width, int exponent
   });
 }
 
+void parse_block_minifloat(const OperandKeys& keys, OperandQuant& q) {
+  q.width = keys.width(2);
+  q.exponent_width = keys.integer("exponent_width", 1, 30, "a positive integer (bits)");
+  if (q.exponent_width > q.width - 1)
+    keys.fail("key '" + keys.key("exponent_width") + "' must be at most " + keys.key("width") +
+              " - 1: one bit is the sign");
+  q.exponent_bias_width =
+      keys.integer("exponent_bias_width", 0, 30, "a non-negative integer (bits)");
+  q.block_size = keys.block_size("block_size");
+}
+
+at::Tensor block_minifloat_apply(const OperandQuant& q, const at::Tensor& x,
+                                 std::optional<at::Generator>) {
+  return block_minifloat_quantize(x, q.width, q.exponent_width, q.exponent_bias_width,
+                                  q.block_size, q.skip_first_dim);
+}
+
+nlohmann::ordered_json block_minifloat_precision(const OperandQuant& q, bool) {
+  return nlohmann::ordered_json::array(
+      {q.width, q.exponent_width, q.exponent_bias_width, blocks_json(q.block_size)});
+}
+
 }  // namespace chop::quant

@@ -7,6 +7,8 @@
 
 #include "core/error.h"
 #include "core/strings.h"
+#include "quant/family.h"
+#include "quant/operand_keys.h"
 
 namespace chop::quant {
 namespace {
@@ -14,38 +16,6 @@ namespace {
 using json = nlohmann::ordered_json;
 
 const std::vector<std::string> kOperands = {"data_in", "weight", "bias", "data_out"};
-
-struct FamilyKeys {
-  QuantFamily family;
-  std::vector<std::string> required;  // suffixes MASE copies strictly (in its metadata order)
-  std::vector<std::string> optional;  // suffixes chop accepts when absent
-};
-
-const std::vector<FamilyKeys>& family_table() {
-  static const std::vector<FamilyKeys> table = {
-      {QuantFamily::kInteger, {"width", "frac_width"}, {}},
-      {QuantFamily::kMinifloatDenorm, {"width", "exponent_width", "exponent_bias"}, {}},
-      {QuantFamily::kMinifloatIeee, {"width", "exponent_width", "exponent_bias"}, {}},
-      {QuantFamily::kLog, {"width", "exponent_bias"}, {}},
-      {QuantFamily::kBlockFp,
-       {"width", "exponent_width", "exponent_bias", "block_size"},
-       {"skip_first_dim"}},
-      {QuantFamily::kBlockMinifloat,
-       {"width", "exponent_width", "exponent_bias_width", "block_size"},
-       {"skip_first_dim"}},
-      {QuantFamily::kBlockLog, {"width", "exponent_bias_width", "block_size"}, {"skip_first_dim"}},
-      {QuantFamily::kBinary, {"width", "stochastic", "bipolar"}, {}},
-      {QuantFamily::kTernary, {"width", "scaling_factor"}, {"mean", "median", "max"}},
-  };
-  return table;
-}
-
-const FamilyKeys& keys_of(QuantFamily f) {
-  for (const auto& k : family_table())
-    if (k.family == f) return k;
-  CHOP_ASSERT(false, "family missing from the key table");
-  return family_table().front();
-}
 
 // chop's per-operand keys beyond MASE's: a float operand, and integer signedness/narrow range.
 constexpr const char* kOperandExtensions[] = {"bypass", "signed", "narrow"};
@@ -68,12 +38,10 @@ const std::map<std::string, std::string>& unsupported_names() {
 const std::vector<std::string>& known_keys() {
   static const std::vector<std::string> keys = [] {
     std::set<std::string> s = {"name", "bypass"};
-    for (const auto& fk : family_table())
-      for (const auto& op : kOperands) {
-        for (const auto& suf : fk.required) s.insert(op + "_" + suf);
-        for (const auto& suf : fk.optional)
-          if (suf != "skip_first_dim" || op == "data_in") s.insert(op + "_" + suf);
-      }
+    for (const auto& f : family_registry())
+      for (const auto& op : kOperands)
+        for (const auto& k : f.keys)
+          if (k.key != "skip_first_dim" || op == "data_in") s.insert(op + "_" + k.key);
     for (const auto& k : kExtraKeys) s.insert(k);
     for (const auto& op : kOperands)
       for (const char* suf : kOperandExtensions) s.insert(op + "_" + suf);
@@ -82,52 +50,9 @@ const std::vector<std::string>& known_keys() {
   return keys;
 }
 
-std::string type_name(const json& v) {
-  if (v.is_null()) return "null (\"NA\")";
-  if (v.is_boolean()) return "boolean " + v.dump();
-  if (v.is_number_integer()) return "integer " + v.dump();
-  if (v.is_number()) return "float " + v.dump();
-  if (v.is_string()) return "string " + v.dump();
-  if (v.is_array()) return "array " + v.dump();
-  return "table";
-}
-
 [[noreturn]] void wrong_type(const std::string& where, const std::string& key, const json& v,
                              const std::string& expected) {
-  throw ConfigError(where, "key '" + key + "' must be " + expected + ", got " + type_name(v));
-}
-
-int get_int(const json& v, const std::string& key, const std::string& where, int lo, int hi,
-            const std::string& what) {
-  if (!v.is_number_integer()) wrong_type(where, key, v, what);
-  const int64_t i = v.get<int64_t>();
-  if (i < lo || i > hi)
-    throw ConfigError(where, "key '" + key + "' must be " + what + " in [" + std::to_string(lo) +
-                                 ", " + std::to_string(hi) + "], got " + std::to_string(i));
-  return static_cast<int>(i);
-}
-
-int get_width(const json& v, const std::string& key, const std::string& where, int min_width) {
-  if (!v.is_number_integer()) wrong_type(where, key, v, "a positive integer (bits)");
-  const int64_t i = v.get<int64_t>();
-  if (i <= 0)
-    throw ConfigError(where, "key '" + key + "' must be a positive integer (bits), got " +
-                                 std::to_string(i) + "; set it to the number of bits, e.g. 8");
-  if (i < min_width || i > 64)
-    throw ConfigError(where, "key '" + key + "' must be in [" + std::to_string(min_width) +
-                                 ", 64] bits for this quantization, got " + std::to_string(i));
-  return static_cast<int>(i);
-}
-
-std::optional<int> get_nullable_int(const json& v, const std::string& key,
-                                    const std::string& where) {
-  if (v.is_null()) return std::nullopt;
-  if (!v.is_number_integer()) wrong_type(where, key, v, "an integer or \"NA\"");
-  const int64_t i = v.get<int64_t>();
-  if (i < -1000 || i > 1000)
-    throw ConfigError(where,
-                      "key '" + key + "' must be in [-1000, 1000], got " + std::to_string(i));
-  return static_cast<int>(i);
+  throw ConfigError(where, "key '" + key + "' must be " + expected + ", got " + json_type_name(v));
 }
 
 bool get_bool(const json& v, const std::string& key, const std::string& where) {
@@ -135,141 +60,50 @@ bool get_bool(const json& v, const std::string& key, const std::string& where) {
   return v.get<bool>();
 }
 
-std::optional<double> get_nullable_number(const json& v, const std::string& key,
-                                          const std::string& where) {
-  if (v.is_null()) return std::nullopt;
-  if (!v.is_number() || v.is_boolean()) wrong_type(where, key, v, "a number or \"NA\"");
-  return v.get<double>();
-}
-
-std::vector<int64_t> get_block_size(const json& v, const std::string& key,
-                                    const std::string& where) {
-  const std::string what = "a block size: an integer or a list of integers (-1 = whole dim)";
-  std::vector<json> items;
-  if (v.is_number_integer()) {
-    items.push_back(v);
-  } else if (v.is_array() && !v.empty()) {
-    for (const auto& e : v) items.push_back(e);
-  } else {
-    wrong_type(where, key, v, what);
-  }
-  std::vector<int64_t> out;
-  for (const auto& e : items) {
-    if (!e.is_number_integer()) wrong_type(where, key, v, what);
-    const int64_t b = e.get<int64_t>();
-    if (b == 0 || b < -1)
-      throw ConfigError(where, "key '" + key + "' entries must be >= 1 or -1 (whole dim), got " +
-                                   std::to_string(b));
-    out.push_back(b);
-  }
-  return out;
-}
-
-std::string needs_list(const std::string& op, const FamilyKeys& fk) {
+std::string needs_list(const std::string& op, const FamilyEntry& f) {
   std::vector<std::string> keys;
-  for (const auto& s : fk.required) keys.push_back(op + "_" + s);
+  for (const auto& k : f.keys)
+    if (k.required) keys.push_back(op + "_" + k.key);
   return list_of(keys);
+}
+
+bool documents(const FamilyEntry& f, const std::string& suffix) {
+  for (const auto& k : f.keys)
+    if (k.key == suffix) return true;
+  return false;
 }
 
 OperandQuant parse_operand(const json& cfg, const std::string& name, QuantFamily family,
                            const std::string& op, const std::string& mase_op,
                            const std::string& where) {
-  const FamilyKeys& fk = keys_of(family);
-  for (const auto& suf : fk.required) {
-    const std::string key = op + "_" + suf;
+  const FamilyEntry& f = family_entry(family);
+  for (const auto& k : f.keys) {
+    if (!k.required) continue;
+    const std::string key = op + "_" + k.key;
     if (!cfg.contains(key))
       throw ConfigError(where, "missing key '" + key + "': " + mase_op + " quantized as \"" + name +
-                                   "\" needs " + needs_list(op, fk) +
+                                   "\" needs " + needs_list(op, f) +
                                    " (use \"NA\" where a default is allowed)");
   }
-  auto at = [&](const std::string& suf) -> const json& { return cfg.at(op + "_" + suf); };
-  auto has = [&](const std::string& suf) { return cfg.contains(op + "_" + suf); };
-  auto key = [&](const std::string& suf) { return op + "_" + suf; };
-
+  const OperandKeys keys(cfg, op, name, mase_op, where);
   OperandQuant q;
   q.family = family;
   q.name = name;
   q.operand = op;
-  switch (family) {
-    case QuantFamily::kInteger:
-      q.width = get_width(at("width"), key("width"), where, 1);
-      q.frac_width = get_nullable_int(at("frac_width"), key("frac_width"), where);
-      q.is_signed = !(mase_op == "relu" && op == "data_in");
-      if (has("signed")) q.is_signed = get_bool(at("signed"), key("signed"), where);
-      if (has("narrow")) q.narrow = get_bool(at("narrow"), key("narrow"), where);
-      break;
-    case QuantFamily::kMinifloatDenorm:
-    case QuantFamily::kMinifloatIeee:
-      q.width = get_width(at("width"), key("width"), where, 2);
-      q.exponent_width = get_int(at("exponent_width"), key("exponent_width"), where, 1, 30,
-                                 "a positive integer (bits)");
-      if (q.exponent_width > q.width - 1)
-        throw ConfigError(where, "key '" + key("exponent_width") + "' (" +
-                                     std::to_string(q.exponent_width) + ") must be at most " +
-                                     key("width") + " - 1 (" + std::to_string(q.width - 1) +
-                                     "): one bit is the sign");
-      q.exponent_bias = get_nullable_int(at("exponent_bias"), key("exponent_bias"), where);
-      break;
-    case QuantFamily::kLog:
-      q.width = get_width(at("width"), key("width"), where, 2);
-      if (q.width > 31)
-        throw ConfigError(where, "key '" + key("width") + "' must be at most 31 for log, got " +
-                                     std::to_string(q.width));
-      q.exponent_bias = get_nullable_int(at("exponent_bias"), key("exponent_bias"), where);
-      break;
-    case QuantFamily::kBlockFp:
-      q.width = get_width(at("width"), key("width"), where, 1);
-      q.exponent_width = get_int(at("exponent_width"), key("exponent_width"), where, 1, 30,
-                                 "a positive integer (bits)");
-      q.exponent_bias = get_nullable_int(at("exponent_bias"), key("exponent_bias"), where);
-      q.block_size = get_block_size(at("block_size"), key("block_size"), where);
-      break;
-    case QuantFamily::kBlockMinifloat:
-      q.width = get_width(at("width"), key("width"), where, 2);
-      q.exponent_width = get_int(at("exponent_width"), key("exponent_width"), where, 1, 30,
-                                 "a positive integer (bits)");
-      if (q.exponent_width > q.width - 1)
-        throw ConfigError(where, "key '" + key("exponent_width") + "' must be at most " +
-                                     key("width") + " - 1: one bit is the sign");
-      q.exponent_bias_width = get_int(at("exponent_bias_width"), key("exponent_bias_width"), where,
-                                      0, 30, "a non-negative integer (bits)");
-      q.block_size = get_block_size(at("block_size"), key("block_size"), where);
-      break;
-    case QuantFamily::kBlockLog:
-      q.width = get_width(at("width"), key("width"), where, 2);
-      if (q.width > 31)
-        throw ConfigError(where, "key '" + key("width") + "' must be at most 31 for block_log");
-      q.exponent_bias_width = get_int(at("exponent_bias_width"), key("exponent_bias_width"), where,
-                                      0, 30, "a non-negative integer (bits)");
-      q.block_size = get_block_size(at("block_size"), key("block_size"), where);
-      break;
-    case QuantFamily::kBinary:
-      q.width = get_width(at("width"), key("width"), where, 1);
-      q.stochastic = get_bool(at("stochastic"), key("stochastic"), where);
-      q.bipolar = get_bool(at("bipolar"), key("bipolar"), where);
-      break;
-    case QuantFamily::kTernary:
-      q.width = get_width(at("width"), key("width"), where, 1);
-      q.scaling_factor = get_bool(at("scaling_factor"), key("scaling_factor"), where);
-      if (has("mean")) q.mean = get_nullable_number(at("mean"), key("mean"), where);
-      if (has("median")) q.median = get_nullable_number(at("median"), key("median"), where);
-      if (has("max")) q.max = get_nullable_number(at("max"), key("max"), where);
-      break;
-  }
-  if (family != QuantFamily::kInteger)
-    for (const char* suf : {"signed", "narrow"})
-      if (has(suf))
-        throw ConfigError(where, "key '" + key(suf) +
-                                     "' applies to integer quantization only, "
-                                     "not \"" +
-                                     name + "\"");
-  if (family == QuantFamily::kBlockFp || family == QuantFamily::kBlockMinifloat ||
-      family == QuantFamily::kBlockLog) {
+  f.parse(keys, q);
+  // chop's integer extensions belong to the families that document them.
+  for (const char* suf : {"signed", "narrow"})
+    if (keys.has(suf) && !documents(f, suf))
+      throw ConfigError(where, "key '" + keys.key(suf) +
+                                   "' applies to integer quantization only, "
+                                   "not \"" +
+                                   name + "\"");
+  if (f.blockwise) {
     // MASE blocks activations per batch item (data_in_skip_first_dim, default true) and
     // weights/biases over all dims.
     q.skip_first_dim = (op == "data_in" || op == "data_out");
-    if (op == "data_in" && has("skip_first_dim"))
-      q.skip_first_dim = get_bool(at("skip_first_dim"), key("skip_first_dim"), where);
+    if (op == "data_in" && keys.has("skip_first_dim"))
+      q.skip_first_dim = keys.boolean("skip_first_dim");
   }
   return q;
 }
@@ -311,40 +145,23 @@ bool has_prefix_key(const json& cfg, const std::string& prefix) {
 }  // namespace
 
 std::string family_name(QuantFamily family) {
-  switch (family) {
-    case QuantFamily::kInteger:
-      return "integer";
-    case QuantFamily::kMinifloatDenorm:
-      return "minifloat_denorm";
-    case QuantFamily::kMinifloatIeee:
-      return "minifloat_ieee";
-    case QuantFamily::kLog:
-      return "log";
-    case QuantFamily::kBlockFp:
-      return "block_fp";
-    case QuantFamily::kBlockMinifloat:
-      return "block_minifloat";
-    case QuantFamily::kBlockLog:
-      return "block_log";
-    case QuantFamily::kBinary:
-      return "binary";
-    case QuantFamily::kTernary:
-      return "ternary";
-  }
-  return "?";
+  return family_entry(family).name;
 }
 
 std::optional<QuantFamily> family_from_name(const std::string& name) {
-  if (name == "fixed") return QuantFamily::kInteger;
-  for (const auto& fk : family_table())
-    if (family_name(fk.family) == name) return fk.family;
-  return std::nullopt;
+  const FamilyEntry* f = find_family(name);
+  return f ? std::optional<QuantFamily>(f->family) : std::nullopt;
 }
 
 const std::vector<std::string>& quant_names() {
-  static const std::vector<std::string> names = {
-      "integer",  "fixed",           "minifloat_denorm", "minifloat_ieee", "log",
-      "block_fp", "block_minifloat", "block_log",        "binary",         "ternary"};
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> out;
+    for (const auto& f : family_registry()) {
+      out.push_back(f.name);
+      for (const auto& a : f.aliases) out.push_back(a);
+    }
+    return out;
+  }();
   return names;
 }
 
@@ -362,7 +179,8 @@ NodeQuantConfig parse_node_quant_config(const json& config, const std::string& m
                                         const std::string& where) {
   if (!config.is_object())
     throw ConfigError(
-        where, "expected a table of quantization keys (name = ..., ...), got " + type_name(config));
+        where,
+        "expected a table of quantization keys (name = ..., ...), got " + json_type_name(config));
   for (const auto& [k, v] : config.items()) {
     if (std::find(known_keys().begin(), known_keys().end(), k) != known_keys().end()) continue;
     throw ConfigError(where, "unknown key '" + k + "'" + did_you_mean(k, known_keys()) +

@@ -88,4 +88,37 @@ at::Tensor integer_quantize(const at::Tensor& x, int width, std::optional<int> f
   });
 }
 
+void parse_integer(const OperandKeys& keys, OperandQuant& q) {
+  q.width = keys.width(1);
+  q.frac_width = keys.nullable_int("frac_width");
+  q.is_signed = !(keys.mase_op() == "relu" && keys.op() == "data_in");
+  if (keys.has("signed")) q.is_signed = keys.boolean("signed");
+  if (keys.has("narrow")) q.narrow = keys.boolean("narrow");
+}
+
+at::Tensor integer_apply(const OperandQuant& q, const at::Tensor& x,
+                         std::optional<at::Generator>) {
+  return integer_quantize(x, q.width, q.frac_width, q.is_signed, q.narrow);
+}
+
+nlohmann::ordered_json integer_precision(const OperandQuant& q, bool resolve_defaults) {
+  std::optional<int> frac = q.frac_width;
+  if (resolve_defaults && !frac) frac = q.width / 2;
+  return nlohmann::ordered_json::array(
+      {q.width, frac ? nlohmann::ordered_json(*frac) : nlohmann::ordered_json(nullptr)});
+}
+
+std::optional<AffineCodes> integer_codes(const OperandQuant& q) {
+  const int f = effective_frac_width(q.width, q.frac_width);
+  // The range integer_quantize keeps exact in float32; wider ones use ATen there.
+  if (q.width > 24 || f < -100 || f > 100) return std::nullopt;
+  AffineCodes c;
+  c.scale = static_cast<float>(std::ldexp(1.0, f));
+  c.inv_scale = 1.0f / c.scale;
+  c.lo = static_cast<float>(q.is_signed ? -std::ldexp(1.0, q.width - 1) : 0.0);
+  c.hi = static_cast<float>(q.is_signed ? std::ldexp(1.0, q.width - 1) - 1.0
+                                        : std::ldexp(1.0, q.width) - 1.0);
+  return c;
+}
+
 }  // namespace chop::quant

@@ -46,4 +46,23 @@ at::Tensor log_raw(const at::Tensor& x, int width, const at::Tensor& exponent_bi
 }
 
 }  // namespace detail
+void parse_log(const OperandKeys& keys, OperandQuant& q) {
+  q.width = keys.width(2);
+  if (q.width > 31)
+    keys.fail("key '" + keys.key("width") + "' must be at most 31 for log, got " +
+              std::to_string(q.width));
+  q.exponent_bias = keys.nullable_int("exponent_bias");
+}
+
+at::Tensor log_apply(const OperandQuant& q, const at::Tensor& x, std::optional<at::Generator>) {
+  return log_quantize(x, q.width, q.exponent_bias);
+}
+
+nlohmann::ordered_json log_precision(const OperandQuant& q, bool resolve_defaults) {
+  std::optional<int> bias = q.exponent_bias;
+  if (resolve_defaults && !bias) bias = (1 << (q.width - 1 - 1)) - 1;  // exponent bits: width - 1
+  return nlohmann::ordered_json::array(
+      {q.width, bias ? nlohmann::ordered_json(*bias) : nlohmann::ordered_json(nullptr)});
+}
+
 }  // namespace chop::quant

@@ -6,6 +6,8 @@
 
 #include <optional>
 
+#include "quant/family.h"
+
 namespace chop::quant {
 
 /// E = w - 1, bias = exponent_bias or 2^(E-1) - 1, p = 0.1 * 2^-bias;
@@ -18,5 +20,10 @@ namespace detail {
 /// (broadcastable to x); block_log uses it with one bias per block.
 at::Tensor log_raw(const at::Tensor& x, int width, const at::Tensor& exponent_bias);
 }  // namespace detail
+
+// The family's row functions (family.h).
+void parse_log(const OperandKeys& keys, OperandQuant& q);
+at::Tensor log_apply(const OperandQuant& q, const at::Tensor& x, std::optional<at::Generator> gen);
+nlohmann::ordered_json log_precision(const OperandQuant& q, bool resolve_defaults);
 
 }  // namespace chop::quant

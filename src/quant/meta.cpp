@@ -1,46 +1,15 @@
-// MASE's update_quant_meta_param tables (QUANT_ARITH_TO_SUFFIXES,
-// MASE_OP_TO_INPUT_ENTRIES_AND_ARGS).
+// MASE's update_quant_meta_param tables: MASE_OP_TO_INPUT_ENTRIES_AND_ARGS here; the precision
+// lists (QUANT_ARITH_TO_SUFFIXES) come from each family's row (family.h).
 #include "quant/meta.h"
+
+#include "quant/family.h"
 
 namespace chop::quant {
 
 using json = nlohmann::ordered_json;
 
 json precision_list(const OperandQuant& q, bool resolve_defaults) {
-  auto opt_int = [](std::optional<int> v) { return v ? json(*v) : json(nullptr); };
-  auto opt_num = [](std::optional<double> v) { return v ? json(*v) : json(nullptr); };
-  std::optional<int> frac = q.frac_width;
-  std::optional<int> bias = q.exponent_bias;
-  if (resolve_defaults) {
-    if (!frac) frac = q.width / 2;
-    if (!bias) {
-      const int e_bits = q.family == QuantFamily::kLog ? q.width - 1 : q.exponent_width;
-      bias = (1 << (e_bits - 1)) - 1;
-    }
-  }
-  json blocks = json::array();
-  for (int64_t b : q.block_size) blocks.push_back(b);
-  switch (q.family) {
-    case QuantFamily::kInteger:
-      return json::array({q.width, opt_int(frac)});
-    case QuantFamily::kMinifloatDenorm:
-    case QuantFamily::kMinifloatIeee:
-      return json::array({q.width, q.exponent_width, opt_int(bias)});
-    case QuantFamily::kLog:
-      return json::array({q.width, opt_int(bias)});
-    case QuantFamily::kBlockFp:
-      return json::array({q.width, q.exponent_width, opt_int(bias), blocks});
-    case QuantFamily::kBlockMinifloat:
-      return json::array({q.width, q.exponent_width, q.exponent_bias_width, blocks});
-    case QuantFamily::kBlockLog:
-      return json::array({q.width, q.exponent_bias_width, blocks});
-    case QuantFamily::kBinary:
-      return json::array({q.width, q.stochastic, q.bipolar});
-    case QuantFamily::kTernary:
-      return json::array(
-          {q.width, q.scaling_factor, opt_num(q.mean), opt_num(q.median), opt_num(q.max)});
-  }
-  return json::array();
+  return family_entry(q.family).precision(q, resolve_defaults);
 }
 
 std::string quant_type_string(const OperandQuant& q) {
@@ -60,8 +29,8 @@ std::vector<std::pair<std::string, std::string>> operand_args(const std::string&
 
 std::optional<std::pair<std::string, json>> result_meta(const NodeQuantConfig& cfg) {
   if (!cfg.quantized()) return std::nullopt;
-  if (family_from_name(cfg.name) == QuantFamily::kBinary)
-    return std::make_pair(std::string("binary"), json::array({32, 0, 1}));
+  const FamilyEntry* f = find_family(cfg.name);
+  if (f && !f->result_type.empty()) return std::make_pair(f->result_type, f->result_precision);
   return std::nullopt;
 }
 

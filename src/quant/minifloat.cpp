@@ -87,4 +87,32 @@ at::Tensor minifloat_ieee_quantize(const at::Tensor& x, int width, int exponent_
   });
 }
 
+void parse_minifloat(const OperandKeys& keys, OperandQuant& q) {
+  q.width = keys.width(2);
+  q.exponent_width = keys.integer("exponent_width", 1, 30, "a positive integer (bits)");
+  if (q.exponent_width > q.width - 1)
+    keys.fail("key '" + keys.key("exponent_width") + "' (" + std::to_string(q.exponent_width) +
+              ") must be at most " + keys.key("width") + " - 1 (" + std::to_string(q.width - 1) +
+              "): one bit is the sign");
+  q.exponent_bias = keys.nullable_int("exponent_bias");
+}
+
+at::Tensor minifloat_denorm_apply(const OperandQuant& q, const at::Tensor& x,
+                                  std::optional<at::Generator>) {
+  return minifloat_denorm_quantize(x, q.width, q.exponent_width, q.exponent_bias);
+}
+
+at::Tensor minifloat_ieee_apply(const OperandQuant& q, const at::Tensor& x,
+                                std::optional<at::Generator>) {
+  return minifloat_ieee_quantize(x, q.width, q.exponent_width, q.exponent_bias);
+}
+
+nlohmann::ordered_json minifloat_precision(const OperandQuant& q, bool resolve_defaults) {
+  std::optional<int> bias = q.exponent_bias;
+  if (resolve_defaults && !bias) bias = (1 << (q.exponent_width - 1)) - 1;
+  return nlohmann::ordered_json::array(
+      {q.width, q.exponent_width,
+       bias ? nlohmann::ordered_json(*bias) : nlohmann::ordered_json(nullptr)});
+}
+
 }  // namespace chop::quant

@@ -6,6 +6,8 @@
 
 #include <optional>
 
+#include "quant/family.h"
+
 namespace chop::quant {
 
 /// Default exponent bias 2^(e-1) - 1 when exponent_bias is unset.
@@ -28,5 +30,13 @@ namespace detail {
 at::Tensor minifloat_ieee_raw(const at::Tensor& x, int width, int exponent_width,
                               const at::Tensor& exponent_bias);
 }  // namespace detail
+
+// The family's row functions (family.h).
+void parse_minifloat(const OperandKeys& keys, OperandQuant& q);  // denorm and ieee
+at::Tensor minifloat_denorm_apply(const OperandQuant& q, const at::Tensor& x,
+                                  std::optional<at::Generator> gen);
+at::Tensor minifloat_ieee_apply(const OperandQuant& q, const at::Tensor& x,
+                                std::optional<at::Generator> gen);
+nlohmann::ordered_json minifloat_precision(const OperandQuant& q, bool resolve_defaults);
 
 }  // namespace chop::quant

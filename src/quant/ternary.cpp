@@ -75,4 +75,25 @@ at::Tensor ternary_quantize(const at::Tensor& x, bool scaling_factor,
       x, [=](const at::Tensor& v) { return ternary_raw(v, scaling_factor, threshold); });
 }
 
+void parse_ternary(const OperandKeys& keys, OperandQuant& q) {
+  q.width = keys.width(1);
+  q.scaling_factor = keys.boolean("scaling_factor");
+  if (keys.has("mean")) q.mean = keys.nullable_number("mean");
+  if (keys.has("median")) q.median = keys.nullable_number("median");
+  if (keys.has("max")) q.max = keys.nullable_number("max");
+}
+
+at::Tensor ternary_apply(const OperandQuant& q, const at::Tensor& x,
+                         std::optional<at::Generator>) {
+  return ternary_quantize(x, q.scaling_factor, ternary_threshold(q.mean, q.median, q.max));
+}
+
+nlohmann::ordered_json ternary_precision(const OperandQuant& q, bool) {
+  auto opt = [](std::optional<double> v) {
+    return v ? nlohmann::ordered_json(*v) : nlohmann::ordered_json(nullptr);
+  };
+  return nlohmann::ordered_json::array(
+      {q.width, q.scaling_factor, opt(q.mean), opt(q.median), opt(q.max)});
+}
+
 }  // namespace chop::quant

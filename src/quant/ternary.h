@@ -5,6 +5,8 @@
 
 #include <optional>
 
+#include "quant/family.h"
+
 namespace chop::quant {
 
 /// MASE's threshold choice from statistics: 0.75 * mean if mean is set and non-zero, else
@@ -19,5 +21,11 @@ std::optional<double> ternary_threshold(std::optional<double> mean, std::optiona
 /// Straight-through gradient.
 at::Tensor ternary_quantize(const at::Tensor& x, bool scaling_factor,
                             std::optional<double> threshold);
+
+// The family's row functions (family.h).
+void parse_ternary(const OperandKeys& keys, OperandQuant& q);
+at::Tensor ternary_apply(const OperandQuant& q, const at::Tensor& x,
+                         std::optional<at::Generator> gen);
+nlohmann::ordered_json ternary_precision(const OperandQuant& q, bool resolve_defaults);
 
 }  // namespace chop::quant

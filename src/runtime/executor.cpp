@@ -8,6 +8,7 @@
 #include "core/error.h"
 #include "core/strings.h"
 #include "quant/config.h"
+#include "quant/family.h"
 #include "runtime/kernels.h"
 #include "runtime/linear_cpu.h"
 
@@ -63,13 +64,9 @@ bool rows_independent_in_inference(const graph::Graph& g) {
     // Parameter quantizers do not see the batch; activation quantizers must be elementwise.
     const graph::Json& name = n.quant->config.contains("name") ? n.quant->config["name"]
                                                                : graph::Json();
-    const auto family =
-        name.is_string() ? quant::family_from_name(name.get<std::string>()) : std::nullopt;
-    if (!family || !(*family == quant::QuantFamily::kInteger ||
-                     *family == quant::QuantFamily::kMinifloatDenorm ||
-                     *family == quant::QuantFamily::kMinifloatIeee ||
-                     *family == quant::QuantFamily::kLog))
-      return false;
+    const quant::FamilyEntry* family =
+        name.is_string() ? quant::find_family(name.get<std::string>()) : nullptr;
+    if (!family || !family->row_wise_batching) return false;
   }
   return true;
 }

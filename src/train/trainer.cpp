@@ -11,7 +11,7 @@
 #include "core/error.h"
 #include "core/interrupt.h"
 #include "core/strings.h"
-#include "train/checkpoint.h"
+#include "train/checkpoint/ckpt_file.h"
 #include "train/evaluate.h"
 #include "train/train_steps.h"
 
@@ -192,8 +192,8 @@ TrainResult train(graph::Graph& g, const data::TensorDataset& train_split,
       meta["train_acc"] = r.train_accuracy;
       meta["val_loss"] = r.val_loss;
       meta["val_acc"] = r.val_accuracy;
-      if (r.is_best) save_checkpoint(g, result.best_checkpoint, meta);
-      save_checkpoint(g, result.last_checkpoint, meta);
+      if (r.is_best) checkpoint::save_checkpoint(g, result.best_checkpoint, meta);
+      checkpoint::save_checkpoint(g, result.last_checkpoint, meta);
     }
     metrics.append(r);
     result.epochs.push_back(r);

@@ -16,7 +16,7 @@
 #include "passes/pass.h"
 #include "passes/transforms/quantize.h"
 #include "runtime/executor.h"
-#include "train/checkpoint.h"
+#include "train/checkpoint/ckpt_file.h"
 #include "train/evaluate.h"
 #include "train/project.h"
 #include "train/trainer.h"
@@ -61,11 +61,11 @@ TEST(Trainer, LearnsAndWritesCheckpointsAndMetrics) {
   double best = 1e9;
   for (const auto& e : r.epochs) best = std::min(best, e.val_loss);
   EXPECT_DOUBLE_EQ(r.best_val_loss, best);
-  CheckpointInfo info = read_checkpoint_info(r.best_checkpoint);
+  checkpoint::CheckpointInfo info = checkpoint::read_checkpoint_info(r.best_checkpoint);
   EXPECT_EQ(info.meta["epoch"].get<int64_t>(), r.best_epoch);
   EXPECT_EQ(info.meta["dataset"], "small");
   EXPECT_DOUBLE_EQ(info.meta["val_loss"].get<double>(), best);
-  graph::Graph last = load_checkpoint(r.last_checkpoint);
+  graph::Graph last = checkpoint::load_checkpoint(r.last_checkpoint);
   testing::expect_same_state(last, g);
 
   std::string csv = read_file(o.checkpoint_dir + "/metrics.csv");
@@ -150,13 +150,13 @@ TEST(Trainer, NanLossIsAClearRunErrorAndKeepsCheckpoints) {
     EXPECT_NE(msg.find(dir.path), std::string::npos) << msg;
   }
   // Epoch 0's checkpoints are complete and finite.
-  graph::Graph last = load_checkpoint(dir.path + "/last.ckpt");
+  graph::Graph last = checkpoint::load_checkpoint(dir.path + "/last.ckpt");
   for (auto& [name, t] : last.state_dict()) {
     if (t.is_floating_point()) {
       EXPECT_TRUE(at::isfinite(t).all().item<bool>()) << name;
     }
   }
-  EXPECT_EQ(read_checkpoint_info(dir.path + "/best.ckpt").meta["epoch"], 0);
+  EXPECT_EQ(checkpoint::read_checkpoint_info(dir.path + "/best.ckpt").meta["epoch"], 0);
 }
 
 // Ctrl-C (interrupt.h) stops training before the next step with exit code 130; the finished
@@ -182,7 +182,7 @@ TEST(Trainer, InterruptStopsBeforeTheNextStepAndKeepsCheckpoints) {
     EXPECT_NE(msg.find("epoch 3 before step 1"), std::string::npos) << msg;
     EXPECT_NE(msg.find(dir.path + "/last.ckpt (epoch 2)"), std::string::npos) << msg;
   }
-  EXPECT_EQ(read_checkpoint_info(dir.path + "/last.ckpt").meta["epoch"], 1);
+  EXPECT_EQ(checkpoint::read_checkpoint_info(dir.path + "/last.ckpt").meta["epoch"], 1);
   EXPECT_FALSE(interrupt_requested());
 }
 

@@ -8,6 +8,7 @@
 #include "graph/ops.h"
 #include "quant/apply.h"
 #include "quant/binary.h"
+#include "quant/family.h"
 #include "quant/meta.h"
 
 namespace chop::passes {
@@ -18,7 +19,7 @@ using TensorFn = std::function<at::Tensor(const at::Tensor&)>;
 TensorFn make_fn(const std::optional<quant::OperandQuant>& q, uint64_t seed) {
   if (!q) return nullptr;
   quant::OperandQuant op = *q;
-  if (op.family == quant::QuantFamily::kBinary && op.stochastic) {
+  if (quant::needs_generator(op)) {
     at::Generator gen = quant::make_generator(seed);
     return [op, gen](const at::Tensor& x) { return quant::apply(op, x, gen); };
   }
@@ -52,7 +53,7 @@ TensorFn memoized(TensorFn fn) {
 
 TensorFn make_param_fn(const std::optional<quant::OperandQuant>& q, uint64_t seed) {
   TensorFn fn = make_fn(q, seed);
-  if (!fn || (q->family == quant::QuantFamily::kBinary && q->stochastic)) return fn;
+  if (!fn || quant::needs_generator(*q)) return fn;
   return memoized(std::move(fn));
 }
 
@@ -62,31 +63,6 @@ const std::optional<quant::OperandQuant>& operand(const quant::NodeQuantConfig& 
   if (entry == "weight") return cfg.weight;
   if (entry == "bias") return cfg.bias;
   return cfg.data_out;
-}
-
-// MASE's quantized class suffixes (LinearInteger, Conv2dMinifloatIEEE, ...).
-std::string class_suffix(quant::QuantFamily f) {
-  switch (f) {
-    case quant::QuantFamily::kInteger:
-      return "Integer";
-    case quant::QuantFamily::kMinifloatDenorm:
-      return "MinifloatDenorm";
-    case quant::QuantFamily::kMinifloatIeee:
-      return "MinifloatIEEE";
-    case quant::QuantFamily::kLog:
-      return "Log";
-    case quant::QuantFamily::kBlockFp:
-      return "BlockFP";
-    case quant::QuantFamily::kBlockMinifloat:
-      return "BlockMinifloat";
-    case quant::QuantFamily::kBlockLog:
-      return "BlockLog";
-    case quant::QuantFamily::kBinary:
-      return "Binary";
-    case quant::QuantFamily::kTernary:
-      return "Ternary";
-  }
-  return "";
 }
 
 }  // namespace
@@ -147,7 +123,7 @@ std::string quantized_type_name(const graph::Node& n) {
   if (n.op == graph::FxOp::kCallModule) {
     const graph::OpSpec* spec = graph::find_op(n.mase_op);
     std::string cls = spec ? spec->torch_class : n.mase_op;
-    return family ? cls + class_suffix(*family) : cls;
+    return family ? cls + quant::family_entry(*family).mase_class_suffix : cls;
   }
   return family ? n.mase_op + "_" + quant::family_name(*family) : n.target;
 }

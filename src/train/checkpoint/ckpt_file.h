@@ -10,7 +10,7 @@
 
 #include "graph/graph.h"
 
-namespace chop::train {
+namespace chop::checkpoint {
 
 constexpr int kCheckpointFormatVersion = 1;
 
@@ -41,4 +41,4 @@ graph::Graph load_checkpoint(const std::string& path);
 /// with a different shape throws UserError naming it (with both shapes) and the checkpoint.
 void load_weights_into(graph::Graph& g, const std::string& path);
 
-}  // namespace chop::train
+}  // namespace chop::checkpoint

@@ -1,7 +1,7 @@
-// Checkpoint writer/reader; see checkpoint.h and docs/checkpoints.md for the byte layout:
+// The .ckpt writer/reader; see ckpt_file.h and docs/checkpoints.md for the byte layout:
 //   "CHOPCKPT" | u32 version | u32 crc32(rest) | u64 header bytes H | u64 data bytes D |
 //   header JSON (H bytes) | zero padding to 64 | tensor data (D bytes, 64-aligned, little-endian)
-#include "train/checkpoint.h"
+#include "train/checkpoint/ckpt_file.h"
 
 #include <zlib.h>
 
@@ -17,7 +17,7 @@
 #include "graph/text.h"
 #include "graph/verify.h"
 
-namespace chop::train {
+namespace chop::checkpoint {
 namespace {
 
 using Json = nlohmann::ordered_json;
@@ -316,4 +316,4 @@ void load_weights_into(graph::Graph& g, const std::string& path) {
   copy_into(g, parse_file(path));
 }
 
-}  // namespace chop::train
+}  // namespace chop::checkpoint

@@ -1,8 +1,7 @@
-// Checkpoint files; see checkpoint.h.
-#include "passes/checkpoint.h"
+// The transform folder; see transform_folder.h.
+#include "train/checkpoint/transform_folder.h"
 
 #include <toml++/toml.h>
-#include <torch/csrc/jit/serialization/pickle.h>
 
 #include <zlib.h>
 
@@ -16,10 +15,13 @@
 #include "graph/ops.h"
 #include "graph/text.h"
 #include "graph/verify.h"
+#include "interop/torch_file.h"
 #include "passes/transforms/quantize.h"
 
-namespace chop::passes {
+namespace chop::checkpoint {
 namespace {
+
+using Json = nlohmann::ordered_json;
 
 void put(toml::array& arr, const Json& v);
 
@@ -69,7 +71,7 @@ void put(toml::array& arr, const Json& v) {
 
 }  // namespace
 
-CheckpointPaths checkpoint_paths(const std::string& dir) {
+TransformFolderPaths transform_folder_paths(const std::string& dir) {
   return {dir, dir + "/graph.txt", dir + "/node_meta.toml", dir + "/state.pt",
           dir + "/digest.json"};
 }
@@ -90,7 +92,7 @@ uint32_t crc32_of(const std::string& bytes) {
 }
 
 /// digest.json: size and CRC-32 of each file, the same check a .ckpt carries in its header.
-std::string digest_json(const CheckpointPaths& p) {
+std::string digest_json(const TransformFolderPaths& p) {
   Json files = Json::object();
   for (const char* name : kDigestFiles) {
     const std::string bytes = read_file(p.dir + "/" + name);
@@ -101,7 +103,7 @@ std::string digest_json(const CheckpointPaths& p) {
 
 /// The folder's files as listed in digest.json, each verified (size, CRC-32); DataError naming
 /// the file that is missing, truncated or altered.
-std::map<std::string, std::string> read_verified(const CheckpointPaths& p) {
+std::map<std::string, std::string> read_verified(const TransformFolderPaths& p) {
   if (!std::filesystem::exists(p.digest))
     throw DataError(p.digest,
                     "missing: chop checks a transform folder against its digest.json (sizes and "
@@ -134,60 +136,6 @@ std::map<std::string, std::string> read_verified(const CheckpointPaths& p) {
   return out;
 }
 
-/// Tensors from a state dict's bytes (torch.save'd dict of name -> tensor).
-std::map<std::string, at::Tensor> unpickle_state_dict(const std::string& raw,
-                                                      const std::string& path) {
-  c10::IValue v;
-  try {
-    v = torch::jit::pickle_load(std::vector<char>(raw.begin(), raw.end()));
-  } catch (const c10::Error& e) {
-    std::string msg = e.what_without_backtrace();
-    throw DataError(path, "not a readable state dict: " + msg.substr(0, msg.find('\n')));
-  }
-  if (!v.isGenericDict())
-    throw DataError(path, "expected a dict of tensors (a state dict), got " + v.tagKind());
-  std::map<std::string, at::Tensor> loaded;
-  for (const auto& e : v.toGenericDict()) {
-    if (!e.key().isString() || !e.value().isTensor())
-      throw DataError(path, "expected a dict of name -> tensor");
-    const at::Tensor& t = e.value().toTensor();
-    if (t.layout() != at::kStrided || t.is_quantized() || t.is_complex() || !t.defined())
-      throw DataError(path, "tensor '" + e.key().toStringRef() +
-                                "' is not a dense real tensor (sparse, quantized or complex)");
-    loaded[e.key().toStringRef()] = t;
-  }
-  return loaded;
-}
-
-void fill_from(graph::Graph& g, const std::map<std::string, at::Tensor>& loaded,
-               const std::string& path) {
-  at::NoGradGuard no_grad;
-  for (auto& n : g.nodes()) {
-    auto fill = [&](graph::NamedTensors& list) {
-      for (auto& [pn, t] : list) {
-        std::string key = n.target + "." + pn;
-        auto it = loaded.find(key);
-        if (it == loaded.end())
-          throw DataError(path, "has no tensor '" + key + "' for node " + n.name +
-                                    "; was it saved from a different model?");
-        if (it->second.sizes() != t.sizes())
-          throw DataError(path, "tensor '" + key + "' has shape " +
-                                    graph::shape_str(it->second.sizes().vec()) + ", node " +
-                                    n.name + " expects " + graph::shape_str(t.sizes().vec()));
-        try {
-          t.copy_(it->second.to(t.dtype()));
-        } catch (const c10::Error& e) {
-          std::string msg = e.what_without_backtrace();
-          throw DataError(path, "tensor '" + key + "' cannot be loaded: " +
-                                    msg.substr(0, msg.find('\n')));
-        }
-      }
-    };
-    fill(n.params);
-    fill(n.buffers);
-  }
-}
-
 }  // namespace
 
 std::string node_meta_toml(const graph::Graph& g) {
@@ -199,30 +147,19 @@ std::string node_meta_toml(const graph::Graph& g) {
   return os.str();
 }
 
-void save_state_dict_file(const graph::Graph& g, const std::string& path) {
-  c10::Dict<std::string, at::Tensor> dict;
-  for (const auto& [name, t] : g.state_dict()) dict.insert(name, t.detach().to(at::kCPU));
-  std::vector<char> bytes = torch::jit::pickle_save(c10::IValue(dict));
-  write_file_atomic(path, std::string(bytes.begin(), bytes.end()));
-}
-
-void load_state_dict_file(graph::Graph& g, const std::string& path) {
-  fill_from(g, unpickle_state_dict(read_file(path), path), path);
-}
-
-CheckpointPaths save_checkpoint(const graph::Graph& g, const std::string& dir) {
-  CheckpointPaths p = checkpoint_paths(dir);
+TransformFolderPaths save_transform_folder(const graph::Graph& g, const std::string& dir) {
+  TransformFolderPaths p = transform_folder_paths(dir);
   make_dirs(dir);
   write_file_atomic(p.graph, graph::print_graph(g));
   write_file_atomic(p.node_meta, node_meta_toml(g));
-  save_state_dict_file(g, p.state);
+  interop::save_torch_state_dict(g, p.state);
   // Last: a folder whose digest is missing or stale was not completely written.
   write_file_atomic(p.digest, digest_json(p));
   return p;
 }
 
-graph::Graph load_checkpoint(const std::string& dir) {
-  CheckpointPaths p = checkpoint_paths(dir);
+graph::Graph load_transform_folder(const std::string& dir) {
+  TransformFolderPaths p = transform_folder_paths(dir);
   for (const auto& f : {p.graph, p.state})
     if (!std::filesystem::exists(f))
       throw DataError(f,
@@ -236,7 +173,7 @@ graph::Graph load_checkpoint(const std::string& dir) {
   } catch (const UserError& e) {
     throw DataError(p.graph, std::string("graph is inconsistent: ") + e.what());
   }
-  fill_from(g, unpickle_state_dict(files["state.pt"], p.state), p.state);
+  interop::load_pickled_state_dict(g, files["state.pt"], p.state);
   config::TomlDocument doc = config::parse_toml_string(files["node_meta.toml"], p.node_meta);
   for (auto& n : g.nodes()) {
     if (!doc.root.contains(n.name)) continue;
@@ -249,9 +186,9 @@ graph::Graph load_checkpoint(const std::string& dir) {
     for (const char* group : {"common", "software", "hardware"})
       if (!n.meta.contains(group)) n.meta[group] = Json::object();
   }
-  attach_quantizers(g);
+  passes::attach_quantizers(g);
   g.set_requires_grad(true);
   return g;
 }
 
-}  // namespace chop::passes
+}  // namespace chop::checkpoint

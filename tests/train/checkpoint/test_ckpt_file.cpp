@@ -9,13 +9,14 @@
 #include "core/files.h"
 #include "graph/text.h"
 #include "models/zoo.h"
-#include "train/checkpoint.h"
-#include "train_test_util.h"
+#include "train/checkpoint/ckpt_file.h"
+#include "train/train_test_util.h"
 
-namespace chop::train {
+namespace chop::checkpoint {
 namespace {
 
-using testing::TempDir;
+using train::testing::TempDir;
+namespace testing = train::testing;
 
 std::string message_of(const std::function<void()>& f) {
   try {
@@ -156,4 +157,4 @@ TEST(Checkpoint, DamagedFilesGiveDataErrors) {
 }
 
 }  // namespace
-}  // namespace chop::train
+}  // namespace chop::checkpoint
