@@ -17,6 +17,7 @@ PKGS=(
   libhdf5-dev
   hdf5-plugin-lzf
   zlib1g-dev
+  libssl-dev      # core: SHA-256 of checkpoints a study was searched with (libcrypto)
   libonnx-dev     # interop: ONNX protobuf model, checker, shape inference
   # tests
   libgtest-dev

@@ -128,6 +128,18 @@ int run_search(ActionContext& ctx) {
   setup.project_dir = ctx.cfg.str("project_dir");
   setup.project_name = project_name(ctx, model, dataset);
   setup.weights_loaded = !ctx.cfg.is_null("load_name");
+  // What the study records of this run, so that a changed model, checkpoint or data set is
+  // never continued as the same study (strategy/study_identity.h).
+  setup.model_name = model;
+  if (model_source(model).from_file) setup.model_file = model;
+  if (setup.weights_loaded) setup.checkpoint_path = ctx.cfg.str("load_name");
+  setup.dataset_name = dataset;
+  if (const config::Json* mc = ctx.cfg.table("model_config")) setup.model_config = *mc;
+  if (!setup.model_file.empty()) setup.model_config = config::Json::object();  // files: digest
+  else if (const auto widths = model_options_for(ctx, model, splits.info).hidden_features;
+           !widths.empty())
+    setup.model_config["hidden_features"] = widths;  // the flag or the table, as numbers
+  setup.new_study = ctx.extra.contains("new_study") && ctx.extra["new_study"].get<bool>();
   if (ctx.extra.contains("export_best"))
     setup.export_best = ctx.extra["export_best"].get<std::string>();
   // On a terminal one live progress line (rewritten in place) and the notable trials above it;

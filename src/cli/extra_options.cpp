@@ -52,6 +52,9 @@ const std::vector<ExtraOption>& extra_option_table() {
        "per sampler and repeat; docs/samplers.md)"},
       {"--repeats", "repeats", false, "search",
        "repeats per sampler of --compare-samplers, seeds seed..seed+N-1 (default 5)"},
+      {"--new-study", "new_study", true, "search",
+       "start a new study <name>-<k> even when study <name> exists (kept as it is); as "
+       "setup.resume = false (docs/reliability.md, resuming a study)"},
   };
   return table;
 }

@@ -1,7 +1,10 @@
-// Shape rules for pooling, concatenation and constants; see op_shapes.h.
+// Output-shape rules of the op-table rows; see op_shapes.h.
 #include "graph/op_shapes.h"
 
+#include <optional>
+
 #include "core/error.h"
+#include "core/limits.h"
 
 namespace chop::graph::shapes {
 namespace {
@@ -97,6 +100,153 @@ Shape along_dim(const Node& n, const std::vector<Shape>& in) {
   if (in.empty()) fail(n, "expects an input");
   normalised_dim(n, n.attrs.value("dim", int64_t{-1}), in[0].size());
   return in[0];
+}
+
+// Product of a shape, overflow-checked; a -1 (batch not yet known) contributes its sign only, so
+// a view of [-1, 16] as [-1, 4, 4] infers -1 again.
+static std::optional<int64_t> product(const Shape& s) {
+  uint64_t magnitude = 1;
+  bool negative = false;
+  for (int64_t d : s) {
+    if (d < -1) return std::nullopt;
+    if (d == -1) {
+      negative = !negative;
+      continue;
+    }
+    auto m = checked_mul(magnitude, static_cast<uint64_t>(d));
+    if (!m || *m > static_cast<uint64_t>(INT64_MAX)) return std::nullopt;
+    magnitude = *m;
+  }
+  const auto v = static_cast<int64_t>(magnitude);
+  return negative ? -v : v;
+}
+
+Shape same(const Node& n, const std::vector<Shape>& in) {
+  if (in.empty()) fail(n, "expects an input");
+  return in[0];
+}
+
+Shape linear(const Node& n, const std::vector<Shape>& in) {
+  Shape s = same(n, in);
+  int64_t want = n.attr_int("in_features");
+  if (s.empty() || s.back() != want)
+    fail(n, "expects last input dimension " + std::to_string(want) + ", got " + shape_str(s));
+  s.back() = n.attr_int("out_features");
+  return s;
+}
+
+Shape conv(const Node& n, const std::vector<Shape>& in, size_t dims) {
+  Shape s = same(n, in);
+  if (s.size() != dims + 2)
+    fail(n, "expects a " + std::to_string(dims + 2) + "-D input, got " + shape_str(s));
+  if (s[1] != n.attr_int("in_channels"))
+    fail(n, "expects " + std::to_string(n.attr_int("in_channels")) + " input channels, got " +
+                shape_str(s));
+  Shape k = int_list(n, "kernel_size", dims), st = int_list(n, "stride", dims),
+        p = int_list(n, "padding", dims), d = int_list(n, "dilation", dims);
+  Shape out{s[0], n.attr_int("out_channels")};
+  for (size_t i = 0; i < dims; ++i) {
+    // Attributes are at most 2^31 - 1 (attrs.h), so these products stay far inside int64.
+    const int64_t span = s[2 + i] + 2 * p[i] - d[i] * (k[i] - 1) - 1;
+    if (span < 0)
+      fail(n, "kernel " + shape_str(k) + " (dilation " + shape_str(d) +
+                  ") does not fit the padded input " + shape_str(s));
+    out.push_back(span / st[i] + 1);
+  }
+  return out;
+}
+Shape conv1d(const Node& n, const std::vector<Shape>& in) {
+  return conv(n, in, 1);
+}
+Shape conv2d(const Node& n, const std::vector<Shape>& in) {
+  return conv(n, in, 2);
+}
+
+Shape batch_norm(const Node& n, const std::vector<Shape>& in) {
+  Shape s = same(n, in);
+  if (s.size() < 2 || s[1] != n.attr_int("num_features"))
+    fail(n, "expects " + std::to_string(n.attr_int("num_features")) +
+                " features in dimension 1, got " + shape_str(s));
+  return s;
+}
+
+Shape adaptive_pool2d(const Node& n, const std::vector<Shape>& in) {
+  Shape s = same(n, in);
+  if (s.size() != 4) fail(n, "expects a 4-D input, got " + shape_str(s));
+  Shape o = int_list(n, "output_size", 2);
+  return {s[0], s[1], o[0], o[1]};
+}
+
+Shape flatten(const Node& n, const std::vector<Shape>& in) {
+  Shape s = same(n, in);
+  int64_t start = n.attrs.value("start_dim", int64_t{1});
+  int64_t end = n.attrs.value("end_dim", int64_t{-1});
+  int64_t r = static_cast<int64_t>(s.size());
+  if (start < 0) start += r;
+  if (end < 0) end += r;
+  if (start < 0 || end >= r || start > end)
+    fail(n, "start_dim/end_dim do not fit an input of shape " + shape_str(s));
+  Shape out(s.begin(), s.begin() + start);
+  auto prod = product(Shape(s.begin() + start, s.begin() + end + 1));
+  if (!prod) fail(n, "flattened size of " + shape_str(s) + " overflows 64 bits");
+  out.push_back(*prod);
+  out.insert(out.end(), s.begin() + end + 1, s.end());
+  return out;
+}
+
+Shape view(const Node& n, const std::vector<Shape>& in) {
+  Shape s = same(n, in);
+  Shape want = n.attrs.at("shape").get<Shape>();
+  int64_t known = 1, infer_at = -1;
+  auto total_count = product(s);
+  if (!total_count) fail(n, "input size of " + shape_str(s) + " overflows 64 bits");
+  const int64_t total = *total_count;
+  for (size_t i = 0; i < want.size(); ++i) {
+    if (want[i] == -1) {
+      if (infer_at >= 0) fail(n, "only one dimension of a view may be -1");
+      infer_at = static_cast<int64_t>(i);
+    } else {
+      auto k = checked_mul(static_cast<uint64_t>(known), static_cast<uint64_t>(want[i]));
+      if (!k || *k > static_cast<uint64_t>(INT64_MAX))
+        fail(n, "view shape " + shape_str(want) + " overflows 64 bits");
+      known = static_cast<int64_t>(*k);
+    }
+  }
+  if (infer_at >= 0) {
+    if (known == 0 || total % known)
+      fail(n, "cannot view " + shape_str(s) + " as " + shape_str(want));
+    want[infer_at] = total / known;
+  } else if (known != total) {
+    fail(n, "cannot view " + shape_str(s) + " as " + shape_str(want));
+  }
+  return want;
+}
+
+Shape broadcast(const Node& n, const std::vector<Shape>& in) {
+  if (in.size() != 2) fail(n, "expects two inputs");
+  const Shape &a = in[0], &b = in[1];
+  Shape out(std::max(a.size(), b.size()), 1);
+  for (size_t i = 0; i < out.size(); ++i) {
+    int64_t da = i < out.size() - a.size() ? 1 : a[i - (out.size() - a.size())];
+    int64_t db = i < out.size() - b.size() ? 1 : b[i - (out.size() - b.size())];
+    if (da != db && da != 1 && db != 1)
+      fail(n, "cannot broadcast " + shape_str(a) + " with " + shape_str(b));
+    out[i] = std::max(da, db);
+  }
+  return out;
+}
+
+Shape matmul(const Node& n, const std::vector<Shape>& in) {
+  if (in.size() != 2 || in[0].size() < 2 || in[1].size() < 2) fail(n, "expects two matrices");
+  Shape a = in[0], b = in[1];
+  if (a.back() != b[b.size() - 2])
+    fail(n, "inner dimensions differ: " + shape_str(a) + " @ " + shape_str(b));
+  a.back() = b.back();
+  return a;
+}
+
+Shape placeholder(const Node& n, const std::vector<Shape>&) {
+  return n.attrs.contains("shape") ? n.attrs["shape"].get<Shape>() : Shape{};
 }
 
 }  // namespace chop::graph::shapes

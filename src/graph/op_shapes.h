@@ -1,5 +1,5 @@
-// Output-shape rules of the op-table rows for pooling (1-D and 2-D, ceil mode), concatenation
-// and constants; shared by graph/ops.cpp. Each throws UserError naming the node on a mismatch.
+// Output-shape rules of the op-table rows (graph/ops.cpp): one function per op kind, each
+// throwing UserError naming the node on a mismatch.
 #pragma once
 
 #include <vector>
@@ -7,6 +7,28 @@
 #include "graph/ops.h"
 
 namespace chop::graph::shapes {
+
+/// The first input's shape (element-wise ops, activations, dropout, output).
+Shape same(const Node& n, const std::vector<Shape>& in);
+/// nn.Linear: the last dimension in_features -> out_features.
+Shape linear(const Node& n, const std::vector<Shape>& in);
+/// nn.Conv1d/Conv2d (stride, padding, dilation as PyTorch).
+Shape conv(const Node& n, const std::vector<Shape>& in, size_t dims);
+Shape conv1d(const Node& n, const std::vector<Shape>& in);
+Shape conv2d(const Node& n, const std::vector<Shape>& in);
+/// BatchNorm1d/2d: the input's shape, num_features in dimension 1.
+Shape batch_norm(const Node& n, const std::vector<Shape>& in);
+Shape adaptive_pool2d(const Node& n, const std::vector<Shape>& in);
+/// torch.flatten(start_dim, end_dim), overflow-checked.
+Shape flatten(const Node& n, const std::vector<Shape>& in);
+/// Tensor.view with at most one -1, overflow-checked.
+Shape view(const Node& n, const std::vector<Shape>& in);
+/// NumPy broadcasting of two inputs (add, mul, sub).
+Shape broadcast(const Node& n, const std::vector<Shape>& in);
+/// matmul/bmm of two (batched) matrices.
+Shape matmul(const Node& n, const std::vector<Shape>& in);
+/// A placeholder's declared `shape` attribute.
+Shape placeholder(const Node& n, const std::vector<Shape>& in);
 
 /// max/avg pooling over the last `dims` dimensions (kernel_size, stride = kernel when null,
 /// padding, dilation, ceil_mode as PyTorch's MaxPool/AvgPool).

@@ -12,10 +12,6 @@
 namespace chop::graph {
 namespace {
 
-[[noreturn]] void shape_error(const Node& n, const std::string& msg) {
-  throw UserError("node " + n.name + " (" + n.mase_op + "): " + msg);
-}
-
 at::Tensor uniform(const Shape& shape, double bound, at::Generator& gen) {
   auto t = at::empty(shape, at::kFloat);
   t.uniform_(-bound, bound, gen);
@@ -40,18 +36,9 @@ int64_t conv_groups(const Node& n) {
   return n.attrs.value("groups", int64_t{1});
 }
 
-Shape int_list(const Node& n, const std::string& key, size_t dims) {
-  const auto& v = n.attrs.at(key);
-  if (v.is_number_integer()) return Shape(dims, v.get<int64_t>());
-  auto s = v.get<Shape>();
-  if (s.size() != dims)
-    shape_error(n, "attribute " + key + " must have " + std::to_string(dims) + " values");
-  return s;
-}
-
 void init_conv(Node& n, at::Generator& g, size_t dims) {
   int64_t cin = n.attr_int("in_channels"), cout = n.attr_int("out_channels");
-  Shape k = int_list(n, "kernel_size", dims);
+  Shape k = shapes::int_list(n, "kernel_size", dims);
   Shape w{cout, cin / conv_groups(n)};
   int64_t fan_in = cin / conv_groups(n);
   for (auto kk : k) {
@@ -91,155 +78,6 @@ void init_layer_norm(Node& n, at::Generator&) {
   }
 }
 
-// Product of a shape, overflow-checked; a -1 (batch not yet known) contributes its sign only, so
-// a view of [-1, 16] as [-1, 4, 4] infers -1 again.
-std::optional<int64_t> product(const Shape& s) {
-  uint64_t magnitude = 1;
-  bool negative = false;
-  for (int64_t d : s) {
-    if (d < -1) return std::nullopt;
-    if (d == -1) {
-      negative = !negative;
-      continue;
-    }
-    auto m = checked_mul(magnitude, static_cast<uint64_t>(d));
-    if (!m || *m > static_cast<uint64_t>(INT64_MAX)) return std::nullopt;
-    magnitude = *m;
-  }
-  const auto v = static_cast<int64_t>(magnitude);
-  return negative ? -v : v;
-}
-
-Shape same_shape(const Node& n, const std::vector<Shape>& in) {
-  if (in.empty()) shape_error(n, "expects an input");
-  return in[0];
-}
-
-Shape linear_shape(const Node& n, const std::vector<Shape>& in) {
-  Shape s = same_shape(n, in);
-  int64_t want = n.attr_int("in_features");
-  if (s.empty() || s.back() != want)
-    shape_error(n,
-                "expects last input dimension " + std::to_string(want) + ", got " + shape_str(s));
-  s.back() = n.attr_int("out_features");
-  return s;
-}
-
-Shape conv_shape(const Node& n, const std::vector<Shape>& in, size_t dims) {
-  Shape s = same_shape(n, in);
-  if (s.size() != dims + 2)
-    shape_error(n, "expects a " + std::to_string(dims + 2) + "-D input, got " + shape_str(s));
-  if (s[1] != n.attr_int("in_channels"))
-    shape_error(n, "expects " + std::to_string(n.attr_int("in_channels")) +
-                       " input channels, got " + shape_str(s));
-  Shape k = int_list(n, "kernel_size", dims), st = int_list(n, "stride", dims),
-        p = int_list(n, "padding", dims), d = int_list(n, "dilation", dims);
-  Shape out{s[0], n.attr_int("out_channels")};
-  for (size_t i = 0; i < dims; ++i) {
-    // Attributes are at most 2^31 - 1 (attrs.h), so these products stay far inside int64.
-    const int64_t span = s[2 + i] + 2 * p[i] - d[i] * (k[i] - 1) - 1;
-    if (span < 0)
-      shape_error(n, "kernel " + shape_str(k) + " (dilation " + shape_str(d) +
-                         ") does not fit the padded input " + shape_str(s));
-    out.push_back(span / st[i] + 1);
-  }
-  return out;
-}
-Shape conv1d_shape(const Node& n, const std::vector<Shape>& in) {
-  return conv_shape(n, in, 1);
-}
-Shape conv2d_shape(const Node& n, const std::vector<Shape>& in) {
-  return conv_shape(n, in, 2);
-}
-
-Shape bn_shape(const Node& n, const std::vector<Shape>& in) {
-  Shape s = same_shape(n, in);
-  if (s.size() < 2 || s[1] != n.attr_int("num_features"))
-    shape_error(n, "expects " + std::to_string(n.attr_int("num_features")) +
-                       " features in dimension 1, got " + shape_str(s));
-  return s;
-}
-
-Shape adaptive_pool2d_shape(const Node& n, const std::vector<Shape>& in) {
-  Shape s = same_shape(n, in);
-  if (s.size() != 4) shape_error(n, "expects a 4-D input, got " + shape_str(s));
-  Shape o = int_list(n, "output_size", 2);
-  return {s[0], s[1], o[0], o[1]};
-}
-
-Shape flatten_shape(const Node& n, const std::vector<Shape>& in) {
-  Shape s = same_shape(n, in);
-  int64_t start = n.attrs.value("start_dim", int64_t{1});
-  int64_t end = n.attrs.value("end_dim", int64_t{-1});
-  int64_t r = static_cast<int64_t>(s.size());
-  if (start < 0) start += r;
-  if (end < 0) end += r;
-  if (start < 0 || end >= r || start > end)
-    shape_error(n, "start_dim/end_dim do not fit an input of shape " + shape_str(s));
-  Shape out(s.begin(), s.begin() + start);
-  auto prod = product(Shape(s.begin() + start, s.begin() + end + 1));
-  if (!prod) shape_error(n, "flattened size of " + shape_str(s) + " overflows 64 bits");
-  out.push_back(*prod);
-  out.insert(out.end(), s.begin() + end + 1, s.end());
-  return out;
-}
-
-Shape view_shape(const Node& n, const std::vector<Shape>& in) {
-  Shape s = same_shape(n, in);
-  Shape want = n.attrs.at("shape").get<Shape>();
-  int64_t known = 1, infer_at = -1;
-  auto total_count = product(s);
-  if (!total_count) shape_error(n, "input size of " + shape_str(s) + " overflows 64 bits");
-  const int64_t total = *total_count;
-  for (size_t i = 0; i < want.size(); ++i) {
-    if (want[i] == -1) {
-      if (infer_at >= 0) shape_error(n, "only one dimension of a view may be -1");
-      infer_at = static_cast<int64_t>(i);
-    } else {
-      auto k = checked_mul(static_cast<uint64_t>(known), static_cast<uint64_t>(want[i]));
-      if (!k || *k > static_cast<uint64_t>(INT64_MAX))
-        shape_error(n, "view shape " + shape_str(want) + " overflows 64 bits");
-      known = static_cast<int64_t>(*k);
-    }
-  }
-  if (infer_at >= 0) {
-    if (known == 0 || total % known)
-      shape_error(n, "cannot view " + shape_str(s) + " as " + shape_str(want));
-    want[infer_at] = total / known;
-  } else if (known != total) {
-    shape_error(n, "cannot view " + shape_str(s) + " as " + shape_str(want));
-  }
-  return want;
-}
-
-Shape broadcast_shape(const Node& n, const std::vector<Shape>& in) {
-  if (in.size() != 2) shape_error(n, "expects two inputs");
-  const Shape &a = in[0], &b = in[1];
-  Shape out(std::max(a.size(), b.size()), 1);
-  for (size_t i = 0; i < out.size(); ++i) {
-    int64_t da = i < out.size() - a.size() ? 1 : a[i - (out.size() - a.size())];
-    int64_t db = i < out.size() - b.size() ? 1 : b[i - (out.size() - b.size())];
-    if (da != db && da != 1 && db != 1)
-      shape_error(n, "cannot broadcast " + shape_str(a) + " with " + shape_str(b));
-    out[i] = std::max(da, db);
-  }
-  return out;
-}
-
-Shape matmul_shape(const Node& n, const std::vector<Shape>& in) {
-  if (in.size() != 2 || in[0].size() < 2 || in[1].size() < 2)
-    shape_error(n, "expects two matrices");
-  Shape a = in[0], b = in[1];
-  if (a.back() != b[b.size() - 2])
-    shape_error(n, "inner dimensions differ: " + shape_str(a) + " @ " + shape_str(b));
-  a.back() = b.back();
-  return a;
-}
-
-Shape placeholder_shape(const Node& n, const std::vector<Shape>&) {
-  return n.attrs.contains("shape") ? n.attrs["shape"].get<Shape>() : Shape{};
-}
-
 const Json kNone = Json::object();
 
 }  // namespace
@@ -262,8 +100,17 @@ const std::vector<OpSpec>& op_table() {
        0,
        "graph input",
        nullptr,
-       placeholder_shape},
-      {"output", "output", F::kOutput, "output", {}, kNone, 1, "graph output", nullptr, same_shape},
+       shapes::placeholder},
+      {"output",
+       "output",
+       F::kOutput,
+       "output",
+       {},
+       kNone,
+       1,
+       "graph output",
+       nullptr,
+       shapes::same},
       {"linear",
        "module_related_func",
        F::kCallModule,
@@ -273,7 +120,7 @@ const std::vector<OpSpec>& op_table() {
        1,
        "y = x W^T + b",
        init_linear,
-       linear_shape},
+       shapes::linear},
       {"conv1d",
        "module_related_func",
        F::kCallModule,
@@ -283,7 +130,7 @@ const std::vector<OpSpec>& op_table() {
        1,
        "1-D convolution",
        init_conv1d,
-       conv1d_shape},
+       shapes::conv1d},
       {"conv2d",
        "module_related_func",
        F::kCallModule,
@@ -293,7 +140,7 @@ const std::vector<OpSpec>& op_table() {
        1,
        "2-D convolution",
        init_conv2d,
-       conv2d_shape},
+       shapes::conv2d},
       {"batch_norm1d",
        "module",
        F::kCallModule,
@@ -303,7 +150,7 @@ const std::vector<OpSpec>& op_table() {
        1,
        "batch normalisation over (N, C[, L])",
        init_batch_norm,
-       bn_shape},
+       shapes::batch_norm},
       {"batch_norm2d",
        "module",
        F::kCallModule,
@@ -313,7 +160,7 @@ const std::vector<OpSpec>& op_table() {
        1,
        "batch normalisation over (N, C, H, W)",
        init_batch_norm,
-       bn_shape},
+       shapes::batch_norm},
       {"layer_norm",
        "module_related_func",
        F::kCallModule,
@@ -323,7 +170,7 @@ const std::vector<OpSpec>& op_table() {
        1,
        "layer normalisation",
        init_layer_norm,
-       same_shape},
+       shapes::same},
       {"relu",
        "module_related_func",
        F::kCallModule,
@@ -333,7 +180,7 @@ const std::vector<OpSpec>& op_table() {
        1,
        "max(x, 0)",
        nullptr,
-       same_shape},
+       shapes::same},
       {"relu6",
        "module_related_func",
        F::kCallModule,
@@ -343,7 +190,7 @@ const std::vector<OpSpec>& op_table() {
        1,
        "min(max(x, 0), 6)",
        nullptr,
-       same_shape},
+       shapes::same},
       {"hardtanh",
        "module_related_func",
        F::kCallModule,
@@ -353,7 +200,7 @@ const std::vector<OpSpec>& op_table() {
        1,
        "clamp(x, min_val, max_val)",
        nullptr,
-       same_shape},
+       shapes::same},
       {"sigmoid",
        "module_related_func",
        F::kCallModule,
@@ -363,7 +210,7 @@ const std::vector<OpSpec>& op_table() {
        1,
        "logistic",
        nullptr,
-       same_shape},
+       shapes::same},
       {"dropout",
        "module_related_func",
        F::kCallModule,
@@ -373,7 +220,7 @@ const std::vector<OpSpec>& op_table() {
        1,
        "dropout (identity in eval mode)",
        nullptr,
-       same_shape},
+       shapes::same},
       {"max_pool2d",
        "module_related_func",
        F::kCallModule,
@@ -403,7 +250,7 @@ const std::vector<OpSpec>& op_table() {
        1,
        "2-D adaptive average pooling",
        nullptr,
-       adaptive_pool2d_shape},
+       shapes::adaptive_pool2d},
       {"flatten",
        "implicit_func",
        F::kCallFunction,
@@ -413,7 +260,7 @@ const std::vector<OpSpec>& op_table() {
        1,
        "torch.flatten",
        nullptr,
-       flatten_shape},
+       shapes::flatten},
       {"view",
        "implicit_func",
        F::kCallMethod,
@@ -423,7 +270,7 @@ const std::vector<OpSpec>& op_table() {
        1,
        "Tensor.view",
        nullptr,
-       view_shape},
+       shapes::view},
       {"add",
        "builtin_func",
        F::kCallFunction,
@@ -433,7 +280,7 @@ const std::vector<OpSpec>& op_table() {
        2,
        "x + y",
        nullptr,
-       broadcast_shape},
+       shapes::broadcast},
       {"sub",
        "builtin_func",
        F::kCallFunction,
@@ -443,7 +290,7 @@ const std::vector<OpSpec>& op_table() {
        2,
        "x - y",
        nullptr,
-       broadcast_shape},
+       shapes::broadcast},
       {"mul",
        "builtin_func",
        F::kCallFunction,
@@ -453,7 +300,7 @@ const std::vector<OpSpec>& op_table() {
        2,
        "x * y",
        nullptr,
-       broadcast_shape},
+       shapes::broadcast},
       {"matmul",
        "builtin_func",
        F::kCallFunction,
@@ -463,7 +310,7 @@ const std::vector<OpSpec>& op_table() {
        2,
        "x @ y",
        nullptr,
-       matmul_shape},
+       shapes::matmul},
       {"bmm",
        "builtin_func",
        F::kCallFunction,
@@ -473,7 +320,7 @@ const std::vector<OpSpec>& op_table() {
        2,
        "batched x @ y",
        nullptr,
-       matmul_shape},
+       shapes::matmul},
       // Ops that imported (ONNX) models use besides the zoo's.
       {"leaky_relu",
        "module_related_func",
@@ -484,7 +331,7 @@ const std::vector<OpSpec>& op_table() {
        1,
        "max(x, 0) + negative_slope * min(x, 0)",
        nullptr,
-       same_shape},
+       shapes::same},
       {"tanh",
        "module_related_func",
        F::kCallModule,
@@ -494,7 +341,7 @@ const std::vector<OpSpec>& op_table() {
        1,
        "tanh",
        nullptr,
-       same_shape},
+       shapes::same},
       {"softmax",
        "module_related_func",
        F::kCallModule,
@@ -514,7 +361,7 @@ const std::vector<OpSpec>& op_table() {
        1,
        "x",
        nullptr,
-       same_shape},
+       shapes::same},
       {"max_pool1d",
        "module_related_func",
        F::kCallModule,

@@ -44,6 +44,9 @@ struct PassContext {
   std::string option_path;
   /// "file:line:col" for a TOML key path (null: the key path itself is the location).
   std::function<std::string(const std::string& key_path)> where;
+  /// true: `where` returns the whole description of a key (location and the key path the user
+  /// wrote), e.g. for a configuration sampled from a search space's seed tables.
+  bool where_names_key = false;
   /// Infos of the passes run so far, by pass name (a later run of a pass replaces its entry).
   Json results = Json::object();
 

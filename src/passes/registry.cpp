@@ -17,6 +17,7 @@ std::string PassContext::locate(const std::string& key) const {
   if (!key.empty()) path = path.empty() ? key : path + "." + key;
   if (where) {
     std::string w = where(path);
+    if (!w.empty() && where_names_key) return w;
     if (!w.empty()) return w + " (" + (path.empty() ? "pass options" : path) + ")";
   }
   return path;

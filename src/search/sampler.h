@@ -52,6 +52,10 @@ class Sampler {
   /// True once every configuration of a finite space has been proposed (bruteforce, grid):
   /// optimize() then stops asking for new trials.
   virtual bool exhausted(const StudyView& view) const { return false; }
+  /// True for samplers that enumerate configurations (bruteforce): in a study shared between
+  /// processes each trial is then created already holding its configuration's claim, so
+  /// workers never pick one another's configuration (Storage::create_trial_claiming).
+  virtual bool claims_at_ask() const { return false; }
 
   /// True for model-based samplers (TPE, CMA-ES style) that should only learn from the trials a
   /// pruner groups with this one (Hyperband brackets, as Optuna's _filter_study).

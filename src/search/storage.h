@@ -81,6 +81,14 @@ class Storage {
   /// holder ended FAIL), else the number of the trial that holds it.
   virtual int64_t claim_configuration(int64_t study_id, const std::string& config_key,
                                       int64_t trial_id) = 0;
+  /// create_trial and claim_configuration in one transaction, for samplers that choose the whole
+  /// configuration at ask time (bruteforce): `tmpl` carries its params (published at once), and
+  /// the new trial holds the claim on `config_key` — unless a trial that has not failed holds
+  /// it: then nothing is written, the returned number is -2 and `*holder` is the holder's
+  /// number. Number -1: the study holds `max_trials` already (as create_trial).
+  virtual FrozenTrial create_trial_claiming(int64_t study_id, const FrozenTrial& tmpl,
+                                            int64_t max_trials, const std::string& config_key,
+                                            int64_t* holder) = 0;
   /// False for storages no other process can see (in-memory): claims are then not needed.
   virtual bool shared_between_processes() const { return true; }
 

@@ -154,6 +154,15 @@ void Study::sync() {
   sync_locked();
 }
 
+std::string Study::config_text(const FrozenTrial& t) const {
+  return (options_.config_of ? options_.config_of(t) : t.params_json()).dump();
+}
+
+void Study::index_finished_config_locked(Record& rec) {
+  rec.config_text = config_text(rec.t);
+  finished_configs_.emplace(stable_hash(rec.config_text), rec.t.number);
+}
+
 void Study::index_state_locked(const Record& rec) {
   const int64_t k = rec.t.number;
   if (is_finished(rec.t.state))
@@ -193,7 +202,7 @@ void Study::ingest_locked(std::vector<FrozenTrial>&& changed) {
       any_finished = true;
       if ((rec.t.state == TrialState::kComplete || rec.t.state == TrialState::kPruned) &&
           !rec.t.system_attrs.contains(kReusedAttr))
-        finished_configs_.emplace(config_hash(rec.t.params), rec.t.number);
+        index_finished_config_locked(rec);
     }
   }
   if (any_finished) cv_.notify_all();
@@ -226,6 +235,13 @@ std::optional<Trial> Study::ask_impl(int horizon, bool stop_if_exhausted, int64_
                                      bool* study_full) {
   std::lock_guard<std::mutex> ask_lock(ask_mu_);
   if (options_.heartbeat_interval_s > 0) fail_stale_heartbeats();
+  if (sampler_->claims_at_ask() && storage_->shared_between_processes() &&
+      options_.reuse_duplicates && !declared_space_.empty()) {
+    bool decided = false;
+    std::optional<Trial> t = ask_claiming(horizon, stop_if_exhausted, max_trials, study_full,
+                                          &decided);
+    if (decided) return t;
+  }
   Record* rec = nullptr;
   std::shared_ptr<StudyView> view;
   {
@@ -336,7 +352,7 @@ FrozenTrial Study::finish(TrialContext& ctx, TrialState state, std::vector<doubl
       throw;
     }
     if ((state == TrialState::kComplete || state == TrialState::kPruned) && !reused_from)
-      finished_configs_.emplace(config_hash(rec.t.params), rec.t.number);
+      index_finished_config_locked(rec);
     out = rec.t;
   }
   cv_.notify_all();

@@ -35,6 +35,11 @@ struct StudyOptions {
   /// Reuse the result of an identical finished configuration instead of evaluating it again
   /// (docs/search-engine.md, duplicate handling).
   bool reuse_duplicates = true;
+  /// The configuration a trial's parameters stand for ({name: value}); repeats and
+  /// configuration claims are matched on it, never on internal values or indices. Null: the
+  /// parameters' external values (FrozenTrial::params_json). A search whose parameters are
+  /// indices into choice lists maps them to the choices here.
+  std::function<Json(const FrozenTrial&)> config_of;
   /// On load, RUNNING trials owned by a dead process on this host are marked FAIL; RUNNING
   /// trials of other hosts are failed when their last write is older than this (0: never).
   double stale_running_after_s = 0.0;
@@ -163,11 +168,20 @@ class Study {
   FrozenTrial finish(TrialContext& ctx, TrialState state, std::vector<double> values,
                      std::optional<int64_t> reused_from);
   void check_duplicate(TrialContext& ctx);
+  /// The canonical text of config_of(t) (what repeats and claims compare).
+  std::string config_text(const FrozenTrial& t) const;
+  void index_finished_config_locked(Record& rec);
   void claim_config(TrialContext& ctx);
   void resume_fail_stale();
   /// nullopt: the sampler is exhausted, or (`*study_full` set) the study holds max_trials.
   std::optional<Trial> ask_impl(int horizon, bool stop_if_exhausted, int64_t max_trials = -1,
                                 bool* study_full = nullptr);
+  /// ask_impl for Sampler::claims_at_ask in a shared study (study_claiming_ask.cpp); `*decided`
+  /// false: use the ordinary ask instead.
+  std::optional<Trial> ask_claiming(int horizon, bool stop_if_exhausted, int64_t max_trials,
+                                    bool* study_full, bool* decided);
+  /// The storage key of a configuration's claim.
+  std::string claim_key(const std::string& config_text) const;
   void fail_stale_heartbeats();
   bool others_unfinished();
   void heartbeat_loop();
@@ -191,7 +205,7 @@ class Study {
   std::mutex callback_mu_;      // serialises callbacks
   std::deque<std::unique_ptr<Record>> records_;  // index = trial number
   int64_t sync_cursor_ = 0;
-  // config hash -> numbers of finished COMPLETE/PRUNED trials with that configuration
+  // hash of config_text -> numbers of finished COMPLETE/PRUNED trials with that configuration
   std::unordered_multimap<uint64_t, int64_t> finished_configs_;
   std::set<int64_t> running_ours_;
   std::set<int64_t> unfinished_;              // numbers of RUNNING/WAITING trials (any process)

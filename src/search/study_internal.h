@@ -1,8 +1,7 @@
 // Study internals shared by study*.cpp: the per-trial record, the trial context behind a Trial
-// handle, attribute names and the configuration hash used for duplicate reuse.
+// handle and attribute names.
 #pragma once
 
-#include <cstring>
 #include <map>
 #include <memory>
 #include <string>
@@ -20,6 +19,7 @@ struct Study::Record {
   ParamSpace planned_space;               // its distributions
   Json planned_attrs = Json::object();    // system attrs after the sampler's before_trial
   bool ours = false;                      // run by this Study object
+  std::string config_text;  // Study::config_text of a finished trial (empty until finished)
 };
 
 struct TrialContext {
@@ -50,18 +50,5 @@ inline constexpr const char* kWorkerAttr = "chop:worker";
 inline constexpr const char* kReusedAttr = "reused_from";
 inline constexpr const char* kFixedAttr = "fixed_params";
 inline constexpr const char* kExactAttr = "exact_objectives";
-
-// Order-independent hash of a configuration (names and internal values).
-inline uint64_t config_hash(const std::map<std::string, double>& params) {
-  uint64_t h = params.size();
-  for (const auto& [name, v] : params) {
-    double x = v == 0.0 ? 0.0 : v;  // -0 == +0
-    uint64_t bits;
-    std::memcpy(&bits, &x, sizeof bits);
-    uint64_t s = stable_hash(name) ^ (bits * 0x9E3779B97F4A7C15ULL);
-    h += splitmix64(s);
-  }
-  return h;
-}
 
 }  // namespace chop::search

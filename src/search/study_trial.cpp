@@ -117,13 +117,16 @@ double Study::suggest_for(TrialContext& ctx, const std::string& name, const Dist
 
 void Study::check_duplicate(TrialContext& ctx) {
   Record& rec = *static_cast<Record*>(ctx.record);
-  const uint64_t h = config_hash(rec.t.params);
   std::unique_lock<std::mutex> lock(mu_);
+  // Matched on the configuration's values (config_of), so a study whose choice lists were
+  // reordered can never answer a trial with another configuration's result.
+  const std::string text = config_text(rec.t);
+  const uint64_t h = stable_hash(text);
   for (;;) {
     auto range = finished_configs_.equal_range(h);
     for (auto it = range.first; it != range.second; ++it) {
       const Record& other = *records_[static_cast<size_t>(it->second)];
-      if (other.t.params == rec.t.params) throw DuplicateConfiguration(other.t.number);
+      if (other.config_text == text) throw DuplicateConfiguration(other.t.number);
     }
     // An earlier trial of ours with the same configuration is still running: wait for its
     // result rather than evaluating twice (only earlier numbers, so waits cannot form a cycle).
@@ -131,7 +134,7 @@ void Study::check_duplicate(TrialContext& ctx) {
     for (int64_t k : running_ours_) {
       if (k >= ctx.number) break;
       const Record& r = *records_[static_cast<size_t>(k)];
-      if (r.t.params == rec.t.params) {
+      if (r.t.params.size() == rec.t.params.size() && config_text(r.t) == text) {
         running = &r;
         break;
       }
@@ -152,16 +155,12 @@ void Study::claim_config(TrialContext& ctx) {
   if (!ctx.reuse_duplicates || !storage_->shared_between_processes() || rec.t.params.empty() ||
       !ctx.fixed_params.empty())
     return;
-  std::map<std::string, double> params;
-  Json config;
+  std::string config;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    params = rec.t.params;
-    config = rec.t.params_json();
+    config = config_text(rec.t);
   }
-  char key[24];
-  std::snprintf(key, sizeof key, "%016llx",
-                static_cast<unsigned long long>(stable_hash(config.dump())));
+  const std::string key = claim_key(config);
   double wait_s = 0.05;
   for (;;) {
     const int64_t holder = storage_->claim_configuration(study_id_, key, rec.t.trial_id);
@@ -176,7 +175,7 @@ void Study::claim_config(TrialContext& ctx) {
         if (holder < static_cast<int64_t>(records_.size())) {
           const FrozenTrial& h = records_[static_cast<size_t>(holder)]->t;
           if (h.state == TrialState::kComplete || h.state == TrialState::kPruned) {
-            if (h.params != params) return;  // (a key clash: evaluate it here)
+            if (config_text(h) != config) return;  // (a key clash: evaluate it here)
             throw DuplicateConfiguration(h.system_attrs.value(kReusedAttr, holder));
           }
           if (h.state == TrialState::kFail) break;  // claim it again (it hands the claim on)

@@ -52,7 +52,7 @@ class LabChannelSpace : public GraphSpace {
     if (seed.contains("default")) add_params(setup, seed["default"], "default", "default");
     for (const auto& n : base_->nodes()) {
       if (!passes::is_resizable_op(n.mase_op)) continue;
-      const std::string key = seed.contains(n.name) ? n.name
+      const std::string key = seed.contains(n.name)      ? n.name
                               : seed.contains(n.mase_op) ? n.mase_op
                                                          : "";
       if (!key.empty()) add_params(setup, seed[key], key, n.name);
@@ -161,8 +161,7 @@ class LabChannelSpace : public GraphSpace {
             (!v.is_string() || !base_->find(v.get<std::string>())))
           throw ConfigError(where, "parent_block_name " + v.dump() + " names no node of model '" +
                                        base_->model_name() + "'");
-        if (starts_with(leaf, "channel_multiplier") &&
-            (!v.is_number() || !(v.get<double>() > 0)))
+        if (starts_with(leaf, "channel_multiplier") && (!v.is_number() || !(v.get<double>() > 0)))
           throw ConfigError(where, leaf + " choices must be positive numbers, got " + v.dump());
         p.choices.push_back(v);
       }

@@ -1,6 +1,7 @@
-// Search-space registry and MASE's flatten/unflatten helpers; see search_space.h.
+// Search-space registry and MASE's flatten/unflatten helpers; see graph_space.h.
 #include "space/graph_space.h"
 
+#include <algorithm>
 #include <limits>
 
 #include "core/error.h"
@@ -128,7 +129,13 @@ void flatten_into(const Json& nested, const std::string& prefix, std::vector<Spa
       throw ConfigError(where_of_key(key), "'" + it.key() + "' has an empty choice list");
     SpaceParam p;
     p.key = key;
-    for (const auto& v : it.value()) p.choices.push_back(v);
+    for (const auto& v : it.value()) {
+      // A repeated choice would count configurations twice and make samplers favour it.
+      if (std::find(p.choices.begin(), p.choices.end(), v) != p.choices.end())
+        throw ConfigError(where_of_key(key), "'" + it.key() + "' lists " + v.dump() +
+                                                 " twice; each choice must be different");
+      p.choices.push_back(v);
+    }
     out.push_back(std::move(p));
   }
 }

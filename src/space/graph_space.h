@@ -56,6 +56,9 @@ class GraphSpace {
                                     uint64_t trial_seed) const {
     return build(sampled);
   }
+  /// The TOML location and key path behind "<node>.config[.<key>]" of a sampled quantization
+  /// configuration (the seed table it came from); "" for spaces without one.
+  virtual std::string locate_sampled(const std::string& key_path) const { return ""; }
   /// True when candidates get their own copy of the weights (training changes them).
   virtual bool copies_weights() const { return false; }
   /// True when candidates start from fresh weights (NAS without inherit_weights): the base

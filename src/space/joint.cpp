@@ -58,7 +58,8 @@ class JointSpace : public GraphSpace {
     Json table = Json{{"by", "name"}, {"default", Json{{"config", Json{{"name", nullptr}}}}}};
     for (auto it = per_node.begin(); it != per_node.end(); ++it) table[it.key()] = it.value();
     passes::PassContext ctx;
-    ctx.option_path = "sampled configuration";
+    ctx.where_names_key = true;
+    ctx.where = [this](const std::string& key_path) { return quantize_->locate_sampled(key_path); };
     ctx.seed = trial_seed;
     passes::quantize_graph(c.graph, table, ctx);
     per_node["default"] = table["default"];

@@ -2,6 +2,7 @@
 // quantization-aware twin. Choices are keyed by node name for every quantizable node; with
 // setup.by = "type" the seed is looked up by mase_op but the sampled config is still keyed by node
 // name and applied by name, so by-type really quantizes (MASE's silently quantizes nothing).
+#include <map>
 #include <set>
 
 #include "core/error.h"
@@ -17,7 +18,8 @@ namespace {
 
 class MixedPrecisionSpace : public GraphSpace {
  public:
-  MixedPrecisionSpace(const SpaceSetup& setup, bool qat) : base_(setup.base), qat_(qat) {
+  MixedPrecisionSpace(const SpaceSetup& setup, bool qat)
+      : base_(setup.base), setup_(setup), qat_(qat) {
     // The quantize pass needs the common metadata (shapes, precisions): computed once here
     // rather than on every candidate (a copy of the base shares its weight tensors).
     prepared_ = *base_;
@@ -53,6 +55,7 @@ class MixedPrecisionSpace : public GraphSpace {
         return setup.locate(path + "." + replace_all(rest, "/", "."));
       });
       nodes_.push_back(n.name);
+      seed_path_[n.name] = path;
     }
     if (params.empty())
       throw ConfigError(setup.locate("seed"), "model '" + base_->model_name() +
@@ -66,13 +69,23 @@ class MixedPrecisionSpace : public GraphSpace {
   }
   bool copies_weights() const override { return qat_; }
 
+  std::string locate_sampled(const std::string& key_path) const override {
+    const std::string node = key_path.substr(0, key_path.find('.'));
+    auto it = seed_path_.find(node);
+    if (it == seed_path_.end()) return setup_.locate("seed");
+    return setup_.locate(it->second + key_path.substr(node.size()));
+  }
+
   Candidate build(const std::map<std::string, Json>& sampled) const override {
     Json per_node = unflatten(sampled);
     Json table = Json{{"by", "name"}, {"default", Json{{"config", Json{{"name", nullptr}}}}}};
     for (auto it = per_node.begin(); it != per_node.end(); ++it) table[it.key()] = it.value();
     Candidate c{qat_ ? prepared_.clone() : prepared_, Json::object()};
     passes::PassContext ctx;
-    ctx.option_path = "sampled configuration";
+    // Errors in a sampled configuration point at the seed table the choices came from:
+    // "<node>.config.<key>" -> the TOML location of "seed.<seed key>.config.<key>".
+    ctx.where_names_key = true;
+    ctx.where = [this](const std::string& key_path) { return locate_sampled(key_path); };
     passes::quantize_graph(c.graph, table, ctx);
     c.sampled_config = per_node;
     c.sampled_config["default"] = table["default"];
@@ -101,7 +114,9 @@ class MixedPrecisionSpace : public GraphSpace {
   }
 
   const graph::Graph* base_;
-  graph::Graph prepared_;  // *base_ with its common metadata
+  SpaceSetup setup_;                              // for the locations of seed tables
+  std::map<std::string, std::string> seed_path_;  // node -> "seed.<its seed key>"
+  graph::Graph prepared_;                         // *base_ with its common metadata
   bool qat_;
   bool by_type_ = false;
   std::vector<std::string> nodes_;

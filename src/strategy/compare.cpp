@@ -17,6 +17,8 @@
 #include "strategy/progress.h"
 #include "strategy/search.h"
 #include "strategy/search_results.h"
+#include "strategy/study_definition.h"
+#include "strategy/study_identity.h"
 #include "strategy/study_setup.h"
 #include "train/project.h"
 
@@ -32,7 +34,7 @@ SearchSummary run_comparison(const SearchSetup& s) {
       train::setup_project_folder(s.project_dir, s.project_name) + "/software/search_ckpts";
   const std::string dir = save_dir + "/comparison";
   make_dirs(dir);
-  const std::string group = strategy.study_name.empty() ? s.project_name : strategy.study_name;
+  std::string group = strategy.study_name.empty() ? s.project_name : strategy.study_name;
   // The comparison's studies go where a search's study would: comparison/study.db by default,
   // memory, or the storage URL given (setup.storage / --storage).
   std::string url = s.storage_override.empty() ? strategy.storage : s.storage_override;
@@ -40,6 +42,34 @@ SearchSummary run_comparison(const SearchSetup& s) {
   const bool persistent = url != "memory";
   auto storage = search::open_storage(url, strategy.storage_retry_timeout_s);
   const int64_t repeats = strategy.compare_repeats;
+  // Each stored study of the group continues only if it was made for this search; a new
+  // comparison (--new-study, resume = false) takes the group name <group>-<k> instead.
+  const search::ParamSpace declared = declared_space(*space, strategy.categorical);
+  const Json definition = study_definition(s, *space);
+  auto group_in_use = [&storage](const std::string& g) {
+    for (const auto& n : storage->study_names())
+      if (n.rfind(g + "/", 0) == 0) return true;
+    return false;
+  };
+  if ((s.new_study || !strategy.resume) && group_in_use(group)) {
+    int64_t k = 2;
+    while (group_in_use(group + "-" + std::to_string(k))) ++k;
+    print("Starting a new comparison '" + group + "-" + std::to_string(k) + "' (the studies of '" +
+          group + "' in " + storage->describe() + " are kept)");
+    group += "-" + std::to_string(k);
+  } else {
+    for (const auto& sampler : strategy.compare_samplers)
+      for (int64_t r = 0; r < repeats; ++r) {
+        const std::string name = group + "/" + sampler + "/" + std::to_string(r);
+        const auto differs = study_mismatch(*storage, name, definition, declared);
+        if (!differs.empty())
+          throw UserError("study '" + name + "' in " + storage->describe() +
+                          " was made for another search: " + summarize_differences(differs) +
+                          ". Continuing it would mix results of different configurations; " +
+                          how_to_start_a_new_study() +
+                          " to start a new comparison and keep this one, or undo the change");
+      }
+  }
   print("Sampler comparison on " + space->name() + " (" + with_thousands(space->size()) +
         " configurations): " + join(strategy.compare_samplers, ", ") + ", " +
         std::to_string(repeats) + " repeats of " + std::to_string(strategy.n_trials) +
@@ -71,9 +101,11 @@ SearchSummary run_comparison(const SearchSetup& s) {
           sampler, sampler == strategy.sampler ? strategy.sampler_options : Json::object(), seed);
       so.pruner = search::make_pruner(strategy.pruner, strategy.pruner_options);
       so.seed = seed;
-      so.load_if_exists = strategy.resume;
+      so.load_if_exists = true;  // checked above: new, or made for this search
+      so.config_of = config_values(*space, strategy.categorical);
       search::Study study(so);
-      study.declare_search_space(declared_space(*space, strategy.categorical));
+      study.declare_search_space(declared);
+      record_definition(*storage, so.name, definition);
       record_study_attrs(*storage, so.name, strategy, *space);
 
       int64_t finished = 0;

@@ -11,6 +11,7 @@
 
 #include "passes/pass.h"
 #include "space/constraints.h"
+#include "strategy/study_setup.h"
 
 namespace chop::strategy {
 
@@ -29,6 +30,11 @@ search::Objective make_objective(const ObjectiveInputs& in) {
         sampled[p.key] = p.choices[static_cast<size_t>(idx)];
       }
     }
+    // Recorded before anything is evaluated (this also claims the configuration in a shared
+    // study): repeats are matched on these values, never on indices (study_setup.h).
+    Json config = Json::object();
+    for (const auto& [key, value] : sampled) config[key] = value;
+    trial.set_system_attr(kConfigAttr, config);
     runners::RunnerEnv env;
     env.data = in.data;
     env.batch_size = in.batch_size;

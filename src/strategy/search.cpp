@@ -21,6 +21,7 @@
 #include "strategy/objective.h"
 #include "strategy/progress.h"
 #include "strategy/search_results.h"
+#include "strategy/study_identity.h"
 #include "strategy/study_setup.h"
 #include "train/project.h"
 
@@ -92,7 +93,8 @@ SearchSummary run(const SearchSetup& s) {
   make_dirs(save_dir);
 
   search::StudyOptions so;
-  so.name = strategy.study_name.empty() ? s.project_name : strategy.study_name;
+  const std::string configured_name =
+      strategy.study_name.empty() ? s.project_name : strategy.study_name;
   so.directions = strategy.directions();
   // setup.storage = "memory" keeps the study in this process only, like Optuna's default
   // storage: no study.db, no resume, nothing shared (for throwaway searches). A URL (or
@@ -113,9 +115,20 @@ SearchSummary run(const SearchSetup& s) {
       strategy.pruner, strategy.pruner_options,
       config::locate_in(s.config->toml, "search.strategy.setup.pruner_options"));
   so.seed = s.seed;
-  so.load_if_exists = strategy.resume;
+  // The study of this name continues only if it was made for the same search (the same values
+  // behind each index, model, checkpoint, runners and data); otherwise a refusal here, before
+  // any trial, or a new study when asked (docs/reliability.md, resuming a study).
+  const search::ParamSpace declared = declared_space(*space, strategy.categorical);
+  const Json definition = study_definition(s, *space);
+  const StudyChoice choice = choose_study(*so.storage, configured_name, definition, declared,
+                                          s.new_study || !strategy.resume);
+  if (!choice.note.empty()) print(choice.note);
+  so.name = choice.name;
+  so.load_if_exists = true;  // choose_study decided: this name is new or made for this search
+  so.config_of = config_values(*space, strategy.categorical);
   search::Study study(so);
-  study.declare_search_space(declared_space(*space, strategy.categorical));
+  study.declare_search_space(declared);
+  record_definition(*so.storage, so.name, definition);
   record_study_attrs(*so.storage, so.name, strategy, *space);
 
   int64_t finished = 0;
@@ -189,7 +202,10 @@ SearchSummary run(const SearchSetup& s) {
         std::to_string(strategy.n_trials) + " trials; every finished trial is saved in " +
         save_dir +
         (persistent ? "/{log.json,best.json} and " + so.storage->describe() +
-                          ": run the same command to continue (the study resumes by name)"
+                          (choice.created_new
+                               ? ": run the command without --new-study (resume = true) to "
+                                 "continue: study '" + so.name + "' is found by its definition"
+                               : ": run the same command to continue (the study resumes by name)")
                     : "/{log.json,best.json} (storage = \"memory\": nothing to resume)"));
   }
   summary.best = results.best();

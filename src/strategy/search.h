@@ -71,6 +71,13 @@ struct SearchSetup {
   /// A terminal's live line: receives the current status to show in place ("" = clear it);
   /// null: no live line, a plain line per trial instead (docs/search.md, progress).
   std::function<void(const std::string&)> status;
+  /// What the study records of the run besides the config (strategy/study_identity.h): the
+  /// model as named, its [model_config] / --hidden-features, the ONNX file it came from ("" for
+  /// zoo models), the --load checkpoint ("" when none) and the data set's name.
+  std::string model_name, model_file, checkpoint_path, dataset_name;
+  Json model_config = Json::object();
+  /// --new-study: start a new study even when one of this name exists (as setup.resume = false).
+  bool new_study = false;
 };
 
 struct SearchSummary {

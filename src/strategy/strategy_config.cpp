@@ -65,7 +65,9 @@ const config::TableDoc& setup_doc() {
        {"param_encoding", "string", "index", false,
         "\"index\" (MASE: each choice as its index) or \"categorical\""},
        {"study_name", "string", "", false, "the study's name; default: the project name"},
-       {"resume", "bool", true, false, "continue a stored study of the same name"},
+       {"resume", "bool", true, false,
+        "continue the stored study of this name (only if made for the same search); false: "
+        "start a new study <name>-<k>, keeping it (as --new-study)"},
        {"storage", "string", "sqlite", false,
         "\"sqlite\" (the project's study.db), \"memory\", or a URL: sqlite:///path/study.db, "
         "postgresql://user@host:port/db (docs/distributed.md)"},
@@ -106,7 +108,12 @@ void parse_runners(const config::TableReader& strategy, const std::string& kind,
   for (auto it = t.begin(); it != t.end(); ++it) {
     const config::Locate loc = table_locate(locate, "search.strategy." + key + "." + it.key());
     const auto& entry = runners::runner_entry(it.key(), kind, loc);
-    out.push_back({it.key(), &entry, runners::make_runner(entry, it.value(), loc)});
+    out.push_back({it.key(), &entry, runners::make_runner(entry, it.value(), loc), it.value()});
+    // An option written with its default value and one left out define the same search.
+    Json& options = out.back().options;
+    if (!options.is_object()) options = Json::object();
+    for (const auto& k : entry.options.keys)
+      if (!k.default_value.is_null() && !options.contains(k.key)) options[k.key] = k.default_value;
   }
 }
 
@@ -217,6 +224,11 @@ StrategyConfig parse_strategy(const Json& strategy_table, const Locate& locate) 
                       "setup.sum_scaled_metrics is required (true: one summed "
                       "objective with setup.direction; false: one objective per metric)");
   c.sum_scaled_metrics = setup.get_bool("sum_scaled_metrics", false);
+  if (!c.sum_scaled_metrics && setup.has("direction"))
+    log_warning(setup.locate("direction") +
+                ": direction is ignored with sum_scaled_metrics = false: each metric is its own "
+                "objective with its own direction (set sum_scaled_metrics = true for one summed "
+                "objective, or remove direction)");
   if (c.sum_scaled_metrics) {
     if (!setup.has("direction"))
       throw ConfigError(locate(S),
@@ -266,6 +278,7 @@ StrategyConfig parse_strategy(const Json& strategy_table, const Locate& locate) 
   if (strategy.has("constraints")) {
     c.constraints = space::parse_hardware_constraints(strategy.get_json("constraints"),
                                                       table_locate(locate, P + ".constraints"));
+    c.constraints_table = strategy.get_json("constraints");
     // Samplers with constraint support rank infeasible trials last (Optuna's constraints_func);
     // the search stores each trial's constraint values in its "constraints" system attr.
     if (!c.constraints.empty() && search::find_sampler(c.sampler)->supports_constraints &&

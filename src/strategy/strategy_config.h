@@ -25,6 +25,8 @@ struct NamedRunner {
   std::string name;                             // as written in the config
   const runners::RunnerEntry* entry = nullptr;  // its registry row (capabilities, metrics)
   std::unique_ptr<runners::Runner> runner;
+  /// Its options as configured, documented defaults filled in (what a study records).
+  Json options = Json::object();
 };
 
 struct StrategyConfig {
@@ -44,7 +46,7 @@ struct StrategyConfig {
   int64_t save_every_n_trials = 10;
   bool categorical = false;  // param_encoding = "categorical" (MASE: "index")
   std::string study_name;    // default: the project name
-  bool resume = true;        // continue a stored study of the same name
+  bool resume = true;        // continue the stored study of this name; false: a new study
   /// setup.storage: "sqlite" (<save dir>/study.db), "memory" (nothing stored or resumed), or a
   /// storage URL (sqlite:///path.db, a .db path, postgresql://user@host/db) a study may share.
   std::string storage = "sqlite";
@@ -63,6 +65,7 @@ struct StrategyConfig {
   int64_t compare_repeats = 5;
   /// [search.strategy.constraints]: budgets checked before training (docs/nas.md).
   space::HardwareConstraints constraints;
+  Json constraints_table;  // the table as written (null when absent), for the study definition
 
   std::vector<search::Direction> directions() const;
   /// True when a configured runner trains the candidate (registry capability `trains`).

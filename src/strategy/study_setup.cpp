@@ -1,6 +1,7 @@
 // Study set-up shared by a search and a sampler comparison; see study_setup.h.
 #include "strategy/study_setup.h"
 
+#include <cmath>
 #include <map>
 
 #include "core/error.h"
@@ -37,6 +38,32 @@ search::ParamSpace declared_space(const space::GraphSpace& space, bool categoric
         categorical ? search::Distribution::make_categorical(p.choices)
                     : search::Distribution::make_int(0, static_cast<int64_t>(p.choices.size()) - 1);
   return declared;
+}
+
+std::function<Json(const search::FrozenTrial&)> config_values(const space::GraphSpace& space,
+                                                             bool categorical) {
+  std::map<std::string, std::vector<Json>> choices;
+  for (const auto& p : space.params()) choices[p.key] = p.choices;
+  return [choices, categorical](const search::FrozenTrial& t) {
+    // What the trial recorded it evaluated (the objective writes it before evaluating): trials
+    // of earlier runs are matched on their own values, whatever today's lists are.
+    auto recorded = t.system_attrs.find(kConfigAttr);
+    if (recorded != t.system_attrs.end() && recorded->is_object()) return *recorded;
+    Json config = Json::object();
+    for (const auto& [name, internal] : t.params) {
+      auto it = choices.find(name);
+      if (categorical || it == choices.end()) {
+        config[name] = t.distributions.at(name).to_external(internal);
+        continue;
+      }
+      const double rounded = std::round(internal);
+      if (rounded == internal && rounded >= 0 && rounded < static_cast<double>(it->second.size()))
+        config[name] = it->second[static_cast<size_t>(rounded)];
+      else
+        config[name] = {{"index outside the choices", internal}};
+    }
+    return config;
+  };
 }
 
 void record_study_attrs(search::Storage& storage, const std::string& study_name,

@@ -20,6 +20,16 @@ std::unique_ptr<space::GraphSpace> make_space(const SearchSetup& setup);
 /// One distribution per space choice: categorical over the choices, or the choice's index.
 search::ParamSpace declared_space(const space::GraphSpace& space, bool categorical);
 
+/// Trial system attribute: {param: value} of the configuration the trial evaluates.
+inline constexpr const char* kConfigAttr = "chop:config";
+
+/// The configuration a trial stands for, {param: choice value}: what the study matches repeats
+/// and claims on (search::StudyOptions::config_of). The trial's recorded kConfigAttr when it
+/// has one; else index-encoded parameters are mapped through the space's choice lists (an index
+/// outside them matches nothing).
+std::function<Json(const search::FrozenTrial&)> config_values(const space::GraphSpace& space,
+                                                             bool categorical);
+
 /// Study user attributes for reports: "chop:objective_names" (the metric names, or the sum)
 /// and, for index-encoded choices, "chop:param_choices" ({param: [choices]}).
 void record_study_attrs(search::Storage& storage, const std::string& study_name,

@@ -53,6 +53,12 @@ FlatOptimizer::FlatOptimizer(graph::Graph& g, const OptimizerOptions& options)
                         pname + " has a different dtype or device from the others");
       if (!first) first = &p;
       params_.push_back(&p);
+      // MASE's basic_train: every "*.bias" parameter (batch norm's too) goes without decay.
+      const double wd = (opt_.decay_biases || pname != "bias") ? opt_.weight_decay : 0.0;
+      if (!runs_.empty() && runs_.back().weight_decay == wd)
+        runs_.back().size += p.numel();
+      else
+        runs_.push_back({total, p.numel(), wd});
       total += p.numel();
     }
   }
@@ -113,57 +119,65 @@ void FlatOptimizer::step() {
   CHOP_ASSERT(flat_param_.defined(), "optimizer used after release()");
   at::NoGradGuard no_grad;
   ++n_steps_;
-  const double wd = opt_.weight_decay;
+  for (const Run& r : runs_) step_run(r.begin, r.size, r.weight_decay);
+  if (flat_param_.device().is_cpu() && flat_param_.scalar_type() == at::kFloat)
+    flat_param_.unsafeGetTensorImpl()->bump_version();  // updated through its pointer
+}
+
+void FlatOptimizer::step_run(int64_t begin, int64_t n, double wd) {
   if (flat_param_.device().is_cpu() && flat_param_.scalar_type() == at::kFloat) {
     // The shared kernel: the same bits as the fused engine's update (see optimizer_update.h).
     const auto& kt = kernels::kernel_table(kernels::default_isa());
-    float* p = flat_param_.data_ptr<float>();
-    float* g = flat_grad_.data_ptr<float>();
-    const int64_t n = flat_param_.numel();
+    float* p = flat_param_.data_ptr<float>() + begin;
+    float* g = flat_grad_.data_ptr<float>() + begin;
     if (opt_.kind == OptimizerKind::kSgd) {
       kernels::SgdUpdate u;
       u.lr = lr_, u.weight_decay = wd, u.momentum = opt_.momentum, u.nesterov = opt_.nesterov;
       u.step = n_steps_;
-      kernels::sgd_update(kt, p, g, momentum_buf_.data_ptr<float>(), n, u);
+      kernels::sgd_update(kt, p, g, momentum_buf_.data_ptr<float>() + begin, n, u);
     } else {
       kernels::AdamUpdate u;
       u.lr = lr_, u.weight_decay = wd, u.beta1 = opt_.beta1, u.beta2 = opt_.beta2;
       u.eps = opt_.eps, u.decoupled = opt_.kind == OptimizerKind::kAdamW, u.step = n_steps_;
-      kernels::adam_update(kt, p, g, exp_avg_.data_ptr<float>(), exp_avg_sq_.data_ptr<float>(), n,
-                           u);
+      kernels::adam_update(kt, p, g, exp_avg_.data_ptr<float>() + begin,
+                           exp_avg_sq_.data_ptr<float>() + begin, n, u);
     }
-    flat_param_.unsafeGetTensorImpl()->bump_version();  // updated through its pointer
     return;
   }
-  at::Tensor& grad = flat_grad_;  // modified in place: it is zeroed before the next backward
+  // Modified in place: the gradient is zeroed before the next backward.
+  at::Tensor grad = flat_grad_.narrow(0, begin, n);
+  at::Tensor param = flat_param_.narrow(0, begin, n);
   if (opt_.kind == OptimizerKind::kSgd) {
-    if (wd != 0.0) grad.add_(flat_param_, wd);
+    at::Tensor momentum_buf = momentum_buf_.narrow(0, begin, n);
+    if (wd != 0.0) grad.add_(param, wd);
     if (opt_.momentum != 0.0) {
       if (n_steps_ == 1)
-        momentum_buf_.copy_(grad);
+        momentum_buf.copy_(grad);
       else
-        momentum_buf_.mul_(opt_.momentum).add_(grad);  // dampening 0
+        momentum_buf.mul_(opt_.momentum).add_(grad);  // dampening 0
       if (opt_.nesterov)
-        grad.add_(momentum_buf_, opt_.momentum);
+        grad.add_(momentum_buf, opt_.momentum);
       else
-        grad.copy_(momentum_buf_);
+        grad.copy_(momentum_buf);
     }
-    flat_param_.add_(grad, -lr_);
+    param.add_(grad, -lr_);
     return;
   }
+  at::Tensor exp_avg = exp_avg_.narrow(0, begin, n), exp_avg_sq = exp_avg_sq_.narrow(0, begin, n);
+  at::Tensor denom = denom_.narrow(0, begin, n);
   if (opt_.kind == OptimizerKind::kAdamW) {
-    flat_param_.mul_(1.0 - lr_ * wd);
+    param.mul_(1.0 - lr_ * wd);
   } else if (wd != 0.0) {
-    grad.add_(flat_param_, wd);
+    grad.add_(param, wd);
   }
-  exp_avg_.mul_(opt_.beta1).add_(grad, 1.0 - opt_.beta1);
-  exp_avg_sq_.mul_(opt_.beta2).addcmul_(grad, grad, 1.0 - opt_.beta2);
+  exp_avg.mul_(opt_.beta1).add_(grad, 1.0 - opt_.beta1);
+  exp_avg_sq.mul_(opt_.beta2).addcmul_(grad, grad, 1.0 - opt_.beta2);
   const double step = static_cast<double>(n_steps_);
   const double bias_correction1 = 1.0 - std::pow(opt_.beta1, step);
   const double bias_correction2 = 1.0 - std::pow(opt_.beta2, step);
-  at::sqrt_out(denom_, exp_avg_sq_);
-  denom_.div_(std::sqrt(bias_correction2)).add_(opt_.eps);
-  flat_param_.addcdiv_(exp_avg_, denom_, -(lr_ / bias_correction1));
+  at::sqrt_out(denom, exp_avg_sq);
+  denom.div_(std::sqrt(bias_correction2)).add_(opt_.eps);
+  param.addcdiv_(exp_avg, denom, -(lr_ / bias_correction1));
 }
 
 CosineAnnealingSchedule::CosineAnnealingSchedule(double base_lr, int64_t t_max, double eta_min)

@@ -24,6 +24,7 @@ struct OptimizerOptions {
   double beta1 = 0.9, beta2 = 0.999, eps = 1e-8;  // PyTorch's Adam/AdamW defaults
   double momentum = 0.9;                          // sgd (MASE: 0.9, nesterov)
   bool nesterov = true;
+  bool decay_biases = true;  // false: "*.bias" parameters get no weight decay (basic_train)
 };
 
 /// Takes over the trainable parameters of a graph: their values move into one contiguous buffer
@@ -49,11 +50,19 @@ class FlatOptimizer {
   void release();
 
  private:
+  void step_run(int64_t begin, int64_t n, double weight_decay);
+
   graph::Graph* graph_;
   OptimizerOptions opt_;
   double lr_;
   int64_t n_steps_ = 0;
   std::vector<at::Tensor*> params_;  // graph parameters now viewing flat_param_
+  // Runs of consecutive elements with one weight decay (one run unless decay_biases is off).
+  struct Run {
+    int64_t begin, size;
+    double weight_decay;
+  };
+  std::vector<Run> runs_;
   at::Tensor flat_param_, flat_grad_;
   at::Tensor exp_avg_, exp_avg_sq_, denom_;  // adam/adamw
   at::Tensor momentum_buf_;                  // sgd

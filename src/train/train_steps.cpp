@@ -1,6 +1,7 @@
 // The two step backends; see train_steps.h.
 #include "train/train_steps.h"
 
+#include <mutex>
 #include <vector>
 
 #include "engine/engine.h"
@@ -13,16 +14,19 @@ namespace {
 class TorchSteps : public TrainSteps {
  public:
   TorchSteps(graph::Graph& g, const data::TensorDataset& train, const TrainStepsOptions& o)
-      : g_(g), train_(train), o_(o), opt_(g, o.optimizer) {}
+      : one_at_a_time_(torch_path_mutex()), g_(g), train_(train), o_(o), opt_(g, o.optimizer) {}
 
-  StepOutcome forward_backward(const at::Tensor& order, int64_t b) override {
+  StepOutcome forward_backward(const at::Tensor& order, int64_t b,
+                               int64_t accumulation) override {
     data::TensorDataset batch = data::get_batch(train_, order, b, o_.batch_size);
-    opt_.zero_grad();
     runtime::RunOptions train_mode;
     train_mode.training = true;
     at::Tensor logits = runtime::forward(g_, batch.x, train_mode);
     at::Tensor loss = runtime::cross_entropy(logits, batch.y);
-    loss.backward();
+    if (accumulation > 1)
+      (loss / static_cast<double>(accumulation)).backward();
+    else
+      loss.backward();
     StepOutcome s;
     s.loss = loss.item<double>();
     s.rows = batch.y.size(0);
@@ -33,6 +37,7 @@ class TorchSteps : public TrainSteps {
   void apply(double lr) override {
     opt_.set_learning_rate(lr);
     opt_.step();
+    opt_.zero_grad();
   }
   EvalResult evaluate(const data::TensorDataset& split, int64_t num_samples) override {
     return train::evaluate(g_, split, o_.batch_size, num_samples, o_.device);
@@ -41,6 +46,12 @@ class TorchSteps : public TrainSteps {
   std::string backend() const override { return "LibTorch"; }
 
  private:
+  static std::mutex& torch_path_mutex() {
+    static std::mutex m;
+    return m;
+  }
+
+  std::lock_guard<std::mutex> one_at_a_time_;  // taken first, released last
   graph::Graph& g_;
   const data::TensorDataset& train_;
   TrainStepsOptions o_;
@@ -55,7 +66,9 @@ class EngineSteps : public TrainSteps {
         x_(train.x.contiguous()),
         y_(train.y.contiguous()),
         batch_size_(batch_size),
-        labels_(static_cast<size_t>(batch_size)) {}
+        labels_(static_cast<size_t>(batch_size)) {
+    e_->zero_grad();
+  }
   ~EngineSteps() override {
     try {
       e_->push();  // the graph keeps the last weights on every way out of the loop
@@ -64,17 +77,23 @@ class EngineSteps : public TrainSteps {
     }
   }
 
-  StepOutcome forward_backward(const at::Tensor& order, int64_t b) override {
+  StepOutcome forward_backward(const at::Tensor& order, int64_t b,
+                               int64_t accumulation) override {
     const int64_t begin = b * batch_size_;
     const int64_t rows = std::min(batch_size_, x_.size(0) - begin);
     const int64_t* index = order.data_ptr<int64_t>() + begin;
     const int64_t* y = y_.data_ptr<int64_t>();
     for (int64_t r = 0; r < rows; ++r) labels_[static_cast<size_t>(r)] = y[index[r]];
-    e_->zero_grad();
-    engine::StepStats st = e_->forward_backward(x_.data_ptr<float>(), index, labels_.data(), rows);
+    // The LibTorch path divides the loss by the accumulation count in float.
+    const double loss_scale = static_cast<double>(1.0f / static_cast<float>(accumulation));
+    engine::StepStats st =
+        e_->forward_backward(x_.data_ptr<float>(), index, labels_.data(), rows, loss_scale);
     return {st.loss, st.correct, rows};
   }
-  void apply(double lr) override { e_->step(lr); }
+  void apply(double lr) override {
+    e_->step(lr);
+    e_->zero_grad();
+  }
   EvalResult evaluate(const data::TensorDataset& split, int64_t num_samples) override {
     return train::evaluate(*e_, split, batch_size_, num_samples);
   }
@@ -101,6 +120,7 @@ engine::OptimizerSpec engine_optimizer(const OptimizerOptions& o) {
   s.beta1 = o.beta1, s.beta2 = o.beta2, s.eps = o.eps;
   s.momentum = o.momentum;
   s.nesterov = o.nesterov;
+  s.decay_biases = o.decay_biases;
   return s;
 }
 
@@ -114,7 +134,7 @@ std::unique_ptr<TrainSteps> make_train_steps(graph::Graph& g, const data::Tensor
     engine::EngineOptions eo;
     eo.max_rows = std::min(o.batch_size, train_data.size());
     eo.training = true;
-    eo.n_threads = 0;
+    eo.n_threads = o.n_threads;
     eo.optimizer = engine_optimizer(o.optimizer);
     std::string why;
     const std::vector<int64_t> sample(train_data.x.sizes().begin() + 1, train_data.x.sizes().end());

@@ -25,10 +25,12 @@ struct StepOutcome {
 class TrainSteps {
  public:
   virtual ~TrainSteps() = default;
-  /// Forward and backward of batch `batch_index` of the epoch order (gradients replace the
-  /// previous step's). The caller checks the loss before apply().
-  virtual StepOutcome forward_backward(const at::Tensor& order, int64_t batch_index) = 0;
-  /// The optimizer update with learning rate `lr`.
+  /// Forward and backward of batch `batch_index` of the epoch order; its gradients, divided by
+  /// `accumulation` (gradient accumulation), add to those since the last apply(). The caller
+  /// checks the loss before apply().
+  virtual StepOutcome forward_backward(const at::Tensor& order, int64_t batch_index,
+                                       int64_t accumulation) = 0;
+  /// The optimizer update with learning rate `lr`; the gradients start from zero again.
   virtual void apply(double lr) = 0;
   /// Inference metrics of the current parameters.
   virtual EvalResult evaluate(const data::TensorDataset& split, int64_t num_samples) = 0;
@@ -48,10 +50,13 @@ struct TrainStepsOptions {
   OptimizerOptions optimizer;
   at::Device device = at::kCPU;
   bool fused_engine = true;  // false: always the LibTorch path
+  int n_threads = 0;         // the engine's GEMM threads (0: LibTorch's intra-op count)
 };
 
 /// The engine when it covers `g` (and the data is CPU float / int64); else the LibTorch path,
-/// saying once why. `g` must already be on options.device with requires_grad set.
+/// saying once why. `g` must already be on options.device with requires_grad set. The LibTorch
+/// path is not made for several trainings at once: its steps objects exist one at a time per
+/// process (a second one waits), while engine steps run in parallel.
 std::unique_ptr<TrainSteps> make_train_steps(graph::Graph& g, const data::TensorDataset& train_data,
                                              const TrainStepsOptions& options);
 

@@ -27,6 +27,9 @@ void check_options(const graph::Graph& g, const data::TensorDataset& train_split
     throw UserError("--batch-size must be positive, got " + std::to_string(o.batch_size));
   if (o.max_epochs <= 0 && o.max_steps <= 0)
     throw UserError("nothing to train: --max-epochs and --max-steps are both <= 0");
+  if (o.gradient_accumulation_steps < 1)
+    throw UserError("gradient accumulation steps must be >= 1, got " +
+                    std::to_string(o.gradient_accumulation_steps));
   if (!(o.learning_rate > 0.0) || !std::isfinite(o.learning_rate))
     throw UserError("--learning-rate must be a positive number, got " +
                     format_double(o.learning_rate));
@@ -34,9 +37,9 @@ void check_options(const graph::Graph& g, const data::TensorDataset& train_split
     throw UserError("cannot train model '" + g.model_name() + "': the training split is empty");
 }
 
-std::string diverged_message(const std::string& what, int64_t epoch, int64_t step_in_epoch,
-                             int64_t steps_per_epoch, int64_t global_step, double value,
-                             const TrainOptions& o) {
+DivergedError diverged(const std::string& what, int64_t epoch, int64_t step_in_epoch,
+                       int64_t steps_per_epoch, int64_t global_step, double value,
+                       const TrainOptions& o) {
   std::string msg = "training diverged: " + what + " is " + format_double(value) + " at epoch " +
                     std::to_string(epoch) + " (step " + std::to_string(step_in_epoch) + " of " +
                     std::to_string(steps_per_epoch) + ", global step " +
@@ -44,7 +47,7 @@ std::string diverged_message(const std::string& what, int64_t epoch, int64_t ste
                     format_double(o.learning_rate) + ") or check the data for extreme values";
   if (!o.checkpoint_dir.empty())
     msg += "; checkpoints written before this point in " + o.checkpoint_dir + " are intact";
-  return msg;
+  return DivergedError(msg, epoch, global_step, value);
 }
 
 }  // namespace
@@ -87,19 +90,23 @@ TrainResult train(graph::Graph& g, const data::TensorDataset& train_split,
   g.to(o.device);
   g.set_requires_grad(true);
 
-  at::manual_seed(o.seed);
+  if (o.seed_global_rng) at::manual_seed(o.seed);
   data::Shuffler shuffler(o.seed);
   OptimizerOptions oo;
   oo.kind = o.optimizer;
   oo.learning_rate = o.learning_rate;
   oo.weight_decay = o.weight_decay;
+  oo.decay_biases = o.decay_biases;
   TrainStepsOptions so;
   so.batch_size = o.batch_size;
   so.optimizer = oo;
   so.device = o.device;
   so.fused_engine = o.fused_engine;
+  so.n_threads = o.n_threads;
   std::unique_ptr<TrainSteps> steps = make_train_steps(g, train_data, so);
-  CosineAnnealingSchedule schedule = mase_schedule(o.optimizer, o.learning_rate, max_epochs);
+  LearningRateSchedule schedule(o.schedule, o.optimizer, o.learning_rate, max_epochs,
+                                total_steps);
+  const int64_t accumulation = o.gradient_accumulation_steps;
   Progress progress(o.progress, max_epochs, steps_per_epoch, total_steps, out,
                     o.progress_interval_s);
   MetricsLog metrics(o.checkpoint_dir);
@@ -113,7 +120,7 @@ TrainResult train(graph::Graph& g, const data::TensorDataset& train_split,
   int64_t global_step = 0;
   for (int64_t epoch = 0; epoch < max_epochs; ++epoch) {
     if (o.max_steps > 0 && global_step >= o.max_steps) break;
-    const double lr = schedule.learning_rate();
+    const double lr = schedule.epoch_rate();
     progress.start_epoch(epoch);
     auto t0 = Clock::now();
     at::Tensor order = shuffler.next(n_train);
@@ -122,15 +129,18 @@ TrainResult train(graph::Graph& g, const data::TensorDataset& train_split,
     int64_t correct = 0, seen = 0, step_in_epoch = 0;
     for (int64_t b = 0; b < steps_per_epoch; ++b) {
       if (o.max_steps > 0 && global_step >= o.max_steps) break;
-      if (interrupt_requested()) throw InterruptedError(interrupted_message(epoch, b, result, o));
-      const StepOutcome s = steps->forward_backward(order, b);
+      if (o.stop_on_interrupt && interrupt_requested())
+        throw InterruptedError(interrupted_message(epoch, b, result, o));
+      const StepOutcome s = steps->forward_backward(order, b, accumulation);
       const double loss_value = s.loss;
       ++step_in_epoch;
       ++global_step;
       if (!std::isfinite(loss_value))
-        throw RunError(diverged_message("the training loss", epoch, step_in_epoch, steps_per_epoch,
-                                        global_step, loss_value, o));
-      steps->apply(lr);
+        throw diverged("the training loss", epoch, step_in_epoch, steps_per_epoch, global_step,
+                       loss_value, o);
+      // One update per `accumulation` batches, and at the end of the epoch and of the run.
+      if ((b + 1) % accumulation == 0 || b + 1 == steps_per_epoch || global_step == total_steps)
+        steps->apply(schedule.at_step(global_step - 1));
       const int64_t n = s.rows;
       correct += s.correct;
       loss_sum += loss_value * static_cast<double>(n);
@@ -139,7 +149,7 @@ TrainResult train(graph::Graph& g, const data::TensorDataset& train_split,
                        static_cast<double>(correct) / seen);
     }
     const double t_epoch_s = std::chrono::duration<double>(Clock::now() - t0).count();
-    schedule.step();
+    schedule.end_epoch();
 
     EpochReport r;
     r.epoch = epoch;
@@ -151,9 +161,9 @@ TrainResult train(graph::Graph& g, const data::TensorDataset& train_split,
       EvalResult v = steps->evaluate(monitor, o.val_num_samples);
       r.val_loss = v.loss;
       r.val_accuracy = v.accuracy;
-      if (!std::isfinite(v.loss))
-        throw RunError(diverged_message("the validation loss", epoch, step_in_epoch,
-                                        steps_per_epoch, global_step, v.loss, o));
+      if (o.check_validation_loss && !std::isfinite(v.loss))
+        throw diverged("the validation loss", epoch, step_in_epoch, steps_per_epoch, global_step,
+                       v.loss, o);
     } else {
       r.val_loss = r.train_loss;
       r.val_accuracy = r.train_accuracy;

@@ -12,11 +12,13 @@
 #include <string>
 #include <vector>
 
+#include "core/error.h"
 #include "data/dataset.h"
 #include "graph/graph.h"
 #include "train/metrics_log.h"
 #include "train/optimizer.h"
 #include "train/progress.h"
+#include "train/schedule.h"
 
 namespace chop::train {
 
@@ -26,7 +28,7 @@ using EpochCallback = std::function<bool(const EpochReport&)>;
 
 struct TrainOptions {
   int64_t max_epochs = 20;  // <= 0: no epoch limit (max_steps must be set)
-  int64_t max_steps = -1;   // <= 0: no step limit; else stop after this many optimizer steps
+  int64_t max_steps = -1;   // <= 0: no step limit; else stop after this many batches
   int64_t batch_size = 128;
   OptimizerKind optimizer = OptimizerKind::kAdam;
   double learning_rate = 1e-5;
@@ -46,6 +48,31 @@ struct TrainOptions {
   EpochCallback on_epoch_end;
   /// Train on the fused engine when it covers the graph (CPU); false: the LibTorch path.
   bool fused_engine = true;
+  int n_threads = 0;  // the engine's GEMM threads (0: LibTorch's intra-op count); same results
+
+  // What search's basic_train sets differently from `chop train`:
+  ScheduleOptions schedule;  // default: MASE's per-epoch cosine
+  int64_t gradient_accumulation_steps = 1;  // one update per this many batches (and epoch end)
+  bool decay_biases = true;                 // false: "*.bias" parameters get no weight decay
+  /// at::manual_seed(seed) first; false where other threads use the global generator (trials
+  /// training in parallel).
+  bool seed_global_rng = true;
+  /// Ctrl-C between batches throws InterruptedError; false: the caller stops at its own
+  /// boundary (a search finishes the running trial).
+  bool stop_on_interrupt = true;
+  /// A non-finite validation loss throws DivergedError; false: it is reported as it is.
+  bool check_validation_loss = true;
+};
+
+/// The loss became NaN or infinite (RunError with the message for `chop train`); callers with
+/// their own words use the fields.
+class DivergedError : public RunError {
+ public:
+  DivergedError(const std::string& message, int64_t epoch, int64_t global_step, double value)
+      : RunError(message), epoch(epoch), global_step(global_step), value(value) {}
+  int64_t epoch;        // 0-based
+  int64_t global_step;  // batches trained, this one included
+  double value;
 };
 
 struct TrainResult {
@@ -65,7 +92,7 @@ struct TrainResult {
 /// Trains `g` in place on `train_split`, validating on `val_split` (an empty split means
 /// validating on the training split, as MASE does for JSC). With one intra-op thread, the same
 /// seed gives bit-identical weights, checkpoints and metrics. Throws UserError for bad options,
-/// RunError when the loss becomes NaN/inf (naming the epoch and step; checkpoints already
+/// DivergedError when the loss becomes NaN/inf (naming the epoch and step; checkpoints already
 /// written are left intact).
 TrainResult train(graph::Graph& g, const data::TensorDataset& train_split,
                   const data::TensorDataset& val_split, const TrainOptions& options);

@@ -14,6 +14,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "cli/quick_search_toml.h"
 #include "common/crafted_files.h"
 #include "common/run_chop.h"
 #include "common/sandbox.h"
@@ -44,15 +45,15 @@ TEST(Hardening, ThreadCountsAreBounded) {
 
 TEST(Hardening, ModelSizesAreCheckedBeforeAllocating) {
   Sandbox sb("model_size");
-  auto r = expect_refused(sb, "analyze mlp --hidden-features 1000000000", kUser,
-                          "--hidden-features");
+  auto r =
+      expect_refused(sb, "analyze mlp --hidden-features 1000000000", kUser, "--hidden-features");
   EXPECT_NE(r.output.find("GiB"), std::string::npos) << r.output;
   std::string toml = sb.write("m.toml", "[model_config]\nhidden_features = [16, 3000000000]\n");
   expect_refused(sb, "analyze mlp --config " + toml, kConfig, "hidden_features");
   expect_refused(sb, "analyze jsc-tiny --batch-size 1000000000 --forward-backward", kUser,
                  "--batch-size");
-  expect_refused(sb, "train jsc-tiny jsc --dataset-size 100000000000 --num-workers 1 " +
-                         sb.project(),
+  expect_refused(sb,
+                 "train jsc-tiny jsc --dataset-size 100000000000 --num-workers 1 " + sb.project(),
                  kUser, "--dataset-size");
 }
 
@@ -63,10 +64,14 @@ TEST(Hardening, CheckpointDeclaringHugeWeightIsRefused) {
       "%fc = call_module[linear/module_related_func](%x) @fc {in_features=50000, "
       "out_features=50000, bias=false} params(weight[50000,50000])\n%output = "
       "output[output/output](%fc)\n";
-  nlohmann::json h = {{"format", "chop-checkpoint"}, {"version", 1}, {"model", "tiny"},
-                      {"graph", graph}, {"meta", nlohmann::json::object()},
+  nlohmann::json h = {{"format", "chop-checkpoint"},
+                      {"version", 1},
+                      {"model", "tiny"},
+                      {"graph", graph},
+                      {"meta", nlohmann::json::object()},
                       {"tensors", nlohmann::json::array()}};
-  std::string ckpt = sb.write("huge.ckpt", testing::crafted_checkpoint(h.dump(), std::string(64, '\0')));
+  std::string ckpt =
+      sb.write("huge.ckpt", testing::crafted_checkpoint(h.dump(), std::string(64, '\0')));
   std::string toml = sb.write("t.toml", "model = \"jsc-tiny\"\ndataset = \"jsc\"\n");
   expect_refused(sb, "transform --config " + toml + " --load " + ckpt + kSmall + " " + sb.project(),
                  kData, ckpt);
@@ -90,9 +95,9 @@ TEST(Hardening, CompressedBombsAreNotInflated) {
     deflateEnd(&z);
     gz.append((3073 - gz.size() % 3073) % 3073, '\0');
     sb.write("cifar/test_batch.bin", gz);
-    expect_refused(sb, "train vgg7 cifar10 --data-path " + sb.path("cifar") + kSmall + " " +
-                           sb.project(),
-                   kData, "test_batch.bin");
+    expect_refused(
+        sb, "train vgg7 cifar10 --data-path " + sb.path("cifar") + kSmall + " " + sb.project(),
+        kData, "test_batch.bin");
   }
   // MNIST: an IDX header that promises 2^31 images of 28 x 28.
   {
@@ -100,8 +105,8 @@ TEST(Hardening, CompressedBombsAreNotInflated) {
     std::string labels = {0, 0, 8, 1, 0, 0, 0, 1, 0};
     sb.write("mnist/t10k-images-idx3-ubyte", images);
     sb.write("mnist/t10k-labels-idx1-ubyte", labels);
-    expect_refused(sb, "train mlp mnist --data-path " + sb.path("mnist") + kSmall + " " +
-                           sb.project(),
+    expect_refused(sb,
+                   "train mlp mnist --data-path " + sb.path("mnist") + kSmall + " " + sb.project(),
                    kData, "t10k-images-idx3-ubyte");
   }
 }
@@ -110,9 +115,9 @@ TEST(Hardening, CompressedBombsAreNotInflated) {
 
 TEST(Hardening, NumbersAreCheckedInTheirType) {
   Sandbox sb("ranges");
-  expect_refused(sb, "train jsc-tiny jsc --learning-rate 1e39" + std::string(kSmall) + " " +
-                         sb.project(),
-                 kUser, "--learning-rate");
+  expect_refused(
+      sb, "train jsc-tiny jsc --learning-rate 1e39" + std::string(kSmall) + " " + sb.project(),
+      kUser, "--learning-rate");
   expect_refused(sb, "train jsc-tiny jsc --learning-rate nan" + std::string(kSmall), kUser,
                  "--learning-rate");
   std::string toml = sb.write("wd.toml", "weight_decay = 1e39\n");
@@ -122,21 +127,82 @@ TEST(Hardening, NumbersAreCheckedInTheirType) {
   expect_refused(sb, "analyze jsc-tiny --seed -1", kUser, "--seed");
 }
 
+// ---- 7: checked before the first trial; nothing accepted silently ----------------------------
+
+// The quick PTQ search (tests/cli/quick_search_toml.h) with `from` replaced by `to`.
+std::string search_toml_with(const std::string& from, const std::string& to) {
+  std::string toml = testing::quick_search_toml(2);
+  EXPECT_NE(toml.find(from), std::string::npos) << from;
+  return replace_all(toml, from, to);
+}
+
+TEST(Hardening, SearchSpacesAreCheckedBeforeTheFirstTrial) {
+  Sandbox sb("space_checks");
+  const std::string search =
+      "search --dataset-size 2000 --num-workers 1 " + sb.project() + " --config ";
+  // A repeated choice would be counted twice and favoured by the samplers.
+  std::string dup = sb.write(
+      "dup.toml", search_toml_with("weight_width = [2, 4, 8]", "weight_width = [4, 8, 4]"));
+  expect_refused(sb, search + dup, kConfig, "'weight_width' lists 4 twice");
+  // frac width outside [0, width], in a search seed and in a transform.
+  std::string frac = sb.write(
+      "frac.toml", search_toml_with("weight_frac_width = [\"NA\"]", "weight_frac_width = [9]"));
+  auto r = expect_refused(sb, search + frac, kConfig, "'weight_frac_width' = 9");
+  // The location is the seed table of the TOML file, not the sampled configuration.
+  EXPECT_NE(r.output.find(frac + ":"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("search.search_space.seed.linear.config"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("sampled configuration"), std::string::npos) << r.output;
+  std::string neg = sb.write(
+      "neg.toml", search_toml_with("weight_frac_width = [\"NA\"]", "weight_frac_width = [-2]"));
+  expect_refused(sb, search + neg, kConfig, "'weight_frac_width' = -2");
+  std::string zero =
+      sb.write("zero.toml", search_toml_with("weight_width = [2, 4, 8]", "weight_width = [0, 4]"));
+  r = expect_refused(sb, search + zero, kConfig, zero + ":");
+  EXPECT_NE(r.output.find("weight_width"), std::string::npos) << r.output;
+  std::string transform =
+      sb.write("tf.toml",
+               "model = \"jsc-tiny\"\ndataset = \"jsc\"\n[passes.quantize]\n"
+               "by = \"type\"\n[passes.quantize.default.config]\nname = \"NA\"\n"
+               "[passes.quantize.linear.config]\nname = \"integer\"\n"
+               "data_in_width = 8\ndata_in_frac_width = 4\nweight_width = 4\n"
+               "weight_frac_width = 6\n");
+  expect_refused(
+      sb,
+      "transform --dataset-size 2000 --num-workers 1 " + sb.project() + " --config " + transform,
+      kConfig, "'weight_frac_width' = 6");
+  // Options that would fail every trial or be ignored are refused (or said) up front.
+  std::string timeout =
+      sb.write("timeout.toml", search_toml_with("n_trials = 2", "n_trials = 2\ntimeout = -5"));
+  expect_refused(sb, search + timeout, kConfig, "timeout");
+  std::string scale =
+      sb.write("scale.toml", search_toml_with("accuracy.scale = 1.0", "accuracy.scale = nan"));
+  expect_refused(sb, search + scale, kConfig, "scale");
+  expect_refused(sb, search + dup + " --batch-size 0", kUser, "--batch-size");
+  std::string dir = sb.write(
+      "dir.toml", search_toml_with("n_trials = 2", "n_trials = 2\ndirection = \"maximize\""));
+  auto ok = run_chop(search + dir, sb.dir.string());
+  EXPECT_EQ(ok.exit_code, 0) << ok.output;
+  EXPECT_NE(ok.output.find("direction is ignored with sum_scaled_metrics = false"),
+            std::string::npos)
+      << ok.output;
+}
+
 // ---- 4: paths ------------------------------------------------------------------------------
 
 TEST(Hardening, ProjectNameIsOneSafeFolder) {
   Sandbox sb("paths");
-  for (const std::string name : {"../../escape", "..", ".", "''", "/tmp/chop_abs_project",
-                                 "a/b", "'~home'"}) {
-    expect_refused(sb, "train jsc-tiny jsc --project-dir '" + sb.path("out") + "' --project " +
-                           name + kSmall,
-                   kUser, "--project");
+  for (const std::string name :
+       {"../../escape", "..", ".", "''", "/tmp/chop_abs_project", "a/b", "'~home'"}) {
+    expect_refused(
+        sb, "train jsc-tiny jsc --project-dir '" + sb.path("out") + "' --project " + name + kSmall,
+        kUser, "--project");
   }
   EXPECT_FALSE(fs::exists("/tmp/chop_abs_project"));
   std::string toml = sb.write("p.toml", "project = \"../up\"\n");
-  expect_refused(sb, "train jsc-tiny jsc --config " + toml + " --project-dir '" + sb.path("out") +
-                         "'" + kSmall,
-                 kConfig, toml + ":1:");
+  expect_refused(
+      sb,
+      "train jsc-tiny jsc --config " + toml + " --project-dir '" + sb.path("out") + "'" + kSmall,
+      kConfig, toml + ":1:");
   EXPECT_FALSE(fs::exists(sb.path("up")));
 }
 
@@ -147,29 +213,29 @@ TEST(Hardening, AlteredTransformFolderIsRefused) {
   std::string toml = sb.write("q.toml",
                               "model = \"jsc-tiny\"\ndataset = \"jsc\"\n[passes.quantize]\n"
                               "by = \"type\"\n[passes.quantize.default.config]\nname = \"NA\"\n");
-  auto made = run_chop("transform --config " + toml + kSmall + " " + sb.project("made"),
-                       sb.dir.string());
+  auto made =
+      run_chop("transform --config " + toml + kSmall + " " + sb.project("made"), sb.dir.string());
   ASSERT_EQ(made.exit_code, 0) << made.output;
   const std::string folder = sb.path("out/made/software/transform/transformed_ckpt");
   ASSERT_TRUE(fs::exists(folder + "/digest.json"));
   // Untouched: loads.
-  auto ok = run_chop("transform --config " + toml + " --load " + folder + kSmall + " " +
-                         sb.project("again"),
-                     sb.dir.string());
+  auto ok = run_chop(
+      "transform --config " + toml + " --load " + folder + kSmall + " " + sb.project("again"),
+      sb.dir.string());
   EXPECT_EQ(ok.exit_code, 0) << ok.output;
   for (const std::string file : {"state.pt", "graph.txt", "node_meta.toml"}) {
     std::string bytes = read_file(folder + "/" + file);
     const std::string original = bytes;
     bytes[bytes.size() / 2] ^= 0x20;
     write_file_atomic(folder + "/" + file, bytes);
-    expect_refused(sb, "transform --config " + toml + " --load " + folder + kSmall + " " +
-                           sb.project(),
+    expect_refused(sb,
+                   "transform --config " + toml + " --load " + folder + kSmall + " " + sb.project(),
                    kData, file);
     write_file_atomic(folder + "/" + file, original);
   }
   fs::remove(folder + "/digest.json");
-  expect_refused(sb, "transform --config " + toml + " --load " + folder + kSmall + " " +
-                         sb.project(),
+  expect_refused(sb,
+                 "transform --config " + toml + " --load " + folder + kSmall + " " + sb.project(),
                  kData, "digest.json");
 }
 
@@ -180,13 +246,14 @@ TEST(Hardening, NonFiniteDataIsRefusedWithRowAndColumn) {
       "d2_a1_b1_mmdt,d2_a1_b2_mmdt,m2_b1_mmdt,m2_b2_mmdt,n2_b1_mmdt,n2_b2_mmdt,mass_mmdt,"
       "multiplicity,class\n";
   for (int i = 0; i < 20; ++i) {
-    for (int k = 0; k < 16; ++k) csv += (i == 2 && k == 3 ? "inf" : std::to_string(i * 16 + k)) + ",";
+    for (int k = 0; k < 16; ++k)
+      csv += (i == 2 && k == 3 ? "inf" : std::to_string(i * 16 + k)) + ",";
     csv += std::string(1, "gqwzt"[i % 5]) + "\n";
   }
   std::string path = sb.write("jets.csv", csv);
-  auto r = expect_refused(sb, "train jsc-tiny jsc --data-path " + path + " --num-workers 1 " +
-                                  sb.project(),
-                          kData, path + ":4");
+  auto r = expect_refused(
+      sb, "train jsc-tiny jsc --data-path " + path + " --num-workers 1 " + sb.project(), kData,
+      path + ":4");
   EXPECT_NE(r.output.find("c1_b2_mmdt"), std::string::npos) << r.output;
 }
 
@@ -216,8 +283,8 @@ TEST(Hardening, CraftedCheckpointsGiveTypedErrors) {
   auto refused = [&](const nlohmann::json& h, const std::string& what) {
     SCOPED_TRACE(what);
     std::string ckpt = sb.write("c.ckpt", testing::crafted_checkpoint(h.dump(), data));
-    expect_refused(sb, "transform --config " + toml + " --load " + ckpt + kSmall + " " +
-                           sb.project(),
+    expect_refused(sb,
+                   "transform --config " + toml + " --load " + ckpt + kSmall + " " + sb.project(),
                    kData, ckpt);
   };
   {
@@ -299,9 +366,11 @@ TEST(Hardening, GroupSignalFromTimeoutIsOneStopRequest) {
   Sandbox sb("timeout_signal");
   // timeout(1) signals chop and then its whole process group: the two SIGTERMs must be one
   // request (stop at the next safe point, keep the checkpoints, exit 130), not "stop now".
-  auto r = run_chop("train jsc-tiny jsc --max-epochs 1000 --batch-size 64 --dataset-size 100000 "
-                    "--num-workers 1 " + sb.project(),
-                    sb.dir.string(), "timeout --preserve-status -s TERM 6");
+  auto r = run_chop(
+      "train jsc-tiny jsc --max-epochs 1000 --batch-size 64 --dataset-size 100000 "
+      "--num-workers 1 " +
+          sb.project(),
+      sb.dir.string(), "timeout --preserve-status -s TERM 6");
   EXPECT_EQ(r.exit_code, 130) << r.output;
   EXPECT_NE(r.output.find("interrupted"), std::string::npos) << r.output;
   EXPECT_FALSE(testing::looks_like_crash(r.output)) << r.output;
@@ -316,9 +385,9 @@ TEST(Hardening, TinyImageSetSaysWhatIsMissing) {
   std::string labels = {0, 0, 8, 1, 0, 0, 0, 1, 3};
   sb.write("mnist/t10k-images-idx3-ubyte", images);
   sb.write("mnist/t10k-labels-idx1-ubyte", labels);
-  auto r = expect_refused(sb, "train mlp mnist --data-path " + sb.path("mnist") + kSmall + " " +
-                                  sb.project(),
-                          kData, "at least 2");
+  auto r = expect_refused(
+      sb, "train mlp mnist --data-path " + sb.path("mnist") + kSmall + " " + sb.project(), kData,
+      "at least 2");
   EXPECT_EQ(r.output.find("between 1 and -1"), std::string::npos) << r.output;
 }
 

@@ -1,12 +1,9 @@
 // redefine_channels: MASE lab 4's targets, VGG7 with per-layer multipliers (parameter counts
 // computed by hand below), consistency/conflict rules, weight initialisation and inheritance.
-// Golden graph texts: tests/passes/golden/redefine_channels/ (CHOP_UPDATE_GOLDENS=1 rewrites).
+// The resulting graph texts are goldens of the transform driver (tests/passes/golden/transforms/).
 #include <gtest/gtest.h>
 
-#include <cstdlib>
-
 #include "core/error.h"
-#include "core/files.h"
 #include "graph/builder.h"
 #include "graph/text.h"
 #include "graph/verify.h"
@@ -40,15 +37,6 @@ std::pair<int64_t, int64_t> linear_dims(const Graph& g, const std::string& node)
   return {n.attr_int("in_features"), n.attr_int("out_features")};
 }
 using Dims = std::pair<int64_t, int64_t>;
-
-void expect_golden(const Graph& g, const std::string& name) {
-  std::string path =
-      std::string(CHOP_SOURCE_DIR) + "/tests/passes/golden/redefine_channels/" + name + ".txt";
-  std::string text = graph::print_graph(g);
-  if (std::getenv("CHOP_UPDATE_GOLDENS")) write_file_atomic(path, text);
-  EXPECT_EQ(text, read_file(path))
-      << "golden mismatch for " << name << " (CHOP_UPDATE_GOLDENS=1 to regenerate, then review)";
-}
 
 // Runs the pass and returns the message of the ConfigError it must throw.
 std::string config_error(Graph& g, const Json& cfg) {
@@ -101,7 +89,6 @@ TEST(RedefineChannels, Lab4UniformDoubling) {
   ASSERT_EQ(r.resized.size(), 3u);
   EXPECT_EQ(r.resized[1].name, "seq_blocks_4");
   EXPECT_EQ(r.resized[1].in_after, 32);
-  expect_golden(g, "jsc_three_uniform_x2");
   auto y = runtime::forward(g, at::randn({4, 16}));
   EXPECT_EQ(y.sizes(), (at::IntArrayRef{4, 5}));
 
@@ -134,7 +121,6 @@ TEST(RedefineChannels, Lab4Target16_32_64_5) {
   EXPECT_EQ(g.num_parameters(), bn(16) + lin(16, 32) + lin(32, 64) + lin(64, 5));
   EXPECT_EQ(g.num_parameters(), 3013);
   EXPECT_TRUE(r.ignored.empty());
-  expect_golden(g, "jsc_three_16_32_64_5");
   EXPECT_EQ(runtime::forward(g, at::randn({3, 16})).sizes(), (at::IntArrayRef{3, 5}));
 
   // Inputs follow their producers, so output multipliers alone give the same network.
@@ -182,7 +168,6 @@ TEST(RedefineChannels, Vgg7PerLayerMultipliers) {
   EXPECT_EQ(linear_dims(g, "classifier_0"), Dims(4096, 512));
   EXPECT_EQ(linear_dims(g, "classifier_2"), Dims(512, 1024));
   EXPECT_EQ(shape(g, "feature_layers_18", "weight"), (std::vector<int64_t>{256}));
-  expect_golden(g, "vgg7_per_layer");
   at::NoGradGuard ng;
   EXPECT_EQ(runtime::forward(g, at::randn({2, 3, 32, 32})).sizes(), (at::IntArrayRef{2, 10}));
 

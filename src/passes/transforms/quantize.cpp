@@ -20,6 +20,25 @@
 namespace chop::passes {
 namespace {
 
+// MASE's integer quantizer accepts any frac_width, but one below 0 or above the width leaves no
+// integer bit or only sign bits: with values of order 1 every input then rounds to 0 or the
+// clamp. A config written by hand with such widths is almost always a typo, so it is refused
+// here (imported QONNX/QDQ models, whose scales can legitimately give such formats, do not go
+// through this table).
+void check_fixed_point_ranges(const quant::NodeQuantConfig& cfg, const std::string& where,
+                              const graph::Node& n) {
+  for (const auto* q : {&cfg.data_in, &cfg.weight, &cfg.bias, &cfg.data_out}) {
+    if (!*q || (*q)->family != quant::QuantFamily::kInteger || !(*q)->frac_width) continue;
+    const int width = (*q)->width, frac = *(*q)->frac_width;
+    if (frac < 0 || frac > width)
+      throw ConfigError(where, "node " + n.name + " (" + n.mase_op + "): '" + (*q)->operand +
+                                   "_frac_width' = " + std::to_string(frac) +
+                                   " must be between 0 and '" + (*q)->operand + "_width' (" +
+                                   std::to_string(width) +
+                                   "): the fraction bits are part of the width");
+  }
+}
+
 // Scalar options of [passes.quantize]; every other key is a node table.
 const std::vector<std::string> kScalarKeys = {"by", "report"};
 
@@ -135,6 +154,7 @@ QuantizeSummary quantize_graph(graph::Graph& g, const Json& quant_table, PassCon
                                           "leaves such nodes unquantized)");
     std::string where = ctx.locate(where_key) + ", node " + n.name + " (" + n.mase_op + ")";
     quant::NodeQuantConfig cfg = quant::parse_node_quant_config(*config, n.mase_op, where);
+    check_fixed_point_ranges(cfg, ctx.locate(where_key), n);
     if (!cfg.quantized() && !cfg.bypass) continue;  // name = "NA"
     n.quant = make_node_quant(cfg, *config, ctx.seed * 1000003ULL + index, n.mase_op);
     update_quant_metadata(n, cfg);

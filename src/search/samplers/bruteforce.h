@@ -26,6 +26,7 @@ class BruteForceSampler : public Sampler {
   double sample_independent(const StudyView& view, const FrozenTrial& trial,
                             const std::string& param_name, const Distribution& dist) override;
   bool exhausted(const StudyView& view) const override;
+  bool claims_at_ask() const override { return true; }
 
  private:
   /// Finite space to enumerate (declared, else learned from the first finished trial).

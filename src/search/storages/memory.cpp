@@ -172,6 +172,33 @@ class InMemoryStorage : public Storage {
     it->second = trial_id;  // the holder failed (or vanished): this trial takes over
     return -1;
   }
+  FrozenTrial create_trial_claiming(int64_t study_id, const FrozenTrial& tmpl, int64_t max_trials,
+                                    const std::string& config_key, int64_t* holder) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    StudyData& s = get(study_id);
+    *holder = -1;
+    FrozenTrial refused = tmpl;
+    if (max_trials >= 0) {
+      int64_t n = 0;
+      for (const auto& t : s.trials)
+        n += t.state != TrialState::kWaiting && !t.system_attrs.contains("failed_trial");
+      if (n >= max_trials) {
+        refused.number = -1;
+        return refused;
+      }
+    }
+    auto it = s.claims.find(config_key);
+    if (it != s.claims.end())
+      for (const auto& t : s.trials)
+        if (t.trial_id == it->second && t.state != TrialState::kFail) {
+          *holder = t.number;
+          refused.number = -2;
+          return refused;
+        }
+    FrozenTrial created = create_locked(s, tmpl);
+    s.claims[config_key] = created.trial_id;
+    return created;
+  }
   bool shared_between_processes() const override { return false; }
 
   std::vector<StudySummary> study_summaries() override {

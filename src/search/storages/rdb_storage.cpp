@@ -243,6 +243,19 @@ std::optional<FrozenTrial> RdbStorage::find_created_locked(int64_t study_id,
   return t;
 }
 
+int64_t RdbStorage::counted_trials_locked(int64_t study_id) {
+  // Retries of failed trials come on top (the failed one already counts).
+  auto& st = conn_->prepare(
+      "SELECT COUNT(*) FROM trials t WHERE t.study_id = ? AND t.state <> 'WAITING' AND "
+      "NOT EXISTS (SELECT 1 FROM trial_system_attributes a WHERE a.trial_id = t.trial_id "
+      "AND a.\"key\" = 'failed_trial')");
+  st.bind_int(1, study_id);
+  st.next_row();
+  const int64_t n = st.column_int(0);
+  st.reset();
+  return n;
+}
+
 FrozenTrial RdbStorage::create_trial(int64_t study_id, const FrozenTrial& tmpl,
                                      int64_t max_trials) {
   std::lock_guard<std::mutex> lock(mu_);
@@ -261,16 +274,7 @@ FrozenTrial RdbStorage::create_trial(int64_t study_id, const FrozenTrial& tmpl,
       }
     }
     if (max_trials >= 0) {
-      // Retries of failed trials come on top (the failed one already counts).
-      auto& st = conn_->prepare(
-          "SELECT COUNT(*) FROM trials t WHERE t.study_id = ? AND t.state <> 'WAITING' AND "
-          "NOT EXISTS (SELECT 1 FROM trial_system_attributes a WHERE a.trial_id = t.trial_id "
-          "AND a.\"key\" = 'failed_trial')");
-      st.bind_int(1, study_id);
-      st.next_row();
-      const int64_t n = st.column_int(0);
-      st.reset();
-      if (n >= max_trials) {
+      if (counted_trials_locked(study_id) >= max_trials) {
         t = tmpl;
         t.number = -1;
         return;  // nothing written; WriteTxn rolls back

@@ -54,6 +54,8 @@ class RdbStorage : public Storage {
   // rdb_claims.cpp
   int64_t claim_configuration(int64_t study_id, const std::string& config_key,
                               int64_t trial_id) override;
+  FrozenTrial create_trial_claiming(int64_t study_id, const FrozenTrial& tmpl, int64_t max_trials,
+                                    const std::string& config_key, int64_t* holder) override;
 
   // rdb_study_admin.cpp
   std::vector<StudySummary> study_summaries() override;
@@ -121,6 +123,8 @@ class RdbStorage : public Storage {
   void lock_study(int64_t study_id);
   FrozenTrial create_locked(int64_t study_id, const FrozenTrial& tmpl, WrittenRows& rows);
   std::optional<FrozenTrial> find_created_locked(int64_t study_id, const FrozenTrial& tmpl);
+  /// Trials that count against max_trials (not WAITING, not retries of failed ones).
+  int64_t counted_trials_locked(int64_t study_id);
 
   // rdb_trial_writes.cpp
   WrittenRows write_children(const FrozenTrial& t, bool replace);

@@ -1,0 +1,182 @@
+// Repeats are matched on configuration values (StudyOptions::config_of), never on internal
+// values or indices: even a study continued with a reordered choice list (which chop's search
+// refuses; the engine must not depend on that) reuses only the trial that evaluated the same
+// values. Enumerating samplers in a shared study create each trial holding its configuration's
+// claim, so workers never evaluate — or even start — the same configuration twice.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <set>
+#include <thread>
+#include <vector>
+
+#include "search/sampler_registry.h"
+#include "search/study.h"
+
+using namespace chop;
+using namespace chop::search;
+
+namespace {
+
+// A study whose parameter "w" is an index into `choices` (MASE's param_encoding = "index").
+StudyOptions index_encoded(std::shared_ptr<Storage> storage, std::vector<int> choices) {
+  StudyOptions o;
+  o.name = "widths";
+  o.directions = {Direction::kMaximize};
+  o.storage = std::move(storage);
+  o.sampler = make_sampler("bruteforce", Json::object(), 0);
+  // As chop's search does: the values a trial evaluated are recorded with it ("chop:config"),
+  // so trials of an earlier run are matched on what they evaluated, not on today's list.
+  o.config_of = [choices](const FrozenTrial& t) {
+    if (t.system_attrs.contains("chop:config")) return t.system_attrs["chop:config"];
+    Json c = Json::object();
+    for (const auto& [name, v] : t.params) c[name] = choices.at(static_cast<size_t>(v));
+    return c;
+  };
+  return o;
+}
+
+}  // namespace
+
+TEST(StudyRepeats, MatchedOnValuesNotIndices) {
+  auto storage = make_in_memory_storage();
+  std::vector<int> evaluated;
+  auto objective = [&](const std::vector<int>& choices) {
+    return [&evaluated, choices](Trial& t) {
+      const int width = choices.at(static_cast<size_t>(t.suggest_int("w", 0, 2)));
+      t.set_system_attr("chop:config", {{"w", width}});
+      evaluated.push_back(width);
+      return std::vector<double>{static_cast<double>(width)};
+    };
+  };
+  OptimizeOptions oo;
+  oo.n_trials = 3;
+  {
+    Study first(index_encoded(storage, {2, 4, 8}));
+    first.optimize(objective({2, 4, 8}), oo);
+  }
+  ASSERT_EQ(evaluated, (std::vector<int>{2, 4, 8}));
+  // The same study with the list reordered: index 0 is now width 8, evaluated by trial 2.
+  Study second(index_encoded(storage, {8, 4, 2}));
+  second.enqueue_trial({{"w", 0}});
+  oo.n_trials = 1;
+  const OptimizeSummary sum = second.optimize(objective({8, 4, 2}), oo);
+  EXPECT_EQ(sum.n_reused, 1);
+  const FrozenTrial t = second.trial(3);
+  ASSERT_TRUE(t.system_attrs.contains("reused_from")) << t.system_attrs.dump();
+  EXPECT_EQ(t.system_attrs["reused_from"].get<int64_t>(), 2);  // width 8, not trial 0's width 2
+  EXPECT_EQ(t.values, std::vector<double>{8.0});
+  EXPECT_EQ(evaluated.size(), 3u);
+}
+
+TEST(StudyRepeats, SameIndexOfAnotherValueIsEvaluated) {
+  auto storage = make_in_memory_storage();
+  int evaluations = 0;
+  auto objective = [&evaluations](const std::vector<int>& choices) {
+    return [&evaluations, choices](Trial& t) {
+      const int width = choices.at(static_cast<size_t>(t.suggest_int("w", 0, 1)));
+      t.set_system_attr("chop:config", {{"w", width}});
+      ++evaluations;
+      return std::vector<double>{static_cast<double>(width)};
+    };
+  };
+  OptimizeOptions oo;
+  oo.n_trials = 1;
+  {
+    Study first(index_encoded(storage, {2, 4}));
+    first.enqueue_trial({{"w", 0}});
+    first.optimize(objective({2, 4}), oo);
+  }
+  // Index 0 stands for 16 now: a configuration never evaluated, so it is evaluated.
+  Study second(index_encoded(storage, {16, 32}));
+  second.enqueue_trial({{"w", 0}});
+  const OptimizeSummary sum = second.optimize(objective({16, 32}), oo);
+  EXPECT_EQ(sum.n_reused, 0);
+  EXPECT_EQ(evaluations, 2);
+  EXPECT_EQ(second.trial(1).values, std::vector<double>{16.0});
+}
+
+namespace {
+
+std::string claims_db(const std::string& name) {
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("chop_claims_test_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const std::string p = (dir / (name + ".db")).string();
+  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(p + suffix);
+  return p;
+}
+
+}  // namespace
+
+TEST(StudyClaims, CreatingATrialWithItsClaimRefusesAHeldConfiguration) {
+  auto storage = open_sqlite_storage(claims_db("create_claiming"));
+  const int64_t id = storage->create_or_load_study("s", {Direction::kMinimize}, true);
+  FrozenTrial tmpl;
+  tmpl.state = TrialState::kRunning;
+  tmpl.params["w"] = 1;
+  tmpl.distributions.emplace("w", Distribution::make_int(0, 3));
+  int64_t holder = -1;
+  const FrozenTrial first = storage->create_trial_claiming(id, tmpl, -1, "k1", &holder);
+  ASSERT_EQ(first.number, 0);
+  EXPECT_EQ(holder, -1);
+  EXPECT_EQ(storage->create_trial_claiming(id, tmpl, -1, "k1", &holder).number, -2);
+  EXPECT_EQ(holder, 0);
+  // The parameters were published with the trial.
+  int64_t cursor = 0;
+  const auto stored = storage->changed_trials(id, cursor);
+  ASSERT_EQ(stored.size(), 1u);
+  EXPECT_EQ(stored[0].params.at("w"), 1.0);
+  // A failed holder hands the claim on; the study's budget is respected.
+  FrozenTrial failed = first;
+  failed.state = TrialState::kFail;
+  ASSERT_TRUE(storage->write_trial(id, failed));
+  const FrozenTrial second = storage->create_trial_claiming(id, tmpl, -1, "k1", &holder);
+  EXPECT_EQ(second.number, 1);
+  EXPECT_EQ(storage->claim_configuration(id, "k1", second.trial_id), -1);
+  EXPECT_EQ(storage->create_trial_claiming(id, tmpl, 2, "k2", &holder).number, -1);
+}
+
+TEST(StudyClaims, BruteforceWorkersOnOneStudyFileNeverShareAConfiguration) {
+  const std::string db = claims_db("bruteforce_workers");
+  std::vector<std::thread> workers;
+  for (int k = 0; k < 3; ++k)
+    workers.emplace_back([&db] {
+      StudyOptions o;
+      o.name = "grid";
+      o.directions = {Direction::kMinimize};
+      o.storage = open_sqlite_storage(db);  // its own connection, as another process would
+      o.sampler = make_sampler("bruteforce", Json::object(), 0);
+      Study study(o);
+      study.declare_search_space(
+          {{"a", Distribution::make_int(0, 3)},
+           {"b", Distribution::make_categorical({Json(2), Json(4), Json(8), Json(16)})}});
+      OptimizeOptions oo;
+      oo.n_trials = 100;
+      study.optimize(
+          [](Trial& t) {
+            const auto a = t.suggest_int("a", 0, 3);
+            const Json b = t.suggest_categorical("b", {Json(2), Json(4), Json(8), Json(16)});
+            t.set_user_attr("evaluated", true);
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+            return std::vector<double>{static_cast<double>(a) * b.get<double>()};
+          },
+          oo);
+    });
+  for (auto& w : workers) w.join();
+  StudyOptions o;
+  o.name = "grid";
+  o.directions = {Direction::kMinimize};
+  o.storage = open_sqlite_storage(db);
+  Study study(o);
+  std::set<std::string> configs;
+  for (const auto& t : study.trials()) {
+    EXPECT_EQ(t.state, TrialState::kComplete) << t.number;
+    EXPECT_FALSE(t.system_attrs.contains("reused_from")) << t.number;
+    EXPECT_TRUE(configs.insert(t.params_json().dump()).second) << t.params_json().dump();
+  }
+  EXPECT_EQ(configs.size(), 16u);
+  EXPECT_EQ(study.n_trials(), 16u);
+}
