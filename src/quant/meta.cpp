@@ -13,10 +13,10 @@ json precision_list(const OperandQuant& q, bool resolve_defaults) {
   std::optional<int> bias = q.exponent_bias;
   if (resolve_defaults) {
     if (!frac) frac = q.width / 2;
-    if (!bias) {
-      const int e_bits = q.family == QuantFamily::kLog ? q.width - 1 : q.exponent_width;
-      bias = (1 << (e_bits - 1)) - 1;
-    }
+    const int e_bits = q.family == QuantFamily::kLog ? q.width - 1 : q.exponent_width;
+    // MASE's default 2^(e-1) - 1, for families with an exponent; none (integer: 0 bits) stays
+    // null rather than shifting by -1.
+    if (!bias && e_bits >= 1 && e_bits <= 31) bias = static_cast<int>((int64_t{1} << (e_bits - 1)) - 1);
   }
   json blocks = json::array();
   for (int64_t b : q.block_size) blocks.push_back(b);
