@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Regenerates the committed seed corpus fuzz/corpus/<reader>/ from real outputs of chop (a
-# checkpoint, a transform folder, graph text), the repository's configs, and small binary files
-# written by chop_fuzz_seed_tool (HDF5, IDX, CIFAR, NPY). Needs build/chop and the sanitizer build
-# (bash scripts/sanitize.sh). Seeds stay small (a few KiB) so the corpus replays in seconds.
+# checkpoint, a transform folder, graph text), the repository's configs, ONNX/PyTorch test fixtures
+# and small binary files written by chop_fuzz_seed_tool (HDF5, IDX, CIFAR, NPY). Needs build/chop
+# and the sanitizer build (bash scripts/sanitize.sh). Seeds stay small (a few KiB) so the corpus
+# replays in seconds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CHOP=build/chop
@@ -29,6 +30,15 @@ for m in jsc-s vgg7 mlp; do
   "$CHOP" analyze "$m" --graph --batch-size 2 | sed -n '/^graph /,/^%output/p' >"$OUT/graph_text/$m.txt"
 done
 cp configs/*.toml "$OUT/toml_config/"
+
+# ONNX/QONNX models and PyTorch files: the small fixtures of tools/gen_onnx_fixtures.py (float,
+# QONNX, tf2onnx layouts, a few the importer refuses) and their state dicts / Lightning files.
+mkdir -p "$OUT"/{onnx,torch_file}
+F=tests/interop/fixtures
+for m in act_net conv1d_net tf2onnx_mlp qonnx_binary qonnx_mlp bad_op bad_pads bad_reshape; do
+  cp "$F/$m.onnx" "$OUT/onnx/"
+done
+cp "$F/act_net_state.pt" "$F/conv1d_net_state.pt" "$F/conv1d_net_pl.ckpt" "$OUT/torch_file/"
 
 # The OpenML 42468 layout as CSV and as ARFF (five classes, a few rows).
 cols="zlogz,c1_b0_mmdt,c1_b1_mmdt,c1_b2_mmdt,c2_b1_mmdt,c2_b2_mmdt,d2_b1_mmdt,d2_b2_mmdt,d2_a1_b1_mmdt,d2_a1_b2_mmdt,m2_b1_mmdt,m2_b2_mmdt,n2_b1_mmdt,n2_b2_mmdt,mass_mmdt,multiplicity"

@@ -11,6 +11,8 @@
 #include "data/registry.h"
 #include "graph/text.h"
 #include "graph/verify.h"
+#include "interop/onnx_import.h"
+#include "interop/torch_file.h"
 #include "models/zoo.h"
 #include "passes/checkpoint.h"
 #include "passes/pipeline.h"
@@ -90,6 +92,23 @@ void read_npy(const std::string& dir) {
   data::load_npy_dir(dir);
 }
 
+void read_onnx(const std::string& dir) {
+  // What `chop ... model.onnx` does: import (protobuf, checker, shape inference, converters,
+  // QONNX quantizers), then the graph goes on to verification.
+  graph::Graph g = interop::import_onnx(dir + "/model.onnx");
+  verify_loaded(g);
+}
+
+void read_torch_file(const std::string& dir) {
+  // `--load model.pt|.ckpt --load-type auto|pl`: the zip, the pickle program, the storages, then
+  // the strict copy into a zoo model (a foreign state dict is refused naming the tensor).
+  const std::string path = dir + "/model.pt";
+  interop::read_torch_state_dict(path, interop::TorchLoadType::kPl);
+  interop::read_torch_state_dict(path, interop::TorchLoadType::kAuto);
+  graph::Graph tiny = models::build_model("jsc-tiny", models::ModelOptions{});
+  interop::load_torch_weights(tiny, path, interop::TorchLoadType::kAuto);
+}
+
 }  // namespace
 
 const std::vector<FuzzReader>& fuzz_readers() {
@@ -112,6 +131,10 @@ const std::vector<FuzzReader>& fuzz_readers() {
        {"X_train.npy", "y_train.npy", "X_val.npy", "y_val.npy", "X_test.npy", "y_test.npy",
         "dataset.json"},
        read_npy},
+      {"onnx", "ONNX/QONNX model import (Debian's libonnx) and the graph verifier",
+       {"model.onnx"}, read_onnx},
+      {"torch_file", "PyTorch zip (torch.save state dict, Lightning .ckpt): pickle and storages",
+       {"model.pt"}, read_torch_file},
   };
   return table;
 }

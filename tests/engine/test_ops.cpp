@@ -163,7 +163,9 @@ TEST(EngineOps, Pooling) {
       {"avg_pool2d", Json{{"kernel_size", 2}}},
       {"adaptive_avg_pool2d", Json{{"output_size", {3, 2}}}},
   };
-  for (const auto& [op, attrs] : pools) {
+  for (const auto& pool : pools) {
+    const std::string& op = pool.first;  // named, not a structured binding: lambdas capture it
+    const Json& attrs = pool.second;
     SCOPED_TRACE(op + " " + attrs.dump());
     graph::Graph g = single({2, 7, 5}, [&](GraphBuilder& b, const std::string& x) {
       std::string h = b.module("conv", "conv2d", x,
