@@ -20,6 +20,7 @@
 #include "interop/export.h"
 #include "strategy/search.h"
 #include "strategy/search_report.h"
+#include "train/checkpoint/ckpt_file.h"
 #include "train/progress.h"
 
 namespace chop::cli {
@@ -135,7 +136,7 @@ int run_search(ActionContext& ctx) {
     const ProjectFolder folder = project_folder(ctx, model, dataset);
     project = folder.name;  // one name for the training and the search folders
     const BaseTraining trained = train_base_model(ctx, model, base, splits, folder.path, device);
-    train::load_weights_into(base, trained.best_checkpoint);
+    checkpoint::load_weights_into(base, trained.best_checkpoint);
     base_checkpoint = trained.best_checkpoint;
     generator.set_state(generator_state);
     log_info("searching on the trained base model's weights from " + trained.best_checkpoint);
