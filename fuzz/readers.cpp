@@ -14,10 +14,10 @@
 #include "interop/onnx_import.h"
 #include "interop/torch_file.h"
 #include "models/zoo.h"
-#include "passes/checkpoint.h"
 #include "passes/pipeline.h"
 #include "passes/transforms/quantize.h"
-#include "train/checkpoint.h"
+#include "train/checkpoint/ckpt_file.h"
+#include "train/checkpoint/transform_folder.h"
 
 namespace chop::fuzz {
 namespace {
@@ -35,17 +35,17 @@ void verify_loaded(const graph::Graph& g) {
 
 void read_checkpoint(const std::string& dir) {
   const std::string path = dir + "/model.ckpt";
-  train::read_checkpoint_info(path);
-  graph::Graph g = train::load_checkpoint(path);
+  checkpoint::read_checkpoint_info(path);
+  graph::Graph g = checkpoint::load_checkpoint(path);
   passes::attach_quantizers(g);
   verify_loaded(g);
   // What `chop train|test|search --load` does: the weights into a model of the zoo.
   graph::Graph tiny = models::build_model("jsc-tiny", models::ModelOptions{});
-  train::load_weights_into(tiny, path);
+  checkpoint::load_weights_into(tiny, path);
 }
 
 void read_transform_folder(const std::string& dir) {
-  graph::Graph g = passes::load_checkpoint(dir);
+  graph::Graph g = checkpoint::load_transform_folder(dir);
   verify_loaded(g);
 }
 
