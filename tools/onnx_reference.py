@@ -9,6 +9,7 @@ fake-quantized graph sees.
 
     /usr/bin/python3 tools/onnx_reference.py MODEL.onnx INPUT.npy OUTPUT.npy
 """
+import math
 import sys
 
 import numpy as np
@@ -143,6 +144,42 @@ def run(model, x):
             ax = a.get("axis", -1)
             e = np.exp(ins[0] - ins[0].max(axis=ax, keepdims=True))
             y = e / e.sum(axis=ax, keepdims=True)
+        elif op == "LogSoftmax":
+            ax = a.get("axis", -1)
+            z = ins[0] - ins[0].max(axis=ax, keepdims=True)
+            y = z - np.log(np.exp(z).sum(axis=ax, keepdims=True))
+        elif op in ("Elu", "Selu"):
+            alpha = F32(a.get("alpha", 1.0 if op == "Elu" else 1.67326319217681884765625))
+            gamma = F32(a.get("gamma", 1.05070102214813232421875)) if op == "Selu" else F32(1)
+            y = gamma * np.where(ins[0] > 0, ins[0], alpha * np.expm1(ins[0]))
+        elif op in ("HardSigmoid", "HardSwish"):
+            alpha, beta = (F32(a.get("alpha", 0.2)), F32(a.get("beta", 0.5))) if op == "HardSigmoid" \
+                else (F32(1 / 6), F32(0.5))
+            y = np.clip(alpha * ins[0] + beta, F32(0), F32(1))
+            if op == "HardSwish":
+                y = ins[0] * y
+        elif op == "Softplus":
+            y = np.logaddexp(F32(0), ins[0])
+        elif op == "PRelu":
+            y = np.where(ins[0] >= 0, ins[0], ins[0] * ins[1])
+        elif op == "Erf":
+            y = np.vectorize(math.erf, otypes=[np.float64])(ins[0].astype(np.float64))
+        elif op == "Pow":
+            y = np.power(ins[0], ins[1])
+        elif op == "Sqrt":
+            y = np.sqrt(ins[0])
+        elif op == "Reciprocal":
+            y = F32(1) / ins[0]
+        elif op in ("Max", "Min", "Sum"):
+            f = {"Max": np.maximum, "Min": np.minimum, "Sum": np.add}[op]
+            y = ins[0]
+            for other in ins[1:]:
+                y = f(y, other)
+        elif op in ("ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin"):
+            axes = a.get("axes") if op != "ReduceSum" or len(ins) < 2 else ins[1]
+            axes = tuple(int(v) for v in axes) if axes is not None else None
+            f = {"ReduceMean": np.mean, "ReduceSum": np.sum, "ReduceMax": np.max, "ReduceMin": np.min}[op]
+            y = f(ins[0], axis=axes, keepdims=bool(a.get("keepdims", 1)))
         elif op == "BatchNormalization":
             X, s, b, m, v = ins[:5]
             shape = [1, -1] + [1] * (X.ndim - 2)

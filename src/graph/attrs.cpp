@@ -46,6 +46,9 @@ const std::vector<Rule>& rules() {
       {"max_val", Kind::kNumber},       {"start_dim", Kind::kIndex},
       {"end_dim", Kind::kIndex},        {"shape", Kind::kShape},
       {"normalized_shape", Kind::kShapeStrict},
+      {"num_parameters", Kind::kSize},  {"alpha", Kind::kNumber},
+      {"beta", Kind::kNumber},          {"threshold", Kind::kNumber},
+      {"exponent", Kind::kNumber},      {"keepdim", Kind::kBool},
   };
   return table;
 }
@@ -152,6 +155,7 @@ std::optional<uint64_t> param_elements(const Node& n) {
     if (!w) return std::nullopt;
     return checked_add(*w, static_cast<uint64_t>(get("out_channels")));
   }
+  if (op == "prelu") return static_cast<uint64_t>(get("num_parameters"));
   if (op == "batch_norm1d" || op == "batch_norm2d")
     return checked_mul(4, static_cast<uint64_t>(get("num_features")));
   if (op == "layer_norm") {

@@ -1,6 +1,7 @@
 // Output-shape rules of the op-table rows; see op_shapes.h.
 #include "graph/op_shapes.h"
 
+#include <algorithm>
 #include <optional>
 
 #include "core/error.h"
@@ -99,6 +100,53 @@ Shape constant(const Node& n, const std::vector<Shape>&) {
 Shape along_dim(const Node& n, const std::vector<Shape>& in) {
   if (in.empty()) fail(n, "expects an input");
   normalised_dim(n, n.attrs.value("dim", int64_t{-1}), in[0].size());
+  return in[0];
+}
+
+std::vector<int64_t> reduced_dims(const Node& n, size_t rank) {
+  const Json& v = n.attrs.at("dim");
+  std::vector<int64_t> dims;
+  if (v.is_number_integer()) {
+    dims.push_back(v.get<int64_t>());
+  } else if (v.is_array() && !v.empty() && v.size() <= 8) {
+    for (const auto& e : v) {
+      if (!e.is_number_integer()) fail(n, "attribute dim must be integers, got " + v.dump());
+      dims.push_back(e.get<int64_t>());
+    }
+  } else {
+    fail(n, "attribute dim must be a dimension index or a non-empty list of them, got " + v.dump());
+  }
+  for (auto& d : dims) d = normalised_dim(n, d, rank);
+  std::sort(dims.begin(), dims.end());
+  if (std::adjacent_find(dims.begin(), dims.end()) != dims.end())
+    fail(n, "attribute dim names a dimension twice: " + v.dump());
+  if (dims.front() == 0)
+    fail(n, "reduces over dimension 0, the batch; chop keeps the batch in dimension 0");
+  return dims;
+}
+
+Shape reduce(const Node& n, const std::vector<Shape>& in) {
+  if (in.empty()) fail(n, "expects an input");
+  const std::vector<int64_t> dims = reduced_dims(n, in[0].size());
+  const bool keep = n.attrs.value("keepdim", false);
+  Shape out;
+  for (size_t d = 0; d < in[0].size(); ++d) {
+    const bool reduced = std::binary_search(dims.begin(), dims.end(), static_cast<int64_t>(d));
+    if (!reduced)
+      out.push_back(in[0][d]);
+    else if (keep)
+      out.push_back(1);
+  }
+  return out;
+}
+
+Shape prelu(const Node& n, const std::vector<Shape>& in) {
+  if (in.empty()) fail(n, "expects an input");
+  const int64_t k = n.attr_int("num_parameters");
+  if (k != 1 && (in[0].size() < 2 || in[0][1] != k))
+    fail(n, "num_parameters " + std::to_string(k) + " is neither 1 nor the " +
+                (in[0].size() < 2 ? std::string("channel count") : std::to_string(in[0][1])) +
+                " channels (dimension 1) of the input " + shape_str(in[0]));
   return in[0];
 }
 

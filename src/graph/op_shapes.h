@@ -43,6 +43,14 @@ Shape constant(const Node& n, const std::vector<Shape>& in);
 /// The output of softmax/log_softmax: the input's shape, with `dim` checked against its rank.
 Shape along_dim(const Node& n, const std::vector<Shape>& in);
 
+/// torch.mean/sum/amax/amin over `dim` (an index or a list of them, not the batch dimension 0),
+/// keeping the reduced dimensions as 1 when `keepdim`.
+Shape reduce(const Node& n, const std::vector<Shape>& in);
+/// The dimensions `dim` of a reduction, normalised, sorted and checked (no duplicates, not 0).
+std::vector<int64_t> reduced_dims(const Node& n, size_t rank);
+/// PReLU: the input's shape; num_parameters is 1 or the size of dimension 1.
+Shape prelu(const Node& n, const std::vector<Shape>& in);
+
 /// Integer list attribute `key` with `dims` entries (a scalar is repeated).
 Shape int_list(const Node& n, const std::string& key, size_t dims);
 

@@ -13,6 +13,7 @@
 #include "core/files.h"
 #include "core/log.h"
 #include "core/strings.h"
+#include "graph/op_shapes.h"
 #include "graph/ops.h"
 #include "graph/verify.h"
 #include "interop/onnx_proto.h"
@@ -365,10 +366,12 @@ class Writer {
       out = add_node("Clip", name,
                      {in[0], add_init(name + ".min", at::full({}, lo, at::kFloat)),
                       add_init(name + ".max", at::full({}, hi, at::kFloat))});
-    } else if (op == "softmax") {
-      out = add_node("Softmax", name, {in[0]}, [&](onnx::NodeProto* p) {
-        attr_int(p, "axis", n.attrs.value("dim", int64_t{-1}));
-      });
+    } else if (op == "softmax" || op == "log_softmax") {
+      out = add_node(
+          op == "softmax" ? "Softmax" : "LogSoftmax", name, {in[0]},
+          [&](onnx::NodeProto* p) { attr_int(p, "axis", n.attrs.value("dim", int64_t{-1})); });
+    } else if (const std::string math = emit_math(n, name, in); !math.empty()) {
+      out = math;
     } else if (op == "dropout") {
       out = add_node(
           "Dropout", name,
@@ -439,6 +442,61 @@ class Writer {
     }
     if (cfg && cfg->data_out) out = quantize(n, *cfg->data_out, out, name + "/output_quant");
     value_[n.name] = out;
+  }
+
+  // Activations, arithmetic and reductions of onnx_import_math_ops.cpp ("" for other ops).
+  std::string emit_math(const Node& n, const std::string& name,
+                        const std::vector<std::string>& in) {
+    const std::string& op = n.mase_op;
+    static const std::map<std::string, std::string> plain = {
+        {"selu", "Selu"}, {"hardswish", "HardSwish"}, {"erf", "Erf"},
+        {"div", "Div"},   {"maximum", "Max"},         {"minimum", "Min"}};
+    if (auto it = plain.find(op); it != plain.end()) return add_node(it->second, name, in);
+    if (op == "elu")
+      return add_node("Elu", name, {in[0]}, [&](onnx::NodeProto* p) {
+        attr_float(p, "alpha", n.attrs.value("alpha", 1.0));
+      });
+    if (op == "hardsigmoid")
+      return add_node("HardSigmoid", name, {in[0]}, [&](onnx::NodeProto* p) {
+        attr_float(p, "alpha", 1.0 / 6.0);
+        attr_float(p, "beta", 0.5);
+      });
+    if (op == "softplus") {
+      // ONNX's Softplus is log(1 + exp(x)); PyTorch's threshold 20 changes no float32 value.
+      if (n.attrs.value("beta", 1.0) != 1.0 || n.attrs.value("threshold", 20.0) != 20.0)
+        fail(n, "Softplus with beta != 1 or threshold != 20 has no ONNX form");
+      return add_node("Softplus", name, {in[0]});
+    }
+    if (op == "prelu") {
+      // ONNX broadcasts the slope from the right: one per channel is [C, 1, ...] below dim 1.
+      const at::Tensor* w = n.param("weight");
+      CHOP_ASSERT(w, "node " + n.name + " has no weight");
+      std::vector<int64_t> shape{w->numel()};
+      const size_t rank = shape_.at(n.inputs.at(0)).size();
+      if (w->numel() != 1)
+        for (size_t d = 2; d < rank; ++d) shape.push_back(1);
+      const std::string slope = add_init(n.target + ".weight", w->reshape(shape).contiguous());
+      return add_node("PRelu", name, {in[0], slope});
+    }
+    if (op == "pow")
+      return add_node(
+          "Pow", name,
+          {in[0], add_init(name + ".exponent",
+                           at::full({}, n.attrs.at("exponent").get<double>(), at::kFloat))});
+    if (op == "mean" || op == "sum" || op == "amax" || op == "amin") {
+      std::vector<int64_t> dims = graph::shapes::reduced_dims(n, shape_.at(n.inputs.at(0)).size());
+      const bool keep = n.attrs.value("keepdim", false);
+      if (op == "sum")  // opset 13+: ReduceSum's axes are an input
+        return add_node("ReduceSum", name,
+                        {in[0], add_init(name + ".axes", at::tensor(dims, at::kLong))},
+                        [&](onnx::NodeProto* p) { attr_int(p, "keepdims", keep ? 1 : 0); });
+      const std::string t = op == "mean" ? "ReduceMean" : op == "amax" ? "ReduceMax" : "ReduceMin";
+      return add_node(t, name, {in[0]}, [&](onnx::NodeProto* p) {
+        attr_ints(p, "axes", dims);
+        attr_int(p, "keepdims", keep ? 1 : 0);
+      });
+    }
+    return "";
   }
 
   void finish_output(const Node& n) {

@@ -152,6 +152,20 @@ void convert_pool(ConvertContext& ctx);
 void convert_pad(ConvertContext& ctx);
 void convert_global_avg_pool(ConvertContext& ctx);
 
+// Activations, arithmetic and reductions (onnx_import_math_ops.cpp).
+void convert_elu(ConvertContext& ctx);
+void convert_selu(ConvertContext& ctx);
+void convert_hard_sigmoid(ConvertContext& ctx);
+void convert_hard_swish(ConvertContext& ctx);
+void convert_softplus(ConvertContext& ctx);
+void convert_erf(ConvertContext& ctx);
+void convert_prelu(ConvertContext& ctx);
+void convert_pow(ConvertContext& ctx);
+void convert_sum(ConvertContext& ctx);
+void convert_max(ConvertContext& ctx);
+void convert_min(ConvertContext& ctx);
+void convert_reduce(ConvertContext& ctx);
+
 /// Standard ONNX ops (domain "" / ai.onnx).
 const std::vector<OnnxOpRow>& standard_op_table();
 /// QONNX ops (domains qonnx.custom_op.general, onnx.brevitas, finn.custom_op.general).

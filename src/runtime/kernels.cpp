@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "graph/op_shapes.h"
 #include "graph/ops.h"
 #include "runtime/batch_norm_cpu.h"
 #include "runtime/conv_cpu.h"
@@ -222,6 +223,58 @@ at::Tensor k_tanh(Node&, const Tensors& in, bool) {
 at::Tensor k_softmax(Node& n, const Tensors& in, bool) {
   return at::softmax(in[0], n.attrs.value("dim", int64_t{-1}));
 }
+at::Tensor k_log_softmax(Node& n, const Tensors& in, bool) {
+  return at::log_softmax(in[0], n.attrs.value("dim", int64_t{-1}));
+}
+at::Tensor k_elu(Node& n, const Tensors& in, bool) {
+  return at::elu(in[0], n.attrs.value("alpha", 1.0));
+}
+at::Tensor k_selu(Node&, const Tensors& in, bool) {
+  return at::selu(in[0]);
+}
+at::Tensor k_hardsigmoid(Node&, const Tensors& in, bool) {
+  return at::hardsigmoid(in[0]);
+}
+at::Tensor k_hardswish(Node&, const Tensors& in, bool) {
+  return at::hardswish(in[0]);
+}
+at::Tensor k_softplus(Node& n, const Tensors& in, bool) {
+  return at::softplus(in[0], n.attrs.value("beta", 1.0), n.attrs.value("threshold", 20.0));
+}
+// PReLU's slope broadcasts along dimension 1 (one per channel) as PyTorch's.
+at::Tensor k_prelu(Node& n, const Tensors& in, bool) {
+  return at::prelu(in[0], *n.param("weight"));
+}
+at::Tensor k_erf(Node&, const Tensors& in, bool) {
+  return at::erf(in[0]);
+}
+at::Tensor k_pow(Node& n, const Tensors& in, bool) {
+  return at::pow(in[0], n.attrs.at("exponent").get<double>());
+}
+at::Tensor k_div(Node&, const Tensors& in, bool) {
+  return in[0] / in[1];
+}
+at::Tensor k_maximum(Node&, const Tensors& in, bool) {
+  return at::maximum(in[0], in[1]);
+}
+at::Tensor k_minimum(Node&, const Tensors& in, bool) {
+  return at::minimum(in[0], in[1]);
+}
+std::vector<int64_t> reduce_dims(const Node& n, const at::Tensor& x) {
+  return graph::shapes::reduced_dims(n, static_cast<size_t>(x.dim()));
+}
+at::Tensor k_mean(Node& n, const Tensors& in, bool) {
+  return at::mean(in[0], reduce_dims(n, in[0]), n.attrs.value("keepdim", false));
+}
+at::Tensor k_sum(Node& n, const Tensors& in, bool) {
+  return at::sum(in[0], reduce_dims(n, in[0]), n.attrs.value("keepdim", false));
+}
+at::Tensor k_amax(Node& n, const Tensors& in, bool) {
+  return at::amax(in[0], reduce_dims(n, in[0]), n.attrs.value("keepdim", false));
+}
+at::Tensor k_amin(Node& n, const Tensors& in, bool) {
+  return at::amin(in[0], reduce_dims(n, in[0]), n.attrs.value("keepdim", false));
+}
 at::Tensor k_cat(Node& n, const Tensors& in, bool) {
   return at::cat(in, n.attrs.value("dim", int64_t{0}));
 }
@@ -285,6 +338,22 @@ const std::map<std::string, Kernel>& kernel_table() {
       {"tanh", k_tanh},
       {"softmax", k_softmax},
       {"identity", k_identity},
+      {"log_softmax", k_log_softmax},
+      {"elu", k_elu},
+      {"selu", k_selu},
+      {"hardsigmoid", k_hardsigmoid},
+      {"hardswish", k_hardswish},
+      {"softplus", k_softplus},
+      {"prelu", k_prelu},
+      {"erf", k_erf},
+      {"pow", k_pow},
+      {"div", k_div},
+      {"maximum", k_maximum},
+      {"minimum", k_minimum},
+      {"mean", k_mean},
+      {"sum", k_sum},
+      {"amax", k_amax},
+      {"amin", k_amin},
       {"cat", k_cat},
       {"constant", k_constant},
       {"flatten", k_flatten},
