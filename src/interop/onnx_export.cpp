@@ -461,6 +461,17 @@ class Writer {
         attr_float(p, "alpha", 1.0 / 6.0);
         attr_float(p, "beta", 0.5);
       });
+    if (op == "gelu") {
+      // Opset 17 has no Gelu: torch.onnx's form, which chop's importer fuses back into gelu.
+      auto c = [&](const char* what, double v) {
+        return add_init(name + "." + what, at::full({}, v, at::kFloat));
+      };
+      const std::string d = add_node("Div", name, {in[0], c("sqrt2", std::sqrt(2.0))});
+      const std::string e = add_node("Erf", name + "/Erf", {d});
+      const std::string a = add_node("Add", name + "/Add", {e, c("one", 1.0)});
+      const std::string m = add_node("Mul", name + "/Mul", {in[0], a});
+      return add_node("Mul", name + "/Mul_1", {m, c("half", 0.5)});
+    }
     if (op == "softplus") {
       // ONNX's Softplus is log(1 + exp(x)); PyTorch's threshold 20 changes no float32 value.
       if (n.attrs.value("beta", 1.0) != 1.0 || n.attrs.value("threshold", 20.0) != 20.0)

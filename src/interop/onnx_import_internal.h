@@ -113,6 +113,8 @@ class ConvertContext {
   /// Readers of any ONNX value, and whether it is a graph output.
   std::vector<const onnx::NodeProto*> consumers_of(const std::string& value) const;
   bool is_graph_value(const std::string& value) const;
+  /// The node writing ONNX value `value` (null for the input and initializers).
+  const onnx::NodeProto* producer_of(const std::string& value) const;
   /// Marks `other` as handled here (fused); its output 0 becomes `v`.
   void absorb(const onnx::NodeProto& other, const Value& v);
 
@@ -153,6 +155,7 @@ void convert_pad(ConvertContext& ctx);
 void convert_global_avg_pool(ConvertContext& ctx);
 
 // Activations, arithmetic and reductions (onnx_import_math_ops.cpp).
+void convert_div(ConvertContext& ctx);
 void convert_elu(ConvertContext& ctx);
 void convert_selu(ConvertContext& ctx);
 void convert_hard_sigmoid(ConvertContext& ctx);

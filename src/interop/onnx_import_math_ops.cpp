@@ -5,6 +5,7 @@
 // onnx_import_ops.cpp.
 #include <algorithm>
 #include <cmath>
+#include <optional>
 
 #include "core/strings.h"
 #include "interop/onnx_import_internal.h"
@@ -57,12 +58,85 @@ void variadic(ConvertContext& ctx, const std::string& mase_op) {
   ctx.set_output(0, acc);
 }
 
+// The single scalar value of constant `name`, also when the Constant node writing it comes later
+// in the file than the node asking (torch.onnx places them just before their reader).
+std::optional<double> scalar_of(ConvertContext& ctx, const std::string& name) {
+  if (const Value* v = ctx.find_value(name)) {
+    if (v->kind != Kind::kConstant || v->constant.numel() != 1 || v->quant) return std::nullopt;
+    return v->constant.to(at::kDouble).item<double>();
+  }
+  const onnx::NodeProto* c = ctx.producer_of(name);
+  if (!c || c->op_type() != "Constant" || !c->domain().empty()) return std::nullopt;
+  const auto* a = onnx_io::find_attr(*c, "value");
+  if (!a || a->type() != onnx::AttributeProto::TENSOR) return std::nullopt;
+  const at::Tensor t = onnx_io::to_tensor(a->t(), "Constant '" + c->name() + "'");
+  if (t.numel() != 1) return std::nullopt;
+  return t.to(at::kDouble).item<double>();
+}
+
+// The one node reading `value` when it is a standard `op_type` node and nothing else reads it.
+const onnx::NodeProto* only_reader(ConvertContext& ctx, const std::string& value,
+                                   const char* op_type) {
+  if (ctx.is_graph_value(value)) return nullptr;
+  const auto users = ctx.consumers_of(value);
+  if (users.size() != 1 || users[0]->op_type() != op_type || !users[0]->domain().empty() ||
+      users[0]->input_size() != (std::string(op_type) == "Erf" ? 1 : 2))
+    return nullptr;
+  return users[0];
+}
+
+// The operand of binary `node` that is not `value` ("" when both are).
+std::string other_operand(const onnx::NodeProto& node, const std::string& value) {
+  if (node.input(0) == value) return node.input(1) == value ? "" : node.input(1);
+  return node.input(1) == value ? node.input(0) : "";
+}
+
+bool near(std::optional<double> v, double want) {
+  return v && std::abs(*v - want) <= 1e-6 * std::abs(want);
+}
+
+// nn.GELU as torch.onnx (opsets 9-17) writes it: x / sqrt(2) -> Erf -> + 1 -> * x -> * 0.5
+// (the last two in either order). One gelu node, LibTorch's own GELU kernel.
+bool fuse_gelu(ConvertContext& ctx) {
+  const auto& div = ctx.node;
+  if (div.input_size() != 2 || ctx.input(0).kind != Kind::kActivation ||
+      !near(scalar_of(ctx, div.input(1)), std::sqrt(2.0)))
+    return false;
+  const std::string& x = div.input(0);
+  const onnx::NodeProto* erf = only_reader(ctx, div.output(0), "Erf");
+  const onnx::NodeProto* add = erf ? only_reader(ctx, erf->output(0), "Add") : nullptr;
+  if (!add || !near(scalar_of(ctx, other_operand(*add, erf->output(0))), 1.0)) return false;
+  const onnx::NodeProto* m1 = only_reader(ctx, add->output(0), "Mul");
+  const onnx::NodeProto* m2 = m1 ? only_reader(ctx, m1->output(0), "Mul") : nullptr;
+  if (!m2) return false;
+  const std::string first = other_operand(*m1, add->output(0)),
+                    second = other_operand(*m2, m1->output(0));
+  const bool x_first = first == x && near(scalar_of(ctx, second), 0.5);
+  const bool half_first = second == x && near(scalar_of(ctx, first), 0.5);
+  if (!x_first && !half_first) return false;
+  const Value& in = ctx.input(0);
+  const Value out = ctx.output_of(ctx.emit("gelu", {&in}, Json::object()));
+  for (const onnx::NodeProto* n : {erf, add, m1, m2}) ctx.absorb(*n, out);
+  ctx.set_output(0, out);
+  return true;
+}
+
 void emit_unary(ConvertContext& ctx, const std::string& mase_op, Json attrs = Json::object()) {
   const Value& x = ctx.activation(0, "input");
   set_out(ctx, ctx.emit(mase_op, {&x}, std::move(attrs)));
 }
 
 }  // namespace
+
+void convert_div(ConvertContext& ctx) {
+  ctx.allow_attrs({});
+  if (fuse_gelu(ctx)) return;
+  const Value& a = ctx.input(0);
+  const Value& b = ctx.input(1);
+  if (a.kind == Kind::kShape || b.kind == Kind::kShape)
+    ctx.fail("arithmetic on a shape computed at run time (a dynamic shape other than the batch)");
+  set_out(ctx, ctx.emit("div", {&a, &b}, Json::object()));
+}
 
 void convert_elu(ConvertContext& ctx) {
   ctx.allow_attrs({"alpha"});

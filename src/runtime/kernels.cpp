@@ -238,6 +238,9 @@ at::Tensor k_hardsigmoid(Node&, const Tensors& in, bool) {
 at::Tensor k_hardswish(Node&, const Tensors& in, bool) {
   return at::hardswish(in[0]);
 }
+at::Tensor k_gelu(Node&, const Tensors& in, bool) {
+  return at::gelu(in[0]);
+}
 at::Tensor k_softplus(Node& n, const Tensors& in, bool) {
   return at::softplus(in[0], n.attrs.value("beta", 1.0), n.attrs.value("threshold", 20.0));
 }
@@ -344,6 +347,7 @@ const std::map<std::string, Kernel>& kernel_table() {
       {"hardsigmoid", k_hardsigmoid},
       {"hardswish", k_hardswish},
       {"softplus", k_softplus},
+      {"gelu", k_gelu},
       {"prelu", k_prelu},
       {"erf", k_erf},
       {"pow", k_pow},

@@ -101,9 +101,13 @@ TEST(ImportOps, UsersActivationsAndReductionsBecomeChopOps) {
     return std::find(v.begin(), v.end(), op) != v.end();
   };
   const auto mlp = ops(interop::import_onnx(fixture("ext_mlp.onnx")));
-  for (const char* op : {"erf", "div", "selu", "elu", "softplus", "hardsigmoid", "maximum",
-                         "minimum", "pow", "log_softmax"})
+  for (const char* op : {"gelu", "erf", "div", "selu", "elu", "softplus", "hardsigmoid",
+                         "maximum", "minimum", "pow", "log_softmax"})
     EXPECT_TRUE(has(mlp, op)) << op;
+  // nn.GELU's five ONNX nodes are one gelu (named after its module), erf appears once.
+  graph::Graph mlp_g = interop::import_onnx(fixture("ext_mlp.onnx"));
+  EXPECT_EQ(mlp_g.node("act1").mase_op, "gelu");
+  EXPECT_EQ(std::count(mlp.begin(), mlp.end(), "erf"), 1);
   // F.hardswish at opset 13 (HardSigmoid + Mul) is one hardswish; x.mean(dim=(2, 3)) is
   // global average pooling + flatten; the PReLU weight keeps PyTorch's name and shape.
   graph::Graph cnn = interop::import_onnx(fixture("ext_cnn.onnx"));

@@ -113,6 +113,7 @@ std::string onnx_op_type(const graph::Node& n) {
       {"softplus", "Softplus"},
       {"prelu", "PRelu"},
       {"erf", "Erf"},
+      {"gelu", "Gelu"},
       {"pow", "Pow"},
       {"log_softmax", "LogSoftmax"},
       {"div", "Div"},
