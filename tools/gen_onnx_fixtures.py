@@ -218,6 +218,22 @@ class DeepSets(nn.Module):
         return self.rho(pooled)
 
 
+class ConvAutoencoder(nn.Module):
+    """An LHC-trigger style convolutional autoencoder: strided Conv2d down, ConvTranspose2d
+    (output_padding) and nn.Upsample (Resize, nearest) up, Sigmoid out."""
+
+    def __init__(self):
+        super().__init__()
+        self.enc = nn.Conv2d(1, 4, 3, stride=2, padding=1)
+        self.dec = nn.ConvTranspose2d(4, 4, 3, stride=2, padding=1, output_padding=1)
+        self.up = nn.Upsample(scale_factor=2)
+        self.out = nn.Conv2d(4, 1, 3, padding=1)
+
+    def forward(self, x):
+        h = self.up(torch.relu(self.dec(torch.relu(self.enc(x)))))
+        return torch.sigmoid(self.out(h))
+
+
 # name -> (class, input sample shape, opset, training mode for export)
 NETWORKS = {
     "jet_mlp": (JetMLP, (16,), 11, EVAL),
@@ -229,6 +245,7 @@ NETWORKS = {
     "ext_mlp": (ExtMLP, (16,), 13, EVAL),
     "ext_cnn": (ExtCNN, (3, 8, 8), 13, EVAL),
     "deep_sets": (DeepSets, (8, 4), 14, EVAL),
+    "conv_ae": (ConvAutoencoder, (1, 8, 8), 13, EVAL),
 }
 
 
@@ -436,6 +453,11 @@ def bad_models(rng, out):
         "bad_prelu": make_model(
             [helper.make_node("PRelu", ["x", "slope"], ["y"], name="/act/PRelu")],
             [tensor("slope", rng.random(8).astype(np.float32))], ["batch", 4, 8], ["batch", 4, 8]),
+        "bad_conv_transpose": make_model(
+            [helper.make_node("ConvTranspose", ["x", "tw"], ["y"], name="/dec/ConvTranspose",
+                              output_shape=[9, 9], strides=[2, 2])],
+            [tensor("tw", rng.standard_normal((1, 2, 3, 3)).astype(np.float32))],
+            ["batch", 1, 4, 4], ["batch", 2, 9, 9]),
         "bad_pow": make_model(
             [helper.make_node("Relu", ["x"], ["r"], name="/act/Relu"),
              helper.make_node("Pow", ["x", "r"], ["y"], name="/Pow")], [], ["batch", 16], ["batch", 16]),
@@ -449,9 +471,15 @@ def bad_models(rng, out):
     for name, model in bad.items():
         onnx.checker.check_model(model)
         onnx.save(model, os.path.join(out, name + ".onnx"))
-    # A model torch exports with an op chop does not import (nn.Upsample -> Resize at opset 13).
-    upsample = nn.Sequential(nn.Conv2d(1, 2, 3, padding=1), nn.Upsample(scale_factor=2))
-    torch.onnx.export(upsample, torch.randn(2, 1, 4, 4), os.path.join(out, "bad_upsample.onnx"),
+    # A model torch exports with an op chop does not import (nn.PixelShuffle -> DepthToSpace).
+    shuffle = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.PixelShuffle(2))
+    torch.onnx.export(shuffle, torch.randn(2, 1, 4, 4), os.path.join(out, "bad_pixel_shuffle.onnx"),
+                      opset_version=13, input_names=["x"], output_names=["y"],
+                      dynamic_axes={"x": {0: "batch"}})
+    # ... and one with an attribute value it refuses (bilinear upsampling: Resize mode = linear).
+    bilinear = nn.Sequential(nn.Conv2d(1, 2, 3, padding=1),
+                             nn.Upsample(scale_factor=2, mode="bilinear", align_corners=False))
+    torch.onnx.export(bilinear, torch.randn(2, 1, 4, 4), os.path.join(out, "bad_upsample.onnx"),
                       opset_version=13, input_names=["x"], output_names=["y"],
                       dynamic_axes={"x": {0: "batch"}})
 

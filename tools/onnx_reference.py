@@ -74,6 +74,42 @@ def conv(x, w, b, strides, pads, dilations, group):
     return y.astype(F32)
 
 
+def conv_transpose(x, w, b, strides, pads, dilations, group, output_padding):
+    """Scatter form: every input pixel adds its weighted kernel to the output (ONNX spec)."""
+    n, c, *spatial = x.shape
+    dims = len(spatial)
+    ic, ocg, *k = w.shape
+    icg = ic // group
+    full = [(spatial[i] - 1) * strides[i] + dilations[i] * (k[i] - 1) + 1 + output_padding[i]
+            for i in range(dims)]
+    y = np.zeros([n, ocg * group] + full, dtype=np.float64)
+    for g in range(group):
+        xs = x[:, g * icg:(g + 1) * icg].astype(np.float64)
+        ws = w[g * icg:(g + 1) * icg].astype(np.float64)
+        for idx in np.ndindex(*spatial):
+            contrib = np.einsum("ni,io...->no...", xs[(slice(None), slice(None)) + idx], ws)
+            sl = [slice(None), slice(g * ocg, (g + 1) * ocg)]
+            for i in range(dims):
+                start = idx[i] * strides[i]
+                sl.append(slice(start, start + dilations[i] * (k[i] - 1) + 1, dilations[i]))
+            y[tuple(sl)] += contrib
+    crop = [slice(None), slice(None)] + [slice(pads[i], full[i] - pads[i + dims]) for i in range(dims)]
+    y = y[tuple(crop)]
+    if b is not None:
+        y += b.reshape([1, -1] + [1] * dims)
+    return y.astype(F32)
+
+
+def resize_nearest(x, scales):
+    """Resize, mode nearest, asymmetric + floor: output index o reads floor(o / scale)."""
+    y = x
+    for axis, s in enumerate(scales):
+        if s != 1:
+            idx = np.floor(np.arange(int(x.shape[axis] * s)) / s).astype(np.int64)
+            y = np.take(y, idx, axis=axis)
+    return y
+
+
 def pool(x, kernel, strides, pads, mode, count_include_pad=0, ceil_mode=0, dilations=None):
     n, c, *spatial = x.shape
     dims = len(spatial)
@@ -192,6 +228,20 @@ def run(model, x):
             dims = ins[1].ndim - 2
             y = conv(ins[0], ins[1], ins[2] if len(ins) > 2 else None, a.get("strides", [1] * dims),
                      a.get("pads", [0] * 2 * dims), a.get("dilations", [1] * dims), a.get("group", 1))
+        elif op == "ConvTranspose":
+            dims = ins[1].ndim - 2
+            if "output_shape" in a or a.get("auto_pad", b"NOTSET") not in (b"NOTSET", "NOTSET"):
+                raise NotImplementedError("ConvTranspose output_shape/auto_pad")
+            y = conv_transpose(ins[0], ins[1], ins[2] if len(ins) > 2 else None,
+                               a.get("strides", [1] * dims), a.get("pads", [0] * 2 * dims),
+                               a.get("dilations", [1] * dims), a.get("group", 1),
+                               a.get("output_padding", [0] * dims))
+        elif op == "Resize":
+            mode = a.get("mode", b"nearest")
+            coord = a.get("coordinate_transformation_mode", b"half_pixel")
+            if mode not in (b"nearest", "nearest") or coord not in (b"asymmetric", "asymmetric"):
+                raise NotImplementedError("Resize other than nearest asymmetric")
+            y = resize_nearest(ins[0], [float(s) for s in ins[2]])
         elif op in ("MaxPool", "AveragePool"):
             k = a["kernel_shape"]
             dims = len(k)

@@ -49,6 +49,7 @@ const std::vector<Rule>& rules() {
       {"num_parameters", Kind::kSize},  {"alpha", Kind::kNumber},
       {"beta", Kind::kNumber},          {"threshold", Kind::kNumber},
       {"exponent", Kind::kNumber},      {"keepdim", Kind::kBool},
+      {"output_padding", Kind::kPadding}, {"scale_factor", Kind::kSizes},
   };
   return table;
 }
@@ -150,6 +151,15 @@ std::optional<uint64_t> param_elements(const Node& n) {
     const size_t dims = op == "conv1d" ? 1 : 2;
     const int64_t groups = std::max<int64_t>(1, get("groups"));
     std::vector<int64_t> shape{get("out_channels"), get("in_channels") / groups};
+    for (int64_t k : sizes("kernel_size", dims)) shape.push_back(k);
+    auto w = element_count(shape);
+    if (!w) return std::nullopt;
+    return checked_add(*w, static_cast<uint64_t>(get("out_channels")));
+  }
+  if (op == "conv_transpose1d" || op == "conv_transpose2d") {
+    const size_t dims = op == "conv_transpose1d" ? 1 : 2;
+    const int64_t groups = std::max<int64_t>(1, get("groups"));
+    std::vector<int64_t> shape{get("in_channels"), get("out_channels") / groups};
     for (int64_t k : sizes("kernel_size", dims)) shape.push_back(k);
     auto w = element_count(shape);
     if (!w) return std::nullopt;

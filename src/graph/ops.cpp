@@ -69,6 +69,24 @@ void init_batch_norm(Node& n, at::Generator&) {
   }
 }
 
+// PyTorch's ConvTranspose: weight [in, out / groups, k...], fan-in from weight.size(1) x k.
+void init_conv_transpose(Node& n, at::Generator& g, size_t dims) {
+  int64_t cin = n.attr_int("in_channels"), cout = n.attr_int("out_channels");
+  Shape w{cin, cout / conv_groups(n)};
+  int64_t fan_in = cout / conv_groups(n);
+  for (auto kk : shapes::int_list(n, "kernel_size", dims)) {
+    w.push_back(kk);
+    fan_in *= kk;
+  }
+  init_weight_bias(n, w, fan_in, cout, g);
+}
+void init_conv_transpose1d(Node& n, at::Generator& g) {
+  init_conv_transpose(n, g, 1);
+}
+void init_conv_transpose2d(Node& n, at::Generator& g) {
+  init_conv_transpose(n, g, 2);
+}
+
 // PyTorch's PReLU: one slope (or one per channel, dimension 1) initialised to 0.25.
 void init_prelu(Node& n, at::Generator&) {
   n.params.clear();
@@ -408,6 +426,36 @@ const std::vector<OpSpec>& op_table() {
        "x * hardsigmoid(x)",
        nullptr,
        shapes::same},
+      {"conv_transpose1d",
+       "module_related_func",
+       F::kCallModule,
+       "ConvTranspose1d",
+       {"in_channels", "out_channels", "kernel_size"},
+       Json{{"stride", 1}, {"padding", 0}, {"output_padding", 0}, {"dilation", 1}, {"groups", 1}, {"bias", true}},
+       1,
+       "1-D transposed convolution",
+       init_conv_transpose1d,
+       shapes::conv_transpose1d},
+      {"conv_transpose2d",
+       "module_related_func",
+       F::kCallModule,
+       "ConvTranspose2d",
+       {"in_channels", "out_channels", "kernel_size"},
+       Json{{"stride", 1}, {"padding", 0}, {"output_padding", 0}, {"dilation", 1}, {"groups", 1}, {"bias", true}},
+       1,
+       "2-D transposed convolution",
+       init_conv_transpose2d,
+       shapes::conv_transpose2d},
+      {"upsample",
+       "module_related_func",
+       F::kCallModule,
+       "Upsample",
+       {"scale_factor"},
+       Json{{"mode", "nearest"}},
+       1,
+       "nearest-neighbour upsampling of the 1 or 2 dimensions after the channels by integer scale_factor",
+       nullptr,
+       shapes::upsample},
       {"gelu",
        "module_related_func",
        F::kCallModule,

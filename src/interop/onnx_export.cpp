@@ -461,6 +461,33 @@ class Writer {
         attr_float(p, "alpha", 1.0 / 6.0);
         attr_float(p, "beta", 0.5);
       });
+    if (op == "conv_transpose1d" || op == "conv_transpose2d") {
+      const size_t d = op == "conv_transpose1d" ? 1 : 2;
+      std::vector<std::string> args = {in[0], param(n, "weight", std::nullopt)};
+      if (n.param("bias")) args.push_back(param(n, "bias", std::nullopt));
+      std::vector<int64_t> pads = ints(n, "padding", d);
+      pads.insert(pads.end(), pads.begin(), pads.end());
+      return add_node("ConvTranspose", name, args, [&](onnx::NodeProto* p) {
+        attr_ints(p, "kernel_shape", ints(n, "kernel_size", d));
+        attr_ints(p, "strides", ints(n, "stride", d));
+        attr_ints(p, "pads", pads);
+        attr_ints(p, "output_padding", ints(n, "output_padding", d));
+        attr_ints(p, "dilations", ints(n, "dilation", d));
+        attr_int(p, "group", n.attrs.value("groups", int64_t{1}));
+      });
+    }
+    if (op == "upsample") {
+      // nn.Upsample's own export: Resize(X, roi = "", scales), asymmetric + floor.
+      const size_t d = shape_.at(n.inputs.at(0)).size() - 2;
+      std::vector<float> scales{1.0f, 1.0f};
+      for (int64_t f : ints(n, "scale_factor", d)) scales.push_back(static_cast<float>(f));
+      const std::string s = add_init(name + ".scales", at::tensor(scales, at::kFloat));
+      return add_node("Resize", name, {in[0], "", s}, [&](onnx::NodeProto* p) {
+        attr_str(p, "mode", "nearest");
+        attr_str(p, "coordinate_transformation_mode", "asymmetric");
+        attr_str(p, "nearest_mode", "floor");
+      });
+    }
     if (op == "gelu") {
       // Opset 17 has no Gelu: torch.onnx's form, which chop's importer fuses back into gelu.
       auto c = [&](const char* what, double v) {

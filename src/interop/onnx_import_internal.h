@@ -153,6 +153,8 @@ void convert_batch_norm(ConvertContext& ctx);
 void convert_pool(ConvertContext& ctx);
 void convert_pad(ConvertContext& ctx);
 void convert_global_avg_pool(ConvertContext& ctx);
+void convert_conv_transpose(ConvertContext& ctx);
+void convert_resize(ConvertContext& ctx);
 
 // Activations, arithmetic and reductions (onnx_import_math_ops.cpp).
 void convert_div(ConvertContext& ctx);

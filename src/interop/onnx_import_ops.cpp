@@ -293,6 +293,14 @@ const std::vector<OnnxOpRow>& standard_op_table() {
        convert_matmul},
       {"Conv", "conv1d / conv2d (pads, strides, dilations, group; symmetric padding)",
        convert_conv},
+      {"ConvTranspose",
+       "conv_transpose1d / conv_transpose2d (pads, strides, dilations, group, output_padding; "
+       "symmetric padding, no output_shape)",
+       convert_conv_transpose},
+      {"Resize",
+       "upsample (nearest, integer factors of the dimensions after the channels; "
+       "nn.Upsample's asymmetric + floor or half_pixel)",
+       convert_resize},
       {"BatchNormalization",
        "batch_norm1d (2-D/3-D input) / batch_norm2d (4-D), statistics as "
        "buffers",

@@ -238,6 +238,30 @@ at::Tensor k_hardsigmoid(Node&, const Tensors& in, bool) {
 at::Tensor k_hardswish(Node&, const Tensors& in, bool) {
   return at::hardswish(in[0]);
 }
+// Transposed convolution; the weight is [in, out / groups, k...] as PyTorch's.
+at::Tensor k_conv_transpose(Node& n, const Tensors& in, size_t dims) {
+  const at::Tensor w = *n.param("weight"), b = param_or_undef(n, "bias");
+  const int64_t groups = n.attrs.value("groups", int64_t{1});
+  const auto st = ints(n, "stride", dims), p = ints(n, "padding", dims),
+             op = ints(n, "output_padding", dims), d = ints(n, "dilation", dims);
+  if (dims == 1) return at::conv_transpose1d(in[0], w, b, st, p, op, groups, d);
+  return at::conv_transpose2d(in[0], w, b, st, p, op, groups, d);
+}
+at::Tensor k_conv_transpose1d(Node& n, const Tensors& in, bool) {
+  return k_conv_transpose(n, in, 1);
+}
+at::Tensor k_conv_transpose2d(Node& n, const Tensors& in, bool) {
+  return k_conv_transpose(n, in, 2);
+}
+// Nearest upsampling by integer factors: output index o reads input index o / factor.
+at::Tensor k_upsample(Node& n, const Tensors& in, bool) {
+  const size_t dims = static_cast<size_t>(in[0].dim()) - 2;
+  const auto f = ints(n, "scale_factor", dims);
+  std::vector<int64_t> size;
+  for (size_t i = 0; i < dims; ++i) size.push_back(in[0].size(static_cast<int64_t>(i) + 2) * f[i]);
+  if (dims == 1) return at::upsample_nearest1d(in[0], size);
+  return at::upsample_nearest2d(in[0], size);
+}
 at::Tensor k_gelu(Node&, const Tensors& in, bool) {
   return at::gelu(in[0]);
 }
@@ -348,6 +372,9 @@ const std::map<std::string, Kernel>& kernel_table() {
       {"hardswish", k_hardswish},
       {"softplus", k_softplus},
       {"gelu", k_gelu},
+      {"conv_transpose1d", k_conv_transpose1d},
+      {"conv_transpose2d", k_conv_transpose2d},
+      {"upsample", k_upsample},
       {"prelu", k_prelu},
       {"erf", k_erf},
       {"pow", k_pow},

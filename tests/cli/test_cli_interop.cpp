@@ -106,7 +106,7 @@ TEST(CliModels, OnnxModelOnAMismatchedDataSetIsAClearError) {
 
 TEST(CliExport, FloatExportsPassTheCheckerAndComputePyTorchsOutputs) {
   for (const std::string name : {"jet_mlp", "res_mlp", "lenet", "res_cnn", "conv1d_net", "act_net",
-                                 "tf2onnx_mlp", "ext_mlp", "ext_cnn", "deep_sets"}) {
+                                 "tf2onnx_mlp", "ext_mlp", "ext_cnn", "deep_sets", "conv_ae"}) {
     const std::string out = scratch(name + "_export.onnx");
     auto r = run_chop("export " + q(fixture(name + ".onnx")) + " --format onnx --output " + q(out));
     ASSERT_EQ(r.exit_code, 0) << r.output;
@@ -117,7 +117,8 @@ TEST(CliExport, FloatExportsPassTheCheckerAndComputePyTorchsOutputs) {
 }
 
 TEST(CliExport, StateDictLoadsStrictlyIntoThePyTorchModule) {
-  for (const std::string name : {"jet_mlp", "res_cnn", "act_net", "ext_cnn", "deep_sets"}) {
+  for (const std::string name :
+       {"jet_mlp", "res_cnn", "act_net", "ext_cnn", "deep_sets", "conv_ae"}) {
     const std::string out = scratch(name + "_export.pt");
     // Through a Lightning checkpoint, so chop's reading and writing are both exercised.
     auto r = run_chop("export " + q(fixture(name + ".onnx")) + " --load " +
@@ -198,7 +199,7 @@ TEST(CliModels, TrainAndTestAnImportedModel) {
 // imported network, scalar constant operands and the new ops included.
 TEST(CliModels, AnalyzeEveryImportedNetwork) {
   for (const std::string name : {"jet_mlp", "res_mlp", "lenet", "res_cnn", "conv1d_net", "act_net",
-                                 "tf2onnx_mlp", "ext_mlp", "ext_cnn", "deep_sets"}) {
+                                 "tf2onnx_mlp", "ext_mlp", "ext_cnn", "deep_sets", "conv_ae"}) {
     auto r = run_chop("analyze " + q(fixture(name + ".onnx")));
     EXPECT_EQ(r.exit_code, 0) << name << ": " << r.output;
     EXPECT_NE(r.output.find("FLOPs:"), std::string::npos) << name;

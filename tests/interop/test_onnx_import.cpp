@@ -33,7 +33,7 @@ TEST_P(ImportNetwork, OutputsEqualPyTorch) {
 INSTANTIATE_TEST_SUITE_P(Fixtures, ImportNetwork,
                          ::testing::Values("jet_mlp", "res_mlp", "lenet", "res_cnn", "conv1d_net",
                                            "act_net", "tf2onnx_mlp", "qonnx_mlp", "qonnx_binary",
-                                           "ext_mlp", "ext_cnn", "deep_sets"));
+                                           "ext_mlp", "ext_cnn", "deep_sets", "conv_ae"));
 
 }  // namespace
 }  // namespace chop
@@ -62,8 +62,10 @@ void expect_error(const std::string& file, const std::vector<std::string>& parts
 TEST(ImportErrors, UnsupportedOpNamesNodeOpOpsetAndWhatIsSupported) {
   expect_error("bad_op.onnx", {"user: ", "ONNX node '/act/Hardmax' (Hardmax, opset 13)",
                                "op Hardmax is not supported", "chop imports Gemm, MatMul"});
-  // torch.onnx writes nn.Upsample as Resize, which chop does not import.
-  expect_error("bad_upsample.onnx", {"user: ", "(Resize, opset 13)", "chop list onnx-ops"});
+  // torch.onnx writes nn.PixelShuffle as DepthToSpace, which chop does not import.
+  expect_error("bad_pixel_shuffle.onnx",
+               {"user: ", "(DepthToSpace, opset 13)", "op DepthToSpace is not supported",
+                "chop list onnx-ops"});
 }
 
 TEST(ImportErrors, UnsupportedAttributesAndValues) {
@@ -87,6 +89,11 @@ TEST(ImportErrors, WhatTheActivationAndReductionOpsCannotExpressIsNamed) {
   expect_error("bad_prelu.onnx", {"user: ", "'/act/PRelu' (PRelu, opset 13)",
                                   "slope of shape [8] on an input of shape [-1,4,8]",
                                   "one per channel (dimension 1)"});
+  expect_error("bad_upsample.onnx", {"user: ", "'/1/Resize' (Resize, opset 13)",
+                                     "attribute mode = linear is not supported", "nearest"});
+  expect_error("bad_conv_transpose.onnx",
+               {"user: ", "'/dec/ConvTranspose' (ConvTranspose, opset 13)",
+                "attribute 'output_shape' is not supported"});
   expect_error("bad_pow.onnx",
                {"user: ", "'/Pow' (Pow, opset 13)", "exponent (input 1", "computed at run time"});
 }
@@ -101,8 +108,8 @@ TEST(ImportOps, UsersActivationsAndReductionsBecomeChopOps) {
     return std::find(v.begin(), v.end(), op) != v.end();
   };
   const auto mlp = ops(interop::import_onnx(fixture("ext_mlp.onnx")));
-  for (const char* op : {"gelu", "erf", "div", "selu", "elu", "softplus", "hardsigmoid",
-                         "maximum", "minimum", "pow", "log_softmax"})
+  for (const char* op : {"gelu", "erf", "div", "selu", "elu", "softplus", "hardsigmoid", "maximum",
+                         "minimum", "pow", "log_softmax"})
     EXPECT_TRUE(has(mlp, op)) << op;
   // nn.GELU's five ONNX nodes are one gelu (named after its module), erf appears once.
   graph::Graph mlp_g = interop::import_onnx(fixture("ext_mlp.onnx"));
@@ -125,6 +132,31 @@ TEST(ImportOps, UsersActivationsAndReductionsBecomeChopOps) {
   for (const char* op : {"prelu", "hardswish", "sum", "mean", "adaptive_avg_pool1d", "amin"})
     EXPECT_TRUE(has(d, op)) << op;
   EXPECT_EQ(sets.node("act").param("weight")->numel(), 1);
+  // A transposed convolution keeps PyTorch's weight layout; nn.Upsample is one upsample node.
+  graph::Graph ae = interop::import_onnx(fixture("conv_ae.onnx"));
+  EXPECT_EQ(ae.node("dec").mase_op, "conv_transpose2d");
+  EXPECT_EQ(ae.node("dec").param("weight")->sizes().vec(), (std::vector<int64_t>{4, 4, 3, 3}));
+  EXPECT_EQ(ae.node("dec").attrs["output_padding"], graph::Json({1, 1}));
+  EXPECT_EQ(ae.node("up").mase_op, "upsample");
+  EXPECT_EQ(ae.node("up").attrs["scale_factor"], graph::Json({2, 2}));
+}
+
+// Every parameter of the networks with the new ops gets a finite, non-zero gradient (PReLU's
+// slope, ConvTranspose's weight, through GELU, upsample, reductions and pooling).
+TEST(ImportOps, NewOpsBackPropagateToEveryParameter) {
+  for (const std::string name : {"ext_mlp", "ext_cnn", "deep_sets", "conv_ae"}) {
+    graph::Graph g = interop::import_onnx(fixture(name + ".onnx"));
+    const at::Tensor x = data::read_npy(fixture(name + "_x.npy"));
+    runtime::RunOptions train;
+    train.training = true;
+    runtime::forward(g, x, train).pow(2).sum().backward();
+    for (auto& n : g.nodes())
+      for (auto& [pname, t] : n.params) {
+        ASSERT_TRUE(t.grad().defined()) << name << ": " << n.name << "." << pname;
+        EXPECT_TRUE(at::isfinite(t.grad()).all().item<bool>()) << name << ": " << n.name;
+        EXPECT_GT(t.grad().abs().sum().item<double>(), 0) << name << ": " << n.name << "." << pname;
+      }
+  }
 }
 
 TEST(ImportOps, EveryImportedOpIsInTheDocsTable) {

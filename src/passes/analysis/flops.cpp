@@ -66,6 +66,16 @@ LayerCost layer_cost(const graph::Node& n) {
     // hardtanh, sigmoid, leaky_relu, tanh, elu, ...: chop's extension, one operation per element
     // like ReLU.
     c.computations = c.backward_computations = c.input_buffer_size;
+  } else if (op == "conv_transpose1d" || op == "conv_transpose2d") {
+    // chop: every input element meets out_channels / groups x kernel window weights.
+    const int64_t groups = n.attrs.value("groups", int64_t{1});
+    const int64_t window = kernel_window(n, op == "conv_transpose2d" ? 2 : 1) *
+                           n.attr_int("out_channels") / std::max<int64_t>(groups, 1);
+    c.total_parameters = weight_numel();
+    c.computations = c.input_buffer_size * window;
+    c.backward_computations = 2 * c.computations;
+  } else if (op == "upsample") {
+    c.computations = c.backward_computations = 0;  // copies
   } else if (op == "prelu") {
     c.total_parameters = weight_numel();
     c.computations = c.backward_computations = c.input_buffer_size;

@@ -30,7 +30,8 @@ bool is_pass_through(const std::string& op) {
 }
 bool is_pool(const std::string& op) {
   return op == "max_pool2d" || op == "avg_pool2d" || op == "adaptive_avg_pool2d" ||
-         op == "max_pool1d" || op == "avg_pool1d" || op == "adaptive_avg_pool1d";
+         op == "max_pool1d" || op == "avg_pool1d" || op == "adaptive_avg_pool1d" ||
+         op == "upsample";
 }
 
 class Finder {
