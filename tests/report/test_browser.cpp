@@ -70,7 +70,7 @@ TEST(Browser, MultiObjectiveReportRendersWithOneParetoMarkPerTrial) {
 
 TEST(Browser, EmptyOneTrialAndAllFailedReportsRenderAndSaySo) {
   ASSERT_FALSE(find_chromium().empty());
-  const auto storage = testing::edge_case_studies();
+  const auto storage = chop::testing::edge_case_studies();
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"empty", "no trials yet"}, {"one", "single trial"}, {"failed", "All 3 trials failed"}};
   for (const auto& [name, says] : cases) {

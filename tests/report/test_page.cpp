@@ -128,7 +128,7 @@ TEST(Page, HtmlIsSelfContainedAndSurvivesHostileNames) {
 }
 
 TEST(Page, EmptyOneTrialAndAllFailedReportsSaySo) {
-  const auto storage = testing::edge_case_studies();
+  const auto storage = chop::testing::edge_case_studies();
   const auto empty = build_study_report(load_study(*storage, "empty"));
   EXPECT_NE(empty.model["notes"].dump().find("no trials yet"), std::string::npos);
   EXPECT_TRUE(empty.figures.empty());

@@ -20,7 +20,7 @@ namespace fs = std::filesystem;
 namespace {
 
 std::string fresh_db(const std::string& name) {
-  return testing::fresh_db("chop_optuna", name);
+  return chop::testing::fresh_db("chop_optuna", name);
 }
 
 // The same space and objective as optuna_study.py's.

@@ -24,7 +24,7 @@ namespace fs = std::filesystem;
 namespace {
 
 std::string temp_db(const std::string& name) {
-  return testing::fresh_db("chop_search_test", name);
+  return chop::testing::fresh_db("chop_search_test", name);
 }
 
 StudyOptions sqlite_opts(const std::string& path, const std::string& name, uint64_t seed,

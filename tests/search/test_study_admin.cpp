@@ -20,7 +20,7 @@ namespace fs = std::filesystem;
 namespace {
 
 std::string fresh_db(const std::string& name) {
-  return testing::fresh_db("chop_admin", name);
+  return chop::testing::fresh_db("chop_admin", name);
 }
 
 // Two objectives, a categorical with a comma and a quote, attributes, one PRUNED, one FAIL.

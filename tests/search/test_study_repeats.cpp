@@ -102,7 +102,7 @@ TEST(StudyRepeats, SameIndexOfAnotherValueIsEvaluated) {
 namespace {
 
 std::string claims_db(const std::string& name) {
-  return testing::fresh_db("chop_claims_test", name);
+  return chop::testing::fresh_db("chop_claims_test", name);
 }
 
 }  // namespace
