@@ -157,6 +157,83 @@ class ActNet(nn.Module):
         return self.softmax(self.fc3(z))
 
 
+class ExtMLP(nn.Module):
+    """Activations and arithmetic users' jet taggers write: GELU (Div, Erf, Add, Mul, Mul), SELU,
+    ELU, Softplus, Hardsigmoid, torch.maximum/minimum, x / 2, x ** 2, sqrt, reciprocal, erf and
+    log_softmax."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Linear(16, 32)
+        self.act1 = nn.GELU()
+        self.fc2 = nn.Linear(32, 32)
+        self.act2 = nn.SELU()
+        self.fc3 = nn.Linear(32, 16)
+        self.gate = nn.Hardsigmoid()
+        self.out = nn.Linear(16, 5)
+
+    def forward(self, x):
+        h = self.act2(self.fc2(self.act1(self.fc1(x))))
+        h = nn.functional.elu(self.fc3(h), alpha=0.5)
+        h = torch.maximum(nn.functional.softplus(h), self.gate(h)) + torch.minimum(h, torch.tensor(0.25))
+        h = torch.sqrt(h * h + 1.0) / 2.0 + h ** 2 - torch.reciprocal(1.0 + torch.sigmoid(h))
+        h = h + torch.erf(h)
+        return nn.functional.log_softmax(self.out(h), dim=1)
+
+
+class ExtCNN(nn.Module):
+    """A CNN with ELU, F.hardswish (HardSigmoid + Mul at opset 13), per-channel PReLU, and global
+    pooling written by hand: x.mean(dim=(2, 3)) and x.amax(dim=(2, 3))."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 8, 3, padding=1)
+        self.conv2 = nn.Conv2d(8, 8, 3, padding=1, groups=2)
+        self.act = nn.PReLU(8)
+        self.fc = nn.Linear(16, 10)
+
+    def forward(self, x):
+        x = nn.functional.elu(self.conv1(x))
+        x = self.act(nn.functional.hardswish(self.conv2(x)))
+        pooled = torch.cat([x.mean(dim=(2, 3)), x.amax(dim=(2, 3))], dim=1)
+        return self.fc(pooled)
+
+
+class DeepSets(nn.Module):
+    """A deep-sets jet tagger over 8 particles x 4 features: a per-particle MLP (PReLU with one
+    slope, HardSwish at opset 14), then sum and mean over the particles (ReduceSum/ReduceMean
+    over dimension 1) and the least per-particle mean (ReduceMean keepdims, ReduceMin)."""
+
+    def __init__(self):
+        super().__init__()
+        self.phi = nn.Linear(4, 16)
+        self.act = nn.PReLU()
+        self.phi2 = nn.Linear(16, 16)
+        self.rho = nn.Linear(33, 5)
+
+    def forward(self, x):
+        h = nn.functional.hardswish(self.phi2(self.act(self.phi(x))))
+        pooled = torch.cat([h.sum(dim=1), h.mean(dim=1),
+                            h.mean(dim=2, keepdim=True).amin(dim=1)], dim=1)
+        return self.rho(pooled)
+
+
+class ConvAutoencoder(nn.Module):
+    """An LHC-trigger style convolutional autoencoder: strided Conv2d down, ConvTranspose2d
+    (output_padding) and nn.Upsample (Resize, nearest) up, Sigmoid out."""
+
+    def __init__(self):
+        super().__init__()
+        self.enc = nn.Conv2d(1, 4, 3, stride=2, padding=1)
+        self.dec = nn.ConvTranspose2d(4, 4, 3, stride=2, padding=1, output_padding=1)
+        self.up = nn.Upsample(scale_factor=2)
+        self.out = nn.Conv2d(4, 1, 3, padding=1)
+
+    def forward(self, x):
+        h = self.up(torch.relu(self.dec(torch.relu(self.enc(x)))))
+        return torch.sigmoid(self.out(h))
+
+
 # name -> (class, input sample shape, opset, training mode for export)
 NETWORKS = {
     "jet_mlp": (JetMLP, (16,), 11, EVAL),
@@ -165,6 +242,10 @@ NETWORKS = {
     "res_cnn": (ResCNN, (3, 32, 32), 13, TRAINING),
     "conv1d_net": (Conv1dNet, (1, 16), 13, EVAL),
     "act_net": (ActNet, (16,), 17, EVAL),
+    "ext_mlp": (ExtMLP, (16,), 13, EVAL),
+    "ext_cnn": (ExtCNN, (3, 8, 8), 13, EVAL),
+    "deep_sets": (DeepSets, (8, 4), 14, EVAL),
+    "conv_ae": (ConvAutoencoder, (1, 8, 8), 13, EVAL),
 }
 
 
@@ -329,7 +410,7 @@ def bad_models(rng, out):
     bad = {
         # an op chop does not import
         "bad_op": make_model([helper.make_node("Gemm", ["x", "fc.weight"], ["h"], name="/fc/Gemm", transB=1),
-                              helper.make_node("Erf", ["h"], ["y"], name="/act/Erf")],
+                              helper.make_node("Hardmax", ["h"], ["y"], name="/act/Hardmax")],
                              [w], ["batch", 16], ["batch", 5]),
         # an attribute value chop does not support
         "bad_attr": make_model([helper.make_node("Conv", ["x", "cw"], ["y"], name="/conv/Conv",
@@ -360,6 +441,26 @@ def bad_models(rng, out):
         "bad_reshape": make_model(
             [helper.make_node("Reshape", ["x", "s"], ["y"], name="/Reshape")],
             [tensor("s", np.array([-1, 8], np.int64))], ["batch", 16], ["batch", 8]),
+        # attributes and operands the new ops cannot express
+        "bad_selu": make_model([helper.make_node("Selu", ["x"], ["y"], name="/act/Selu", alpha=2.0)],
+                               [], ["batch", 16], ["batch", 16]),
+        "bad_reduce_batch": make_model(
+            [helper.make_node("ReduceMean", ["x"], ["y"], name="/ReduceMean", axes=[0, 1], keepdims=0)],
+            [], ["batch", 16], []),
+        "bad_reduce_all": make_model(
+            [helper.make_node("ReduceSum", ["x"], ["y"], name="/ReduceSum", keepdims=0)],
+            [], ["batch", 16], []),
+        "bad_prelu": make_model(
+            [helper.make_node("PRelu", ["x", "slope"], ["y"], name="/act/PRelu")],
+            [tensor("slope", rng.random(8).astype(np.float32))], ["batch", 4, 8], ["batch", 4, 8]),
+        "bad_conv_transpose": make_model(
+            [helper.make_node("ConvTranspose", ["x", "tw"], ["y"], name="/dec/ConvTranspose",
+                              output_shape=[9, 9], strides=[2, 2])],
+            [tensor("tw", rng.standard_normal((1, 2, 3, 3)).astype(np.float32))],
+            ["batch", 1, 4, 4], ["batch", 2, 9, 9]),
+        "bad_pow": make_model(
+            [helper.make_node("Relu", ["x"], ["r"], name="/act/Relu"),
+             helper.make_node("Pow", ["x", "r"], ["y"], name="/Pow")], [], ["batch", 16], ["batch", 16]),
     }
     g = helper.make_graph([helper.make_node("Add", ["x", "x2"], ["y"], name="/Add")], "two",
                           [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 16]),
@@ -370,10 +471,17 @@ def bad_models(rng, out):
     for name, model in bad.items():
         onnx.checker.check_model(model)
         onnx.save(model, os.path.join(out, name + ".onnx"))
-    # A model torch exports with an op chop does not import (GELU -> Erf at opset 13).
-    gelu = nn.Sequential(nn.Linear(16, 8), nn.GELU())
-    torch.onnx.export(gelu, torch.randn(2, 16), os.path.join(out, "bad_gelu.onnx"), opset_version=13,
-                      input_names=["x"], output_names=["y"], dynamic_axes={"x": {0: "batch"}})
+    # A model torch exports with an op chop does not import (nn.PixelShuffle -> DepthToSpace).
+    shuffle = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.PixelShuffle(2))
+    torch.onnx.export(shuffle, torch.randn(2, 1, 4, 4), os.path.join(out, "bad_pixel_shuffle.onnx"),
+                      opset_version=13, input_names=["x"], output_names=["y"],
+                      dynamic_axes={"x": {0: "batch"}})
+    # ... and one with an attribute value it refuses (bilinear upsampling: Resize mode = linear).
+    bilinear = nn.Sequential(nn.Conv2d(1, 2, 3, padding=1),
+                             nn.Upsample(scale_factor=2, mode="bilinear", align_corners=False))
+    torch.onnx.export(bilinear, torch.randn(2, 1, 4, 4), os.path.join(out, "bad_upsample.onnx"),
+                      opset_version=13, input_names=["x"], output_names=["y"],
+                      dynamic_axes={"x": {0: "batch"}})
 
 
 def save_reference(model, name, out, x):

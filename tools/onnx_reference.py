@@ -9,6 +9,7 @@ fake-quantized graph sees.
 
     /usr/bin/python3 tools/onnx_reference.py MODEL.onnx INPUT.npy OUTPUT.npy
 """
+import math
 import sys
 
 import numpy as np
@@ -71,6 +72,42 @@ def conv(x, w, b, strides, pads, dilations, group):
     if b is not None:
         y += b.reshape([1, oc] + [1] * dims)
     return y.astype(F32)
+
+
+def conv_transpose(x, w, b, strides, pads, dilations, group, output_padding):
+    """Scatter form: every input pixel adds its weighted kernel to the output (ONNX spec)."""
+    n, c, *spatial = x.shape
+    dims = len(spatial)
+    ic, ocg, *k = w.shape
+    icg = ic // group
+    full = [(spatial[i] - 1) * strides[i] + dilations[i] * (k[i] - 1) + 1 + output_padding[i]
+            for i in range(dims)]
+    y = np.zeros([n, ocg * group] + full, dtype=np.float64)
+    for g in range(group):
+        xs = x[:, g * icg:(g + 1) * icg].astype(np.float64)
+        ws = w[g * icg:(g + 1) * icg].astype(np.float64)
+        for idx in np.ndindex(*spatial):
+            contrib = np.einsum("ni,io...->no...", xs[(slice(None), slice(None)) + idx], ws)
+            sl = [slice(None), slice(g * ocg, (g + 1) * ocg)]
+            for i in range(dims):
+                start = idx[i] * strides[i]
+                sl.append(slice(start, start + dilations[i] * (k[i] - 1) + 1, dilations[i]))
+            y[tuple(sl)] += contrib
+    crop = [slice(None), slice(None)] + [slice(pads[i], full[i] - pads[i + dims]) for i in range(dims)]
+    y = y[tuple(crop)]
+    if b is not None:
+        y += b.reshape([1, -1] + [1] * dims)
+    return y.astype(F32)
+
+
+def resize_nearest(x, scales):
+    """Resize, mode nearest, asymmetric + floor: output index o reads floor(o / scale)."""
+    y = x
+    for axis, s in enumerate(scales):
+        if s != 1:
+            idx = np.floor(np.arange(int(x.shape[axis] * s)) / s).astype(np.int64)
+            y = np.take(y, idx, axis=axis)
+    return y
 
 
 def pool(x, kernel, strides, pads, mode, count_include_pad=0, ceil_mode=0, dilations=None):
@@ -143,6 +180,42 @@ def run(model, x):
             ax = a.get("axis", -1)
             e = np.exp(ins[0] - ins[0].max(axis=ax, keepdims=True))
             y = e / e.sum(axis=ax, keepdims=True)
+        elif op == "LogSoftmax":
+            ax = a.get("axis", -1)
+            z = ins[0] - ins[0].max(axis=ax, keepdims=True)
+            y = z - np.log(np.exp(z).sum(axis=ax, keepdims=True))
+        elif op in ("Elu", "Selu"):
+            alpha = F32(a.get("alpha", 1.0 if op == "Elu" else 1.67326319217681884765625))
+            gamma = F32(a.get("gamma", 1.05070102214813232421875)) if op == "Selu" else F32(1)
+            y = gamma * np.where(ins[0] > 0, ins[0], alpha * np.expm1(ins[0]))
+        elif op in ("HardSigmoid", "HardSwish"):
+            alpha, beta = (F32(a.get("alpha", 0.2)), F32(a.get("beta", 0.5))) if op == "HardSigmoid" \
+                else (F32(1 / 6), F32(0.5))
+            y = np.clip(alpha * ins[0] + beta, F32(0), F32(1))
+            if op == "HardSwish":
+                y = ins[0] * y
+        elif op == "Softplus":
+            y = np.logaddexp(F32(0), ins[0])
+        elif op == "PRelu":
+            y = np.where(ins[0] >= 0, ins[0], ins[0] * ins[1])
+        elif op == "Erf":
+            y = np.vectorize(math.erf, otypes=[np.float64])(ins[0].astype(np.float64))
+        elif op == "Pow":
+            y = np.power(ins[0], ins[1])
+        elif op == "Sqrt":
+            y = np.sqrt(ins[0])
+        elif op == "Reciprocal":
+            y = F32(1) / ins[0]
+        elif op in ("Max", "Min", "Sum"):
+            f = {"Max": np.maximum, "Min": np.minimum, "Sum": np.add}[op]
+            y = ins[0]
+            for other in ins[1:]:
+                y = f(y, other)
+        elif op in ("ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin"):
+            axes = a.get("axes") if op != "ReduceSum" or len(ins) < 2 else ins[1]
+            axes = tuple(int(v) for v in axes) if axes is not None else None
+            f = {"ReduceMean": np.mean, "ReduceSum": np.sum, "ReduceMax": np.max, "ReduceMin": np.min}[op]
+            y = f(ins[0], axis=axes, keepdims=bool(a.get("keepdims", 1)))
         elif op == "BatchNormalization":
             X, s, b, m, v = ins[:5]
             shape = [1, -1] + [1] * (X.ndim - 2)
@@ -155,6 +228,20 @@ def run(model, x):
             dims = ins[1].ndim - 2
             y = conv(ins[0], ins[1], ins[2] if len(ins) > 2 else None, a.get("strides", [1] * dims),
                      a.get("pads", [0] * 2 * dims), a.get("dilations", [1] * dims), a.get("group", 1))
+        elif op == "ConvTranspose":
+            dims = ins[1].ndim - 2
+            if "output_shape" in a or a.get("auto_pad", b"NOTSET") not in (b"NOTSET", "NOTSET"):
+                raise NotImplementedError("ConvTranspose output_shape/auto_pad")
+            y = conv_transpose(ins[0], ins[1], ins[2] if len(ins) > 2 else None,
+                               a.get("strides", [1] * dims), a.get("pads", [0] * 2 * dims),
+                               a.get("dilations", [1] * dims), a.get("group", 1),
+                               a.get("output_padding", [0] * dims))
+        elif op == "Resize":
+            mode = a.get("mode", b"nearest")
+            coord = a.get("coordinate_transformation_mode", b"half_pixel")
+            if mode not in (b"nearest", "nearest") or coord not in (b"asymmetric", "asymmetric"):
+                raise NotImplementedError("Resize other than nearest asymmetric")
+            y = resize_nearest(ins[0], [float(s) for s in ins[2]])
         elif op in ("MaxPool", "AveragePool"):
             k = a["kernel_shape"]
             dims = len(k)

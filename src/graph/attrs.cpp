@@ -46,6 +46,10 @@ const std::vector<Rule>& rules() {
       {"max_val", Kind::kNumber},       {"start_dim", Kind::kIndex},
       {"end_dim", Kind::kIndex},        {"shape", Kind::kShape},
       {"normalized_shape", Kind::kShapeStrict},
+      {"num_parameters", Kind::kSize},  {"alpha", Kind::kNumber},
+      {"beta", Kind::kNumber},          {"threshold", Kind::kNumber},
+      {"exponent", Kind::kNumber},      {"keepdim", Kind::kBool},
+      {"output_padding", Kind::kPadding}, {"scale_factor", Kind::kSizes},
   };
   return table;
 }
@@ -152,6 +156,16 @@ std::optional<uint64_t> param_elements(const Node& n) {
     if (!w) return std::nullopt;
     return checked_add(*w, static_cast<uint64_t>(get("out_channels")));
   }
+  if (op == "conv_transpose1d" || op == "conv_transpose2d") {
+    const size_t dims = op == "conv_transpose1d" ? 1 : 2;
+    const int64_t groups = std::max<int64_t>(1, get("groups"));
+    std::vector<int64_t> shape{get("in_channels"), get("out_channels") / groups};
+    for (int64_t k : sizes("kernel_size", dims)) shape.push_back(k);
+    auto w = element_count(shape);
+    if (!w) return std::nullopt;
+    return checked_add(*w, static_cast<uint64_t>(get("out_channels")));
+  }
+  if (op == "prelu") return static_cast<uint64_t>(get("num_parameters"));
   if (op == "batch_norm1d" || op == "batch_norm2d")
     return checked_mul(4, static_cast<uint64_t>(get("num_features")));
   if (op == "layer_norm") {

@@ -1,10 +1,12 @@
 // Output-shape rules of the op-table rows; see op_shapes.h.
 #include "graph/op_shapes.h"
 
+#include <algorithm>
 #include <optional>
 
 #include "core/error.h"
 #include "core/limits.h"
+#include "graph/attrs.h"
 
 namespace chop::graph::shapes {
 namespace {
@@ -99,6 +101,100 @@ Shape constant(const Node& n, const std::vector<Shape>&) {
 Shape along_dim(const Node& n, const std::vector<Shape>& in) {
   if (in.empty()) fail(n, "expects an input");
   normalised_dim(n, n.attrs.value("dim", int64_t{-1}), in[0].size());
+  return in[0];
+}
+
+std::vector<int64_t> reduced_dims(const Node& n, size_t rank) {
+  const Json& v = n.attrs.at("dim");
+  std::vector<int64_t> dims;
+  if (v.is_number_integer()) {
+    dims.push_back(v.get<int64_t>());
+  } else if (v.is_array() && !v.empty() && v.size() <= 8) {
+    for (const auto& e : v) {
+      if (!e.is_number_integer()) fail(n, "attribute dim must be integers, got " + v.dump());
+      dims.push_back(e.get<int64_t>());
+    }
+  } else {
+    fail(n, "attribute dim must be a dimension index or a non-empty list of them, got " + v.dump());
+  }
+  for (auto& d : dims) d = normalised_dim(n, d, rank);
+  std::sort(dims.begin(), dims.end());
+  if (std::adjacent_find(dims.begin(), dims.end()) != dims.end())
+    fail(n, "attribute dim names a dimension twice: " + v.dump());
+  if (dims.front() == 0)
+    fail(n, "reduces over dimension 0, the batch; chop keeps the batch in dimension 0");
+  return dims;
+}
+
+Shape reduce(const Node& n, const std::vector<Shape>& in) {
+  if (in.empty()) fail(n, "expects an input");
+  const std::vector<int64_t> dims = reduced_dims(n, in[0].size());
+  const bool keep = n.attrs.value("keepdim", false);
+  Shape out;
+  for (size_t d = 0; d < in[0].size(); ++d) {
+    const bool reduced = std::binary_search(dims.begin(), dims.end(), static_cast<int64_t>(d));
+    if (!reduced)
+      out.push_back(in[0][d]);
+    else if (keep)
+      out.push_back(1);
+  }
+  return out;
+}
+
+Shape conv_transpose(const Node& n, const std::vector<Shape>& in, size_t dims) {
+  Shape s = same(n, in);
+  if (s.size() != dims + 2)
+    fail(n, "expects a " + std::to_string(dims + 2) + "-D input, got " + shape_str(s));
+  if (s[1] != n.attr_int("in_channels"))
+    fail(n, "expects " + std::to_string(n.attr_int("in_channels")) + " input channels, got " +
+                shape_str(s));
+  Shape k = int_list(n, "kernel_size", dims), st = int_list(n, "stride", dims),
+        p = int_list(n, "padding", dims), d = int_list(n, "dilation", dims),
+        op = int_list(n, "output_padding", dims);
+  Shape out{s[0], n.attr_int("out_channels")};
+  for (size_t i = 0; i < dims; ++i) {
+    // PyTorch: output_padding must be smaller than either stride or dilation.
+    if (op[i] >= st[i] && op[i] >= d[i])
+      fail(n, "output_padding " + shape_str(op) + " must be smaller than the stride " +
+                  shape_str(st) + " or the dilation " + shape_str(d));
+    // Attributes are at most 2^31 - 1 (attrs.h), so these products stay far inside int64.
+    const int64_t o = (s[2 + i] - 1) * st[i] - 2 * p[i] + d[i] * (k[i] - 1) + op[i] + 1;
+    if (o <= 0)
+      fail(n, "padding " + shape_str(p) + " leaves no output for the input " + shape_str(s));
+    out.push_back(o);
+  }
+  return out;
+}
+Shape conv_transpose1d(const Node& n, const std::vector<Shape>& in) {
+  return conv_transpose(n, in, 1);
+}
+Shape conv_transpose2d(const Node& n, const std::vector<Shape>& in) {
+  return conv_transpose(n, in, 2);
+}
+
+Shape upsample(const Node& n, const std::vector<Shape>& in) {
+  Shape s = same(n, in);
+  if (s.size() != 3 && s.size() != 4) fail(n, "expects a 3-D or 4-D input, got " + shape_str(s));
+  const Json mode = n.attrs.contains("mode") ? n.attrs.at("mode") : Json("nearest");
+  if (!mode.is_string() || mode.get<std::string>() != "nearest")
+    fail(n, "mode " + mode.dump() + " is not supported; chop upsamples with nearest");
+  const Shape f = int_list(n, "scale_factor", s.size() - 2);
+  for (size_t i = 2; i < s.size(); ++i) {
+    const auto o = checked_mul(static_cast<uint64_t>(s[i]), static_cast<uint64_t>(f[i - 2]));
+    if (!o || *o > static_cast<uint64_t>(kMaxAttrSize))
+      fail(n, "upsampling " + shape_str(s) + " by " + shape_str(f) + " is absurdly large");
+    s[i] = static_cast<int64_t>(*o);
+  }
+  return s;
+}
+
+Shape prelu(const Node& n, const std::vector<Shape>& in) {
+  if (in.empty()) fail(n, "expects an input");
+  const int64_t k = n.attr_int("num_parameters");
+  if (k != 1 && (in[0].size() < 2 || in[0][1] != k))
+    fail(n, "num_parameters " + std::to_string(k) + " is neither 1 nor the " +
+                (in[0].size() < 2 ? std::string("channel count") : std::to_string(in[0][1])) +
+                " channels (dimension 1) of the input " + shape_str(in[0]));
   return in[0];
 }
 

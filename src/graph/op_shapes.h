@@ -43,6 +43,20 @@ Shape constant(const Node& n, const std::vector<Shape>& in);
 /// The output of softmax/log_softmax: the input's shape, with `dim` checked against its rank.
 Shape along_dim(const Node& n, const std::vector<Shape>& in);
 
+/// torch.mean/sum/amax/amin over `dim` (an index or a list of them, not the batch dimension 0),
+/// keeping the reduced dimensions as 1 when `keepdim`.
+Shape reduce(const Node& n, const std::vector<Shape>& in);
+/// The dimensions `dim` of a reduction, normalised, sorted and checked (no duplicates, not 0).
+std::vector<int64_t> reduced_dims(const Node& n, size_t rank);
+/// ConvTranspose1d/2d: (in - 1) x stride - 2 x padding + dilation x (k - 1) + output_padding + 1.
+Shape conv_transpose(const Node& n, const std::vector<Shape>& in, size_t dims);
+Shape conv_transpose1d(const Node& n, const std::vector<Shape>& in);
+Shape conv_transpose2d(const Node& n, const std::vector<Shape>& in);
+/// Upsample (nearest, integer scale_factor) of the dimensions after the channels of a 3-D/4-D input.
+Shape upsample(const Node& n, const std::vector<Shape>& in);
+/// PReLU: the input's shape; num_parameters is 1 or the size of dimension 1.
+Shape prelu(const Node& n, const std::vector<Shape>& in);
+
 /// Integer list attribute `key` with `dims` entries (a scalar is repeated).
 Shape int_list(const Node& n, const std::string& key, size_t dims);
 

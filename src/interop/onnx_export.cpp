@@ -13,6 +13,7 @@
 #include "core/files.h"
 #include "core/log.h"
 #include "core/strings.h"
+#include "graph/op_shapes.h"
 #include "graph/ops.h"
 #include "graph/verify.h"
 #include "interop/onnx_proto.h"
@@ -365,10 +366,12 @@ class Writer {
       out = add_node("Clip", name,
                      {in[0], add_init(name + ".min", at::full({}, lo, at::kFloat)),
                       add_init(name + ".max", at::full({}, hi, at::kFloat))});
-    } else if (op == "softmax") {
-      out = add_node("Softmax", name, {in[0]}, [&](onnx::NodeProto* p) {
-        attr_int(p, "axis", n.attrs.value("dim", int64_t{-1}));
-      });
+    } else if (op == "softmax" || op == "log_softmax") {
+      out = add_node(
+          op == "softmax" ? "Softmax" : "LogSoftmax", name, {in[0]},
+          [&](onnx::NodeProto* p) { attr_int(p, "axis", n.attrs.value("dim", int64_t{-1})); });
+    } else if (const std::string math = emit_math(n, name, in); !math.empty()) {
+      out = math;
     } else if (op == "dropout") {
       out = add_node(
           "Dropout", name,
@@ -439,6 +442,99 @@ class Writer {
     }
     if (cfg && cfg->data_out) out = quantize(n, *cfg->data_out, out, name + "/output_quant");
     value_[n.name] = out;
+  }
+
+  // Activations, arithmetic and reductions of onnx_import_math_ops.cpp ("" for other ops).
+  std::string emit_math(const Node& n, const std::string& name,
+                        const std::vector<std::string>& in) {
+    const std::string& op = n.mase_op;
+    static const std::map<std::string, std::string> plain = {
+        {"selu", "Selu"}, {"hardswish", "HardSwish"}, {"erf", "Erf"},
+        {"div", "Div"},   {"maximum", "Max"},         {"minimum", "Min"}};
+    if (auto it = plain.find(op); it != plain.end()) return add_node(it->second, name, in);
+    if (op == "elu")
+      return add_node("Elu", name, {in[0]}, [&](onnx::NodeProto* p) {
+        attr_float(p, "alpha", n.attrs.value("alpha", 1.0));
+      });
+    if (op == "hardsigmoid")
+      return add_node("HardSigmoid", name, {in[0]}, [&](onnx::NodeProto* p) {
+        attr_float(p, "alpha", 1.0 / 6.0);
+        attr_float(p, "beta", 0.5);
+      });
+    if (op == "conv_transpose1d" || op == "conv_transpose2d") {
+      const size_t d = op == "conv_transpose1d" ? 1 : 2;
+      std::vector<std::string> args = {in[0], param(n, "weight", std::nullopt)};
+      if (n.param("bias")) args.push_back(param(n, "bias", std::nullopt));
+      std::vector<int64_t> pads = ints(n, "padding", d);
+      pads.insert(pads.end(), pads.begin(), pads.end());
+      return add_node("ConvTranspose", name, args, [&](onnx::NodeProto* p) {
+        attr_ints(p, "kernel_shape", ints(n, "kernel_size", d));
+        attr_ints(p, "strides", ints(n, "stride", d));
+        attr_ints(p, "pads", pads);
+        attr_ints(p, "output_padding", ints(n, "output_padding", d));
+        attr_ints(p, "dilations", ints(n, "dilation", d));
+        attr_int(p, "group", n.attrs.value("groups", int64_t{1}));
+      });
+    }
+    if (op == "upsample") {
+      // nn.Upsample's own export: Resize(X, roi = "", scales), asymmetric + floor.
+      const size_t d = shape_.at(n.inputs.at(0)).size() - 2;
+      std::vector<float> scales{1.0f, 1.0f};
+      for (int64_t f : ints(n, "scale_factor", d)) scales.push_back(static_cast<float>(f));
+      const std::string s = add_init(name + ".scales", at::tensor(scales, at::kFloat));
+      return add_node("Resize", name, {in[0], "", s}, [&](onnx::NodeProto* p) {
+        attr_str(p, "mode", "nearest");
+        attr_str(p, "coordinate_transformation_mode", "asymmetric");
+        attr_str(p, "nearest_mode", "floor");
+      });
+    }
+    if (op == "gelu") {
+      // Opset 17 has no Gelu: torch.onnx's form, which chop's importer fuses back into gelu.
+      auto c = [&](const char* what, double v) {
+        return add_init(name + "." + what, at::full({}, v, at::kFloat));
+      };
+      const std::string d = add_node("Div", name, {in[0], c("sqrt2", std::sqrt(2.0))});
+      const std::string e = add_node("Erf", name + "/Erf", {d});
+      const std::string a = add_node("Add", name + "/Add", {e, c("one", 1.0)});
+      const std::string m = add_node("Mul", name + "/Mul", {in[0], a});
+      return add_node("Mul", name + "/Mul_1", {m, c("half", 0.5)});
+    }
+    if (op == "softplus") {
+      // ONNX's Softplus is log(1 + exp(x)); PyTorch's threshold 20 changes no float32 value.
+      if (n.attrs.value("beta", 1.0) != 1.0 || n.attrs.value("threshold", 20.0) != 20.0)
+        fail(n, "Softplus with beta != 1 or threshold != 20 has no ONNX form");
+      return add_node("Softplus", name, {in[0]});
+    }
+    if (op == "prelu") {
+      // ONNX broadcasts the slope from the right: one per channel is [C, 1, ...] below dim 1.
+      const at::Tensor* w = n.param("weight");
+      CHOP_ASSERT(w, "node " + n.name + " has no weight");
+      std::vector<int64_t> shape{w->numel()};
+      const size_t rank = shape_.at(n.inputs.at(0)).size();
+      if (w->numel() != 1)
+        for (size_t d = 2; d < rank; ++d) shape.push_back(1);
+      const std::string slope = add_init(n.target + ".weight", w->reshape(shape).contiguous());
+      return add_node("PRelu", name, {in[0], slope});
+    }
+    if (op == "pow")
+      return add_node(
+          "Pow", name,
+          {in[0], add_init(name + ".exponent",
+                           at::full({}, n.attrs.at("exponent").get<double>(), at::kFloat))});
+    if (op == "mean" || op == "sum" || op == "amax" || op == "amin") {
+      std::vector<int64_t> dims = graph::shapes::reduced_dims(n, shape_.at(n.inputs.at(0)).size());
+      const bool keep = n.attrs.value("keepdim", false);
+      if (op == "sum")  // opset 13+: ReduceSum's axes are an input
+        return add_node("ReduceSum", name,
+                        {in[0], add_init(name + ".axes", at::tensor(dims, at::kLong))},
+                        [&](onnx::NodeProto* p) { attr_int(p, "keepdims", keep ? 1 : 0); });
+      const std::string t = op == "mean" ? "ReduceMean" : op == "amax" ? "ReduceMax" : "ReduceMin";
+      return add_node(t, name, {in[0]}, [&](onnx::NodeProto* p) {
+        attr_ints(p, "axes", dims);
+        attr_int(p, "keepdims", keep ? 1 : 0);
+      });
+    }
+    return "";
   }
 
   void finish_output(const Node& n) {

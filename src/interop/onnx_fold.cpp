@@ -252,6 +252,8 @@ Value fold_tensor_op(ConvertContext& ctx) {
     return v;
   }
   if (op == "Sqrt") return constant(at::sqrt(in(0).to(at::kFloat)));
+  if (op == "Reciprocal") return constant(at::reciprocal(in(0).to(at::kFloat)));
+  if (op == "Pow") return constant(at::pow(in(0).to(at::kFloat), in(1).to(at::kFloat)));
   if (op == "ConstantOfShape") {
     std::vector<int64_t> shape = ctx.const_ints(0, "shape");
     at::Tensor value = at::zeros({}, at::kFloat);
@@ -283,6 +285,8 @@ bool fold_constant(ConvertContext& ctx) {
                                                  "Div",
                                                  "Neg",
                                                  "Sqrt",
+                                                 "Reciprocal",
+                                                 "Pow",
                                                  "Shape",
                                                  "ConstantOfShape",
                                                  "Clip",

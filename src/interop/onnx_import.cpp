@@ -166,6 +166,17 @@ bool is_module_like(const std::string& op) {
                                             "sigmoid",
                                             "tanh",
                                             "leaky_relu",
+                                            "log_softmax",
+                                            "elu",
+                                            "selu",
+                                            "hardsigmoid",
+                                            "hardswish",
+                                            "softplus",
+                                            "prelu",
+                                            "gelu",
+                                            "conv_transpose1d",
+                                            "conv_transpose2d",
+                                            "upsample",
                                             "softmax",
                                             "dropout",
                                             "identity",
@@ -437,6 +448,13 @@ std::vector<const onnx::NodeProto*> ConvertContext::consumers_of(const std::stri
 
 bool ConvertContext::is_graph_value(const std::string& value) const {
   return imp_.graph_outputs_.count(value) > 0;
+}
+
+const onnx::NodeProto* ConvertContext::producer_of(const std::string& value) const {
+  for (const auto& n : imp_.model_.graph().node())
+    for (const auto& o : n.output())
+      if (o == value) return &n;
+  return nullptr;
 }
 
 void ConvertContext::require_unused_outputs_from(size_t first) const {

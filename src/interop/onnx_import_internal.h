@@ -113,6 +113,8 @@ class ConvertContext {
   /// Readers of any ONNX value, and whether it is a graph output.
   std::vector<const onnx::NodeProto*> consumers_of(const std::string& value) const;
   bool is_graph_value(const std::string& value) const;
+  /// The node writing ONNX value `value` (null for the input and initializers).
+  const onnx::NodeProto* producer_of(const std::string& value) const;
   /// Marks `other` as handled here (fused); its output 0 becomes `v`.
   void absorb(const onnx::NodeProto& other, const Value& v);
 
@@ -151,6 +153,23 @@ void convert_batch_norm(ConvertContext& ctx);
 void convert_pool(ConvertContext& ctx);
 void convert_pad(ConvertContext& ctx);
 void convert_global_avg_pool(ConvertContext& ctx);
+void convert_conv_transpose(ConvertContext& ctx);
+void convert_resize(ConvertContext& ctx);
+
+// Activations, arithmetic and reductions (onnx_import_math_ops.cpp).
+void convert_div(ConvertContext& ctx);
+void convert_elu(ConvertContext& ctx);
+void convert_selu(ConvertContext& ctx);
+void convert_hard_sigmoid(ConvertContext& ctx);
+void convert_hard_swish(ConvertContext& ctx);
+void convert_softplus(ConvertContext& ctx);
+void convert_erf(ConvertContext& ctx);
+void convert_prelu(ConvertContext& ctx);
+void convert_pow(ConvertContext& ctx);
+void convert_sum(ConvertContext& ctx);
+void convert_max(ConvertContext& ctx);
+void convert_min(ConvertContext& ctx);
+void convert_reduce(ConvertContext& ctx);
 
 /// Standard ONNX ops (domain "" / ai.onnx).
 const std::vector<OnnxOpRow>& standard_op_table();

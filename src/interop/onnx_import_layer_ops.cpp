@@ -298,4 +298,116 @@ void convert_global_avg_pool(ConvertContext& ctx) {
     ctx.fail("a " + std::to_string(x.shape.size()) + "-D input is not supported (3-D, 4-D)");
 }
 
+// ConvTranspose as PyTorch's ConvTranspose1d/2d: weight [in, out / group, k...], symmetric pads,
+// output_padding; an explicit output_shape is refused (PyTorch has no such attribute).
+void convert_conv_transpose(ConvertContext& ctx) {
+  ctx.allow_attrs(
+      {"auto_pad", "dilations", "group", "kernel_shape", "output_padding", "pads", "strides"});
+  check_auto_pad(ctx);
+  const Value& x = ctx.activation(0, "input X");
+  at::Tensor w = as_float(ctx.const_input(1, "weight W"));
+  const int64_t dims = w.dim() - 2;
+  if (dims != 1 && dims != 2)
+    ctx.fail(std::to_string(dims) +
+             "-D transposed convolution is not supported; chop supports ConvTranspose1d and "
+             "ConvTranspose2d");
+  if (static_cast<int64_t>(x.shape.size()) != dims + 2)
+    ctx.fail("input rank does not match the weight's " + std::to_string(dims) + "-D kernel");
+  if (!x.pad.empty()) ctx.fail("reads the output of a Pad node, which chop does not fold here");
+  graph::Shape kernel(w.sizes().begin() + 2, w.sizes().end());
+  if (ctx.has_attr("kernel_shape") && ctx.attr_ints("kernel_shape", {}) != kernel)
+    ctx.fail("kernel_shape does not match the weight");
+  const size_t nd = static_cast<size_t>(dims);
+  const std::vector<int64_t> pads = ctx.attr_str("auto_pad", "NOTSET") == "VALID"
+                                        ? std::vector<int64_t>(nd, 0)
+                                        : symmetric_pads(ctx, nd);
+  const int64_t groups = ctx.attr_int("group", 1);
+  const int64_t in_ch = w.size(0), out_ch = w.size(1) * groups;
+  if (x.shape[1] != in_ch)
+    ctx.fail("the input has " + std::to_string(x.shape[1]) + " channels, the weight " +
+             std::to_string(in_ch));
+  at::Tensor bias;
+  if (ctx.has_input(2)) bias = bias_vector(ctx, 2, out_ch, "bias B");
+  graph::NamedTensors params = {{"weight", w}};
+  if (bias.defined()) params.emplace_back("bias", bias);
+  Json attrs{{"in_channels", in_ch},
+             {"out_channels", out_ch},
+             {"kernel_size", kernel},
+             {"stride", ctx.attr_ints("strides", std::vector<int64_t>(nd, 1))},
+             {"padding", pads},
+             {"output_padding", ctx.attr_ints("output_padding", std::vector<int64_t>(nd, 0))},
+             {"dilation", ctx.attr_ints("dilations", std::vector<int64_t>(nd, 1))},
+             {"groups", groups},
+             {"bias", bias.defined()}};
+  if (attrs["output_padding"].size() != nd)
+    ctx.fail("output_padding must have " + std::to_string(nd) + " values");
+  if (ctx.input(1).quant || (ctx.has_input(2) && ctx.input(2).quant))
+    ctx.fail("a QONNX-quantized ConvTranspose weight or bias is not supported");
+  int p = ctx.emit(dims == 1 ? "conv_transpose1d" : "conv_transpose2d", {&x}, attrs, params);
+  ctx.pending(p).param_prefix = prefix_of(ctx.initializer_name(1), ".weight");
+  set_out(ctx, p);
+}
+
+// Resize / Upsample by integer factors of the dimensions after the channels, nearest neighbour:
+// nn.Upsample(scale_factor=k) (asymmetric + floor) and the half-pixel modes, which pick the same
+// input pixels for integer factors.
+void convert_resize(ConvertContext& ctx) {
+  ctx.allow_attrs({"antialias", "coordinate_transformation_mode", "cubic_coeff_a",
+                   "exclude_outside", "extrapolation_value", "keep_aspect_ratio_policy", "mode",
+                   "nearest_mode", "axes"});
+  const Value& x = ctx.activation(0, "input X");
+  const std::string mode = ctx.attr_str("mode", "nearest");
+  if (mode != "nearest")
+    ctx.fail("attribute mode = " + mode +
+             " is not supported; chop upsamples with nearest (nn.Upsample's default mode)");
+  const std::string coord = ctx.attr_str("coordinate_transformation_mode", "half_pixel");
+  const std::string rounding = ctx.attr_str("nearest_mode", "round_prefer_floor");
+  const bool half = coord == "half_pixel" || coord == "pytorch_half_pixel";
+  const bool ok = (coord == "asymmetric" && rounding == "floor") ||
+                  (half && (rounding == "round_prefer_floor" || rounding == "round_prefer_ceil"));
+  if (!ok)
+    ctx.fail("attribute coordinate_transformation_mode = " + coord +
+             " with nearest_mode = " + rounding +
+             " is not supported; chop supports asymmetric + floor (nn.Upsample) and half_pixel "
+             "with rounding to the nearest");
+  if (ctx.has_attr("axes")) ctx.fail("attribute axes is not supported");
+  const size_t rank = x.shape.size();
+  if (rank != 3 && rank != 4)
+    ctx.fail("a " + std::to_string(rank) + "-D input is not supported (3-D, 4-D)");
+  std::vector<int64_t> factors;
+  const bool has_sizes = ctx.has_input(3);
+  const size_t scales_at = ctx.opset >= 11 ? 2 : 1;
+  if (has_sizes) {
+    const Value& s = ctx.input(3);
+    std::vector<int64_t> sizes =
+        s.kind == Value::Kind::kShape ? s.dims : ctx.const_ints(3, "sizes");
+    if (sizes.size() != rank) ctx.fail("sizes must have " + std::to_string(rank) + " values");
+    for (size_t d = 0; d < rank; ++d) {
+      if (d == 0) continue;  // the batch (or its symbol)
+      if (sizes[d] <= 0 || sizes[d] % x.shape[d])
+        ctx.fail("sizes " + graph::shape_str(sizes) + " are not integer multiples of the input " +
+                 graph::shape_str(x.shape));
+      if (d == 1 && sizes[d] != x.shape[d]) ctx.fail("resizes the channel dimension");
+      if (d >= 2) factors.push_back(sizes[d] / x.shape[d]);
+    }
+  } else {
+    at::Tensor sc = as_float(ctx.const_input(scales_at, "scales")).reshape({-1});
+    if (sc.numel() != static_cast<int64_t>(rank))
+      ctx.fail("scales must have " + std::to_string(rank) + " values");
+    for (size_t d = 0; d < rank; ++d) {
+      const double f = sc[static_cast<int64_t>(d)].item<double>();
+      if (f != std::round(f) || f < 1)
+        ctx.fail("scale " + format_double(f) +
+                 " is not supported; chop upsamples by positive integer factors");
+      if (d < 2 && f != 1) ctx.fail("resizes the batch or channel dimension");
+      if (d >= 2) factors.push_back(static_cast<int64_t>(f));
+    }
+  }
+  if (factors == std::vector<int64_t>(factors.size(), 1)) {
+    ctx.set_output(0, x);
+    return;
+  }
+  set_out(ctx, ctx.emit("upsample", {&x}, Json{{"scale_factor", factors}, {"mode", "nearest"}}));
+}
+
 }  // namespace chop::interop::onnx_import

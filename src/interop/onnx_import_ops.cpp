@@ -97,11 +97,12 @@ void convert_softmax(ConvertContext& ctx) {
     ctx.fail("axis is out of range for a " + std::to_string(rank) + "-D input");
   // Before opset 13 Softmax normalises over all dimensions from `axis` on (flattened).
   if (ctx.opset < 13 && axis != rank - 1)
-    ctx.fail("Softmax before opset 13 over dimensions " + std::to_string(axis) + ".." +
-             std::to_string(rank - 1) +
+    ctx.fail(ctx.node.op_type() + " before opset 13 over dimensions " + std::to_string(axis) +
+             ".." + std::to_string(rank - 1) +
              " (flattened) is not supported; chop supports the last "
              "axis (re-export with opset_version >= 13)");
-  set_out(ctx, ctx.emit("softmax", {&x}, Json{{"dim", axis == rank - 1 ? -1 : axis}}));
+  const std::string op = ctx.node.op_type() == "LogSoftmax" ? "log_softmax" : "softmax";
+  set_out(ctx, ctx.emit(op, {&x}, Json{{"dim", axis == rank - 1 ? -1 : axis}}));
 }
 
 void convert_identity(ConvertContext& ctx) {
@@ -292,6 +293,14 @@ const std::vector<OnnxOpRow>& standard_op_table() {
        convert_matmul},
       {"Conv", "conv1d / conv2d (pads, strides, dilations, group; symmetric padding)",
        convert_conv},
+      {"ConvTranspose",
+       "conv_transpose1d / conv_transpose2d (pads, strides, dilations, group, output_padding; "
+       "symmetric padding, no output_shape)",
+       convert_conv_transpose},
+      {"Resize",
+       "upsample (nearest, integer factors of the dimensions after the channels; "
+       "nn.Upsample's asymmetric + floor or half_pixel)",
+       convert_resize},
       {"BatchNormalization",
        "batch_norm1d (2-D/3-D input) / batch_norm2d (4-D), statistics as "
        "buffers",
@@ -302,6 +311,21 @@ const std::vector<OnnxOpRow>& standard_op_table() {
       {"Tanh", "tanh", convert_tanh},
       {"Clip", "hardtanh (constant min/max)", convert_clip},
       {"Softmax", "softmax (opset >= 13: any axis; before: the last axis)", convert_softmax},
+      {"LogSoftmax", "log_softmax (as Softmax)", convert_softmax},
+      {"Elu", "elu (alpha)", convert_elu},
+      {"Selu", "selu (ONNX's default alpha and gamma, which are PyTorch's)", convert_selu},
+      {"HardSigmoid",
+       "hardsigmoid (alpha 1/6, beta 1/2); times its own input (F.hardswish, opset < 14) "
+       "hardswish; other alpha/beta: mul, add, hardtanh(0, 1)",
+       convert_hard_sigmoid},
+      {"HardSwish", "hardswish", convert_hard_swish},
+      {"Softplus", "softplus", convert_softplus},
+      {"PRelu", "prelu (a constant slope: one value or one per channel, dimension 1)",
+       convert_prelu},
+      {"Erf", "erf (outside the GELU pattern, see Div)", convert_erf},
+      {"Pow", "pow (constant exponent)", convert_pow},
+      {"Sqrt", "pow 0.5 (of an activation; constants are folded)", convert_pow},
+      {"Reciprocal", "pow -1 (of an activation; constants are folded)", convert_pow},
       {"MaxPool", "max_pool1d / max_pool2d (ceil_mode, dilations)", convert_pool},
       {"AveragePool", "avg_pool1d / avg_pool2d (ceil_mode, count_include_pad)", convert_pool},
       {"GlobalAveragePool", "adaptive_avg_pool1d / adaptive_avg_pool2d to size 1",
@@ -316,6 +340,17 @@ const std::vector<OnnxOpRow>& standard_op_table() {
        convert_elementwise},
       {"Sub", "sub", convert_elementwise},
       {"Mul", "mul", convert_elementwise},
+      {"Div", "div; x / sqrt(2) -> Erf -> + 1 -> * x -> * 0.5 (nn.GELU): one gelu", convert_div},
+      {"Sum", "add (a chain for more than two inputs)", convert_sum},
+      {"Max", "maximum (a chain for more than two inputs)", convert_max},
+      {"Min", "minimum (a chain for more than two inputs)", convert_min},
+      {"ReduceMean",
+       "mean over dimensions other than the batch; over all spatial dimensions of a 3-D/4-D "
+       "input: adaptive_avg_pool1d/2d to size 1 (+ flatten when keepdims = 0)",
+       convert_reduce},
+      {"ReduceSum", "sum over dimensions other than the batch (keepdims)", convert_reduce},
+      {"ReduceMax", "amax over dimensions other than the batch (keepdims)", convert_reduce},
+      {"ReduceMin", "amin over dimensions other than the batch (keepdims)", convert_reduce},
       {"Concat", "cat (not along the batch)", convert_concat},
       {"Identity", "no node (an alias of its input)", convert_identity},
       {"Pad", "zero padding folded into the following Conv / AveragePool", convert_pad},

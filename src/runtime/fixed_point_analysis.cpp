@@ -118,7 +118,10 @@ class Analyzer {
     a.nodes.resize(nodes.size());
     for (size_t idx = 0; idx < nodes.size(); ++idx) {
       index_[nodes[idx].name] = idx;
-      sample_[nodes[idx].name] = Shape(shapes[idx].begin() + 1, shapes[idx].end());
+      // A constant (an imported model's scalar or vector operand) has no batch dimension.
+      const bool batched = nodes[idx].op != graph::FxOp::kGetAttr && !shapes[idx].empty();
+      sample_[nodes[idx].name] =
+          batched ? Shape(shapes[idx].begin() + 1, shapes[idx].end()) : shapes[idx];
     }
     plans_ = &a.nodes;
     for (size_t idx = 0; idx < nodes.size(); ++idx) {

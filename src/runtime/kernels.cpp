@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "graph/op_shapes.h"
 #include "graph/ops.h"
 #include "runtime/batch_norm_cpu.h"
 #include "runtime/conv_cpu.h"
@@ -222,6 +223,85 @@ at::Tensor k_tanh(Node&, const Tensors& in, bool) {
 at::Tensor k_softmax(Node& n, const Tensors& in, bool) {
   return at::softmax(in[0], n.attrs.value("dim", int64_t{-1}));
 }
+at::Tensor k_log_softmax(Node& n, const Tensors& in, bool) {
+  return at::log_softmax(in[0], n.attrs.value("dim", int64_t{-1}));
+}
+at::Tensor k_elu(Node& n, const Tensors& in, bool) {
+  return at::elu(in[0], n.attrs.value("alpha", 1.0));
+}
+at::Tensor k_selu(Node&, const Tensors& in, bool) {
+  return at::selu(in[0]);
+}
+at::Tensor k_hardsigmoid(Node&, const Tensors& in, bool) {
+  return at::hardsigmoid(in[0]);
+}
+at::Tensor k_hardswish(Node&, const Tensors& in, bool) {
+  return at::hardswish(in[0]);
+}
+// Transposed convolution; the weight is [in, out / groups, k...] as PyTorch's.
+at::Tensor k_conv_transpose(Node& n, const Tensors& in, size_t dims) {
+  const at::Tensor w = *n.param("weight"), b = param_or_undef(n, "bias");
+  const int64_t groups = n.attrs.value("groups", int64_t{1});
+  const auto st = ints(n, "stride", dims), p = ints(n, "padding", dims),
+             op = ints(n, "output_padding", dims), d = ints(n, "dilation", dims);
+  if (dims == 1) return at::conv_transpose1d(in[0], w, b, st, p, op, groups, d);
+  return at::conv_transpose2d(in[0], w, b, st, p, op, groups, d);
+}
+at::Tensor k_conv_transpose1d(Node& n, const Tensors& in, bool) {
+  return k_conv_transpose(n, in, 1);
+}
+at::Tensor k_conv_transpose2d(Node& n, const Tensors& in, bool) {
+  return k_conv_transpose(n, in, 2);
+}
+// Nearest upsampling by integer factors: output index o reads input index o / factor.
+at::Tensor k_upsample(Node& n, const Tensors& in, bool) {
+  const size_t dims = static_cast<size_t>(in[0].dim()) - 2;
+  const auto f = ints(n, "scale_factor", dims);
+  std::vector<int64_t> size;
+  for (size_t i = 0; i < dims; ++i) size.push_back(in[0].size(static_cast<int64_t>(i) + 2) * f[i]);
+  if (dims == 1) return at::upsample_nearest1d(in[0], size);
+  return at::upsample_nearest2d(in[0], size);
+}
+at::Tensor k_gelu(Node&, const Tensors& in, bool) {
+  return at::gelu(in[0]);
+}
+at::Tensor k_softplus(Node& n, const Tensors& in, bool) {
+  return at::softplus(in[0], n.attrs.value("beta", 1.0), n.attrs.value("threshold", 20.0));
+}
+// PReLU's slope broadcasts along dimension 1 (one per channel) as PyTorch's.
+at::Tensor k_prelu(Node& n, const Tensors& in, bool) {
+  return at::prelu(in[0], *n.param("weight"));
+}
+at::Tensor k_erf(Node&, const Tensors& in, bool) {
+  return at::erf(in[0]);
+}
+at::Tensor k_pow(Node& n, const Tensors& in, bool) {
+  return at::pow(in[0], n.attrs.at("exponent").get<double>());
+}
+at::Tensor k_div(Node&, const Tensors& in, bool) {
+  return in[0] / in[1];
+}
+at::Tensor k_maximum(Node&, const Tensors& in, bool) {
+  return at::maximum(in[0], in[1]);
+}
+at::Tensor k_minimum(Node&, const Tensors& in, bool) {
+  return at::minimum(in[0], in[1]);
+}
+std::vector<int64_t> reduce_dims(const Node& n, const at::Tensor& x) {
+  return graph::shapes::reduced_dims(n, static_cast<size_t>(x.dim()));
+}
+at::Tensor k_mean(Node& n, const Tensors& in, bool) {
+  return at::mean(in[0], reduce_dims(n, in[0]), n.attrs.value("keepdim", false));
+}
+at::Tensor k_sum(Node& n, const Tensors& in, bool) {
+  return at::sum(in[0], reduce_dims(n, in[0]), n.attrs.value("keepdim", false));
+}
+at::Tensor k_amax(Node& n, const Tensors& in, bool) {
+  return at::amax(in[0], reduce_dims(n, in[0]), n.attrs.value("keepdim", false));
+}
+at::Tensor k_amin(Node& n, const Tensors& in, bool) {
+  return at::amin(in[0], reduce_dims(n, in[0]), n.attrs.value("keepdim", false));
+}
 at::Tensor k_cat(Node& n, const Tensors& in, bool) {
   return at::cat(in, n.attrs.value("dim", int64_t{0}));
 }
@@ -285,6 +365,26 @@ const std::map<std::string, Kernel>& kernel_table() {
       {"tanh", k_tanh},
       {"softmax", k_softmax},
       {"identity", k_identity},
+      {"log_softmax", k_log_softmax},
+      {"elu", k_elu},
+      {"selu", k_selu},
+      {"hardsigmoid", k_hardsigmoid},
+      {"hardswish", k_hardswish},
+      {"softplus", k_softplus},
+      {"gelu", k_gelu},
+      {"conv_transpose1d", k_conv_transpose1d},
+      {"conv_transpose2d", k_conv_transpose2d},
+      {"upsample", k_upsample},
+      {"prelu", k_prelu},
+      {"erf", k_erf},
+      {"pow", k_pow},
+      {"div", k_div},
+      {"maximum", k_maximum},
+      {"minimum", k_minimum},
+      {"mean", k_mean},
+      {"sum", k_sum},
+      {"amax", k_amax},
+      {"amin", k_amin},
       {"cat", k_cat},
       {"constant", k_constant},
       {"flatten", k_flatten},

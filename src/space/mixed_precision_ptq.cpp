@@ -6,6 +6,7 @@
 #include <set>
 
 #include "core/error.h"
+#include "core/log.h"
 #include "core/strings.h"
 #include "passes/metadata.h"
 #include "passes/pass.h"
@@ -57,6 +58,7 @@ class MixedPrecisionSpace : public GraphSpace {
       nodes_.push_back(n.name);
       seed_path_[n.name] = path;
     }
+    warn_unused_seeds(setup, seed);
     if (params.empty())
       throw ConfigError(setup.locate("seed"), "model '" + base_->model_name() +
                                                   "' has no quantizable node (" +
@@ -110,6 +112,25 @@ class MixedPrecisionSpace : public GraphSpace {
                                                        base_->model_name() + "' and no mase_op" +
                                                        did_you_mean(k, node_names) +
                                                        "; nodes are " + list_of(node_names));
+    }
+  }
+
+  // A seed no node looks up (MASE's example seeds "linear" while searching by name) is accepted,
+  // but its choices are never sampled or checked: say so at its line.
+  void warn_unused_seeds(const SpaceSetup& setup, const Json& seed) const {
+    std::set<std::string> used;
+    for (const auto& [node, path] : seed_path_) used.insert(path);
+    for (auto it = seed.begin(); it != seed.end(); ++it) {
+      const std::string& k = it.key();
+      if (k == "default" || used.count("seed." + k)) continue;
+      std::string why = by_type_ ? "setup.by = \"type\" looks seeds up by mase_op and no "
+                                   "quantizable node is of type '" +
+                                       k + "'"
+                                 : "setup.by = \"name\" looks seeds up by node name and no "
+                                   "quantizable node is named '" +
+                                       k + "'";
+      log_warning(setup.locate("seed." + k) + ": seed '" + k + "' is not used: " + why +
+                  "; its choices are neither sampled nor checked");
     }
   }
 

@@ -2,7 +2,9 @@
 #include "strategy/study_setup.h"
 
 #include <cmath>
+#include <exception>
 #include <map>
+#include <set>
 
 #include "core/error.h"
 #include "core/log.h"
@@ -24,11 +26,61 @@ std::unique_ptr<space::GraphSpace> make_space(const SearchSetup& s) {
                       "search space '" + space->name() +
                           "' trains every candidate (its own fake-quantized or resized weights): "
                           "add [search.strategy.sw_runner.basic_train] (and eval_mode = false)");
-  // Check the first configuration builds, so bad quantizer configs fail before any trial.
-  std::map<std::string, Json> first;
-  for (const auto& p : space->params()) first[p.key] = p.choices.front();
-  space->build(first);
+  check_every_choice(*space);
   return space;
+}
+
+void check_every_choice(const space::GraphSpace& space) {
+  const auto& params = space.params();
+  std::map<std::string, Json> first;
+  for (const auto& p : params) first[p.key] = p.choices.front();
+  // The first configuration must build: a mistake there fails every trial.
+  space.build(first);
+  // Every other value is built once, with the first choice of every other key, so that a bad
+  // value in a list (a width of 100000, an unknown quantizer) is refused before any trial instead
+  // of failing the trials that sample it. A value that fails there is tried with a few other
+  // choices of the remaining keys: a frac_width that only exceeds the smaller widths is a property
+  // of some combinations, not a mistake in the list — those trials fail and are said to up front.
+  std::set<std::string> checked;  // "<seed location> = <value>": a seed shared by many nodes
+  for (size_t i = 0; i < params.size(); ++i) {
+    const auto& p = params[i];
+    const std::string where = space.locate_sampled(replace_all(p.key, "/", "."));
+    for (size_t c = 1; c < p.choices.size(); ++c) {
+      if (!where.empty() && !checked.insert(where + " = " + p.choices[c].dump()).second) continue;
+      std::map<std::string, Json> config = first;
+      config[p.key] = p.choices[c];
+      std::exception_ptr failure;
+      std::string message;
+      try {
+        space.build(config);
+        continue;
+      } catch (const InternalError&) {
+        throw;
+      } catch (const Error& e) {
+        failure = std::current_exception();
+        message = e.what();
+      }
+      constexpr size_t kOtherCombinations = 8;
+      bool some_build = false;
+      for (size_t attempt = 1; attempt <= kOtherCombinations && !some_build; ++attempt) {
+        std::map<std::string, Json> other = config;
+        for (size_t j = 0; j < params.size(); ++j)
+          if (j != i)
+            other[params[j].key] =
+                params[j].choices[(attempt * (j + 1)) % params[j].choices.size()];
+        try {
+          space.build(other);
+          some_build = true;
+        } catch (const InternalError&) {
+          throw;
+        } catch (const Error&) {
+        }
+      }
+      if (!some_build) std::rethrow_exception(failure);
+      log_warning(message + " (the trials that sample " + p.choices[c].dump() +
+                  " with such choices will fail)");
+    }
+  }
 }
 
 search::ParamSpace declared_space(const space::GraphSpace& space, bool categorical) {
@@ -41,7 +93,7 @@ search::ParamSpace declared_space(const space::GraphSpace& space, bool categoric
 }
 
 std::function<Json(const search::FrozenTrial&)> config_values(const space::GraphSpace& space,
-                                                             bool categorical) {
+                                                              bool categorical) {
   std::map<std::string, std::vector<Json>> choices;
   for (const auto& p : space.params()) choices[p.key] = p.choices;
   return [choices, categorical](const search::FrozenTrial& t) {

@@ -14,8 +14,11 @@
 namespace chop::strategy {
 
 /// The space over setup.base; ConfigError when it trains candidates and no runner trains, or
-/// its first configuration does not build.
+/// a value of its lists builds in no configuration (check_every_choice).
 std::unique_ptr<space::GraphSpace> make_space(const SearchSetup& setup);
+/// Builds the first configuration and every other value of every key once (throws the first
+/// error of a value that builds in no combination tried; warns for one that fails only in some).
+void check_every_choice(const space::GraphSpace& space);
 
 /// One distribution per space choice: categorical over the choices, or the choice's index.
 search::ParamSpace declared_space(const space::GraphSpace& space, bool categorical);
@@ -28,7 +31,7 @@ inline constexpr const char* kConfigAttr = "chop:config";
 /// has one; else index-encoded parameters are mapped through the space's choice lists (an index
 /// outside them matches nothing).
 std::function<Json(const search::FrozenTrial&)> config_values(const space::GraphSpace& space,
-                                                             bool categorical);
+                                                              bool categorical);
 
 /// Study user attributes for reports: "chop:objective_names" (the metric names, or the sum)
 /// and, for index-encoded choices, "chop:param_choices" ({param: [choices]}).

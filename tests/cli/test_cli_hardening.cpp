@@ -159,6 +159,14 @@ TEST(Hardening, SearchSpacesAreCheckedBeforeTheFirstTrial) {
       sb.write("zero.toml", search_toml_with("weight_width = [2, 4, 8]", "weight_width = [0, 4]"));
   r = expect_refused(sb, search + zero, kConfig, zero + ":");
   EXPECT_NE(r.output.find("weight_width"), std::string::npos) << r.output;
+  // Every value of every list is built before the first trial, not only the first one.
+  std::string wide = sb.write(
+      "wide.toml", search_toml_with("data_in_width = [4, 8]", "data_in_width = [4, 100000]"));
+  r = expect_refused(sb, search + wide, kConfig, "got 100000");
+  EXPECT_NE(r.output.find("search.search_space.seed.linear.config"), std::string::npos) << r.output;
+  std::string unknown = sb.write(
+      "unknown.toml", search_toml_with("name = [\"integer\"]", "name = [\"integer\", \"intger\"]"));
+  expect_refused(sb, search + unknown, kConfig, "\"intger\"");
   std::string transform =
       sb.write("tf.toml",
                "model = \"jsc-tiny\"\ndataset = \"jsc\"\n[passes.quantize]\n"
@@ -185,6 +193,26 @@ TEST(Hardening, SearchSpacesAreCheckedBeforeTheFirstTrial) {
   EXPECT_NE(ok.output.find("direction is ignored with sum_scaled_metrics = false"),
             std::string::npos)
       << ok.output;
+  // A value that fails only with some choices of the other keys (frac 4 with width 2, not with
+  // frac 1) is a property of combinations: the search runs and says so up front (a new study: the
+  // project holds the one of the run above).
+  std::string some =
+      sb.write("some.toml",
+               replace_all(search_toml_with("weight_width = [2, 4, 8]", "weight_width = [8, 2]"),
+                           "weight_frac_width = [\"NA\"]", "weight_frac_width = [4, 1]"));
+  auto partly = run_chop(search + some + " --new-study", sb.dir.string());
+  EXPECT_EQ(partly.exit_code, 0) << partly.output;
+  EXPECT_NE(partly.output.find("the trials that sample 2 with such choices will fail"),
+            std::string::npos)
+      << partly.output;
+  // A seed no node looks up is accepted (MASE's example seeds "linear" while searching by name)
+  // but said to be unused, at its line.
+  std::string by_name =
+      sb.write("by_name.toml", search_toml_with("by = \"type\"", "by = \"name\""));
+  auto unused = run_chop(search + by_name + " --new-study", sb.dir.string());
+  EXPECT_EQ(unused.exit_code, 0) << unused.output;
+  EXPECT_NE(unused.output.find(by_name + ":"), std::string::npos) << unused.output;
+  EXPECT_NE(unused.output.find("seed 'linear' is not used"), std::string::npos) << unused.output;
 }
 
 // ---- 4: paths ------------------------------------------------------------------------------

@@ -89,7 +89,7 @@ TEST(CliInfer, BadInputsAreClearErrors) {
                      {"missing.npy"});
   expect_clear_error("infer " + q(fixture("bad_op.onnx")) + " --input " +
                          q(fixture("jet_mlp_x.npy")) + " --output " + q(scratch("x.npy")),
-                     {"'/act/Erf' (Erf, opset 13)"});
+                     {"'/act/Hardmax' (Hardmax, opset 13)"});
   expect_clear_error("infer " + q(fixture("jet_mlp.onnx")) + " --load " +
                          q(fixture("lenet_state.pt")) + " --input " + q(fixture("jet_mlp_x.npy")) +
                          " --output " + q(scratch("x.npy")),
@@ -105,8 +105,8 @@ TEST(CliModels, OnnxModelOnAMismatchedDataSetIsAClearError) {
 }
 
 TEST(CliExport, FloatExportsPassTheCheckerAndComputePyTorchsOutputs) {
-  for (const std::string name :
-       {"jet_mlp", "res_mlp", "lenet", "res_cnn", "conv1d_net", "act_net", "tf2onnx_mlp"}) {
+  for (const std::string name : {"jet_mlp", "res_mlp", "lenet", "res_cnn", "conv1d_net", "act_net",
+                                 "tf2onnx_mlp", "ext_mlp", "ext_cnn", "deep_sets", "conv_ae"}) {
     const std::string out = scratch(name + "_export.onnx");
     auto r = run_chop("export " + q(fixture(name + ".onnx")) + " --format onnx --output " + q(out));
     ASSERT_EQ(r.exit_code, 0) << r.output;
@@ -117,7 +117,8 @@ TEST(CliExport, FloatExportsPassTheCheckerAndComputePyTorchsOutputs) {
 }
 
 TEST(CliExport, StateDictLoadsStrictlyIntoThePyTorchModule) {
-  for (const std::string name : {"jet_mlp", "res_cnn", "act_net"}) {
+  for (const std::string name :
+       {"jet_mlp", "res_cnn", "act_net", "ext_cnn", "deep_sets", "conv_ae"}) {
     const std::string out = scratch(name + "_export.pt");
     // Through a Lightning checkpoint, so chop's reading and writing are both exercised.
     auto r = run_chop("export " + q(fixture(name + ".onnx")) + " --load " +
@@ -192,6 +193,35 @@ TEST(CliModels, TrainAndTestAnImportedModel) {
   r = run_chop("test " + q(fixture("res_mlp.onnx")) + " jsc --dataset-size 6000 --load " +
                q(fixture("res_mlp_pl.ckpt")) + " --load-type pl");
   ASSERT_EQ(r.exit_code, 0) << r.output;
+}
+
+// Every analysis pass (FLOPs, BitOPs, EBOPs, fixed-point ranges, FPGA estimates) runs on every
+// imported network, scalar constant operands and the new ops included.
+TEST(CliModels, AnalyzeEveryImportedNetwork) {
+  for (const std::string name : {"jet_mlp", "res_mlp", "lenet", "res_cnn", "conv1d_net", "act_net",
+                                 "tf2onnx_mlp", "ext_mlp", "ext_cnn", "deep_sets", "conv_ae"}) {
+    auto r = run_chop("analyze " + q(fixture(name + ".onnx")));
+    EXPECT_EQ(r.exit_code, 0) << name << ": " << r.output;
+    EXPECT_NE(r.output.find("FLOPs:"), std::string::npos) << name;
+  }
+}
+
+// GELU (Erf), SELU, ELU, Softplus, Hardsigmoid, maximum/minimum, div, pow and log_softmax train
+// on the LibTorch path (the fused engine says once that it falls back) and learn.
+TEST(CliModels, TrainAnImportedModelWithTheNewActivations) {
+  const std::string dir = scratch("train_ext_project");
+  fs::remove_all(dir);
+  auto r = run_chop("train " + q(fixture("ext_mlp.onnx")) +
+                    " jsc --max-epochs 2 --dataset-size 4000 --batch-size 256 --learning-rate 1e-2 "
+                    "--project-dir " +
+                    q(dir) + " --project ext");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("runs on the LibTorch path"), std::string::npos) << r.output;
+  const std::string best = dir + "/ext/software/training_ckpts/best.ckpt";
+  ASSERT_TRUE(fs::exists(best)) << r.output;
+  r = run_chop("test " + q(fixture("ext_mlp.onnx")) + " jsc --dataset-size 4000 --load " + q(best));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("test_acc_epoch"), std::string::npos);
 }
 
 std::string search_toml(const std::string& model, const std::string& space) {
@@ -284,8 +314,8 @@ int64_t reported_mismatches(const std::string& output) {
   const size_t end = output.find(tail);
   if (end == std::string::npos) return -1;
   size_t begin = end;
-  while (begin > 0 && (std::isdigit(static_cast<unsigned char>(output[begin - 1])) ||
-                       output[begin - 1] == ','))
+  while (begin > 0 &&
+         (std::isdigit(static_cast<unsigned char>(output[begin - 1])) || output[begin - 1] == ','))
     --begin;
   std::string digits;
   for (size_t i = begin; i < end; ++i)

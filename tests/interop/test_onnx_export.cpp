@@ -48,7 +48,8 @@ TEST_P(ExportNetwork, FloatExportReimportsWithIdenticalOutputsAndNames) {
 
 INSTANTIATE_TEST_SUITE_P(Fixtures, ExportNetwork,
                          ::testing::Values("jet_mlp", "res_mlp", "lenet", "res_cnn", "conv1d_net",
-                                           "act_net", "tf2onnx_mlp"));
+                                           "act_net", "tf2onnx_mlp", "ext_mlp", "ext_cnn",
+                                           "deep_sets", "conv_ae"));
 
 TEST(Export, ZooModelsRoundTrip) {
   for (const std::string name : {"jsc-s", "jsc-toy", "vgg7"}) {

@@ -47,7 +47,8 @@ TEST_P(LoadNetwork, StateDictAndLightningCheckpointRestoreThePyTorchOutputs) {
 
 INSTANTIATE_TEST_SUITE_P(Fixtures, LoadNetwork,
                          ::testing::Values("jet_mlp", "res_mlp", "lenet", "res_cnn", "conv1d_net",
-                                           "act_net"));
+                                           "act_net", "ext_mlp", "ext_cnn", "deep_sets",
+                                           "conv_ae"));
 
 TEST(TorchFile, LightningCheckpointKeepsItsMetadataOutOfTheWay) {
   auto sd = interop::read_torch_state_dict(fixture("jet_mlp_pl.ckpt"), TorchLoadType::kAuto);

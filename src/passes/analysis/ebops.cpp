@@ -118,6 +118,8 @@ class Ebops {
  private:
   const graph::Shape sample(size_t node_index) const {
     const graph::Shape& s = shapes_[node_index];
+    // A constant (an imported model's scalar or vector operand) has no batch dimension.
+    if (s.empty() || g_.nodes()[node_index].op == graph::FxOp::kGetAttr) return s;
     return graph::Shape(s.begin() + 1, s.end());
   }
 

@@ -60,10 +60,29 @@ LayerCost layer_cost(const graph::Node& n) {
     c.computations = c.output_buffer_size * window;
     c.backward_computations = c.input_buffer_size * window * 2;
   } else if (op == "relu" || op == "relu6" || op == "hardtanh" || op == "sigmoid" ||
-             op == "leaky_relu" || op == "tanh") {
-    // hardtanh, sigmoid, leaky_relu, tanh: chop's extension, one operation per element like ReLU.
+             op == "leaky_relu" || op == "tanh" || op == "elu" || op == "selu" ||
+             op == "hardsigmoid" || op == "hardswish" || op == "softplus" || op == "erf" ||
+             op == "gelu" || op == "pow") {
+    // hardtanh, sigmoid, leaky_relu, tanh, elu, ...: chop's extension, one operation per element
+    // like ReLU.
     c.computations = c.backward_computations = c.input_buffer_size;
-  } else if (op == "softmax") {
+  } else if (op == "conv_transpose1d" || op == "conv_transpose2d") {
+    // chop: every input element meets out_channels / groups x kernel window weights.
+    const int64_t groups = n.attrs.value("groups", int64_t{1});
+    const int64_t window = kernel_window(n, op == "conv_transpose2d" ? 2 : 1) *
+                           n.attr_int("out_channels") / std::max<int64_t>(groups, 1);
+    c.total_parameters = weight_numel();
+    c.computations = c.input_buffer_size * window;
+    c.backward_computations = 2 * c.computations;
+  } else if (op == "upsample") {
+    c.computations = c.backward_computations = 0;  // copies
+  } else if (op == "prelu") {
+    c.total_parameters = weight_numel();
+    c.computations = c.backward_computations = c.input_buffer_size;
+  } else if (op == "mean" || op == "sum" || op == "amax" || op == "amin") {
+    // chop: one accumulate (or compare) per input element, like adaptive pooling.
+    c.computations = c.backward_computations = c.input_buffer_size;
+  } else if (op == "softmax" || op == "log_softmax") {
     // chop: exp, sum and divide per element.
     c.computations = c.backward_computations = 3 * c.input_buffer_size;
   } else if (op == "layer_norm") {
@@ -79,8 +98,9 @@ LayerCost layer_cost(const graph::Node& n) {
     c.computations = c.backward_computations = c.input_buffer_size;
   } else if (op == "dropout") {
     c.computations = c.backward_computations = 0;
-  } else if (op == "add" || op == "sub" || op == "mul") {
-    // MASE counts add as numel(first arg); sub and mul (chop) likewise.
+  } else if (op == "add" || op == "sub" || op == "mul" || op == "div" || op == "maximum" ||
+             op == "minimum") {
+    // MASE counts add as numel(first arg); sub, mul, div, maximum, minimum (chop) likewise.
     c.computations = c.backward_computations = c.input_buffer_size;
   } else if (op == "matmul" || op == "bmm") {
     // chop: one multiply-accumulate per output element and inner index.

@@ -24,11 +24,14 @@ struct Flow {
 // Elementwise ops, and softmax: it normalises over whatever width it is given.
 bool is_pass_through(const std::string& op) {
   return op == "relu" || op == "relu6" || op == "hardtanh" || op == "sigmoid" || op == "dropout" ||
-         op == "leaky_relu" || op == "tanh" || op == "identity" || op == "softmax";
+         op == "leaky_relu" || op == "tanh" || op == "identity" || op == "softmax" ||
+         op == "log_softmax" || op == "elu" || op == "selu" || op == "hardsigmoid" ||
+         op == "hardswish" || op == "softplus" || op == "erf" || op == "pow" || op == "gelu";
 }
 bool is_pool(const std::string& op) {
   return op == "max_pool2d" || op == "avg_pool2d" || op == "adaptive_avg_pool2d" ||
-         op == "max_pool1d" || op == "avg_pool1d" || op == "adaptive_avg_pool1d";
+         op == "max_pool1d" || op == "avg_pool1d" || op == "adaptive_avg_pool1d" ||
+         op == "upsample";
 }
 
 class Finder {
@@ -152,7 +155,8 @@ class Finder {
       visit_flatten(n);
     } else if (op == "view") {
       visit_view(n);
-    } else if (op == "add" || op == "sub" || op == "mul") {
+    } else if (op == "add" || op == "sub" || op == "mul" || op == "div" || op == "maximum" ||
+               op == "minimum") {
       visit_elementwise(n);
     } else {
       for (size_t i = 0; i < n.inputs.size(); ++i)
