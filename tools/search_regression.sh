@@ -53,6 +53,7 @@ variant() {  # variant SRC NAME APPEND SED_ARGS...
 PTQ="$ROOT/configs/jsc_toy_by_type.toml"
 NAS="$ROOT/configs/jsc_three_linear_nas.toml"
 VGG="$ROOT/configs/vgg7_cifar10_nas.toml"
+JOINT="$ROOT/configs/jsc_three_linear_joint.toml"
 
 search ptq_tpe "$PTQ"
 for s in nsgaii nsgaiii random qmc bruteforce grid; do
@@ -89,50 +90,10 @@ search nas_sgd "$(variant "$NAS" nas_sgd "" \
   -e 's/^optimizer = "adam"/optimizer = "sgd"\nweight_decay = 1e-4\ngradient_accumulation_steps = 2/' \
   -e 's/^lr_scheduler = .*/lr_scheduler = "linear"/' -e 's/^n_trials = 16/n_trials = 5/' \
   -e 's/^max_epochs = 5/max_epochs = 2\neval_num_samples = 1000\nnum_samples = 20000/')"
-cat >"$WORK/joint.toml" <<'TOML'
-model = "jsc-three-linear-layers"
-dataset = "jsc"
-batch_size = 256
-seed = 0
-[search.search_space]
-name = "graph/joint/channel_multiplier_quantize"
-[search.search_space.channels.setup]
-mode = "per_layer"
-[search.search_space.channels.seed.default.config]
-channel_multiplier = [1, 2, 4]
-[search.search_space.quantize.setup]
-by = "type"
-[search.search_space.quantize.seed.default.config]
-name = ["NA"]
-[search.search_space.quantize.seed.linear.config]
-name = ["integer"]
-data_in_width = [8]
-data_in_frac_width = [4]
-weight_width = [2, 4, 8]
-weight_frac_width = ["NA"]
-bias_width = [8]
-bias_frac_width = [4]
-[search.strategy]
-eval_mode = false
-[search.strategy.sw_runner.basic_train]
-max_epochs = 2
-learning_rate = 1e-2
-[search.strategy.hw_runner.bitops]
-[search.strategy.hw_runner.model_size]
-[search.strategy.hw_runner.average_bitwidth]
-compare_to = 32
-[search.strategy.setup]
-n_trials = 6
-sampler = "tpe"
-sum_scaled_metrics = false
-pruner = "dominance"
-[search.strategy.metrics]
-accuracy.scale = 1.0
-accuracy.direction = "maximize"
-bitops.scale = 1e-6
-bitops.direction = "minimize"
-TOML
-search joint "$WORK/joint.toml"
+# The joint example with the dominance pruner and a third objective's runner.
+search joint "$(variant "$JOINT" joint "" \
+  -e 's/^\[search\.strategy\.setup\]/[search.strategy.hw_runner.average_bitwidth]\ncompare_to = 32\n[search.strategy.setup]/' \
+  -e 's/^sum_scaled_metrics = false/sum_scaled_metrics = false\npruner = "dominance"/')"
 if [ -d "$CIFAR" ]; then
   search vgg7 "$VGG" --data-path "$CIFAR" --max-epochs 1
 fi

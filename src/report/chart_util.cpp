@@ -47,12 +47,16 @@ Json base_spec(const std::string& title) {
   return s;
 }
 
-Json category_color(const std::vector<std::string>& present) {
+namespace {
+
+// The trial-category scale of one channel: each present category and its `style_field`.
+Json category_scale(const std::vector<std::string>& present,
+                    const char* CategoryStyle::*style_field) {
   Json domain = Json::array(), range = Json::array();
   for (const auto& st : styles())
     if (std::find(present.begin(), present.end(), st.name) != present.end()) {
       domain.push_back(st.name);
-      range.push_back(st.color);
+      range.push_back(st.*style_field);
     }
   return {{"field", "category"},
           {"type", "nominal"},
@@ -60,17 +64,14 @@ Json category_color(const std::vector<std::string>& present) {
           {"scale", {{"domain", domain}, {"range", range}}}};
 }
 
+}  // namespace
+
+Json category_color(const std::vector<std::string>& present) {
+  return category_scale(present, &CategoryStyle::color);
+}
+
 Json category_shape(const std::vector<std::string>& present) {
-  Json domain = Json::array(), range = Json::array();
-  for (const auto& st : styles())
-    if (std::find(present.begin(), present.end(), st.name) != present.end()) {
-      domain.push_back(st.name);
-      range.push_back(st.shape);
-    }
-  return {{"field", "category"},
-          {"type", "nominal"},
-          {"title", "trial"},
-          {"scale", {{"domain", domain}, {"range", range}}}};
+  return category_scale(present, &CategoryStyle::shape);
 }
 
 std::vector<std::string> categories_in(const Json& rows) {

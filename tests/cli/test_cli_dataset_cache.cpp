@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "cli/quick_search_toml.h"
 #include "common/run_chop.h"
 #include "common/search_dir.h"
 #include "core/files.h"
@@ -15,41 +16,19 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const char* kSearch = R"(
-model = "jsc-tiny"
-dataset = "jsc"
-batch_size = 256
-seed = 3
-
-[search.search_space]
-name = "graph/quantize/mixed_precision_ptq"
-[search.search_space.setup]
-by = "type"
-[search.search_space.seed.default.config]
-name = ["NA"]
-[search.search_space.seed.linear.config]
-name = ["integer"]
-data_in_width = [4, 8]
-data_in_frac_width = ["NA"]
-weight_width = [2, 4, 8]
-weight_frac_width = ["NA"]
-bias_width = [2, 8]
-bias_frac_width = ["NA"]
-
-[search.strategy]
-name = "optuna"
-eval_mode = true
-[search.strategy.sw_runner.basic_evaluation]
-data_loader = "val_dataloader"
-num_samples = 1024
-[search.strategy.setup]
-n_trials = 6
-sampler = "tpe"
-sum_scaled_metrics = false
-[search.strategy.metrics]
-accuracy.scale = 1.0
-accuracy.direction = "maximize"
-)";
+// tpe over jsc-tiny's Linear layers, accuracy alone, 1024 validation rows a trial.
+std::string search_toml() {
+  testing::SearchToml s;
+  s.batch_size = 256;
+  s.seed = 3;
+  s.seeds = {{"linear", testing::integer_config("[2, 4, 8]", "[2, 8]")}};
+  s.strategy_name = "optuna";
+  s.num_samples = 1024;
+  s.average_bitwidth = false;
+  s.n_trials = 6;
+  s.sampler = "tpe";
+  return s.text();
+}
 
 std::string trials_of(const testing::SearchDir& d, const std::string& project = "p") {
   std::string out;
@@ -66,7 +45,7 @@ TEST(CliDatasetCache, SecondSearchReadsTheCacheAndGetsTheSameNumbers) {
   testing::SearchDir d("dataset_cache");
   const fs::path cache = d.dir / "cache";
   ::setenv("CHOP_CACHE_DIR", cache.c_str(), 1);
-  const std::string toml = d.write(kSearch);
+  const std::string toml = d.write(search_toml());
   auto first = testing::run_chop(d.args(toml));
   ASSERT_EQ(first.exit_code, 0) << first.output;
   EXPECT_EQ(first.output.find(kReadMessage), std::string::npos) << first.output;

@@ -27,6 +27,16 @@ bool has(const std::string& out, const std::string& s) {
   return out.find(s) != std::string::npos;
 }
 
+// [passes.quantize]: every Linear layer to integers, 8-bit inputs and biases (4 fraction bits).
+std::string quantize_linear_toml(int weight_width, int weight_frac_width) {
+  return "[passes.quantize]\nby = \"type\"\n[passes.quantize.default.config]\nname = \"NA\"\n"
+         "[passes.quantize.linear.config]\nname = \"integer\"\ndata_in_width = 8\n"
+         "data_in_frac_width = 4\nweight_width = " +
+         std::to_string(weight_width) +
+         "\nweight_frac_width = " + std::to_string(weight_frac_width) +
+         "\nbias_width = 8\nbias_frac_width = 4\n";
+}
+
 TEST(CliHw, LutBudgetedSearchNeverTrainsAnOverBudgetCandidate) {
   testing::SearchDir d("hw_luts");
   std::string cfg = replace_all(read_file(kLutConfig), "n_trials = 24", "n_trials = 12");
@@ -90,23 +100,9 @@ TEST(CliHw, AnalyzeShowsTheHardwareCostOfFloatAndQuantizedModels) {
         "FLOAT32 x FLOAT32", "Hardware cost per inference: 4,256 MACs"})
     EXPECT_TRUE(has(r.output, s)) << s << "\n" << r.output;
   testing::SearchDir d("hw_analyze");
-  const std::string toml = d.write(R"(model = "mlp"
-dataset = "jsc"
-[model_config]
-hidden_features = [64, 32, 32]
-[passes.quantize]
-by = "type"
-[passes.quantize.default.config]
-name = "NA"
-[passes.quantize.linear.config]
-name = "integer"
-data_in_width = 8
-data_in_frac_width = 4
-weight_width = 8
-weight_frac_width = 4
-bias_width = 8
-bias_frac_width = 4
-)");
+  const std::string toml = d.write(
+      "model = \"mlp\"\ndataset = \"jsc\"\n[model_config]\nhidden_features = [64, 32, 32]\n" +
+      quantize_linear_toml(8, 4));
   auto q = testing::run_chop("analyze mlp --config " + toml);
   ASSERT_EQ(q.exit_code, 0) << q.output;
   for (const char* s : {"SCALEDINT<8> x SCALEDINT<8>", "Accumulator widths (hls4ml", "ap_fixed<",
@@ -116,22 +112,8 @@ bias_frac_width = 4
 
 TEST(CliHw, TransformRunsTheCostPassesWithOptionsAndSavesTheirTables) {
   testing::SearchDir d("hw_transform");
-  const std::string toml = d.write(R"(model = "jsc-s"
-dataset = "jsc"
-project = "hw"
-[passes.quantize]
-by = "type"
-[passes.quantize.default.config]
-name = "NA"
-[passes.quantize.linear.config]
-name = "integer"
-data_in_width = 8
-data_in_frac_width = 4
-weight_width = 4
-weight_frac_width = 3
-bias_width = 8
-bias_frac_width = 4
-[passes.resources]
+  const std::string toml = d.write("model = \"jsc-s\"\ndataset = \"jsc\"\nproject = \"hw\"\n" +
+                                   quantize_linear_toml(4, 3) + R"([passes.resources]
 dsp_type = "dsp58"
 memory = "uram"
 reuse_factor = {default = 4, module_list_11 = 5}
@@ -222,7 +204,9 @@ TEST(CliHw, BadHardwareOptionsFailWithTheirKey) {
       {"limits",
        "[passes.resources]\nbwidth_lower_limit = 16\nbwidth_upper_limit = 8\n",
        {"bwidth_upper_limit", "must not be below"}},
-      {"unknown_key", "[passes.resources]\nreuse = 2\n", {"unknown key 'reuse' in [passes.resources]", "reuse_factor"}},
+      {"unknown_key",
+       "[passes.resources]\nreuse = 2\n",
+       {"unknown key 'reuse' in [passes.resources]", "reuse_factor"}},
       {"wrong_type",
        "[passes.inference_cost]\ndiscount_sparsity = \"yes\"\n",
        {"discount_sparsity", "true or false"}},

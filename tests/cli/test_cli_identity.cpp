@@ -3,7 +3,6 @@
 // resume = false start a new study and keep the old one, Optuna's studies are adopted, and no
 // trial ever reuses the result of another configuration.
 #include <gtest/gtest.h>
-#include <sqlite3.h>
 
 #include <filesystem>
 #include <map>
@@ -12,6 +11,7 @@
 
 #include "common/run_chop.h"
 #include "common/sandbox.h"
+#include "common/study_db.h"
 #include "core/files.h"
 #include "core/strings.h"
 
@@ -60,46 +60,8 @@ struct SearchToml {
 
 const char* kRun = " --dataset-size 4000 --num-workers 1 ";
 
-// Every trial's study, sampled configuration, objective value and reused_from, from study.db.
-struct StoredTrial {
-  std::string study;
-  int64_t number = -1;
-  std::string state;
-  Json sampled;  // user attr sampled_config
-  double value = 0;
-  int64_t reused_from = -1;
-};
-
-std::vector<StoredTrial> stored_trials(const std::string& db_path) {
-  std::vector<StoredTrial> out;
-  sqlite3* db = nullptr;
-  EXPECT_EQ(sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
-  const char* sql =
-      "SELECT s.study_name, t.number, t.state, "
-      " (SELECT value_json FROM trial_user_attributes u WHERE u.trial_id = t.trial_id AND "
-      "  u.key = 'sampled_config'), "
-      " (SELECT value FROM trial_values v WHERE v.trial_id = t.trial_id AND v.objective = 0), "
-      " (SELECT value_json FROM trial_system_attributes a WHERE a.trial_id = t.trial_id AND "
-      "  a.key = 'reused_from') "
-      "FROM trials t JOIN studies s ON s.study_id = t.study_id ORDER BY s.study_name, t.number";
-  sqlite3_stmt* st = nullptr;
-  EXPECT_EQ(sqlite3_prepare_v2(db, sql, -1, &st, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
-  while (st && sqlite3_step(st) == SQLITE_ROW) {
-    StoredTrial t;
-    t.study = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
-    t.number = sqlite3_column_int64(st, 1);
-    t.state = reinterpret_cast<const char*>(sqlite3_column_text(st, 2));
-    if (sqlite3_column_type(st, 3) != SQLITE_NULL)
-      t.sampled = Json::parse(reinterpret_cast<const char*>(sqlite3_column_text(st, 3)));
-    t.value = sqlite3_column_double(st, 4);
-    if (sqlite3_column_type(st, 5) != SQLITE_NULL)
-      t.reused_from = std::stoll(reinterpret_cast<const char*>(sqlite3_column_text(st, 5)));
-    out.push_back(t);
-  }
-  sqlite3_finalize(st);
-  sqlite3_close(db);
-  return out;
-}
+using testing::stored_trials;
+using testing::StoredTrial;
 
 // No trial reuses the result of another configuration: a reused trial's sampled configuration
 // is its original's, and within one checkpoint's studies equal configurations score equally.

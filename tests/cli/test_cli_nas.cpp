@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "cli/quick_search_toml.h"
 #include "common/run_chop.h"
 #include "common/search_dir.h"
 #include "common/study_db.h"
@@ -42,29 +43,18 @@ int64_t total(const std::map<int64_t, int64_t>& m) {
 // Accuracy of the untrained jsc-three-linear-layers on the same validation data: a float
 // (quantizer "NA") evaluation-only search over the base model.
 double untrained_accuracy(testing::SearchDir& d) {
-  const std::string cfg = R"(
-model = "jsc-three-linear-layers"
-dataset = "jsc"
-batch_size = 256
-seed = 0
-[search.search_space]
-name = "graph/quantize/mixed_precision_ptq"
-[search.search_space.setup]
-by = "name"
-[search.search_space.seed.default.config]
-name = ["NA"]
-[search.strategy]
-eval_mode = true
-[search.strategy.sw_runner.basic_evaluation]
-num_samples = 100000
-[search.strategy.setup]
-n_trials = 1
-sampler = "random"
-sum_scaled_metrics = true
-direction = "maximize"
-[search.strategy.metrics]
-accuracy.scale = 1.0
-)";
+  testing::SearchToml s;
+  s.model = "jsc-three-linear-layers";
+  s.batch_size = 256;
+  s.seed = 0;
+  s.by = "name";
+  s.seeds = {};
+  s.data_loader = "";
+  s.num_samples = 100000;
+  s.average_bitwidth = false;
+  s.n_trials = 1;
+  s.sum_scaled_metrics = true;
+  const std::string cfg = s.text();
   auto r = testing::run_chop(d.args(d.write(cfg, "untrained.toml"), "untrained"));
   EXPECT_EQ(r.exit_code, 0) << r.output;
   if (r.exit_code != 0) return 1.0;
@@ -257,47 +247,8 @@ TEST(CliNas, DominancePrunerGetsExactHardwareObjectives) {
 
 TEST(CliNas, JointWidthAndQuantizationSpace) {
   testing::SearchDir d("nas_joint");
-  const std::string cfg = R"(
-model = "jsc-three-linear-layers"
-dataset = "jsc"
-batch_size = 256
-seed = 0
-[search.search_space]
-name = "graph/joint/channel_multiplier_quantize"
-[search.search_space.channels.setup]
-mode = "per_layer"
-[search.search_space.channels.seed.default.config]
-channel_multiplier = [1, 2, 4]
-[search.search_space.quantize.setup]
-by = "type"
-[search.search_space.quantize.seed.default.config]
-name = ["NA"]
-[search.search_space.quantize.seed.linear.config]
-name = ["integer"]
-data_in_width = [8]
-data_in_frac_width = [4]
-weight_width = [2, 4, 8]
-weight_frac_width = ["NA"]
-bias_width = [8]
-bias_frac_width = [4]
-[search.strategy]
-eval_mode = false
-[search.strategy.sw_runner.basic_train]
-max_epochs = 2
-learning_rate = 1e-2
-[search.strategy.hw_runner.bitops]
-[search.strategy.hw_runner.model_size]
-[search.strategy.setup]
-n_trials = 6
-sampler = "tpe"
-sum_scaled_metrics = false
-[search.strategy.metrics]
-accuracy.scale = 1.0
-accuracy.direction = "maximize"
-bitops.scale = 1e-6
-bitops.direction = "minimize"
-)";
-  auto r = testing::run_chop(d.args(d.write(cfg)));
+  auto r = testing::run_chop(
+      d.args(std::string(CHOP_SOURCE_DIR) + "/configs/jsc_three_linear_joint.toml"));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const Json log = d.log();  // items() must not outlive it
   for (auto& [k, row] : log.items()) {

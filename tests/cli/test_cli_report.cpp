@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <regex>
 
+#include "cli/quick_search_toml.h"
 #include "common/background_chop.h"
 #include "common/chromium.h"
 #include "common/run_chop.h"
@@ -22,45 +23,14 @@ namespace fs = std::filesystem;
 using Json = nlohmann::json;
 
 // MASE's lab-3 search (accuracy up, average bit width down) on jsc-tiny.
-const char* kSearch = R"(
-model = "jsc-tiny"
-dataset = "jsc"
-batch_size = 512
-seed = 42
-[search.search_space]
-name = "graph/quantize/mixed_precision_ptq"
-[search.search_space.setup]
-by = "name"
-[search.search_space.seed.default.config]
-name = ["NA"]
-[search.search_space.seed.seq_blocks_2.config]
-name = ["integer"]
-data_in_width = [4, 8]
-data_in_frac_width = ["NA"]
-weight_width = [2, 4, 8]
-weight_frac_width = ["NA"]
-bias_width = [2, 4, 8]
-bias_frac_width = ["NA"]
-[search.strategy]
-eval_mode = true
-[search.strategy.sw_runner.basic_evaluation]
-num_samples = 512
-[search.strategy.hw_runner.average_bitwidth]
-compare_to = 32
-[search.strategy.setup]
-n_trials = N_TRIALS
-sampler = "SAMPLER"
-sum_scaled_metrics = false
-[search.strategy.metrics]
-accuracy.scale = 1.0
-accuracy.direction = "maximize"
-average_bitwidth.scale = 0.2
-average_bitwidth.direction = "minimize"
-)";
-
 std::string search_config(const std::string& sampler, int n_trials) {
-  return replace_all(replace_all(kSearch, "SAMPLER", sampler), "N_TRIALS",
-                     std::to_string(n_trials));
+  testing::SearchToml s;
+  s.by = "name";
+  s.seeds = {{"seq_blocks_2", testing::integer_config("[2, 4, 8]", "[2, 4, 8]")}};
+  s.data_loader = "";
+  s.n_trials = n_trials;
+  s.sampler = sampler;
+  return s.text();
 }
 
 }  // namespace
@@ -298,8 +268,8 @@ namespace chop {
 TEST(CliReport, ListPlotsShowsThePlotRegistry) {
   auto r = testing::run_chop("list plots");
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  for (const char* id : {"history", "pareto", "importance", "slice", "parallel", "learning",
-                         "hardware"})
+  for (const char* id :
+       {"history", "pareto", "importance", "slice", "parallel", "learning", "hardware"})
     EXPECT_NE(r.output.find("| " + std::string(id) + " "), std::string::npos) << id << r.output;
   EXPECT_NE(r.output.find("fANOVA"), std::string::npos);
 }

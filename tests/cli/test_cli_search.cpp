@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "cli/quick_search_toml.h"
 #include "common/run_chop.h"
 #include "common/search_dir.h"
 #include "core/files.h"
@@ -22,61 +23,19 @@ namespace {
 namespace fs = std::filesystem;
 using Json = nlohmann::json;
 
-const char* kMaseExample = R"(
-model = "jsc-tiny"
-dataset = "jsc"
-task = "cls"
-batch_size = 512
-accelerator = "gpu"
-seed = 42
-
-[search.search_space]
-name = "graph/quantize/mixed_precision_ptq"
-[search.search_space.setup]
-by = "name"
-[search.search_space.seed.default.config]
-name = ["NA"]
-[search.search_space.seed.linear.config]
-name = ["integer"]
-data_in_width = [4, 8]
-data_in_frac_width = ["NA"]
-weight_width = [2, 4, 8]
-weight_frac_width = ["NA"]
-bias_width = [2, 4, 8]
-bias_frac_width = ["NA"]
-[search.search_space.seed.seq_blocks_2.config]
-name = ["integer"]
-data_in_width = [4, 8]
-data_in_frac_width = ["NA"]
-weight_width = [2, 4, 8]
-weight_frac_width = ["NA"]
-bias_width = [2, 4, 8]
-bias_frac_width = ["NA"]
-
-[search.strategy]
-name = "optuna"
-eval_mode = true
-[search.strategy.sw_runner.basic_evaluation]
-data_loader = "val_dataloader"
-num_samples = 512
-[search.strategy.hw_runner.average_bitwidth]
-compare_to = 32
-[search.strategy.setup]
-n_jobs = 1
-n_trials = 20
-timeout = 20000
-sampler = "SAMPLER"
-sum_scaled_metrics = false
-[search.strategy.metrics]
-accuracy.scale = 1.0
-accuracy.direction = "maximize"
-average_bitwidth.scale = 0.2
-average_bitwidth.direction = "minimize"
-)";
-
-
+// MASE's example search config (jsc-tiny's Linear layers and seq_blocks_2 quantized to integers;
+// accuracy up, average bit width down) under `sampler`.
 std::string with_sampler(const std::string& sampler) {
-  return replace_all(kMaseExample, "SAMPLER", sampler);
+  testing::SearchToml s;
+  s.top_extra = "task = \"cls\"\naccelerator = \"gpu\"\n";
+  s.by = "name";
+  s.seeds = {{"linear", testing::integer_config("[2, 4, 8]", "[2, 4, 8]")},
+             {"seq_blocks_2", testing::integer_config("[2, 4, 8]", "[2, 4, 8]")}};
+  s.strategy_name = "optuna";
+  s.n_trials = 20;
+  s.sampler = sampler;
+  s.setup_extra = "n_jobs = 1\ntimeout = 20000\n";
+  return s.text();
 }
 
 }  // namespace
@@ -153,7 +112,8 @@ TEST(CliSearch, MemoryStorageGivesTheSameTrialsWithoutAStudyFile) {
   for (int memory = 0; memory < 2; ++memory) {
     testing::SearchDir d(memory ? "storage_memory" : "storage_sqlite");
     std::string cfg = replace_all(with_sampler("tpe"), "n_trials = 20", "n_trials = 12");
-    if (memory) cfg = replace_all(cfg, "sampler = \"tpe\"", "sampler = \"tpe\"\nstorage = \"memory\"");
+    if (memory)
+      cfg = replace_all(cfg, "sampler = \"tpe\"", "sampler = \"tpe\"\nstorage = \"memory\"");
     auto r = testing::run_chop(d.args(d.write(cfg)));
     ASSERT_EQ(r.exit_code, 0) << r.output;
     EXPECT_EQ(fs::exists(d.dir / "out/p/software/search_ckpts/study.db"), memory == 0);
@@ -207,8 +167,8 @@ TEST(CliSearch, InterruptKeepsFinishedTrialsAndTheSameCommandContinues) {
   for (auto& [k, row] : log.items()) EXPECT_EQ(row["state"], "COMPLETE") << k;
   // The same command with a reachable budget resumes: the finished trials are kept.
   const size_t kept = log.size();
-  auto r = testing::run_chop(
-      d.args(d.write(replace_all(cfg, "n_trials = 100000", "n_trials = " + std::to_string(kept + 3)))));
+  auto r = testing::run_chop(d.args(
+      d.write(replace_all(cfg, "n_trials = 100000", "n_trials = " + std::to_string(kept + 3)))));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find(std::to_string(kept) + " already in study"), std::string::npos)
       << r.output;
@@ -260,9 +220,9 @@ TEST(CliSearch, BadConfigsNameTheKey) {
        "search.strategy.setup.storage"},
       {"average_bitwidth.direction = \"minimize\"", "", "average_bitwidth"},
       {"weight_width = [2, 4, 8]\nweight_frac_width = [\"NA\"]\nbias_width = [2, 4, "
-       "8]\nbias_frac_width = [\"NA\"]\n\n[search.strategy]",
+       "8]\nbias_frac_width = [\"NA\"]\n[search.strategy]",
        "weight_width = []\nweight_frac_width = [\"NA\"]\nbias_width = [2, 4, 8]\nbias_frac_width = "
-       "[\"NA\"]\n\n[search.strategy]",
+       "[\"NA\"]\n[search.strategy]",
        "weight_width"},
       {"[search.search_space.seed.seq_blocks_2.config]",
        "[search.search_space.seed.seq_blocks_9.config]", "seq_blocks_9"},

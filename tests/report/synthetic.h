@@ -1,12 +1,13 @@
 // Studies for the report tests, made by the real search engine: a hardware-aware
 // multi-objective search (accuracy up, bit width down) with pruned, infeasible and failed
-// trials, and small single-objective ones.
+// trials, small single-objective ones, and the empty / one-trial / all-failed edge cases.
 #pragma once
 
 #include <unistd.h>
 
 #include <cmath>
 #include <filesystem>
+#include <stdexcept>
 #include <string>
 
 #include "report/study_data.h"
@@ -63,6 +64,36 @@ inline void run_hardware_study(std::shared_ptr<search::Storage> storage, const s
         return {acc, 0.2 * bits};
       },
       oo);
+}
+
+/// The studies a report must still make sense of: "empty" (no trials), "one" (a single complete
+/// trial) and "failed" (3 trials, each failing with "out of memory in the runner").
+inline std::shared_ptr<search::Storage> edge_case_studies() {
+  auto storage = search::make_in_memory_storage();
+  search::StudyOptions o;
+  o.storage = storage;
+  o.name = "empty";
+  { search::Study s(o); }
+  o.name = "one";
+  {
+    search::Study s(o);
+    auto t = s.ask();
+    t.suggest_float("x", 0, 1);
+    s.tell(t.number(), {1.0});
+  }
+  o.name = "failed";
+  {
+    search::Study s(o);
+    search::OptimizeOptions oo;
+    oo.n_trials = 3;
+    s.optimize(
+        [](search::Trial& t) -> std::vector<double> {
+          t.suggest_float("x", 0, 1);
+          throw std::runtime_error("out of memory in the runner");
+        },
+        oo);
+  }
+  return storage;
 }
 
 }  // namespace chop::testing

@@ -70,23 +70,7 @@ TEST(Browser, MultiObjectiveReportRendersWithOneParetoMarkPerTrial) {
 
 TEST(Browser, EmptyOneTrialAndAllFailedReportsRenderAndSaySo) {
   ASSERT_FALSE(find_chromium().empty());
-  auto storage = search::make_in_memory_storage();
-  search::StudyOptions o;
-  o.storage = storage;
-  o.name = "empty";
-  { search::Study s(o); }
-  o.name = "one";
-  {
-    search::Study s(o);
-    auto t = s.ask();
-    t.suggest_float("x", 0, 1);
-    s.tell(t.number(), {1.0});
-  }
-  o.name = "failed";
-  {
-    search::Study s(o);
-    for (int i = 0; i < 3; ++i) s.tell(s.ask().number(), search::TrialState::kFail);
-  }
+  const auto storage = chop::testing::edge_case_studies();
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"empty", "no trials yet"}, {"one", "single trial"}, {"failed", "All 3 trials failed"}};
   for (const auto& [name, says] : cases) {

@@ -69,9 +69,9 @@ TEST(Page, EveryPlotOfTheRegistryForAHardwareAwareSearch) {
   EXPECT_EQ((*points)["data"]["values"].size(), with_values);
   // Hovering shows the trial's number, configuration and metrics.
   const std::string tooltip = (*points)["encoding"]["tooltip"].dump();
-  for (const char* t : {"\"title\":\"trial\"", "\"title\":\"width\"", "\"title\":\"lr\"",
-                        "\"title\":\"software_metrics.accuracy\"",
-                        "\"title\":\"hardware_metrics.bitops\""})
+  for (const char* t :
+       {"\"title\":\"trial\"", "\"title\":\"width\"", "\"title\":\"lr\"",
+        "\"title\":\"software_metrics.accuracy\"", "\"title\":\"hardware_metrics.bitops\""})
     EXPECT_NE(tooltip.find(t), std::string::npos) << t << " in " << tooltip;
   EXPECT_TRUE((*points)["data"]["values"][0].contains("m0"));
   EXPECT_LT(with_values, d.trials.size());  // failed and infeasible ones are counted in a note
@@ -128,30 +128,7 @@ TEST(Page, HtmlIsSelfContainedAndSurvivesHostileNames) {
 }
 
 TEST(Page, EmptyOneTrialAndAllFailedReportsSaySo) {
-  auto storage = search::make_in_memory_storage();
-  search::StudyOptions o;
-  o.storage = storage;
-  o.name = "empty";
-  { search::Study s(o); }
-  o.name = "one";
-  {
-    search::Study s(o);
-    auto t = s.ask();
-    t.suggest_float("x", 0, 1);
-    s.tell(t.number(), {1.0});
-  }
-  o.name = "failed";
-  {
-    search::Study s(o);
-    search::OptimizeOptions oo;
-    oo.n_trials = 3;
-    s.optimize(
-        [](search::Trial& t) -> std::vector<double> {
-          t.suggest_float("x", 0, 1);
-          throw std::runtime_error("out of memory in the runner");
-        },
-        oo);
-  }
+  const auto storage = chop::testing::edge_case_studies();
   const auto empty = build_study_report(load_study(*storage, "empty"));
   EXPECT_NE(empty.model["notes"].dump().find("no trials yet"), std::string::npos);
   EXPECT_TRUE(empty.figures.empty());

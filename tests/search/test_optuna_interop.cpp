@@ -6,6 +6,7 @@
 #include <cmath>
 #include <filesystem>
 
+#include "common/fresh_db.h"
 #include "search/optuna_interop.h"
 #include "search/sampler_registry.h"
 #include "search/study.h"
@@ -19,11 +20,7 @@ namespace fs = std::filesystem;
 namespace {
 
 std::string fresh_db(const std::string& name) {
-  const fs::path dir = fs::temp_directory_path() / ("chop_optuna_" + std::to_string(getpid()));
-  fs::create_directories(dir);
-  const fs::path p = dir / (name + ".db");
-  for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(p.string() + suffix);
-  return p.string();
+  return chop::testing::fresh_db("chop_optuna", name);
 }
 
 // The same space and objective as optuna_study.py's.

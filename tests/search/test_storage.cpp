@@ -10,6 +10,7 @@
 #include <set>
 #include <thread>
 
+#include "common/fresh_db.h"
 #include "core/error.h"
 #include "core/strings.h"
 #include "search/sampler_registry.h"
@@ -23,11 +24,7 @@ namespace fs = std::filesystem;
 namespace {
 
 std::string temp_db(const std::string& name) {
-  const fs::path dir = fs::temp_directory_path() / ("chop_search_test_" + std::to_string(getpid()));
-  fs::create_directories(dir);
-  const fs::path p = dir / (name + ".db");
-  for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(p.string() + suffix);
-  return p.string();
+  return chop::testing::fresh_db("chop_search_test", name);
 }
 
 StudyOptions sqlite_opts(const std::string& path, const std::string& name, uint64_t seed,

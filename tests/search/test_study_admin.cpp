@@ -7,6 +7,7 @@
 #include <cmath>
 #include <filesystem>
 
+#include "common/fresh_db.h"
 #include "core/error.h"
 #include "search/sampler_registry.h"
 #include "search/study.h"
@@ -19,11 +20,7 @@ namespace fs = std::filesystem;
 namespace {
 
 std::string fresh_db(const std::string& name) {
-  const fs::path dir = fs::temp_directory_path() / ("chop_admin_" + std::to_string(getpid()));
-  fs::create_directories(dir);
-  const fs::path p = dir / (name + ".db");
-  for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(p.string() + suffix);
-  return p.string();
+  return chop::testing::fresh_db("chop_admin", name);
 }
 
 // Two objectives, a categorical with a comma and a quote, attributes, one PRUNED, one FAIL.

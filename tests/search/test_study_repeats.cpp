@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/fresh_db.h"
 #include "search/sampler_registry.h"
 #include "search/study.h"
 
@@ -101,12 +102,7 @@ TEST(StudyRepeats, SameIndexOfAnotherValueIsEvaluated) {
 namespace {
 
 std::string claims_db(const std::string& name) {
-  const auto dir =
-      std::filesystem::temp_directory_path() / ("chop_claims_test_" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  const std::string p = (dir / (name + ".db")).string();
-  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(p + suffix);
-  return p;
+  return chop::testing::fresh_db("chop_claims_test", name);
 }
 
 }  // namespace

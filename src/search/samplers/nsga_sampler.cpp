@@ -317,20 +317,15 @@ const config::TableDoc& nsgaii_sampler_options() {
 }
 
 const config::TableDoc& nsgaiii_sampler_options() {
-  static const config::TableDoc doc{
-      "search.strategy.setup.sampler_options (nsgaiii)",
-      "NSGA-II's options plus reference points",
-      {{"population_size", "int", 50, false, "individuals per generation (at least 2)"},
-       {"mutation_prob", "number", nullptr, false,
-        "per-parameter mutation probability (default 1/n_params)"},
-       {"crossover", "string", "uniform", false, "\"uniform\" (the only one available)"},
-       {"crossover_prob", "number", 0.9, false, "in [0, 1]"},
-       {"swapping_prob", "number", 0.5, false, "uniform crossover's swap probability, in [0, 1]"},
-       {"constraints", "bool", false, false,
-        "rank infeasible trials last (set when the search has budgets)"},
-       {"dividing_parameter", "int", 3, false, "Das-Dennis divisions (at least 1)"},
-       {"reference_points", "list", nullptr, false,
-        "a list of points (lists of numbers); default: Das-Dennis"}}};
+  static const config::TableDoc doc = [] {
+    config::TableDoc d{"search.strategy.setup.sampler_options (nsgaiii)",
+                       "NSGA-II's options plus reference points", nsgaii_sampler_options().keys};
+    d.keys.insert(d.keys.end(),
+                  {{"dividing_parameter", "int", 3, false, "Das-Dennis divisions (at least 1)"},
+                   {"reference_points", "list", nullptr, false,
+                    "a list of points (lists of numbers); default: Das-Dennis"}});
+    return d;
+  }();
   return doc;
 }
 

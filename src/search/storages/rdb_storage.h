@@ -64,15 +64,17 @@ class RdbStorage : public Storage {
   std::string describe() const override { return conn_->describe(); }
 
  private:
-  // Rolls back unless committed (exceptions and early returns).
-  class WriteTxn {
+  // A write transaction or a read snapshot (`Begin`), rolled back unless committed (exceptions
+  // and early returns).
+  template <void (sql::Connection::*Begin)()>
+  class Txn {
    public:
-    explicit WriteTxn(sql::Connection& c) : c_(c) { c_.begin_write(); }
+    explicit Txn(sql::Connection& c) : c_(c) { (c_.*Begin)(); }
     void commit() {
       c_.commit();
       done_ = true;
     }
-    ~WriteTxn() {
+    ~Txn() {
       if (!done_) c_.rollback();
     }
 
@@ -80,22 +82,8 @@ class RdbStorage : public Storage {
     sql::Connection& c_;
     bool done_ = false;
   };
-  // A read snapshot, ended (rolled back) unless committed.
-  class ReadTxn {
-   public:
-    explicit ReadTxn(sql::Connection& c) : c_(c) { c_.begin_read(); }
-    void commit() {
-      c_.commit();
-      done_ = true;
-    }
-    ~ReadTxn() {
-      if (!done_) c_.rollback();
-    }
-
-   private:
-    sql::Connection& c_;
-    bool done_ = false;
-  };
+  using WriteTxn = Txn<&sql::Connection::begin_write>;
+  using ReadTxn = Txn<&sql::Connection::begin_read>;
 
   // Rows of a trial's child tables as this connection last wrote them, for its unfinished
   // trials: a rewrite then touches only what changed (a finished trial's last write is mostly
