@@ -20,7 +20,7 @@ struct InferOptions {
   /// CPU) instead of the fake-quantized float path: the outputs are its exact values rounded to
   /// float32, and every batch is also run through the float path to count mismatches.
   bool bit_exact = false;
-  runtime::BitExactOptions bit_exact_options;
+  runtime::BitExactOptions bit_exact_options{};
 };
 
 /// Runs `g` (quantizers included) in evaluation mode — no gradients, BatchNorm's running
