@@ -44,7 +44,7 @@ struct TableDoc {
   /// Further keys are accepted and checked by the table's owner (per-node tables); `open_keys`
   /// says what they are, for the docs.
   bool open = false;
-  std::string open_keys;
+  std::string open_keys{};
 
   const KeyDoc* find(const std::string& key) const;
   std::vector<std::string> key_names() const;
