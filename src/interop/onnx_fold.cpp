@@ -2,10 +2,14 @@
 // Identity, Cast, Transpose of weights, arithmetic on initializers) and the shape arithmetic
 // exporters emit around Reshape (Shape -> Gather -> Unsqueeze -> Concat), where the batch
 // size stays symbolic. Anything else that computes a shape at run time is refused.
+#include <ATen/ExpandUtils.h>
+
 #include <algorithm>
+#include <climits>
 #include <map>
 
 #include "core/error.h"
+#include "core/limits.h"
 #include "interop/onnx_import_internal.h"
 
 namespace chop::interop::onnx_import {
@@ -140,8 +144,13 @@ Value fold_shape_op(ConvertContext& ctx) {
       if (v.size() != 1) ctx.fail("Slice of a shape vector along more than one axis");
       return v[0];
     };
-    int64_t start = ctx.opset >= 10 ? one(1, "starts", 0) : ctx.attr_ints("starts", {0})[0];
-    int64_t end = ctx.opset >= 10 ? one(2, "ends", len) : ctx.attr_ints("ends", {len})[0];
+    auto one_attr = [&](const char* what, int64_t def) {
+      auto v = ctx.attr_ints(what, {def});
+      if (v.size() != 1) ctx.fail("Slice of a shape vector along more than one axis");
+      return v[0];
+    };
+    int64_t start = ctx.opset >= 10 ? one(1, "starts", 0) : one_attr("starts", 0);
+    int64_t end = ctx.opset >= 10 ? one(2, "ends", len) : one_attr("ends", len);
     int64_t step = ctx.opset >= 10 ? one(4, "steps", 1) : 1;
     if (step != 1) ctx.fail("Slice of a shape vector with a step is not supported");
     if (start < 0) start += len;
@@ -153,6 +162,18 @@ Value fold_shape_op(ConvertContext& ctx) {
   }
   ctx.fail("computes a shape at run time from the batch size (" + op +
            " on a shape); chop supports a dynamic batch only when shapes are otherwise fixed");
+}
+
+// Folding evaluates the node on its constants: refuse, before allocating, a result bigger than
+// any weight a model chop imports holds (a few chained Concat, Gather or broadcasting nodes
+// could otherwise ask for gigabytes from a file of kilobytes).
+constexpr uint64_t kMaxFoldedValues = uint64_t{1} << 24;
+
+void check_folded_size(ConvertContext& ctx, const std::vector<int64_t>& shape) {
+  const std::optional<uint64_t> n = element_count(shape);
+  if (!n || *n > kMaxFoldedValues)
+    ctx.fail("folding it would make a constant of shape " + graph::shape_str(shape) +
+             " (more than 16,777,216 values); chop folds only constants of weight size");
 }
 
 Value fold_tensor_op(ConvertContext& ctx) {
@@ -212,23 +233,30 @@ Value fold_tensor_op(ConvertContext& ctx) {
   }
   if (op == "Concat") {
     std::vector<at::Tensor> parts;
-    for (int i = 0; i < ctx.node.input_size(); ++i) parts.push_back(in(static_cast<size_t>(i)));
+    uint64_t total = 0;
+    for (int i = 0; i < ctx.node.input_size(); ++i) {
+      parts.push_back(in(static_cast<size_t>(i)));
+      total += static_cast<uint64_t>(parts.back().numel());
+    }
+    check_folded_size(ctx, {static_cast<int64_t>(std::min<uint64_t>(total, INT64_MAX))});
     return constant(at::cat(parts, ctx.attr_int("axis", 0)));
   }
   if (op == "Gather") {
     at::Tensor t = in(0), idx = in(1).to(at::kLong);
     const int64_t axis = norm_axis(ctx, ctx.attr_int("axis", 0), t.dim());
     idx = at::where(idx < 0, idx + t.size(axis), idx);
-    at::Tensor out = t.index_select(axis, idx.reshape({-1}));
     std::vector<int64_t> shape(t.sizes().begin(), t.sizes().begin() + axis);
     for (int64_t s : idx.sizes()) shape.push_back(s);
     shape.insert(shape.end(), t.sizes().begin() + axis + 1, t.sizes().end());
+    check_folded_size(ctx, shape);
+    at::Tensor out = t.index_select(axis, idx.reshape({-1}));
     return constant(out.reshape(shape).contiguous());
   }
   if (op == "Add" || op == "Sub" || op == "Mul" || op == "Div") {
     if (ctx.input(0).quant || ctx.input(1).quant)
       ctx.fail("arithmetic on a QONNX-quantized constant is not supported");
     at::Tensor a = in(0), b = in(1);
+    check_folded_size(ctx, at::infer_size(a.sizes(), b.sizes()));
     at::Tensor r = op == "Add"                                        ? a + b
                    : op == "Sub"                                      ? a - b
                    : op == "Mul"                                      ? a * b
@@ -260,7 +288,8 @@ Value fold_tensor_op(ConvertContext& ctx) {
     if (const auto* a = onnx_io::find_attr(ctx.node, "value"))
       value = onnx_io::to_tensor(a->t(), "ConstantOfShape value").reshape({});
     for (int64_t d : shape)
-      if (d < 0 || d > (int64_t{1} << 24)) ctx.fail("ConstantOfShape with an absurd size");
+      if (d < 0) ctx.fail("ConstantOfShape with a negative size " + std::to_string(d));
+    check_folded_size(ctx, shape);
     return constant(at::full(shape, value.item(), value.options()));
   }
   ctx.fail("unreachable");

@@ -3,13 +3,14 @@
 // would, and assembles and verifies the graph. See onnx_import.h.
 #include "interop/onnx_import.h"
 
-#include <onnx/shape_inference/implementation.h>
+#include <c10/util/Exception.h>
 
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
 
 #include "core/error.h"
+#include "core/limits.h"
 #include "core/log.h"
 #include "core/strings.h"
 #include "graph/verify.h"
@@ -53,6 +54,7 @@ class Importer {
  private:
   void read_inputs();
   void convert_nodes();
+  void convert_node(ConvertContext& ctx);
   graph::Graph assemble(int output_producer);
 };
 
@@ -106,6 +108,11 @@ void Importer::read_inputs() {
                       "sizes for the other dimensions");
     input_shape_.push_back(d.dim_value());
   }
+  // Every shape below is derived from this one: refuse a sample that could never be allocated
+  // before any size arithmetic on it.
+  check_file_memory(
+      path_, tensor_bytes(graph::Shape(input_shape_.begin() + 1, input_shape_.end()), 4),
+      "input '" + in.name() + "' (one sample of " + graph::shape_str(input_shape_) + ")");
   Value v;
   v.kind = Value::Kind::kActivation;
   v.producer = -1;
@@ -127,28 +134,42 @@ void Importer::convert_nodes() {
       if (!i.empty() && !values_.count(i))
         throw DataError(path_, where(n) + " reads '" + i + "', which no earlier node produces");
     ConvertContext ctx(*this, n, opset_);
-    if (fold_constant(ctx)) continue;
-    const bool standard = n.domain().empty() || n.domain() == "ai.onnx";
-    if (!standard && !is_qonnx_domain(n.domain()))
-      ctx.fail("the op domain '" + n.domain() +
-               "' is not supported; chop reads the standard ONNX domain and QONNX's "
-               "qonnx.custom_op.general (Quant, BipolarQuant)");
-    const auto& table = standard ? standard_op_table() : qonnx_op_table();
-    const OnnxOpRow* row = nullptr;
-    for (const auto& r : table)
-      if (r.op_type == n.op_type()) row = &r;
-    if (!row) {
-      std::vector<std::string> ops;
-      for (const auto& r : table) ops.push_back(r.op_type);
-      ctx.fail("op " + n.op_type() + " is not supported" + did_you_mean(n.op_type(), ops) +
-               "; chop imports " + join(ops, ", ") + " (see `chop list onnx-ops`)");
+    // LibTorch refusing an operation on this node's values (shapes that do not broadcast, a
+    // permutation or axis out of range, ...) means the model is inconsistent there: say which
+    // node, never a raw LibTorch text with exit 70.
+    try {
+      convert_node(ctx);
+    } catch (const c10::Error& e) {
+      const std::string msg = e.what_without_backtrace();
+      ctx.fail("its inputs are inconsistent (" + msg.substr(0, msg.find('\n')) +
+               "); check the exporter's output with the ONNX checker and shape inference");
     }
-    row->convert(ctx);
-    for (int i = 0; i < n.output_size(); ++i)
-      if (!n.output(i).empty() && !values_.count(n.output(i)) &&
-          (consumers_.count(n.output(i)) || graph_outputs_.count(n.output(i))))
-        ctx.fail("output " + std::to_string(i) + " is used but chop does not compute it");
   }
+}
+
+void Importer::convert_node(ConvertContext& ctx) {
+  const onnx::NodeProto& n = ctx.node;
+  if (fold_constant(ctx)) return;
+  const bool standard = n.domain().empty() || n.domain() == "ai.onnx";
+  if (!standard && !is_qonnx_domain(n.domain()))
+    ctx.fail("the op domain '" + n.domain() +
+             "' is not supported; chop reads the standard ONNX domain and QONNX's "
+             "qonnx.custom_op.general (Quant, BipolarQuant)");
+  const auto& table = standard ? standard_op_table() : qonnx_op_table();
+  const OnnxOpRow* row = nullptr;
+  for (const auto& r : table)
+    if (r.op_type == n.op_type()) row = &r;
+  if (!row) {
+    std::vector<std::string> ops;
+    for (const auto& r : table) ops.push_back(r.op_type);
+    ctx.fail("op " + n.op_type() + " is not supported" + did_you_mean(n.op_type(), ops) +
+             "; chop imports " + join(ops, ", ") + " (see `chop list onnx-ops`)");
+  }
+  row->convert(ctx);
+  for (int i = 0; i < n.output_size(); ++i)
+    if (!n.output(i).empty() && !values_.count(n.output(i)) &&
+        (consumers_.count(n.output(i)) || graph_outputs_.count(n.output(i))))
+      ctx.fail("output " + std::to_string(i) + " is used but chop does not compute it");
 }
 
 namespace {
@@ -292,16 +313,28 @@ graph::Graph Importer::run() {
   if (opset_ < 7)
     throw UserError(path_ + ": default-domain opset " + std::to_string(opset_) +
                     " is too old; chop imports opsets 7 to 17 (exporters: opset_version 11-17)");
-  try {
-    onnx::shape_inference::InferShapes(model_);
-  } catch (const std::exception& e) {
-    std::string msg = e.what();
-    throw DataError(path_, "ONNX shape inference fails: " + msg.substr(0, msg.find('\n')));
-  }
+  // No libonnx shape inference: chop computes every shape itself (emit, graph::verify), and
+  // libonnx 1.12's inference dereferences out of range on some malformed models (a Conv whose
+  // weight rank differs from its input's: fuzz/corpus/onnx/finding_conv_rank_mismatch).
   read_inputs();
   convert_nodes();
   const std::string out_name = model_.graph().output(0).name();
-  const Value& out = values_.at(out_name);
+  auto out_it = values_.find(out_name);
+  if (out_it == values_.end()) {
+    std::string last;
+    const auto& nodes = model_.graph().node();
+    if (!nodes.empty()) {
+      const onnx::NodeProto& n = nodes[nodes.size() - 1];
+      std::vector<std::string> outs(n.output().begin(), n.output().end());
+      last = "; the last node, '" + (n.name().empty() ? n.op_type() : n.name()) + "' (" +
+             onnx_io::op_label(n) + ") outputs '" + join(outs, "', '") + "'";
+    }
+    throw DataError(path_, "the graph output '" + out_name +
+                               "' is not produced by any node, initializer or input" + last +
+                               ": graph.output[0].name must name one of them (re-export the "
+                               "model)");
+  }
+  const Value& out = out_it->second;
   if (out.kind != Value::Kind::kActivation)
     throw UserError(path_ + ": the model output '" + out_name +
                     "' does not depend on the input (a constant); nothing to import");
@@ -333,7 +366,11 @@ bool ConvertContext::has_input(size_t i) const {
 
 const Value& ConvertContext::input(size_t i) const {
   if (!has_input(i)) fail("input " + std::to_string(i) + " is missing");
-  return imp_.values_.at(node.input(static_cast<int>(i)));
+  auto it = imp_.values_.find(node.input(static_cast<int>(i)));
+  if (it == imp_.values_.end())
+    fail("input " + std::to_string(i) + " ('" + node.input(static_cast<int>(i)) +
+         "') is produced by no earlier node, initializer or graph input");
+  return it->second;
 }
 
 bool ConvertContext::is_const(size_t i) const {

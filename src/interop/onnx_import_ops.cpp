@@ -1,6 +1,7 @@
 // The ONNX op table: one converter per op type torch.onnx.export (opsets 11-17) and tf2onnx
 // emit for MLPs and CNNs, each mapping the op's attributes to a chop node or failing with the
 // attribute it cannot express. Parameters keep their initializer names (state-dict names).
+#include <algorithm>
 #include <cfloat>
 #include <cmath>
 #include <cstdio>
@@ -175,7 +176,8 @@ void convert_reshape(ConvertContext& ctx) {
     }
     if (w <= 0) ctx.fail("shape entry " + std::to_string(w) + " is not supported");
     target[d] = w;
-    if (d > 0) known *= w;
+    if (d > 0 && __builtin_mul_overflow(known, w, &known))
+      ctx.fail("shape " + graph::shape_str(want) + " has more values than a tensor can hold");
   }
   if (target.empty()) ctx.fail("reshapes to a scalar; chop keeps the batch in dimension 0");
   const bool batch_first = want[0] == kBatch || (want[0] == 0 && !allowzero);
@@ -216,6 +218,12 @@ void convert_transpose(ConvertContext& ctx) {
   if (perm.empty())
     for (int64_t d = rank - 1; d >= 0; --d) perm.push_back(d);
   if (static_cast<int64_t>(perm.size()) != rank) ctx.fail("perm does not match the input rank");
+  std::vector<int64_t> sorted_perm = perm;
+  std::sort(sorted_perm.begin(), sorted_perm.end());
+  for (int64_t d = 0; d < rank; ++d)
+    if (sorted_perm[static_cast<size_t>(d)] != d)
+      ctx.fail("perm " + graph::shape_str(perm) + " is not a permutation of 0.." +
+               std::to_string(rank - 1));
   // A layout-preserving transpose only moves dimensions of size 1: the data order is unchanged.
   bool keeps_order = perm[0] == 0;
   int64_t last = 0;
@@ -248,6 +256,8 @@ void convert_squeeze_unsqueeze(ConvertContext& ctx) {
     if (a == 0) ctx.fail("moves the batch dimension; chop keeps the batch in dimension 0");
   }
   std::sort(axes.begin(), axes.end());
+  if (std::adjacent_find(axes.begin(), axes.end()) != axes.end())
+    ctx.fail("axes " + graph::shape_str(axes) + " name a dimension twice");
   if (unsq) {
     for (int64_t a : axes) out.insert(out.begin() + a, 1);
   } else {
@@ -276,6 +286,7 @@ void convert_concat(ConvertContext& ctx) {
   ctx.allow_attrs({"axis"});
   std::vector<const Value*> in;
   for (int i = 0; i < ctx.node.input_size(); ++i) in.push_back(&ctx.input(static_cast<size_t>(i)));
+  if (in.empty()) ctx.fail("has no inputs");
   const int64_t axis = ctx.attr_int("axis", 0);
   if (axis == 0 || axis == -static_cast<int64_t>(in[0]->shape.size()))
     ctx.fail("concatenates along the batch dimension; chop keeps the batch in dimension 0");
