@@ -81,6 +81,27 @@ Table read_hdf5(const std::string& path) {
   if (!missing.empty()) {
     throw DataError(path, "'t_allpar_new' lacks member(s) " + list_of(missing));
   }
+  // HDF5 converts members by trusting the offsets the file declares: a member lying outside
+  // its record makes H5Dread read outside its buffers (a libhdf5 bug), so check the members we
+  // read are numbers that lie inside the record first.
+  const size_t record_bytes = H5Tget_size(ftype.get());
+  auto check_member = [&](const char* name) {
+    const int index = H5Tget_member_index(ftype.get(), name);
+    H5Id member(H5Tget_member_type(ftype.get(), static_cast<unsigned>(index)), H5Tclose);
+    const H5T_class_t cls = member.ok() ? H5Tget_class(member.get()) : H5T_NO_CLASS;
+    const size_t bytes = member.ok() ? H5Tget_size(member.get()) : 0;
+    const size_t offset = H5Tget_member_offset(ftype.get(), static_cast<unsigned>(index));
+    if ((cls != H5T_FLOAT && cls != H5T_INTEGER) || bytes == 0 || bytes > 8)
+      throw DataError(path, "'t_allpar_new' member " + std::string(name) +
+                                " is not a number (float or integer): corrupt or not the JSC file");
+    if (offset > record_bytes || bytes > record_bytes - offset)
+      throw DataError(path, "'t_allpar_new' member " + std::string(name) + " lies at bytes " +
+                                std::to_string(offset) + ".." + std::to_string(offset + bytes) +
+                                " of a " + std::to_string(record_bytes) +
+                                "-byte record: the file is corrupt");
+  };
+  for (const std::string& f : feature_names()) check_member(f.c_str());
+  for (const char* l : kLabelNames) check_member(l);
   std::string filters = missing_hdf5_filters(dset.get());
   if (!filters.empty()) throw DataError(path, "'t_allpar_new': " + filters);
   H5Id fspace(H5Dget_space(dset.get()), H5Sclose);

@@ -6,20 +6,103 @@
 #include <caffe2/serialize/inline_container.h>
 #include <torch/csrc/jit/serialization/pickle.h>
 
+#include <cctype>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 
 #include "core/error.h"
 #include "core/files.h"
+#include "core/limits.h"
 #include "core/log.h"
 #include "core/strings.h"
 #include "graph/ops.h"
 #include "interop/pickle_reader.h"
 
+// The zip reader inside LibTorch (miniz, which PyTorchStreamReader uses and libtorch_cpu exports;
+// no header ships it). Only pointers to the archive cross this boundary.
+extern "C" {
+struct mz_zip_archive;
+int mz_zip_reader_init_file(mz_zip_archive* zip, const char* path, uint32_t flags);
+int mz_zip_reader_end(mz_zip_archive* zip);
+unsigned mz_zip_reader_get_num_files(mz_zip_archive* zip);
+unsigned mz_zip_reader_get_filename(mz_zip_archive* zip, unsigned index, char* name,
+                                    unsigned name_size);
+int mz_zip_reader_locate_file(mz_zip_archive* zip, const char* name, const char* comment,
+                              unsigned flags);
+int mz_zip_reader_extract_to_mem(mz_zip_archive* zip, unsigned index, void* buf, size_t buf_size,
+                                 unsigned flags);
+}
+
 namespace chop::interop {
 namespace {
+
+/// An open miniz reader, ended on scope exit. Its storage is zeroed and far larger than miniz's
+/// mz_zip_archive (~112 bytes in miniz 2.x), which is all miniz asks of a caller.
+class ZipReader {
+ public:
+  explicit ZipReader(const std::string& path) {
+    open_ = mz_zip_reader_init_file(archive(), path.c_str(), 0) != 0;
+  }
+  ~ZipReader() {
+    if (open_) mz_zip_reader_end(archive());
+  }
+  ZipReader(const ZipReader&) = delete;
+  ZipReader& operator=(const ZipReader&) = delete;
+  bool open() const { return open_; }
+  mz_zip_archive* archive() { return reinterpret_cast<mz_zip_archive*>(storage_); }
+
+ private:
+  alignas(16) unsigned char storage_[2048] = {};
+  bool open_ = false;
+};
+
+/// Refuses, with a DataError, every archive LibTorch's PyTorchStreamReader constructor would
+/// throw on. That constructor leaks its open zip reader when it throws (it never runs its own
+/// destructor), so chop only constructs it on archives it accepts: a readable zip whose first
+/// record sits in a folder holding a `version` (or `.data/version`) record with a supported
+/// format version. Mirrors PyTorchStreamReader::init of LibTorch 1.13.
+void check_torch_zip(const std::string& path) {
+  ZipReader zip(path);
+  if (!zip.open())
+    throw DataError(path, "not a readable PyTorch archive (truncated or corrupt zip)");
+  if (mz_zip_reader_get_num_files(zip.archive()) == 0)
+    throw DataError(path, "an empty zip archive: not written by torch.save");
+  char first[512] = {0};
+  if (mz_zip_reader_get_filename(zip.archive(), 0, first, sizeof(first)) == 0)
+    throw DataError(path, "not a readable PyTorch archive (unreadable record name)");
+  const std::string name(first);
+  const size_t slash = name.find('/');
+  if (slash == std::string::npos)
+    throw DataError(path,
+                    "a zip archive whose records are not in one folder: not written by "
+                    "torch.save");
+  const std::string folder = name.substr(0, slash + 1);
+  int index =
+      mz_zip_reader_locate_file(zip.archive(), (folder + ".data/version").c_str(), nullptr, 0);
+  if (index < 0)
+    index = mz_zip_reader_locate_file(zip.archive(), (folder + "version").c_str(), nullptr, 0);
+  if (index < 0)
+    throw DataError(path, "a zip archive without a version record: not written by torch.save");
+  char text[32] = {0};
+  if (!mz_zip_reader_extract_to_mem(zip.archive(), static_cast<unsigned>(index), text,
+                                    sizeof(text) - 1, 0))
+    throw DataError(path, "its version record is unreadable (truncated or corrupt archive)");
+  std::string version(text);
+  while (!version.empty() && std::isspace(static_cast<unsigned char>(version.back())))
+    version.pop_back();
+  const std::optional<int64_t> v = parse_int64(version);
+  if (!v || *v < static_cast<int64_t>(caffe2::serialize::kMinSupportedFileFormatVersion) ||
+      *v > static_cast<int64_t>(caffe2::serialize::kMaxSupportedFileFormatVersion))
+    throw DataError(path, "archive format version '" + version.substr(0, 20) +
+                              "' is not one this LibTorch reads (" +
+                              std::to_string(caffe2::serialize::kMinSupportedFileFormatVersion) +
+                              " to " +
+                              std::to_string(caffe2::serialize::kMaxSupportedFileFormatVersion) +
+                              "); save it with an older PyTorch or a newer chop build");
+}
 
 using pickle::Object;
 using pickle::Ref;
@@ -48,6 +131,7 @@ Ref read_pickle(const std::string& path) {
                     "not a PyTorch file (torch.save writes a zip archive) nor a chop "
                     "checkpoint");
   }
+  check_torch_zip(path);
   try {
     caffe2::serialize::PyTorchStreamReader reader(path);
     if (!reader.hasRecord("data.pkl"))

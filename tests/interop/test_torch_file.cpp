@@ -159,5 +159,38 @@ TEST(TorchFile, BadFilesAreDataErrorsNamingTheFile) {
   }
 }
 
+// Archives LibTorch's reader constructor would throw on (and leak its zip reader on) are refused
+// by chop first, each with a message naming the file and what is wrong.
+TEST(TorchFile, ArchivesLibTorchCannotOpenAreRefusedBeforeItsReader) {
+  const std::string dir = ::testing::TempDir();
+  const std::string good = read_file(fixture("jet_mlp_state.pt"));
+  auto replace_all = [](std::string s, const std::string& from, const std::string& to) {
+    for (size_t at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size()))
+      s.replace(at, from.size(), to);
+    return s;
+  };
+  auto error_of = [&](const std::string& name, const std::string& bytes) {
+    const std::string path = dir + "/" + name;
+    write_file_atomic(path, bytes);
+    try {
+      interop::read_torch_state_dict(path, TorchLoadType::kAuto);
+    } catch (const DataError& e) {
+      const std::string msg = e.what();
+      EXPECT_NE(msg.find(path), std::string::npos) << msg;
+      return msg;
+    }
+    return std::string("<no error>");
+  };
+  // Record names are not checksummed: rename the version record in both zip headers.
+  EXPECT_NE(error_of("no_version.pt", replace_all(good, "/version", "/versioX"))
+                .find("without a version record"),
+            std::string::npos);
+  // The fuzzer's finding: the version record's bytes no longer match their checksum.
+  const std::string finding = read_file(std::string(CHOP_SOURCE_DIR) +
+                                        "/fuzz/corpus/torch_file/finding_corrupt_version_record");
+  EXPECT_NE(error_of("bad_version.pt", finding).find("version record is unreadable"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace chop
