@@ -26,6 +26,7 @@ int64_t normalised_dim(const Node& n, int64_t dim, size_t rank) {
 }  // namespace
 
 Shape int_list(const Node& n, const std::string& key, size_t dims) {
+  if (!n.attrs.contains(key)) fail(n, "missing attribute '" + key + "'");
   const auto& v = n.attrs.at(key);
   if (v.is_number_integer()) return Shape(dims, v.get<int64_t>());
   Shape s = v.get<Shape>();

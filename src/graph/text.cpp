@@ -268,6 +268,11 @@ Graph parse_graph(const std::string& text, const std::string& source,
       }
     }
     if (g.find(n.name)) throw ConfigError(where, "duplicate node name '" + n.name + "'");
+    // Optional attributes a writer left out take the op's defaults (PyTorch's), as in graphs
+    // built by chop, so no reader meets a missing one.
+    if (const OpSpec* spec = find_op(n.mase_op))
+      for (auto it = spec->default_attrs.begin(); it != spec->default_attrs.end(); ++it)
+        if (!n.attrs.contains(it.key())) n.attrs[it.key()] = it.value();
     try {
       // Types and ranges of attributes now, so no later reader meets a malformed one.
       check_node_attrs(n);

@@ -15,6 +15,8 @@ namespace {
 }
 
 Shape int_list(const Node& n, const std::string& key, size_t dims) {
+  if (!n.attrs.contains(key))
+    throw UserError("node " + n.name + ": missing attribute '" + key + "'");
   const Json& v = n.attrs.at(key);
   if (v.is_number_integer()) return Shape(dims, v.get<int64_t>());
   Shape s = v.get<Shape>();

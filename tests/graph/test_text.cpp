@@ -93,6 +93,31 @@ TEST(GraphText, AttributesAreTypedAtTheLine) {
   expect_line_error(tiny_with("= call_module", "= call_nothing"), "call_nothing");
 }
 
+TEST(GraphText, OptionalAttributesLeftOutTakeTheOpDefaults) {
+  // The fuzzer's finding (fuzz/corpus/graph_text/finding_conv_without_dilation): a conv2d line
+  // without `dilation` reached a JSON at() (exit 70). Left-out optional attributes take the op
+  // table's defaults, as in graphs chop builds; a left-out required one is named by verify.
+  const std::string conv =
+      "graph c\n%x = placeholder[placeholder/placeholder]() {shape=[-1,1,4,4]}\n"
+      "%conv = call_module[conv2d/module_related_func](%x) @conv {in_channels=1, "
+      "out_channels=2, kernel_size=[3,3]} params(weight[2,1,3,3], bias[2])\n"
+      "%output = output[output/output](%conv)\n";
+  Graph g = parse_graph(conv, "g.txt");
+  EXPECT_EQ(g.find("conv")->attrs["dilation"], 1);
+  EXPECT_EQ(g.find("conv")->attrs["groups"], 1);
+  EXPECT_EQ(verify(g, {2, 1, 4, 4}).back(), (Shape{2, 2, 2, 2}));
+  std::string no_kernel = conv;
+  no_kernel.replace(no_kernel.find(", kernel_size=[3,3]"), 19, "");
+  try {
+    verify(parse_graph(no_kernel, "g.txt"), {2, 1, 4, 4});
+    FAIL() << "expected an error";
+  } catch (const UserError& e) {
+    EXPECT_NE(std::string(e.what()).find("node conv: missing attribute 'kernel_size'"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
 TEST(GraphText, LongLinesDoNotExhaustTheStack) {
   // The parser is hand-written: no regex recursion proportional to the line length.
   std::string t = tiny_with("@fc", "@fc" + std::string(1 << 20, 'a'));
