@@ -5,6 +5,7 @@
 #include <cstring>
 #include <map>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "core/error.h"
 
@@ -50,9 +51,13 @@ namespace {
 
 using Type = Object::Type;
 
+// Every object the running Machine makes (on this thread), so that it can unlink them all.
+thread_local std::vector<std::weak_ptr<Object>>* t_made = nullptr;
+
 Ref make(Type t) {
   auto o = std::make_shared<Object>();
   o->type = t;
+  if (t_made) t_made->push_back(o);
   return o;
 }
 Ref make_int(int64_t v) {
@@ -79,7 +84,18 @@ const std::map<std::string, at::ScalarType>& storage_types() {
 class Machine {
  public:
   Machine(const std::string& data, const StorageLoader& loader, const std::string& where)
-      : d_(data), load_(loader), where_(where) {}
+      : d_(data), load_(loader), where_(where), outer_made_(t_made) {
+    t_made = &made_;
+  }
+  Machine(const Machine&) = delete;
+  Machine& operator=(const Machine&) = delete;
+  // A crafted pickle can make containers that hold themselves (APPEND of a memoized list to
+  // itself, ...); shared_ptr never frees such a cycle. Whatever the run built that is not the
+  // returned (acyclic) object is unlinked here, so an error or a discarded object frees it all.
+  ~Machine() {
+    unlink_all_but_result();
+    t_made = outer_made_;
+  }
 
   Ref run() {
     while (true) {
@@ -93,7 +109,10 @@ class Machine {
           break;
         case '.':  // STOP
           if (stack_.empty()) bad("STOP with an empty stack");
-          return stack_.back();
+          if (has_cycle(stack_.back()))
+            bad("an object that contains itself (a state dict never does)");
+          result_ = stack_.back();
+          return result_;
         case '(':  // MARK
           marks_.push_back(stack_.size());
           break;
@@ -363,6 +382,68 @@ class Machine {
     return static_cast<int64_t>(v);
   }
   void push(Ref o) { stack_.push_back(std::move(o)); }
+
+  template <class F>
+  static void for_each_child(const Object& o, F&& f) {
+    for (const Ref& r : o.items) f(r);
+    for (const auto& [k, v] : o.dict) {
+      f(k);
+      f(v);
+    }
+    f(o.state);
+  }
+
+  // Iterative depth-first search (nesting can be as deep as the pickle is long).
+  static bool has_cycle(const Ref& root) {
+    enum class Mark { kOpen, kDone };
+    std::unordered_map<const Object*, Mark> mark;
+    std::vector<std::pair<const Object*, bool>> work = {{root.get(), false}};
+    while (!work.empty()) {
+      auto [o, leaving] = work.back();
+      work.pop_back();
+      if (!o) continue;
+      if (leaving) {
+        mark[o] = Mark::kDone;
+        continue;
+      }
+      auto it = mark.find(o);
+      if (it != mark.end()) {
+        if (it->second == Mark::kOpen) return true;
+        continue;
+      }
+      mark[o] = Mark::kOpen;
+      work.push_back({o, true});
+      for_each_child(*o, [&](const Ref& c) {
+        if (!c) return;
+        auto m = mark.find(c.get());
+        if (m != mark.end() && m->second == Mark::kOpen) {
+          work.push_back({c.get(), false});  // reported when popped while still open
+        } else if (m == mark.end()) {
+          work.push_back({c.get(), false});
+        }
+      });
+    }
+    return false;
+  }
+
+  void unlink_all_but_result() {
+    std::unordered_set<const Object*> keep;
+    std::vector<const Object*> todo = {result_.get()};
+    while (!todo.empty()) {
+      const Object* o = todo.back();
+      todo.pop_back();
+      if (!o || !keep.insert(o).second) continue;
+      for_each_child(*o, [&](const Ref& c) { todo.push_back(c.get()); });
+    }
+    std::vector<Ref> all;
+    for (const auto& w : made_)
+      if (Ref o = w.lock(); o && !keep.count(o.get())) all.push_back(std::move(o));
+    for (const Ref& o : all) {
+      o->items.clear();
+      o->dict.clear();
+      o->state.reset();
+    }
+  }
   Ref pop() {
     if (stack_.empty() || (!marks_.empty() && stack_.size() <= marks_.back()))
       bad("the stack is empty");
@@ -546,6 +627,9 @@ class Machine {
   std::vector<size_t> marks_;
   std::unordered_map<uint64_t, Ref> memo_;
   std::unordered_map<std::string, Ref> storages_;
+  Ref result_;
+  std::vector<std::weak_ptr<Object>> made_;
+  std::vector<std::weak_ptr<Object>>* outer_made_;
 };
 
 }  // namespace

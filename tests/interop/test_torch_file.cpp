@@ -10,6 +10,7 @@
 #include "core/files.h"
 #include "interop/interop_test_util.h"
 #include "interop/onnx_import.h"
+#include "interop/pickle_reader.h"
 #include "interop/torch_file.h"
 
 namespace chop {
@@ -190,6 +191,27 @@ TEST(TorchFile, ArchivesLibTorchCannotOpenAreRefusedBeforeItsReader) {
                                         "/fuzz/corpus/torch_file/finding_corrupt_version_record");
   EXPECT_NE(error_of("bad_version.pt", finding).find("version record is unreadable"),
             std::string::npos);
+}
+
+// A pickle can build a list that holds itself; shared_ptr would never free it. Returned: refused.
+// Built and dropped: unlinked when the reader ends (the sanitizer stage's LeakSanitizer checks).
+TEST(TorchFile, SelfReferentialPicklesAreRefusedOrFreed) {
+  const interop::pickle::StorageLoader no_storage = [](const std::string&, at::ScalarType,
+                                                       int64_t) -> at::Tensor {
+    throw DataError("test", "no storages here");
+  };
+  // PROTO 2, EMPTY_LIST, BINPUT 0, BINGET 0, APPEND, STOP
+  const std::string self_list = std::string("\x80\x02]q\x00h\x00", 7) + "a.";
+  try {
+    interop::pickle::unpickle(self_list, no_storage, "self.pkl");
+    FAIL() << "expected an error";
+  } catch (const DataError& e) {
+    EXPECT_NE(std::string(e.what()).find("contains itself"), std::string::npos) << e.what();
+  }
+  // ... then POP it and STOP on None: the cycle is garbage, the result is None.
+  const std::string dropped = std::string("\x80\x02]q\x00h\x00", 7) + "a0N.";
+  EXPECT_EQ(interop::pickle::unpickle(dropped, no_storage, "drop.pkl")->type,
+            interop::pickle::Object::Type::kNone);
 }
 
 }  // namespace
