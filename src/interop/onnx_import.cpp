@@ -143,6 +143,14 @@ void Importer::convert_nodes() {
       const std::string msg = e.what_without_backtrace();
       ctx.fail("its inputs are inconsistent (" + msg.substr(0, msg.find('\n')) +
                "); check the exporter's output with the ONNX checker and shape inference");
+    } catch (const Error&) {
+      throw;
+    } catch (const std::exception& e) {
+      // LibTorch's refusals do not always arrive as c10::Error here (a reshape of a folded
+      // constant to an impossible shape did not): any other library error is this node's too.
+      const std::string msg = e.what();
+      ctx.fail("its inputs are inconsistent (" + msg.substr(0, msg.find('\n')) +
+               "); check the exporter's output with the ONNX checker and shape inference");
     }
   }
 }
