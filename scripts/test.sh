@@ -25,7 +25,7 @@ echo "test: $summary"
 if [ "${CHOP_SANITIZE:-0}" != "0" ]; then
   bash scripts/sanitize.sh || status=1
   t_san=$(stamp)
-  bash scripts/fuzz.sh "${CHOP_FUZZ_SECONDS:-30}" || status=1
+  bash scripts/fuzz.sh "${CHOP_FUZZ_SECONDS:-60}" || status=1
   t_fuzz=$(stamp)
   summary+=", sanitizer build + tests $((t_san - t_tests)) s, fuzzing $((t_fuzz - t_san)) s"
 else
