@@ -159,8 +159,8 @@ class ActNet(nn.Module):
 
 class ExtMLP(nn.Module):
     """Activations and arithmetic users' jet taggers write: GELU (Div, Erf, Add, Mul, Mul), SELU,
-    ELU, Softplus, Hardsigmoid, torch.maximum/minimum, x / 2, x ** 2, sqrt, reciprocal, erf and
-    log_softmax."""
+    ELU, Softplus, Hardsigmoid, torch.maximum/minimum, x / 2, x ** 2, sqrt, reciprocal, erf,
+    abs, neg, exp, log and log_softmax."""
 
     def __init__(self):
         super().__init__()
@@ -177,7 +177,7 @@ class ExtMLP(nn.Module):
         h = nn.functional.elu(self.fc3(h), alpha=0.5)
         h = torch.maximum(nn.functional.softplus(h), self.gate(h)) + torch.minimum(h, torch.tensor(0.25))
         h = torch.sqrt(h * h + 1.0) / 2.0 + h ** 2 - torch.reciprocal(1.0 + torch.sigmoid(h))
-        h = h + torch.erf(h)
+        h = h + torch.erf(h) - torch.exp(-torch.abs(h)) + torch.log(1.0 + h * h)
         return nn.functional.log_softmax(self.out(h), dim=1)
 
 

@@ -202,6 +202,8 @@ def run(model, x):
             y = np.vectorize(math.erf, otypes=[np.float64])(ins[0].astype(np.float64))
         elif op == "Pow":
             y = np.power(ins[0], ins[1])
+        elif op in ("Abs", "Neg", "Exp", "Log"):
+            y = {"Abs": np.abs, "Neg": np.negative, "Exp": np.exp, "Log": np.log}[op](ins[0])
         elif op == "Sqrt":
             y = np.sqrt(ins[0])
         elif op == "Reciprocal":

@@ -449,8 +449,11 @@ class Writer {
                         const std::vector<std::string>& in) {
     const std::string& op = n.mase_op;
     static const std::map<std::string, std::string> plain = {
-        {"selu", "Selu"}, {"hardswish", "HardSwish"}, {"erf", "Erf"},
-        {"div", "Div"},   {"maximum", "Max"},         {"minimum", "Min"}};
+        {"selu", "Selu"},   {"hardswish", "HardSwish"},
+        {"erf", "Erf"},     {"abs", "Abs"},
+        {"neg", "Neg"},     {"exp", "Exp"},
+        {"log", "Log"},     {"div", "Div"},
+        {"maximum", "Max"}, {"minimum", "Min"}};
     if (auto it = plain.find(op); it != plain.end()) return add_node(it->second, name, in);
     if (op == "elu")
       return add_node("Elu", name, {in[0]}, [&](onnx::NodeProto* p) {

@@ -280,6 +280,9 @@ Value fold_tensor_op(ConvertContext& ctx) {
     return v;
   }
   if (op == "Sqrt") return constant(at::sqrt(in(0).to(at::kFloat)));
+  if (op == "Abs") return constant(at::abs(in(0)));
+  if (op == "Exp") return constant(at::exp(in(0).to(at::kFloat)));
+  if (op == "Log") return constant(at::log(in(0).to(at::kFloat)));
   if (op == "Reciprocal") return constant(at::reciprocal(in(0).to(at::kFloat)));
   if (op == "Pow") return constant(at::pow(in(0).to(at::kFloat), in(1).to(at::kFloat)));
   if (op == "ConstantOfShape") {
@@ -315,6 +318,9 @@ bool fold_constant(ConvertContext& ctx) {
                                                  "Neg",
                                                  "Sqrt",
                                                  "Reciprocal",
+                                                 "Abs",
+                                                 "Exp",
+                                                 "Log",
                                                  "Pow",
                                                  "Shape",
                                                  "ConstantOfShape",

@@ -197,9 +197,10 @@ void convert_softplus(ConvertContext& ctx) {
   emit_unary(ctx, "softplus");
 }
 
+// Erf, Abs, Neg, Exp, Log: the chop op of the same name.
 void convert_erf(ConvertContext& ctx) {
   ctx.allow_attrs({});
-  emit_unary(ctx, "erf");
+  emit_unary(ctx, to_lower(ctx.node.op_type()));
 }
 
 // PRelu's slope: one value, or one per channel broadcasting along dimension 1 (nn.PReLU(C)

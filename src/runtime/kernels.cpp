@@ -275,6 +275,18 @@ at::Tensor k_prelu(Node& n, const Tensors& in, bool) {
 at::Tensor k_erf(Node&, const Tensors& in, bool) {
   return at::erf(in[0]);
 }
+at::Tensor k_abs(Node&, const Tensors& in, bool) {
+  return at::abs(in[0]);
+}
+at::Tensor k_neg(Node&, const Tensors& in, bool) {
+  return at::neg(in[0]);
+}
+at::Tensor k_exp(Node&, const Tensors& in, bool) {
+  return at::exp(in[0]);
+}
+at::Tensor k_log(Node&, const Tensors& in, bool) {
+  return at::log(in[0]);
+}
 at::Tensor k_pow(Node& n, const Tensors& in, bool) {
   return at::pow(in[0], n.attrs.at("exponent").get<double>());
 }
@@ -377,6 +389,10 @@ const std::map<std::string, Kernel>& kernel_table() {
       {"upsample", k_upsample},
       {"prelu", k_prelu},
       {"erf", k_erf},
+      {"abs", k_abs},
+      {"neg", k_neg},
+      {"exp", k_exp},
+      {"log", k_log},
       {"pow", k_pow},
       {"div", k_div},
       {"maximum", k_maximum},

@@ -109,7 +109,7 @@ TEST(ImportOps, UsersActivationsAndReductionsBecomeChopOps) {
   };
   const auto mlp = ops(interop::import_onnx(fixture("ext_mlp.onnx")));
   for (const char* op : {"gelu", "erf", "div", "selu", "elu", "softplus", "hardsigmoid", "maximum",
-                         "minimum", "pow", "log_softmax"})
+                         "minimum", "pow", "log_softmax", "abs", "neg", "exp", "log"})
     EXPECT_TRUE(has(mlp, op)) << op;
   // nn.GELU's five ONNX nodes are one gelu (named after its module), erf appears once.
   graph::Graph mlp_g = interop::import_onnx(fixture("ext_mlp.onnx"));

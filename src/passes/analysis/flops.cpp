@@ -62,7 +62,8 @@ LayerCost layer_cost(const graph::Node& n) {
   } else if (op == "relu" || op == "relu6" || op == "hardtanh" || op == "sigmoid" ||
              op == "leaky_relu" || op == "tanh" || op == "elu" || op == "selu" ||
              op == "hardsigmoid" || op == "hardswish" || op == "softplus" || op == "erf" ||
-             op == "gelu" || op == "pow") {
+             op == "gelu" || op == "pow" || op == "abs" || op == "neg" || op == "exp" ||
+             op == "log") {
     // hardtanh, sigmoid, leaky_relu, tanh, elu, ...: chop's extension, one operation per element
     // like ReLU.
     c.computations = c.backward_computations = c.input_buffer_size;

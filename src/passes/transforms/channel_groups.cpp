@@ -26,7 +26,8 @@ bool is_pass_through(const std::string& op) {
   return op == "relu" || op == "relu6" || op == "hardtanh" || op == "sigmoid" || op == "dropout" ||
          op == "leaky_relu" || op == "tanh" || op == "identity" || op == "softmax" ||
          op == "log_softmax" || op == "elu" || op == "selu" || op == "hardsigmoid" ||
-         op == "hardswish" || op == "softplus" || op == "erf" || op == "pow" || op == "gelu";
+         op == "hardswish" || op == "softplus" || op == "erf" || op == "pow" || op == "gelu" ||
+         op == "abs" || op == "neg" || op == "exp" || op == "log";
 }
 bool is_pool(const std::string& op) {
   return op == "max_pool2d" || op == "avg_pool2d" || op == "adaptive_avg_pool2d" ||
