@@ -34,7 +34,7 @@ extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) {
   const char* name = std::getenv("CHOP_FUZZ_READER");
   if (std::getenv("CHOP_FUZZ_LIST") || !name) {
     for (const auto& r : chop::fuzz::fuzz_readers())
-      std::printf("%-18s %s\n", r.name.c_str(), r.summary.c_str());
+      std::printf("%-18s %8u  %s\n", r.name.c_str(), r.ci_runs, r.summary.c_str());
     if (!name && !std::getenv("CHOP_FUZZ_LIST"))
       std::fprintf(stderr, "set CHOP_FUZZ_READER to one of the readers above\n");
     std::exit(name ? 0 : 2);

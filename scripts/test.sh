@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# README command (2): set up, build, and run every test (ctest; labels unit, golden, e2e, slow),
-# then the sanitizer build's tests (scripts/sanitize.sh) and a bounded fuzzing run of every file
-# reader (scripts/fuzz.sh, CHOP_FUZZ_SECONDS each) when CHOP_SANITIZE=1 — the default flips to 1
-# once the widened stage has a green run on the merged tree (docs/reliability.md); CHOP_SANITIZE=0
-# is the quick local run. With arguments, only the release build's ctest runs, with them.
+# README command (2), what CI runs: set up, build, and run every test (ctest; labels unit, golden,
+# e2e, slow), then the sanitizer build's tests (scripts/sanitize.sh: ASan+UBSan unit tests, fuzz
+# seed replays, CLI e2e cases) and the fuzzing stage (scripts/fuzz.sh: each reader's fixed number
+# of inputs from a fixed seed, so a stop's CI checks what was checked before it; set
+# CHOP_FUZZ_SECONDS for a random run of that many seconds per reader instead). CHOP_SANITIZE=0 is
+# the quick local run (release tests only). With arguments, only the release build's ctest runs.
 # Prints each stage's wall time; docs/reliability.md has the measured CI budget.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,10 +23,10 @@ t_tests=$(stamp)
 summary="setup $((t_setup - t_start)) s, release build $((t_build - t_setup)) s"
 summary+=", release tests $((t_tests - t_build)) s"
 echo "test: $summary"
-if [ "${CHOP_SANITIZE:-0}" != "0" ]; then
+if [ "${CHOP_SANITIZE:-1}" != "0" ]; then
   bash scripts/sanitize.sh || status=1
   t_san=$(stamp)
-  bash scripts/fuzz.sh "${CHOP_FUZZ_SECONDS:-60}" || status=1
+  bash scripts/fuzz.sh ${CHOP_FUZZ_SECONDS:+"$CHOP_FUZZ_SECONDS"} || status=1
   t_fuzz=$(stamp)
   summary+=", sanitizer build + tests $((t_san - t_tests)) s, fuzzing $((t_fuzz - t_san)) s"
 else
