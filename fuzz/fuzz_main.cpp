@@ -65,7 +65,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   size_t pos = 0;
   for (const std::string& file : g_reader->files) {
     size_t end = input.find(sep, pos);
-    std::string part = pos <= input.size() ? input.substr(pos, end == std::string::npos ? std::string::npos : end - pos) : "";
+    std::string part =
+        pos <= input.size()
+            ? input.substr(pos, end == std::string::npos ? std::string::npos : end - pos)
+            : "";
     pos = end == std::string::npos ? input.size() + 1 : end + sep.size();
     std::ofstream(g_dir + "/" + file, std::ios::binary | std::ios::trunc) << part;
   }

@@ -4,8 +4,8 @@
 #include "fuzz/readers.h"
 
 #include "config/resolve.h"
-#include "core/files.h"
 #include "config/toml_document.h"
+#include "core/files.h"
 #include "data/jsc.h"
 #include "data/npy.h"
 #include "data/registry.h"
@@ -56,8 +56,8 @@ void read_graph_text(const std::string& dir) {
 }
 
 void read_toml_config(const std::string& dir) {
-  config::RunConfig cfg = config::resolve(config::Json::object(),
-                                          config::load_toml_file(dir + "/config.toml"));
+  config::RunConfig cfg =
+      config::resolve(config::Json::object(), config::load_toml_file(dir + "/config.toml"));
   if (const config::Json* passes = cfg.table("passes"))
     passes::pipeline_from_table(*passes, &*cfg.toml);
 }
@@ -113,28 +113,58 @@ void read_torch_file(const std::string& dir) {
 
 const std::vector<FuzzReader>& fuzz_readers() {
   static const std::vector<FuzzReader> table = {
-      {"checkpoint", "chop .ckpt: header, checksum, graph text, tensors, --load into a model",
-       {"model.ckpt"}, read_checkpoint, 500000},
-      {"transform_folder", "chop transform output: graph.txt + state.pt + node_meta.toml",
-       {"graph.txt", "state.pt", "node_meta.toml", "digest.json"}, read_transform_folder, 200000},
-      {"graph_text", "graph text (one node per line) and the verifier", {"graph.txt"},
-       read_graph_text, 20000},
-      {"toml_config", "--config TOML: syntax, option types and ranges, [passes] pipeline",
-       {"config.toml"}, read_toml_config, 100000},
-      {"idx", "MNIST IDX images + labels (raw or gzip)",
-       {"t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"}, read_idx, 200000},
-      {"cifar", "CIFAR-10 binary batch", {"test_batch.bin"}, read_cifar, 200000},
-      {"csv_arff", "JSC OpenML table as CSV or ARFF, then MASE's preprocessing", {"jsc.csv"},
-       read_csv_arff, 120000},
-      {"hdf5", "JSC HDF5 (t_allpar_new, LZF), then MASE's preprocessing", {"jsc.h5"}, read_hdf5, 2000},
-      {"npy", "NPY arrays and an exported split folder",
+      {"checkpoint",
+       "chop .ckpt: header, checksum, graph text, tensors, --load into a model",
+       {"model.ckpt"},
+       read_checkpoint,
+       1000000},
+      {"transform_folder",
+       "chop transform output: graph.txt + state.pt + node_meta.toml",
+       {"graph.txt", "state.pt", "node_meta.toml", "digest.json"},
+       read_transform_folder,
+       400000},
+      {"graph_text",
+       "graph text (one node per line) and the verifier",
+       {"graph.txt"},
+       read_graph_text,
+       40000},
+      {"toml_config",
+       "--config TOML: syntax, option types and ranges, [passes] pipeline",
+       {"config.toml"},
+       read_toml_config,
+       200000},
+      {"idx",
+       "MNIST IDX images + labels (raw or gzip)",
+       {"t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"},
+       read_idx,
+       400000},
+      {"cifar", "CIFAR-10 binary batch", {"test_batch.bin"}, read_cifar, 600000},
+      {"csv_arff",
+       "JSC OpenML table as CSV or ARFF, then MASE's preprocessing",
+       {"jsc.csv"},
+       read_csv_arff,
+       360000},
+      {"hdf5",
+       "JSC HDF5 (t_allpar_new, LZF), then MASE's preprocessing",
+       {"jsc.h5"},
+       read_hdf5,
+       8000},
+      {"npy",
+       "NPY arrays and an exported split folder",
        {"X_train.npy", "y_train.npy", "X_val.npy", "y_val.npy", "X_test.npy", "y_test.npy",
         "dataset.json"},
-       read_npy, 40000},
-      {"onnx", "ONNX/QONNX model import (Debian's libonnx) and the graph verifier",
-       {"model.onnx"}, read_onnx, 60000},
-      {"torch_file", "PyTorch zip (torch.save state dict, Lightning .ckpt): pickle and storages",
-       {"model.pt"}, read_torch_file, 60000},
+       read_npy,
+       240000},
+      {"onnx",
+       "ONNX/QONNX model import (Debian's libonnx) and the graph verifier",
+       {"model.onnx"},
+       read_onnx,
+       300000},
+      {"torch_file",
+       "PyTorch zip (torch.save state dict, Lightning .ckpt): pickle and storages",
+       {"model.pt"},
+       read_torch_file,
+       180000},
   };
   return table;
 }

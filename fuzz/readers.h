@@ -18,8 +18,9 @@ struct FuzzReader {
   /// (the file was read or refused with a typed error); anything else is a finding.
   void (*read)(const std::string& dir);
   /// Inputs the CI fuzzing stage runs, from the committed seeds with a fixed libFuzzer seed
-  /// (scripts/fuzz.sh without a time): about 30 s of this reader under ASan on the 2-core build
-  /// machine, so CI checks the same inputs every time for the same build.
+  /// (scripts/fuzz.sh without a time): about 40 s of this reader under ASan on the idle 2-core
+  /// build machine (two readers at a time), so CI checks the same inputs every time for the same
+  /// build.
   unsigned ci_runs;
 };
 

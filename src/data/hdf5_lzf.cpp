@@ -146,8 +146,27 @@ size_t lzf_filter(unsigned flags, size_t cd_nelmts, const unsigned cd_values[], 
   // An LZF block expands at most ~132x (a 3-byte reference copies up to 264 bytes), so the
   // decoded size is bounded by the input whatever the file's client data claims.
   const size_t max_out = nbytes * 133 + 64;
-  size_t cap = (cd_nelmts >= 3 && cd_values[2] != 0) ? cd_values[2] : *buf_size;
-  cap = std::min(std::max<size_t>(cap, 1), max_out);
+  if (cd_nelmts >= 3 && cd_values[2] != 0) {
+    // h5py's third parameter is the chunk's byte size, which libhdf5 then copies out of this
+    // buffer without checking what the filter returned: decode to exactly that size or fail.
+    const size_t chunk_bytes = cd_values[2];
+    if (chunk_bytes > max_out) return 0;
+    auto* out = static_cast<uint8_t*>(std::malloc(chunk_bytes));
+    if (!out) return 0;
+    bool too_small = false;
+    const size_t n =
+        decode(static_cast<const uint8_t*>(*buf), nbytes, out, chunk_bytes, &too_small);
+    if (n != chunk_bytes) {
+      std::free(out);
+      return 0;
+    }
+    std::free(*buf);
+    *buf = out;
+    *buf_size = chunk_bytes;
+    return n;
+  }
+  size_t cap = std::max<size_t>(*buf_size, 1);
+  cap = std::min(cap, max_out);
   for (int attempt = 0; attempt < 12; ++attempt) {
     auto* out = static_cast<uint8_t*>(std::malloc(cap));
     if (!out) return 0;

@@ -50,6 +50,73 @@ struct HdfRow {
   int32_t label[kNumClasses];
 };
 
+/// libhdf5 copies rows out of a chunk or compact buffer trusting the dataspace and the chunk
+/// shape, reading past the buffer when the file stores fewer bytes than they declare (fuzz
+/// findings), so the sizes must agree before H5Dread: the whole dataset for compact/contiguous
+/// layouts; for chunked ones, every chunk stored without its filters holds a full chunk, the
+/// chunk fits the memory budget, and LZF's decoded size (h5py's third parameter, which chop's
+/// filter decodes to exactly) is the chunk's size.
+void check_storage_sizes(const std::string& path, hid_t dset, hsize_t n_rows, size_t row_bytes,
+                         hsize_t stored) {
+  const auto corrupt = [&](const std::string& what) {
+    return DataError(path, "'t_allpar_new' " + what + ": truncated or corrupt file");
+  };
+  H5Id dcpl(H5Dget_create_plist(dset), H5Pclose);
+  const H5D_layout_t layout = dcpl.ok() ? H5Pget_layout(dcpl.get()) : H5D_LAYOUT_ERROR;
+  if (layout == H5D_LAYOUT_ERROR) throw corrupt("has an unreadable storage layout");
+  if (layout != H5D_CHUNKED) {
+    if (checked_mul(n_rows, row_bytes) != std::optional<uint64_t>(stored))
+      throw corrupt("declares " + std::to_string(n_rows) + " rows of " + std::to_string(row_bytes) +
+                    " bytes but stores " + std::to_string(stored));
+    return;
+  }
+  hsize_t chunk_rows = 0;
+  if (H5Pget_chunk(dcpl.get(), 1, &chunk_rows) != 1 || chunk_rows == 0)
+    throw corrupt("has an unreadable chunk shape");
+  const auto chunk_bytes = checked_mul(chunk_rows, row_bytes);
+  check_file_memory(path, chunk_bytes,
+                    "'t_allpar_new' chunks (" + std::to_string(chunk_rows) + " rows each)");
+  const int n_filters = H5Pget_nfilters(dcpl.get());
+  if (n_filters < 0) throw corrupt("has an unreadable filter pipeline");
+  if (H5Pget_filter_by_id2(dcpl.get(), kLzfFilterId, nullptr, nullptr, nullptr, 0, nullptr,
+                           nullptr) >= 0) {
+    unsigned flags = 0, cd[3] = {0, 0, 0};
+    size_t n_cd = 3;
+    H5Pget_filter_by_id2(dcpl.get(), kLzfFilterId, &flags, &n_cd, cd, 0, nullptr, nullptr);
+    if (n_cd < 3 || cd[2] != *chunk_bytes)
+      throw corrupt("declares LZF chunks of " + std::to_string(n_cd < 3 ? 0 : cd[2]) +
+                    " bytes but its " + std::to_string(chunk_rows) + "-row chunks take " +
+                    std::to_string(*chunk_bytes));
+  }
+  // libhdf5 1.10 refuses H5S_ALL here: the chunk queries take the dataset's own dataspace.
+  H5Id space(H5Dget_space(dset), H5Sclose);
+  hsize_t n_chunks = 0;
+  if (!space.ok() || H5Dget_num_chunks(dset, space.get(), &n_chunks) < 0)
+    throw corrupt("has an unreadable chunk index");
+  // libhdf5 1.10 walks the chunk index from the start for each H5Dget_chunk_info, so past a
+  // few thousand chunks an unfiltered dataset is checked in total (every chunk full size).
+  constexpr hsize_t kChunksCheckedOneByOne = 4096;
+  if (n_chunks > kChunksCheckedOneByOne) {
+    if (n_filters == 0 && checked_mul(n_chunks, *chunk_bytes) != std::optional<uint64_t>(stored))
+      throw corrupt("stores " + std::to_string(stored) + " bytes in " + std::to_string(n_chunks) +
+                    " unfiltered chunks of " + std::to_string(*chunk_bytes) + " bytes");
+    return;
+  }
+  const unsigned all_filters_skipped = (1u << n_filters) - 1u;
+  for (hsize_t i = 0; i < n_chunks; ++i) {
+    hsize_t offset = 0, size = 0;
+    unsigned filter_mask = 0;
+    haddr_t addr = 0;
+    if (H5Dget_chunk_info(dset, space.get(), i, &offset, &filter_mask, &addr, &size) < 0)
+      throw corrupt("has an unreadable chunk index");
+    const bool raw = (filter_mask & all_filters_skipped) == all_filters_skipped;
+    if (raw && size != *chunk_bytes)
+      throw corrupt("stores a chunk of " + std::to_string(size) + " bytes at row " +
+                    std::to_string(offset) + " where its " + std::to_string(chunk_rows) +
+                    "-row chunks take " + std::to_string(*chunk_bytes));
+  }
+}
+
 }  // namespace
 
 Table read_hdf5(const std::string& path) {
@@ -121,8 +188,10 @@ Table read_hdf5(const std::string& path) {
   auto declared = checked_mul(n_rows, row_bytes);
   if (!declared || (*declared > 0 && stored == 0) ||
       *declared / 1024 > static_cast<uint64_t>(stored))
-    throw DataError(path, "'t_allpar_new' declares " + std::to_string(n_rows) + " rows but stores " +
-                              std::to_string(stored) + " bytes of data: truncated or corrupt");
+    throw DataError(path, "'t_allpar_new' declares " + std::to_string(n_rows) +
+                              " rows but stores " + std::to_string(stored) +
+                              " bytes of data: truncated or corrupt");
+  check_storage_sizes(path, dset.get(), n_rows, row_bytes, stored);
 
   // Memory type: only the 21 members we need, matched by name (HDF5 converts types).
   H5Id mtype(H5Tcreate(H5T_COMPOUND, sizeof(HdfRow)), H5Tclose);

@@ -37,6 +37,7 @@ struct FileSpec {
   bool wrong_name = false;   // call the dataset something else
   int duplicates = 0;        // the last `duplicates` rows repeat the first ones
   int extra_filter = 0;      // an extra (then unregistered) filter id
+  bool chunked = false;      // chunks of 16 rows even without a filter
 };
 
 /// Writes the official layout: one 1-D compound dataset, members in a shuffled order with
@@ -81,7 +82,7 @@ void write_hdf5(const std::string& path, const FileSpec& spec) {
   hsize_t dims = static_cast<hsize_t>(spec.n);
   hid_t space = H5Screate_simple(1, &dims, nullptr);
   hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
-  if (spec.lzf || spec.extra_filter) {
+  if (spec.lzf || spec.extra_filter || spec.chunked) {
     hsize_t chunk = 16;
     H5Pset_chunk(dcpl, 1, &chunk);
     if (spec.lzf) H5Pset_filter(dcpl, kLzfFilterId, H5Z_FLAG_OPTIONAL, 0, nullptr);
@@ -110,6 +111,24 @@ TEST(JscHdf5, ReadsCompoundMembersByNameWithoutCompression) {
   ScratchDir dir;
   write_hdf5(dir / "plain.z", FileSpec{});
   expect_rows(jsc::read_file(dir / "plain.z"), 40);
+}
+
+// Unfiltered chunks are checked one by one against the chunk shape (a fuzz finding: libhdf5
+// copies a full chunk out of a shorter stored one); a partial last chunk is still stored whole.
+TEST(JscHdf5, UnfilteredChunksMustHoldTheirRows) {
+  ScratchDir dir;
+  FileSpec spec;
+  spec.chunked = true;
+  write_hdf5(dir / "chunked.z", spec);
+  expect_rows(jsc::read_file(dir / "chunked.z"), 40);
+  // The finding: an LZF file whose filter was removed, so its compressed chunks read as raw.
+  const std::string short_chunk =
+      std::string(CHOP_SOURCE_DIR) +
+      "/fuzz/corpus/hdf5/finding_unfiltered_chunk_shorter_than_its_rows";
+  const std::string msg = error_of<DataError>([&] { jsc::read_file(short_chunk); });
+  EXPECT_NE(msg.find("stores a chunk of 162 bytes at row 0 where its 4-row chunks take 336"),
+            std::string::npos)
+      << msg;
 }
 
 TEST(JscHdf5, ReadsLzfCompressedChunks) {
