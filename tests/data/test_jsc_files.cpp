@@ -113,21 +113,29 @@ TEST(JscHdf5, ReadsCompoundMembersByNameWithoutCompression) {
   expect_rows(jsc::read_file(dir / "plain.z"), 40);
 }
 
-// Unfiltered chunks are checked one by one against the chunk shape (a fuzz finding: libhdf5
-// copies a full chunk out of a shorter stored one); a partial last chunk is still stored whole.
-TEST(JscHdf5, UnfilteredChunksMustHoldTheirRows) {
+// libhdf5 copies a full chunk out of whatever buffer holds it (fuzz findings), so the sizes it
+// trusts are checked first: unfiltered chunks one by one against the chunk shape (a partial
+// last chunk is still stored whole), the chunk shape against the memory budget and LZF's size.
+TEST(JscHdf5, ChunkSizesLibhdf5TrustsAreCheckedFirst) {
   ScratchDir dir;
   FileSpec spec;
   spec.chunked = true;
   write_hdf5(dir / "chunked.z", spec);
   expect_rows(jsc::read_file(dir / "chunked.z"), 40);
-  // The finding: an LZF file whose filter was removed, so its compressed chunks read as raw.
-  const std::string short_chunk =
-      std::string(CHOP_SOURCE_DIR) +
-      "/fuzz/corpus/hdf5/finding_unfiltered_chunk_shorter_than_its_rows";
-  const std::string msg = error_of<DataError>([&] { jsc::read_file(short_chunk); });
+  const std::string corpus = std::string(CHOP_SOURCE_DIR) + "/fuzz/corpus/hdf5/";
+  // An LZF file whose filter was removed, so its compressed chunks read as raw rows.
+  std::string msg = error_of<DataError>(
+      [&] { jsc::read_file(corpus + "finding_unfiltered_chunk_shorter_than_its_rows"); });
   EXPECT_NE(msg.find("stores a chunk of 162 bytes at row 0 where its 4-row chunks take 336"),
             std::string::npos)
+      << msg;
+  // An LZF file whose chunk shape says 16,777,220 rows (1.3 GiB): over a 256 MiB budget (the
+  // fuzzer's) it is refused as too big; under a larger one its LZF size (336 bytes) disagrees.
+  msg = error_of<DataError>(
+      [&] { jsc::read_file(corpus + "finding_lzf_chunk_shape_larger_than_its_data"); });
+  EXPECT_TRUE(msg.find("chunks (16777220 rows each) needs 1.3 GiB") != std::string::npos ||
+              msg.find("declares LZF chunks of 336 bytes but its 16777220-row chunks take "
+                       "1409286480") != std::string::npos)
       << msg;
 }
 
