@@ -35,6 +35,14 @@ Shape int_list(const Node& n, const std::string& key, size_t dims) {
   return s;
 }
 
+/// Sliding-window attributes as PyTorch requires them (a zero stride would divide by zero).
+void check_window(const Node& n, const Shape& k, const Shape& st, const Shape& p, const Shape& d) {
+  for (size_t i = 0; i < k.size(); ++i)
+    if (k[i] <= 0 || st[i] <= 0 || d[i] <= 0 || p[i] < 0)
+      fail(n, "kernel_size " + shape_str(k) + ", stride " + shape_str(st) + " and dilation " +
+                  shape_str(d) + " must be positive and padding " + shape_str(p) + " non-negative");
+}
+
 Shape pool(const Node& n, const std::vector<Shape>& in, size_t dims) {
   if (in.empty()) fail(n, "expects an input");
   const Shape& s = in[0];
@@ -46,10 +54,9 @@ Shape pool(const Node& n, const std::vector<Shape>& in, size_t dims) {
   Shape p = int_list(n, "padding", dims);
   Shape d = n.attrs.contains("dilation") ? int_list(n, "dilation", dims) : Shape(dims, 1);
   const bool ceil_mode = n.attrs.value("ceil_mode", false);
+  check_window(n, k, st, p, d);
   Shape out{s[0], s[1]};
   for (size_t i = 0; i < dims; ++i) {
-    if (k[i] <= 0 || st[i] <= 0 || d[i] <= 0 || p[i] < 0)
-      fail(n, "kernel_size, stride and dilation must be positive and padding non-negative");
     if (2 * p[i] > k[i])
       fail(n, "padding " + std::to_string(p[i]) + " is more than half the kernel size " +
                   std::to_string(k[i]) + " (PyTorch refuses it)");
@@ -152,6 +159,7 @@ Shape conv_transpose(const Node& n, const std::vector<Shape>& in, size_t dims) {
   Shape k = int_list(n, "kernel_size", dims), st = int_list(n, "stride", dims),
         p = int_list(n, "padding", dims), d = int_list(n, "dilation", dims),
         op = int_list(n, "output_padding", dims);
+  check_window(n, k, st, p, d);
   Shape out{s[0], n.attr_int("out_channels")};
   for (size_t i = 0; i < dims; ++i) {
     // PyTorch: output_padding must be smaller than either stride or dilation.
@@ -241,6 +249,7 @@ Shape conv(const Node& n, const std::vector<Shape>& in, size_t dims) {
                 shape_str(s));
   Shape k = int_list(n, "kernel_size", dims), st = int_list(n, "stride", dims),
         p = int_list(n, "padding", dims), d = int_list(n, "dilation", dims);
+  check_window(n, k, st, p, d);
   Shape out{s[0], n.attr_int("out_channels")};
   for (size_t i = 0; i < dims; ++i) {
     // Attributes are at most 2^31 - 1 (attrs.h), so these products stay far inside int64.

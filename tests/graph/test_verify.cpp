@@ -47,4 +47,26 @@ TEST(Verify, RejectsParamShapeMismatch) {
   EXPECT_NE(error_of(g).find("weight"), std::string::npos);
 }
 
+// A zero stride (a fuzz finding, from an ONNX Conv) divided by zero in the shape rule: every
+// sliding-window op names the attributes instead.
+TEST(Verify, RejectsWindowAttributesPyTorchRefuses) {
+  models::ModelOptions o;
+  o.image_input = true;
+  o.n_classes = 10;
+  for (const char* key : {"stride", "kernel_size", "dilation", "padding"}) {
+    for (const char* node : {"feature_layers_0", "feature_layers_6"}) {  // conv2d, max_pool2d
+      Graph g = models::build_vgg7(o);
+      g.node(node).attrs[key] = std::string(key) == "padding" ? -1 : 0;
+      std::string e;
+      try {
+        verify(g, {2, 3, 32, 32});
+      } catch (const UserError& err) {
+        e = err.what();
+      }
+      EXPECT_NE(e.find(node), std::string::npos) << key << ": " << e;
+      EXPECT_NE(e.find("must be positive and padding"), std::string::npos) << key << ": " << e;
+    }
+  }
+}
+
 }  // namespace chop::graph
