@@ -13,6 +13,7 @@
 #include "core/limits.h"
 #include "core/log.h"
 #include "core/strings.h"
+#include "graph/attrs.h"
 #include "graph/verify.h"
 #include "interop/onnx_import_internal.h"
 #include "passes/transforms/quantize.h"
@@ -603,6 +604,7 @@ int ConvertContext::emit(const std::string& mase_op, const std::vector<const Val
       batched = true;
     }
   try {
+    graph::check_node_attrs(n);  // the attribute ranges graph text and verify enforce
     p.out_shape = spec.infer_shape(n, probe);
   } catch (const UserError& e) {
     fail(e.what());

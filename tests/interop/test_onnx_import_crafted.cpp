@@ -128,6 +128,20 @@ TEST(ImportCrafted, UnsqueezeNamingADimensionTwiceNamesTheNode) {
                {"user: ", "'/u/Unsqueeze' (Unsqueeze, opset 13)", "name a dimension twice"});
 }
 
+TEST(ImportCrafted, AZeroConvStrideNamesTheNodeAndTheAttribute) {
+  // The fuzzer's division by zero in the conv shape rule: attributes are range-checked first.
+  ModelBuilder m;
+  auto* dims = m.graph->mutable_input(0)->mutable_type()->mutable_tensor_type()->mutable_shape();
+  dims->add_dim()->set_dim_value(8);  // x: batch x 4 x 8
+  m.initializer("w", {2, 4, 3});
+  onnx::NodeProto* conv = m.node("Conv", "/c/Conv", {"x", "w"}, {"y"});
+  m.ints(conv, "kernel_shape", {3});
+  m.ints(conv, "strides", {0});
+  m.output("y");
+  expect_parts(m.import_error("zero_stride.onnx"),
+               {"user: ", "'/c/Conv' (Conv, opset 13)", "'stride'", "got [0]"});
+}
+
 TEST(ImportCrafted, ConstantsThatDoNotBroadcastNameTheFoldedNode) {
   // Folding evaluates the node with LibTorch; its refusal becomes the node's typed error.
   ModelBuilder m;
