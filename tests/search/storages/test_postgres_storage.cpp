@@ -3,6 +3,7 @@
 // unique, nothing lost or run twice), a worker killed with -9 is failed by heartbeat and its
 // trial retried, and a search survives a short server outage and ends cleanly after a long one.
 #include <gtest/gtest.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -226,15 +227,21 @@ void killed_worker_is_failed_by_heartbeat(const std::string& url) {
   };
   OptimizeOptions opts;
   opts.max_trials_in_study = 24;
-  // The victim's trials take a minute; the survivors' take 20 ms. All three are running when
-  // the victim is killed, so only its stopped heartbeat tells the others (not a dead pid).
+  // The victim's trials take a minute; the survivors' take 20 ms. The victim says (a pipe) when
+  // its first trial is running, however long a loaded machine or a sanitizer build takes to get
+  // there; the survivors start then, and it is killed while all three run, so only its stopped
+  // heartbeat tells the others (not a dead pid).
+  int running[2];
+  ASSERT_EQ(pipe(running), 0);
   const pid_t victim = fork();
   if (victim == 0) {
+    close(running[0]);
     try {
       Study s(worker_options(7));
       s.optimize(
-          [](Trial& t) {
+          [&](Trial& t) {
             objective(t);
+            if (write(running[1], "r", 1) != 1) _exit(1);
             std::this_thread::sleep_for(std::chrono::seconds(60));
             return std::vector<double>{1.0};
           },
@@ -243,9 +250,17 @@ void killed_worker_is_failed_by_heartbeat(const std::string& url) {
     }
     _exit(0);
   }
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  close(running[1]);
+  pollfd ready{running[0], POLLIN, 0};
+  const bool victim_running = poll(&ready, 1, 120 * 1000) == 1;
+  close(running[0]);
+  if (!victim_running) {
+    kill(victim, SIGKILL);
+    waitpid(victim, nullptr, 0);
+  }
+  ASSERT_TRUE(victim_running) << "the victim worker never started a trial";
   std::thread killer([&] {
-    std::this_thread::sleep_for(std::chrono::milliseconds(700));  // the victim is mid-trial
+    std::this_thread::sleep_for(std::chrono::milliseconds(150));  // the survivors are running
     kill(victim, SIGKILL);
     int status = 0;
     waitpid(victim, &status, 0);
