@@ -96,7 +96,9 @@ at::Tensor to_tensor(const onnx::TensorProto& t, const std::string& where) {
   int64_t numel = 1;
   for (int64_t d : dims) {
     if (d < 0) throw DataError(where, "tensor has a negative dimension");
-    if (d > 0 && numel > kMaxElements / d)
+    // Each dimension on its own too: after a 0 the product stays 0, but LibTorch's strides of
+    // [0, 2^62, 2^62] still overflow (a fuzz finding).
+    if (d > kMaxElements || (d > 0 && numel > kMaxElements / d))
       throw DataError(where, "tensor of more than 2^31 elements is refused");
     numel *= d;
   }

@@ -459,6 +459,8 @@ class Machine {
     if (marks_.empty()) bad("no MARK");
     const size_t m = marks_.back();
     marks_.pop_back();
+    // Opcodes that consume the stack in place (BUILD, SETITEM, ...) can leave a MARK above it.
+    if (m > stack_.size()) bad("a MARK lies above the stack (its items were consumed)");
     std::vector<Ref> items(stack_.begin() + static_cast<long>(m), stack_.end());
     stack_.resize(m);
     return items;

@@ -113,6 +113,17 @@ TEST(JscHdf5, ReadsCompoundMembersByNameWithoutCompression) {
   expect_rows(jsc::read_file(dir / "plain.z"), 40);
 }
 
+// libhdf5 itself divides by a chunk dimension of 0 while opening the dataset (a fuzz finding):
+// the file is opened in a child process first, so the crash is this file's error.
+TEST(JscHdf5, ACrashInsideLibhdf5IsTheFilesError) {
+  const std::string corpus = std::string(CHOP_SOURCE_DIR) + "/fuzz/corpus/hdf5/";
+  const std::string msg =
+      error_of<DataError>([&] { jsc::read_file(corpus + "finding_chunk_dimension_zero"); });
+  EXPECT_NE(msg.find("finding_chunk_dimension_zero: libhdf5 crashed (SIG"), std::string::npos)
+      << msg;
+  EXPECT_NE(msg.find("opening the file: it is corrupt"), std::string::npos) << msg;
+}
+
 // libhdf5 copies a full chunk out of whatever buffer holds it (fuzz findings), so the sizes it
 // trusts are checked first: unfiltered chunks one by one against the chunk shape (a partial
 // last chunk is still stored whole), the chunk shape against the memory budget and LZF's size.

@@ -128,6 +128,17 @@ TEST(ImportCrafted, UnsqueezeNamingADimensionTwiceNamesTheNode) {
                {"user: ", "'/u/Unsqueeze' (Unsqueeze, opset 13)", "name a dimension twice"});
 }
 
+TEST(ImportCrafted, AHugeDimensionAfterAZeroIsRefused) {
+  // The fuzzer's untyped LibTorch error: [0, 2^62, ...] has no elements, but its strides overflow.
+  ModelBuilder m;
+  m.initializer("s", {0});
+  m.graph->mutable_initializer(0)->add_dims(int64_t{1} << 62);
+  m.node("Add", "/out/Add", {"x", "s"}, {"y"});
+  m.output("y");
+  expect_parts(m.import_error("zero_then_huge.onnx"),
+               {"data: ", "initializer 's'", "tensor of more than 2^31 elements is refused"});
+}
+
 TEST(ImportCrafted, AZeroConvStrideNamesTheNodeAndTheAttribute) {
   // The fuzzer's division by zero in the conv shape rule: attributes are range-checked first.
   ModelBuilder m;

@@ -214,5 +214,21 @@ TEST(TorchFile, SelfReferentialPicklesAreRefusedOrFreed) {
             interop::pickle::Object::Type::kNone);
 }
 
+// A fuzz finding: opcodes that consume the stack in place left a MARK above it, and the next
+// pop-to-mark built a vector from a reversed range (an untyped length_error, exit 70).
+TEST(TorchFile, AMarkAboveTheStackIsRefused) {
+  const std::string path =
+      std::string(CHOP_SOURCE_DIR) + "/fuzz/corpus/torch_file/finding_mark_above_the_stack";
+  for (const TorchLoadType type : {TorchLoadType::kAuto, TorchLoadType::kPl}) {
+    try {
+      interop::read_torch_state_dict(path, type);
+      FAIL() << "expected an error";
+    } catch (const DataError& e) {
+      EXPECT_NE(std::string(e.what()).find("a MARK lies above the stack"), std::string::npos)
+          << e.what();
+    }
+  }
+}
+
 }  // namespace
 }  // namespace chop
