@@ -148,7 +148,7 @@ const std::vector<FuzzReader>& fuzz_readers() {
        "JSC HDF5 (t_allpar_new, LZF), then MASE's preprocessing",
        {"jsc.h5"},
        read_hdf5,
-       8000},
+       4000},
       {"npy",
        "NPY arrays and an exported split folder",
        {"X_train.npy", "y_train.npy", "X_val.npy", "y_val.npy", "X_test.npy", "y_test.npy",

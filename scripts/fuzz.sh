@@ -49,7 +49,7 @@ run_one() {
       -timeout=10 -max_len=65536 -print_final_stats=1 -artifact_prefix="$WORK/findings/$r/" \
       "$corpus" $seeds >"$WORK/$r.log" 2>&1; then
     echo "fuzz $r: ok ($(grep -o 'stat::number_of_executed_units: *[0-9]*' "$WORK/$r.log" \
-      | awk '{print $2}') inputs in $((SECONDS - t0)) s, ${budget[0]})"
+      | awk '{print $2}' | tail -n 1) inputs in $((SECONDS - t0)) s, ${budget[0]})"
   else
     echo "fuzz $r: FINDING (${budget[0]}; log: $WORK/$r.log, input: $WORK/findings/$r/)"
     grep -m 5 -E "ERROR|finding|runtime error|SUMMARY" "$WORK/$r.log" || tail -n 20 "$WORK/$r.log"

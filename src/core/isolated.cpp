@@ -30,6 +30,20 @@ void write_all(int fd, const std::string& text) {
   }
 }
 
+// Set by the sanitizer runtimes (libFuzzer registers its crash reporter there); absent otherwise.
+extern "C" void __sanitizer_set_death_callback(void (*callback)(void)) __attribute__((weak));
+
+/// In the child a crash is an answer, not a finding: die of the signal itself, without the
+/// sanitizers' or libFuzzer's reports (which would also write crash files for the parent's input).
+void die_quietly_on_crashes() {
+  struct sigaction default_action {};
+  default_action.sa_handler = SIG_DFL;
+  sigemptyset(&default_action.sa_mask);
+  for (const int signal_number : {SIGFPE, SIGSEGV, SIGBUS, SIGILL, SIGABRT})
+    ::sigaction(signal_number, &default_action, nullptr);
+  if (__sanitizer_set_death_callback) __sanitizer_set_death_callback(nullptr);
+}
+
 constexpr int kExitRefused = 3;  // fn threw a chop::Error; its text is in the pipe
 constexpr int kExitOther = 4;    // fn threw something else
 
@@ -53,6 +67,7 @@ IsolatedOutcome run_isolated(const std::function<void()>& fn) {
     // _exit everywhere: no atexit handlers, static destructors or leak checks of the parent's
     // state run in the child.
     ::close(pipe_fds[0]);
+    die_quietly_on_crashes();
     try {
       fn();
       ::_exit(0);
