@@ -128,6 +128,34 @@ class ConvertContext {
   void set_output(size_t i, Value v);
 };
 
+/// The importer's state over one file: the model, every ONNX value seen so far, the chop nodes
+/// pending, and who reads what. run() reads, converts and assembles (onnx_import.cpp).
+class Importer {
+ public:
+  explicit Importer(std::string path) : path_(std::move(path)) {}
+  graph::Graph run();
+
+  std::string path_;
+  onnx::ModelProto model_;
+  int64_t opset_ = 0;
+  std::map<std::string, Value> values_;
+  std::set<std::string> initializers_;
+  std::vector<PendingNode> nodes_;
+  std::map<std::string, std::vector<const onnx::NodeProto*>> consumers_;
+  std::set<std::string> graph_outputs_;
+  std::set<const onnx::NodeProto*> absorbed_;
+  std::string input_name_;
+  graph::Shape input_shape_;  // [-1, ...]
+
+  std::string where(const onnx::NodeProto& n) const;
+
+ private:
+  void read_inputs();
+  void convert_nodes();
+  void convert_node(ConvertContext& ctx);
+  graph::Graph assemble(int output_producer);
+};
+
 using Converter = void (*)(ConvertContext&);
 
 struct OnnxOpRow {
