@@ -2,6 +2,8 @@
 // CPython's Lib/pickletools.py (protocols 0-5, minus extensions and out-of-band buffers).
 #include "interop/pickle_reader.h"
 
+#include "interop/pickle_calls.h"
+
 #include <cstring>
 #include <map>
 #include <unordered_map>
@@ -50,26 +52,6 @@ std::string Object::type_name() const {
 namespace {
 
 using Type = Object::Type;
-
-// Every object the running Machine makes (on this thread), so that it can unlink them all.
-thread_local std::vector<std::weak_ptr<Object>>* t_made = nullptr;
-
-Ref make(Type t) {
-  auto o = std::make_shared<Object>();
-  o->type = t;
-  if (t_made) t_made->push_back(o);
-  return o;
-}
-Ref make_int(int64_t v) {
-  Ref o = make(Type::kInt);
-  o->i = v;
-  return o;
-}
-Ref make_str(std::string s, Type t = Type::kStr) {
-  Ref o = make(t);
-  o->s = std::move(s);
-  return o;
-}
 
 const std::map<std::string, at::ScalarType>& storage_types() {
   static const std::map<std::string, at::ScalarType> m = {
@@ -333,10 +315,8 @@ class Machine {
   }
 
  private:
-  [[noreturn]] void bad(const std::string& msg) const {
-    throw DataError(where_, "not a readable PyTorch file (" + msg + " at byte " +
-                                std::to_string(pos_) + " of data.pkl)");
-  }
+  Refuse refuse() const { return Refuse{where_, pos_}; }
+  [[noreturn]] void bad(const std::string& msg) const { refuse()(msg); }
   uint8_t byte() {
     if (pos_ >= d_.size()) bad("the pickle ends early (truncated file)");
     return static_cast<uint8_t>(d_[pos_++]);
@@ -477,128 +457,13 @@ class Machine {
       bad("APPEND to a " + list->type_name());
     }
   }
-  void set_items(Object& d, const std::vector<Ref>& kv) {
-    if (kv.size() % 2) bad("SETITEMS with an odd number of items");
-    if (d.type == Type::kOpaque) return;
-    if (d.type != Type::kDict) bad("SETITEM on a " + d.type_name());
-    for (size_t k = 0; k < kv.size(); k += 2) {
-      bool replaced = false;
-      for (auto& [key, value] : d.dict)
-        if (key->type == kv[k]->type && key->type == Type::kStr && key->s == kv[k]->s) {
-          value = kv[k + 1];
-          replaced = true;
-        }
-      if (!replaced) d.dict.emplace_back(kv[k], kv[k + 1]);
-    }
-  }
+  void set_items(Object& d, const std::vector<Ref>& kv) { set_dict_items(d, kv, refuse()); }
   Ref global(const std::string& name) {
     Ref o = make(Type::kGlobal);
     o->name = name;
     return o;
   }
-  const std::vector<Ref>& args_of(const Ref& args) {
-    if (args->type != Type::kTuple) bad("call arguments are not a tuple");
-    return args->items;
-  }
-  static std::vector<int64_t> ints(const Ref& t) {
-    std::vector<int64_t> v;
-    for (const auto& e : t->items) v.push_back(e->i);
-    return v;
-  }
-
-  Ref rebuild_tensor(const std::vector<Ref>& a) {
-    if (a.size() < 4 || a[0]->type != Type::kTensor || a[1]->type != Type::kInt ||
-        a[2]->type != Type::kTuple || a[3]->type != Type::kTuple)
-      bad("malformed tensor record");
-    const at::Tensor& storage = a[0]->tensor;
-    const std::vector<int64_t> size = ints(a[2]), stride = ints(a[3]);
-    if (size.size() != stride.size()) bad("tensor sizes and strides differ in length");
-    const int64_t offset = a[1]->i;
-    int64_t last = offset;
-    bool empty = false;
-    for (size_t k = 0; k < size.size(); ++k) {
-      if (size[k] < 0 || stride[k] < 0) bad("negative tensor size or stride");
-      if (size[k] == 0)
-        empty = true;
-      else
-        last += (size[k] - 1) * stride[k];
-    }
-    Ref o = make(Type::kTensor);
-    if (empty) {
-      o->tensor = at::empty(size, storage.options());
-    } else {
-      if (offset < 0 || last >= storage.numel()) bad("a tensor reaches past its storage");
-      o->tensor = storage.as_strided(size, stride, offset).contiguous();
-    }
-    return o;
-  }
-
-  Ref call(const Ref& fn, const Ref& args_ref) {
-    if (fn->type != Type::kGlobal) {
-      Ref o = make(Type::kOpaque);
-      o->name = "<call>";
-      return o;
-    }
-    const std::string& f = fn->name;
-    const auto& a = args_of(args_ref);
-    if (f == "torch._utils._rebuild_tensor_v2" || f == "torch._utils._rebuild_tensor")
-      return rebuild_tensor(a);
-    if (f == "torch._utils._rebuild_parameter" ||
-        f == "torch._utils._rebuild_parameter_with_state") {
-      if (a.empty() || a[0]->type != Type::kTensor) bad("malformed parameter record");
-      return a[0];
-    }
-    if (f == "torch._tensor._rebuild_from_type_v2" || f == "torch._tensor._rebuild_from_type") {
-      if (a.size() < 3) bad("malformed tensor subclass record");
-      return call(a[0], a[2]);
-    }
-    // LibTorch's own pickler (torch::pickle_save, chop's state.pt) tags containers and lists.
-    if (f == "torch.jit._pickle.restore_type_tag" || f == "torch.jit._pickle.build_intlist" ||
-        f == "torch.jit._pickle.build_tensorlist" || f == "torch.jit._pickle.build_doublelist" ||
-        f == "torch.jit._pickle.build_boollist") {
-      if (a.empty()) bad("malformed " + f);
-      return a[0];
-    }
-    if (f == "collections.OrderedDict" || f == "builtins.dict") {
-      Ref d = make(Type::kDict);
-      if (!a.empty() && (a[0]->type == Type::kList || a[0]->type == Type::kTuple))
-        for (const auto& kv : a[0]->items)
-          if (kv->items.size() == 2) set_items(*d, {kv->items[0], kv->items[1]});
-      return d;
-    }
-    if (f == "builtins.set" || f == "builtins.frozenset" || f == "builtins.list") {
-      Ref l = make(Type::kList);
-      if (!a.empty()) l->items = a[0]->items;
-      return l;
-    }
-    if (f == "torch.Size" || f == "builtins.tuple") {
-      Ref t = make(Type::kTuple);
-      if (!a.empty()) t->items = a[0]->items;
-      return t;
-    }
-    if (f == "_codecs.encode" && !a.empty() && a[0]->type == Type::kStr) {
-      // Protocol 2 writes bytes as _codecs.encode(text, "latin1"); undo the UTF-8 of the text.
-      std::string out;
-      const std::string& s = a[0]->s;
-      for (size_t k = 0; k < s.size(); ++k) {
-        const auto c = static_cast<unsigned char>(s[k]);
-        if (c < 0x80) {
-          out += static_cast<char>(c);
-        } else if (k + 1 < s.size()) {
-          out +=
-              static_cast<char>(((c & 0x03) << 6) | (static_cast<unsigned char>(s[k + 1]) & 0x3f));
-          ++k;
-        }
-      }
-      return make_str(out, Type::kBytes);
-    }
-    // Anything else (dataclasses, argparse.Namespace, numpy scalars, torch.device, ...):
-    // an opaque object that remembers its class and arguments but runs nothing.
-    Ref o = make(Type::kOpaque);
-    o->name = f;
-    o->items = a;
-    return o;
-  }
+  Ref call(const Ref& fn, const Ref& args) { return call_global(fn, args, refuse()); }
 
   Ref persistent(const Ref& pid) {
     if (pid->type != Type::kTuple || pid->items.size() < 5 || pid->items[0]->type != Type::kStr ||
