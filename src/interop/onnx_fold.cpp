@@ -170,7 +170,11 @@ Value fold_shape_op(ConvertContext& ctx) {
 constexpr uint64_t kMaxFoldedValues = uint64_t{1} << 24;
 
 void check_folded_size(ConvertContext& ctx, const std::vector<int64_t>& shape) {
-  const std::optional<uint64_t> n = element_count(shape);
+  // Zero dimensions left out: [0, 2^40] holds nothing but LibTorch's strides for it overflow.
+  std::vector<int64_t> nonzero;
+  for (int64_t d : shape)
+    if (d != 0) nonzero.push_back(d);
+  const std::optional<uint64_t> n = element_count(nonzero);
   if (!n || *n > kMaxFoldedValues)
     ctx.fail("folding it would make a constant of shape " + graph::shape_str(shape) +
              " (more than 16,777,216 values); chop folds only constants of weight size");

@@ -93,13 +93,14 @@ at::Tensor to_tensor(const onnx::TensorProto& t, const std::string& where) {
     throw UserError(where + ": tensor of ONNX data type " + std::to_string(t.data_type()) +
                     " is not supported (chop reads float32/64/16, bfloat16, int8-64, uint8, bool)");
   std::vector<int64_t> dims(t.dims().begin(), t.dims().end());
-  int64_t numel = 1;
+  // The product of the non-zero dimensions is bounded too: a 0 makes the tensor empty, but
+  // LibTorch still computes the strides of [0, 2^31, 2^31, 2^31], which overflow (fuzz findings).
+  int64_t numel = 1, nonzero_product = 1;
   for (int64_t d : dims) {
     if (d < 0) throw DataError(where, "tensor has a negative dimension");
-    // Each dimension on its own too: after a 0 the product stays 0, but LibTorch's strides of
-    // [0, 2^62, 2^62] still overflow (a fuzz finding).
-    if (d > kMaxElements || (d > 0 && numel > kMaxElements / d))
+    if (d > 0 && nonzero_product > kMaxElements / d)
       throw DataError(where, "tensor of more than 2^31 elements is refused");
+    if (d > 0) nonzero_product *= d;
     numel *= d;
   }
   const at::TensorOptions raw_opts = at::TensorOptions().dtype(info->raw);

@@ -129,13 +129,18 @@ TEST(ImportCrafted, UnsqueezeNamingADimensionTwiceNamesTheNode) {
 }
 
 TEST(ImportCrafted, AHugeDimensionAfterAZeroIsRefused) {
-  // The fuzzer's untyped LibTorch error: [0, 2^62, ...] has no elements, but its strides overflow.
+  // The fuzzer's untyped LibTorch errors: [0, 2^62] and [0, 2^31, 2^31] have no elements, but
+  // LibTorch's strides for them overflow.
   ModelBuilder m;
   m.initializer("s", {0});
   m.graph->mutable_initializer(0)->add_dims(int64_t{1} << 62);
   m.node("Add", "/out/Add", {"x", "s"}, {"y"});
   m.output("y");
   expect_parts(m.import_error("zero_then_huge.onnx"),
+               {"data: ", "initializer 's'", "tensor of more than 2^31 elements is refused"});
+  m.graph->mutable_initializer(0)->set_dims(1, int64_t{1} << 31);
+  m.graph->mutable_initializer(0)->add_dims(int64_t{1} << 31);
+  expect_parts(m.import_error("zero_then_large.onnx"),
                {"data: ", "initializer 's'", "tensor of more than 2^31 elements is refused"});
 }
 
