@@ -171,24 +171,40 @@ ConvOperands conv_operands(ConvertContext& ctx, const std::string& what, const s
   return op;
 }
 
+// A convolution's parameters (the weight, the bias of input 2 when there is one) and its
+// module attributes in PyTorch's order (ConvTranspose's output_padding after padding).
+struct ConvModule {
+  graph::NamedTensors params;
+  Json attrs;
+};
+
+ConvModule conv_module(ConvertContext& ctx, const ConvOperands& op, int64_t in_ch, int64_t out_ch,
+                       bool transposed) {
+  at::Tensor bias;
+  if (ctx.has_input(2)) bias = bias_vector(ctx, 2, out_ch, "bias B");
+  ConvModule m;
+  m.params = {{"weight", op.w}};
+  if (bias.defined()) m.params.emplace_back("bias", bias);
+  m.attrs = Json{{"in_channels", in_ch},
+                 {"out_channels", out_ch},
+                 {"kernel_size", op.kernel},
+                 {"stride", ctx.attr_ints("strides", std::vector<int64_t>(op.nd, 1))},
+                 {"padding", op.pads}};
+  if (transposed)
+    m.attrs["output_padding"] = ctx.attr_ints("output_padding", std::vector<int64_t>(op.nd, 0));
+  m.attrs["dilation"] = ctx.attr_ints("dilations", std::vector<int64_t>(op.nd, 1));
+  m.attrs["groups"] = op.groups;
+  m.attrs["bias"] = bias.defined();
+  return m;
+}
+
 void convert_conv(ConvertContext& ctx) {
   ctx.allow_attrs({"auto_pad", "dilations", "group", "kernel_shape", "pads", "strides"});
   const ConvOperands op = conv_operands(ctx, "convolution", "Conv", /*folds_pad=*/true);
   const Value& x = *op.x;
   const int64_t in_ch = op.w.size(1) * op.groups, out_ch = op.w.size(0);
-  at::Tensor bias;
-  if (ctx.has_input(2)) bias = bias_vector(ctx, 2, out_ch, "bias B");
-  graph::NamedTensors params = {{"weight", op.w}};
-  if (bias.defined()) params.emplace_back("bias", bias);
-  Json attrs{{"in_channels", in_ch},
-             {"out_channels", out_ch},
-             {"kernel_size", op.kernel},
-             {"stride", ctx.attr_ints("strides", std::vector<int64_t>(op.nd, 1))},
-             {"padding", op.pads},
-             {"dilation", ctx.attr_ints("dilations", std::vector<int64_t>(op.nd, 1))},
-             {"groups", op.groups},
-             {"bias", bias.defined()}};
-  int p = ctx.emit(op.nd == 1 ? "conv1d" : "conv2d", {&x}, attrs, params);
+  ConvModule m = conv_module(ctx, op, in_ch, out_ch, /*transposed=*/false);
+  int p = ctx.emit(op.nd == 1 ? "conv1d" : "conv2d", {&x}, m.attrs, m.params);
   PendingNode& pn = ctx.pending(p);
   pn.param_prefix = prefix_of(ctx.initializer_name(1), ".weight");
   pn.weight_quant = ctx.input(1).quant;
@@ -332,24 +348,12 @@ void convert_conv_transpose(ConvertContext& ctx) {
   if (x.shape[1] != in_ch)
     ctx.fail("the input has " + std::to_string(x.shape[1]) + " channels, the weight " +
              std::to_string(in_ch));
-  at::Tensor bias;
-  if (ctx.has_input(2)) bias = bias_vector(ctx, 2, out_ch, "bias B");
-  graph::NamedTensors params = {{"weight", op.w}};
-  if (bias.defined()) params.emplace_back("bias", bias);
-  Json attrs{{"in_channels", in_ch},
-             {"out_channels", out_ch},
-             {"kernel_size", op.kernel},
-             {"stride", ctx.attr_ints("strides", std::vector<int64_t>(op.nd, 1))},
-             {"padding", op.pads},
-             {"output_padding", ctx.attr_ints("output_padding", std::vector<int64_t>(op.nd, 0))},
-             {"dilation", ctx.attr_ints("dilations", std::vector<int64_t>(op.nd, 1))},
-             {"groups", op.groups},
-             {"bias", bias.defined()}};
-  if (attrs["output_padding"].size() != op.nd)
+  ConvModule m = conv_module(ctx, op, in_ch, out_ch, /*transposed=*/true);
+  if (m.attrs["output_padding"].size() != op.nd)
     ctx.fail("output_padding must have " + std::to_string(op.nd) + " values");
   if (ctx.input(1).quant || (ctx.has_input(2) && ctx.input(2).quant))
     ctx.fail("a QONNX-quantized ConvTranspose weight or bias is not supported");
-  int p = ctx.emit(op.nd == 1 ? "conv_transpose1d" : "conv_transpose2d", {&x}, attrs, params);
+  int p = ctx.emit(op.nd == 1 ? "conv_transpose1d" : "conv_transpose2d", {&x}, m.attrs, m.params);
   ctx.pending(p).param_prefix = prefix_of(ctx.initializer_name(1), ".weight");
   set_out(ctx, p);
 }
