@@ -172,6 +172,12 @@ std::string prefix_of(const std::string& initializer, const std::string& suffix)
 at::Tensor as_float(const at::Tensor& t);
 /// The op's output 0 is node `index`'s output.
 void set_out(ConvertContext& ctx, int index);
+/// An elementwise op with one activation input and no parameters: chop op `mase_op`.
+void emit_unary(ConvertContext& ctx, const std::string& mase_op,
+                graph::Json attrs = graph::Json::object());
+/// Relu, Sigmoid, Tanh, HardSwish, Softplus, Erf, Abs, Neg, Exp, Log: attribute-free, one
+/// activation input, and the chop op is the op type in lower case.
+void convert_plain_unary(ConvertContext& ctx);
 
 // Layers with parameters (onnx_import_layer_ops.cpp).
 void convert_gemm(ConvertContext& ctx);
@@ -189,9 +195,6 @@ void convert_div(ConvertContext& ctx);
 void convert_elu(ConvertContext& ctx);
 void convert_selu(ConvertContext& ctx);
 void convert_hard_sigmoid(ConvertContext& ctx);
-void convert_hard_swish(ConvertContext& ctx);
-void convert_softplus(ConvertContext& ctx);
-void convert_erf(ConvertContext& ctx);
 void convert_prelu(ConvertContext& ctx);
 void convert_pow(ConvertContext& ctx);
 void convert_sum(ConvertContext& ctx);

@@ -131,42 +131,80 @@ void check_auto_pad(ConvertContext& ctx) {
              "VALID");
 }
 
-void convert_conv(ConvertContext& ctx) {
-  ctx.allow_attrs({"auto_pad", "dilations", "group", "kernel_shape", "pads", "strides"});
+// What Conv and ConvTranspose read alike: the input, a constant weight [., ., k...] of a 1-D or
+// 2-D kernel matching the input's rank and kernel_shape, and symmetric pads (auto_pad VALID: 0),
+// plus a preceding Pad node's zero padding where the op folds it (`folds_pad`).
+struct ConvOperands {
+  const Value* x = nullptr;
+  at::Tensor w;
+  size_t nd = 0;
+  graph::Shape kernel;
+  std::vector<int64_t> pads;
+  int64_t groups = 1;
+};
+
+// `what` names the op in messages ("convolution"), `module` its PyTorch classes' stem ("Conv").
+ConvOperands conv_operands(ConvertContext& ctx, const std::string& what, const std::string& module,
+                           bool folds_pad) {
   check_auto_pad(ctx);
-  const Value& x = ctx.activation(0, "input X");
-  at::Tensor w = as_float(ctx.const_input(1, "weight W"));
-  const int64_t dims = w.dim() - 2;
+  ConvOperands op;
+  op.x = &ctx.activation(0, "input X");
+  const Value& x = *op.x;
+  op.w = as_float(ctx.const_input(1, "weight W"));
+  const int64_t dims = op.w.dim() - 2;
   if (dims != 1 && dims != 2)
-    ctx.fail(std::to_string(dims) +
-             "-D convolution is not supported; chop supports Conv1d and "
-             "Conv2d");
+    ctx.fail(std::to_string(dims) + "-D " + what + " is not supported; chop supports " + module +
+             "1d and " + module + "2d");
   if (static_cast<int64_t>(x.shape.size()) != dims + 2)
     ctx.fail("input rank does not match the weight's " + std::to_string(dims) + "-D kernel");
-  graph::Shape kernel(w.sizes().begin() + 2, w.sizes().end());
-  if (ctx.has_attr("kernel_shape") && ctx.attr_ints("kernel_shape", {}) != kernel)
+  if (!folds_pad && !x.pad.empty())
+    ctx.fail("reads the output of a Pad node, which chop does not fold here");
+  op.kernel = graph::Shape(op.w.sizes().begin() + 2, op.w.sizes().end());
+  if (ctx.has_attr("kernel_shape") && ctx.attr_ints("kernel_shape", {}) != op.kernel)
     ctx.fail("kernel_shape does not match the weight");
-  const size_t nd = static_cast<size_t>(dims);
-  std::vector<int64_t> pads = ctx.attr_str("auto_pad", "NOTSET") == "VALID"
-                                  ? std::vector<int64_t>(nd, 0)
-                                  : symmetric_pads(ctx, nd);
+  op.nd = static_cast<size_t>(dims);
+  op.pads = ctx.attr_str("auto_pad", "NOTSET") == "VALID" ? std::vector<int64_t>(op.nd, 0)
+                                                          : symmetric_pads(ctx, op.nd);
   if (!x.pad.empty())
-    for (size_t d = 0; d < nd; ++d) pads[d] += x.pad.at(d);
-  const int64_t groups = ctx.attr_int("group", 1);
-  const int64_t in_ch = w.size(1) * groups, out_ch = w.size(0);
+    for (size_t d = 0; d < op.nd; ++d) op.pads[d] += x.pad.at(d);
+  op.groups = ctx.attr_int("group", 1);
+  return op;
+}
+
+// A convolution's parameters (the weight, the bias of input 2 when there is one) and its
+// module attributes in PyTorch's order (ConvTranspose's output_padding after padding).
+struct ConvModule {
+  graph::NamedTensors params;
+  Json attrs;
+};
+
+ConvModule conv_module(ConvertContext& ctx, const ConvOperands& op, int64_t in_ch, int64_t out_ch,
+                       bool transposed) {
   at::Tensor bias;
   if (ctx.has_input(2)) bias = bias_vector(ctx, 2, out_ch, "bias B");
-  graph::NamedTensors params = {{"weight", w}};
-  if (bias.defined()) params.emplace_back("bias", bias);
-  Json attrs{{"in_channels", in_ch},
-             {"out_channels", out_ch},
-             {"kernel_size", kernel},
-             {"stride", ctx.attr_ints("strides", std::vector<int64_t>(nd, 1))},
-             {"padding", pads},
-             {"dilation", ctx.attr_ints("dilations", std::vector<int64_t>(nd, 1))},
-             {"groups", groups},
-             {"bias", bias.defined()}};
-  int p = ctx.emit(dims == 1 ? "conv1d" : "conv2d", {&x}, attrs, params);
+  ConvModule m;
+  m.params = {{"weight", op.w}};
+  if (bias.defined()) m.params.emplace_back("bias", bias);
+  m.attrs = Json{{"in_channels", in_ch},
+                 {"out_channels", out_ch},
+                 {"kernel_size", op.kernel},
+                 {"stride", ctx.attr_ints("strides", std::vector<int64_t>(op.nd, 1))},
+                 {"padding", op.pads}};
+  if (transposed)
+    m.attrs["output_padding"] = ctx.attr_ints("output_padding", std::vector<int64_t>(op.nd, 0));
+  m.attrs["dilation"] = ctx.attr_ints("dilations", std::vector<int64_t>(op.nd, 1));
+  m.attrs["groups"] = op.groups;
+  m.attrs["bias"] = bias.defined();
+  return m;
+}
+
+void convert_conv(ConvertContext& ctx) {
+  ctx.allow_attrs({"auto_pad", "dilations", "group", "kernel_shape", "pads", "strides"});
+  const ConvOperands op = conv_operands(ctx, "convolution", "Conv", /*folds_pad=*/true);
+  const Value& x = *op.x;
+  const int64_t in_ch = op.w.size(1) * op.groups, out_ch = op.w.size(0);
+  ConvModule m = conv_module(ctx, op, in_ch, out_ch, /*transposed=*/false);
+  int p = ctx.emit(op.nd == 1 ? "conv1d" : "conv2d", {&x}, m.attrs, m.params);
   PendingNode& pn = ctx.pending(p);
   pn.param_prefix = prefix_of(ctx.initializer_name(1), ".weight");
   pn.weight_quant = ctx.input(1).quant;
@@ -303,47 +341,19 @@ void convert_global_avg_pool(ConvertContext& ctx) {
 void convert_conv_transpose(ConvertContext& ctx) {
   ctx.allow_attrs(
       {"auto_pad", "dilations", "group", "kernel_shape", "output_padding", "pads", "strides"});
-  check_auto_pad(ctx);
-  const Value& x = ctx.activation(0, "input X");
-  at::Tensor w = as_float(ctx.const_input(1, "weight W"));
-  const int64_t dims = w.dim() - 2;
-  if (dims != 1 && dims != 2)
-    ctx.fail(std::to_string(dims) +
-             "-D transposed convolution is not supported; chop supports ConvTranspose1d and "
-             "ConvTranspose2d");
-  if (static_cast<int64_t>(x.shape.size()) != dims + 2)
-    ctx.fail("input rank does not match the weight's " + std::to_string(dims) + "-D kernel");
-  if (!x.pad.empty()) ctx.fail("reads the output of a Pad node, which chop does not fold here");
-  graph::Shape kernel(w.sizes().begin() + 2, w.sizes().end());
-  if (ctx.has_attr("kernel_shape") && ctx.attr_ints("kernel_shape", {}) != kernel)
-    ctx.fail("kernel_shape does not match the weight");
-  const size_t nd = static_cast<size_t>(dims);
-  const std::vector<int64_t> pads = ctx.attr_str("auto_pad", "NOTSET") == "VALID"
-                                        ? std::vector<int64_t>(nd, 0)
-                                        : symmetric_pads(ctx, nd);
-  const int64_t groups = ctx.attr_int("group", 1);
-  const int64_t in_ch = w.size(0), out_ch = w.size(1) * groups;
+  const ConvOperands op =
+      conv_operands(ctx, "transposed convolution", "ConvTranspose", /*folds_pad=*/false);
+  const Value& x = *op.x;
+  const int64_t in_ch = op.w.size(0), out_ch = op.w.size(1) * op.groups;
   if (x.shape[1] != in_ch)
     ctx.fail("the input has " + std::to_string(x.shape[1]) + " channels, the weight " +
              std::to_string(in_ch));
-  at::Tensor bias;
-  if (ctx.has_input(2)) bias = bias_vector(ctx, 2, out_ch, "bias B");
-  graph::NamedTensors params = {{"weight", w}};
-  if (bias.defined()) params.emplace_back("bias", bias);
-  Json attrs{{"in_channels", in_ch},
-             {"out_channels", out_ch},
-             {"kernel_size", kernel},
-             {"stride", ctx.attr_ints("strides", std::vector<int64_t>(nd, 1))},
-             {"padding", pads},
-             {"output_padding", ctx.attr_ints("output_padding", std::vector<int64_t>(nd, 0))},
-             {"dilation", ctx.attr_ints("dilations", std::vector<int64_t>(nd, 1))},
-             {"groups", groups},
-             {"bias", bias.defined()}};
-  if (attrs["output_padding"].size() != nd)
-    ctx.fail("output_padding must have " + std::to_string(nd) + " values");
+  ConvModule m = conv_module(ctx, op, in_ch, out_ch, /*transposed=*/true);
+  if (m.attrs["output_padding"].size() != op.nd)
+    ctx.fail("output_padding must have " + std::to_string(op.nd) + " values");
   if (ctx.input(1).quant || (ctx.has_input(2) && ctx.input(2).quant))
     ctx.fail("a QONNX-quantized ConvTranspose weight or bias is not supported");
-  int p = ctx.emit(dims == 1 ? "conv_transpose1d" : "conv_transpose2d", {&x}, attrs, params);
+  int p = ctx.emit(op.nd == 1 ? "conv_transpose1d" : "conv_transpose2d", {&x}, m.attrs, m.params);
   ctx.pending(p).param_prefix = prefix_of(ctx.initializer_name(1), ".weight");
   set_out(ctx, p);
 }

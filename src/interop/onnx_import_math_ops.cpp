@@ -121,11 +121,6 @@ bool fuse_gelu(ConvertContext& ctx) {
   return true;
 }
 
-void emit_unary(ConvertContext& ctx, const std::string& mase_op, Json attrs = Json::object()) {
-  const Value& x = ctx.activation(0, "input");
-  set_out(ctx, ctx.emit(mase_op, {&x}, std::move(attrs)));
-}
-
 }  // namespace
 
 void convert_div(ConvertContext& ctx) {
@@ -185,22 +180,6 @@ void convert_hard_sigmoid(ConvertContext& ctx) {
   const Value scaled = ctx.output_of(ctx.emit("mul", {&x, &a}, Json::object()));
   const Value shifted = ctx.output_of(ctx.emit("add", {&scaled, &b}, Json::object()));
   set_out(ctx, ctx.emit("hardtanh", {&shifted}, Json{{"min_val", 0.0}, {"max_val", 1.0}}));
-}
-
-void convert_hard_swish(ConvertContext& ctx) {
-  ctx.allow_attrs({});
-  emit_unary(ctx, "hardswish");
-}
-
-void convert_softplus(ConvertContext& ctx) {
-  ctx.allow_attrs({});
-  emit_unary(ctx, "softplus");
-}
-
-// Erf, Abs, Neg, Exp, Log: the chop op of the same name.
-void convert_erf(ConvertContext& ctx) {
-  ctx.allow_attrs({});
-  emit_unary(ctx, to_lower(ctx.node.op_type()));
 }
 
 // PRelu's slope: one value, or one per channel broadcasting along dimension 1 (nn.PReLU(C)

@@ -40,31 +40,24 @@ void set_out(ConvertContext& ctx, int index) {
   ctx.set_output(0, ctx.output_of(index));
 }
 
-namespace {
-
-using Kind = Value::Kind;
-
-// Elementwise ops with one activation input and no parameters.
-void unary(ConvertContext& ctx, const std::string& mase_op, Json attrs = Json::object()) {
+void emit_unary(ConvertContext& ctx, const std::string& mase_op, graph::Json attrs) {
   const Value& x = ctx.activation(0, "input");
   set_out(ctx, ctx.emit(mase_op, {&x}, std::move(attrs)));
 }
 
-void convert_relu(ConvertContext& ctx) {
+void convert_plain_unary(ConvertContext& ctx) {
   ctx.allow_attrs({});
-  unary(ctx, "relu");
+  emit_unary(ctx, to_lower(ctx.node.op_type()));
 }
-void convert_sigmoid(ConvertContext& ctx) {
-  ctx.allow_attrs({});
-  unary(ctx, "sigmoid");
-}
-void convert_tanh(ConvertContext& ctx) {
-  ctx.allow_attrs({});
-  unary(ctx, "tanh");
-}
+
+namespace {
+
+using Kind = Value::Kind;
+
 void convert_leaky_relu(ConvertContext& ctx) {
   ctx.allow_attrs({"alpha"});
-  unary(ctx, "leaky_relu", Json{{"negative_slope", tidy_float(ctx.attr_float("alpha", 0.01))}});
+  emit_unary(ctx, "leaky_relu",
+             Json{{"negative_slope", tidy_float(ctx.attr_float("alpha", 0.01))}});
 }
 
 void convert_clip(ConvertContext& ctx) {
@@ -117,7 +110,7 @@ void convert_dropout(ConvertContext& ctx) {
   double p = ctx.opset < 12 ? ctx.attr_float("ratio", 0.5)
                             : (ctx.has_input(1) ? ctx.const_scalar(1, "ratio") : 0.5);
   if (p < 0 || p >= 1) ctx.fail("ratio " + format_double(p) + " is outside [0, 1)");
-  unary(ctx, "dropout", Json{{"p", tidy_float(p)}});
+  emit_unary(ctx, "dropout", Json{{"p", tidy_float(p)}});
 }
 
 void convert_flatten(ConvertContext& ctx) {
@@ -316,10 +309,10 @@ const std::vector<OnnxOpRow>& standard_op_table() {
        "batch_norm1d (2-D/3-D input) / batch_norm2d (4-D), statistics as "
        "buffers",
        convert_batch_norm},
-      {"Relu", "relu", convert_relu},
+      {"Relu", "relu", convert_plain_unary},
       {"LeakyRelu", "leaky_relu (alpha -> negative_slope)", convert_leaky_relu},
-      {"Sigmoid", "sigmoid", convert_sigmoid},
-      {"Tanh", "tanh", convert_tanh},
+      {"Sigmoid", "sigmoid", convert_plain_unary},
+      {"Tanh", "tanh", convert_plain_unary},
       {"Clip", "hardtanh (constant min/max)", convert_clip},
       {"Softmax", "softmax (opset >= 13: any axis; before: the last axis)", convert_softmax},
       {"LogSoftmax", "log_softmax (as Softmax)", convert_softmax},
@@ -329,15 +322,15 @@ const std::vector<OnnxOpRow>& standard_op_table() {
        "hardsigmoid (alpha 1/6, beta 1/2); times its own input (F.hardswish, opset < 14) "
        "hardswish; other alpha/beta: mul, add, hardtanh(0, 1)",
        convert_hard_sigmoid},
-      {"HardSwish", "hardswish", convert_hard_swish},
-      {"Softplus", "softplus", convert_softplus},
+      {"HardSwish", "hardswish", convert_plain_unary},
+      {"Softplus", "softplus", convert_plain_unary},
       {"PRelu", "prelu (a constant slope: one value or one per channel, dimension 1)",
        convert_prelu},
-      {"Erf", "erf (outside the GELU pattern, see Div)", convert_erf},
-      {"Abs", "abs", convert_erf},
-      {"Neg", "neg", convert_erf},
-      {"Exp", "exp", convert_erf},
-      {"Log", "log", convert_erf},
+      {"Erf", "erf (outside the GELU pattern, see Div)", convert_plain_unary},
+      {"Abs", "abs", convert_plain_unary},
+      {"Neg", "neg", convert_plain_unary},
+      {"Exp", "exp", convert_plain_unary},
+      {"Log", "log", convert_plain_unary},
       {"Pow", "pow (constant exponent)", convert_pow},
       {"Sqrt", "pow 0.5 (of an activation; constants are folded)", convert_pow},
       {"Reciprocal", "pow -1 (of an activation; constants are folded)", convert_pow},

@@ -71,7 +71,8 @@ class BasicEvaluation : public Runner {
 
 }  // namespace
 
-std::unique_ptr<Runner> make_basic_evaluation(const config::TableReader& o) {
+std::unique_ptr<Runner> make_basic_evaluation(const RunnerEntry& /*entry*/,
+                                              const config::TableReader& o) {
   o.require("num_samples");
   const int64_t n = o.get_int("num_samples", -1, 1);
   const std::vector<std::string> splits = {"val_dataloader", "train_dataloader", "test_dataloader"};

@@ -62,7 +62,8 @@ class BasicTrain : public Runner {
 
 }  // namespace
 
-std::unique_ptr<Runner> make_basic_train(const config::TableReader& o) {
+std::unique_ptr<Runner> make_basic_train(const RunnerEntry& /*entry*/,
+                                         const config::TableReader& o) {
   // MASE lab configs carry these; chop's basic_train trains on the training split and reports
   // loss and accuracy, so they change nothing: one warning each, unless they say just that.
   if (o.has("name"))

@@ -42,14 +42,13 @@ class Hardware : public Runner {
 
 }  // namespace
 
-std::unique_ptr<Runner> make_hardware_runner(const std::string& runner,
+std::unique_ptr<Runner> make_hardware_runner(const RunnerEntry& entry,
                                              const config::TableReader& o) {
-  const RunnerEntry* entry = runner_registry().find(runner);
-  CHOP_ASSERT(entry && entry->kind == "hw" && !entry->metrics.empty(), "no hw runner " + runner);
+  CHOP_ASSERT(entry.kind == "hw" && !entry.metrics.empty(), "no hw runner " + entry.name);
   for (const auto& key : o.doc().keys)
     if (key.required) o.require(key.key);
   // One pass behind all of a runner's metrics: its options are that pass's.
-  const std::string& pass_name = passes::hardware_metric(entry->metrics.front()).pass;
+  const std::string& pass_name = passes::hardware_metric(entry.metrics.front()).pass;
   passes::PassContext ctx =
       passes::context_for_table([&o](const std::string& key) { return o.locate(key); });
   const passes::Pass& pass = passes::pass_named(pass_name, o.locate());
@@ -63,7 +62,7 @@ std::unique_ptr<Runner> make_hardware_runner(const std::string& runner,
   const size_t cut = table.rfind(" (");
   ctx.where = [pos = cut == std::string::npos ? table : table.substr(0, cut)](
                   const std::string&) { return pos; };
-  return std::make_unique<Hardware>(entry->metrics, std::move(options), std::move(ctx));
+  return std::make_unique<Hardware>(entry.metrics, std::move(options), std::move(ctx));
 }
 
 }  // namespace chop::runners

@@ -1,5 +1,6 @@
 // The runner table: one row per runner with its capabilities, metrics and documented options;
-// see runner.h. Adding a runner = one row here + runners/<name>.cpp.
+// see runner.h. Adding a runner = one row here + runners/<name>.cpp (a hw runner over existing
+// metrics: the row alone, with make_hardware_runner as its factory).
 #include "core/error.h"
 #include "core/strings.h"
 #include "passes/registry.h"
@@ -7,38 +8,6 @@
 
 namespace chop::runners {
 namespace {
-
-// The hw runners differ only in their row (metrics, options): one factory.
-std::unique_ptr<Runner> make_average_bitwidth(const config::TableReader& o) {
-  return make_hardware_runner("average_bitwidth", o);
-}
-std::unique_ptr<Runner> make_flops(const config::TableReader& o) {
-  return make_hardware_runner("flops", o);
-}
-std::unique_ptr<Runner> make_bitops(const config::TableReader& o) {
-  return make_hardware_runner("bitops", o);
-}
-std::unique_ptr<Runner> make_model_size(const config::TableReader& o) {
-  return make_hardware_runner("model_size", o);
-}
-std::unique_ptr<Runner> make_latency(const config::TableReader& o) {
-  return make_hardware_runner("latency", o);
-}
-std::unique_ptr<Runner> make_ebops(const config::TableReader& o) {
-  return make_hardware_runner("ebops", o);
-}
-std::unique_ptr<Runner> make_luts(const config::TableReader& o) {
-  return make_hardware_runner("luts", o);
-}
-std::unique_ptr<Runner> make_dsps(const config::TableReader& o) {
-  return make_hardware_runner("dsps", o);
-}
-std::unique_ptr<Runner> make_bram(const config::TableReader& o) {
-  return make_hardware_runner("bram", o);
-}
-std::unique_ptr<Runner> make_bops(const config::TableReader& o) {
-  return make_hardware_runner("bops", o);
-}
 
 const std::string kSw = "search.strategy.sw_runner.";
 const std::string kHw = "search.strategy.hw_runner.";
@@ -108,7 +77,7 @@ const Registry<RunnerEntry>& runner_registry() {
            {kHw + "average_bitwidth",
             "average weight bit width; memory_density = compare_to / average_bitwidth",
             {{"compare_to", "number", nullptr, true, "the reference width, e.g. 32"}}},
-           make_average_bitwidth},
+           make_hardware_runner},
           {"flops",
            "hw",
            false,
@@ -116,7 +85,7 @@ const Registry<RunnerEntry>& runner_registry() {
            {"flops"},
            "forward FLOPs per batch (MASE's per-layer formulas)",
            {kHw + "flops", "no options", {}},
-           make_flops},
+           make_hardware_runner},
           {"bitops",
            "hw",
            false,
@@ -124,7 +93,7 @@ const Registry<RunnerEntry>& runner_registry() {
            {"bitops"},
            "bit operations per batch: each op x operand bit widths",
            {kHw + "bitops", "no options", {}},
-           make_bitops},
+           make_hardware_runner},
           {"model_size",
            "hw",
            false,
@@ -132,7 +101,7 @@ const Registry<RunnerEntry>& runner_registry() {
            {"model_size", "params"},
            "parameter memory in bytes at each parameter's precision, and the parameter count",
            {kHw + "model_size", "no options", {}},
-           make_model_size},
+           make_hardware_runner},
           {"ebops",
            "hw",
            false,
@@ -140,7 +109,7 @@ const Registry<RunnerEntry>& runner_registry() {
            {"ebops"},
            "HGQ's effective bit operations per inference (ebops pass)",
            hw_cost_options("ebops", "ebops", "the ebops pass's options"),
-           make_ebops},
+           make_hardware_runner},
           {"luts",
            "hw",
            false,
@@ -148,7 +117,7 @@ const Registry<RunnerEntry>& runner_registry() {
            {"luts"},
            "LUTs per inference, fully unrolled / reuse factor (QONNX L0 estimate, resources pass)",
            hw_cost_options("luts", "resources", "the resources pass's options"),
-           make_luts},
+           make_hardware_runner},
           {"dsps",
            "hw",
            false,
@@ -156,7 +125,7 @@ const Registry<RunnerEntry>& runner_registry() {
            {"dsps"},
            "DSP slices (QONNX L0 estimate, resources pass)",
            hw_cost_options("dsps", "resources", "the resources pass's options"),
-           make_dsps},
+           make_hardware_runner},
           {"bram",
            "hw",
            false,
@@ -164,7 +133,7 @@ const Registry<RunnerEntry>& runner_registry() {
            {"bram"},
            "36 kb BRAMs for the weights (QONNX L0 estimate, resources pass)",
            hw_cost_options("bram", "resources", "the resources pass's options"),
-           make_bram},
+           make_hardware_runner},
           {"bops",
            "hw",
            false,
@@ -172,7 +141,7 @@ const Registry<RunnerEntry>& runner_registry() {
            {"bops"},
            "QONNX's bit operations per inference (MACs x operand bits, zero weights discounted)",
            hw_cost_options("bops", "inference_cost", "the inference_cost pass's options"),
-           make_bops},
+           make_hardware_runner},
           {"latency",
            "hw",
            false,
@@ -183,7 +152,7 @@ const Registry<RunnerEntry>& runner_registry() {
             "timed forward batches",
             {{"n_batches", "int", 20, false, "timed batches"},
              {"warmup", "int", 5, false, "untimed batches first"}}},
-           make_latency},
+           make_hardware_runner},
       }};
   return table;
 }
@@ -207,7 +176,7 @@ const RunnerEntry& runner_entry(const std::string& name, const std::string& kind
 
 std::unique_ptr<Runner> make_runner(const RunnerEntry& entry, const Json& options,
                                     const config::Locate& locate) {
-  return entry.make(config::TableReader(options, entry.options, locate));
+  return entry.make(entry, config::TableReader(options, entry.options, locate));
 }
 
 }  // namespace chop::runners

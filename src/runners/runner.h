@@ -57,8 +57,9 @@ struct RunnerEntry {
   std::string summary;
   /// Its options table, [search.strategy.<kind>_runner.<name>]: the one place they are documented.
   config::TableDoc options;
-  /// Builds the runner from its checked options.
-  std::unique_ptr<Runner> (*make)(const config::TableReader& options);
+  /// Builds the runner from its row and its checked options (runners that differ only in their
+  /// row, like the hw ones, share one factory).
+  std::unique_ptr<Runner> (*make)(const RunnerEntry& entry, const config::TableReader& options);
 };
 
 const Registry<RunnerEntry>& runner_registry();
@@ -70,11 +71,13 @@ std::unique_ptr<Runner> make_runner(const RunnerEntry& entry, const Json& option
                                     const config::Locate& locate);
 
 // Factories (one file each).
-std::unique_ptr<Runner> make_basic_evaluation(const config::TableReader& options);
-std::unique_ptr<Runner> make_basic_train(const config::TableReader& options);
-/// A hw runner (runners/hardware.cpp): its registry row's metrics from
+std::unique_ptr<Runner> make_basic_evaluation(const RunnerEntry& entry,
+                                              const config::TableReader& options);
+std::unique_ptr<Runner> make_basic_train(const RunnerEntry& entry,
+                                         const config::TableReader& options);
+/// Every hw runner (runners/hardware.cpp): its registry row's metrics from
 /// passes::hardware_metrics; its options are the options of the pass behind those metrics.
-std::unique_ptr<Runner> make_hardware_runner(const std::string& runner,
+std::unique_ptr<Runner> make_hardware_runner(const RunnerEntry& entry,
                                              const config::TableReader& options);
 
 }  // namespace chop::runners
