@@ -6,6 +6,28 @@
 #include "search/storages/stale_trials.h"
 
 namespace chop::search::rdb {
+namespace {
+
+// Ids of the study's RUNNING trials whose last heartbeat is older than the grace period, judged
+// in milliseconds by the server's clock (whatever text form each writer used).
+std::vector<int64_t> stale_running_trials(sql::Connection& conn, int64_t study_id, double grace_s) {
+  sql::Statement* st = &conn.prepare(conn.intern(std::string("SELECT ") + conn.server_now_sql()));
+  st->next_row();
+  const int64_t server_now_ms = parse_datetime(st->column_text(0));
+  st->reset();
+  st = &conn.prepare(
+      "SELECT t.trial_id, h.heartbeat FROM trials t JOIN trial_heartbeats h "
+      "ON h.trial_id = t.trial_id WHERE t.study_id = ? AND t.state = 'RUNNING'");
+  st->bind_int(1, study_id);
+  std::vector<int64_t> stale;
+  const auto grace_ms = static_cast<int64_t>(grace_s * 1000);
+  while (st->next_row())
+    if (server_now_ms - parse_datetime(st->column_text(1)) > grace_ms)
+      stale.push_back(st->column_int(0));
+  return stale;
+}
+
+}  // namespace
 
 void RdbStorage::record_heartbeats(const std::vector<int64_t>& trial_ids) {
   if (trial_ids.empty()) return;
@@ -29,30 +51,26 @@ std::vector<FrozenTrial> RdbStorage::fail_stale_trials(int64_t study_id, double 
                                                        int max_retry) {
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<FrozenTrial> failed;
+  // Every ask scans, and almost every scan finds nothing: look in a read snapshot first, so such
+  // a scan takes no write lock and commits nothing (it was one of a trial's ~5 write
+  // transactions). What it finds is checked again under the write lock below.
+  bool any_stale = false;
+  conn_->run_transaction([&](bool) {
+    ReadTxn txn(*conn_);
+    any_stale = !stale_running_trials(*conn_, study_id, grace_s).empty();
+    txn.commit();
+  });
+  if (!any_stale) return failed;
   conn_->run_transaction([&](bool) {
     failed.clear();
     WriteTxn txn(*conn_);
-    // Judged in milliseconds by the server's clock (whatever text form each writer used).
-    sql::Statement* st =
-        &conn_->prepare(conn_->intern(std::string("SELECT ") + conn_->server_now_sql()));
-    st->next_row();
-    const int64_t server_now_ms = parse_datetime(st->column_text(0));
-    st->reset();
-    st = &conn_->prepare(
-        "SELECT t.trial_id, h.heartbeat FROM trials t JOIN trial_heartbeats h "
-        "ON h.trial_id = t.trial_id WHERE t.study_id = ? AND t.state = 'RUNNING'");
-    st->bind_int(1, study_id);
-    std::vector<int64_t> stale;
-    const auto grace_ms = static_cast<int64_t>(grace_s * 1000);
-    while (st->next_row())
-      if (server_now_ms - parse_datetime(st->column_text(1)) > grace_ms)
-        stale.push_back(st->column_int(0));
+    const std::vector<int64_t> stale = stale_running_trials(*conn_, study_id, grace_s);
     if (stale.empty()) return;  // nothing written
     bool locked = false;
     for (const FrozenTrial& running : read_trials_locked(stale)) {
       const FrozenTrial t = stale_trial_failed(running, grace_s, now_ms());
       // The state check makes exactly one worker the one that fails (and re-queues) it.
-      st = &conn_->prepare(
+      sql::Statement* st = &conn_->prepare(
           "UPDATE trials SET state = 'FAIL', datetime_complete = ? "
           "WHERE trial_id = ? AND state = 'RUNNING'");
       bind_datetime(*st, 1, t.datetime_complete_ms);
