@@ -34,8 +34,11 @@ bool packs_a(const KernelTable& kt, const GemmArgs& g) {
 }
 // Packed B panels are contiguous: B's own rows, often a power-of-two stride apart, would map a
 // large panel onto a few L1 sets and evict each other. Not worth it for a single row panel or
-// a small B (a few KiB stay in L1 whatever their addresses).
+// a small B (a few KiB stay in L1 whatever their addresses). Nor for B that already is one
+// panel: at most nr columns whose rows are at most nr floats apart (the gradient of a 32-wide
+// layer, read by its weight gradient) — the copy would reproduce the same layout.
 bool packs_b(const KernelTable& kt, const GemmArgs& g) {
+  if (g.b_cs == 1 && g.n <= kt.nr && g.b_rs <= kt.nr) return false;
   return g.b_cs != 1 || (g.m > kt.mr && std::min(g.k, kKc) * g.n > 4096);
 }
 

@@ -75,6 +75,11 @@ TEST(Gemm, MatchesReferenceAndIsIdenticalAcrossIsasAndThreadSplits) {
       {1, 1, 1, false, false, GemmInit::kBiasPerColumn},
       {9, 17, 0, false, false, GemmInit::kBiasPerRow},
       {300, 40, 520, false, false, GemmInit::kZero},  // rows over one block, k over two
+      // x^T g of a 32-wide layer (B read in place, full tiles of adjacent A rows), and
+      // narrower B read in place under edge tiles.
+      {64, 32, 256, true, false, GemmInit::kZero},
+      {29, 20, 50, true, false, GemmInit::kAccumulate},
+      {40, 12, 33, false, false, GemmInit::kBiasPerRow},
   };
   TaskRunner reversed;
   reversed.run = reversed_tasks;
