@@ -19,11 +19,11 @@ namespace {
 
 // Where the k loop finds A(i, l) for the twelve rows of a tile. In a full tile of a packed
 // panel (or of A read through its columns, x^T of a weight gradient) the rows are next to each
-// other: constant displacements, no index registers. Full tiles of row-major A (x W^T, g W) use four base
-// pointers three rows apart plus the row stride: base + rs * {0, 4, 8} bytes are addressing
-// modes, so the loop needs five integer registers for A instead of twelve offsets that do not
-// fit (GCC spilled them and reloaded two per k step). Edge tiles keep the offset table, whose
-// rows past mi read row 0. Every variant feeds the same values to the same FMAs in the same
+// other: constant displacements, no index registers. Full tiles of row-major A (x W^T, g W) use
+// four base pointers three rows apart plus the row stride: base + rs * {0, 4, 8} bytes are
+// addressing modes, so the loop needs five integer registers for A instead of twelve offsets that
+// do not fit (GCC spilled them and reloaded two per k step). Edge tiles keep the offset table,
+// whose rows past mi read row 0. Every variant feeds the same values to the same FMAs in the same
 // order, so C is bit for bit the same whichever one runs.
 struct RowsAdjacent {
   const float* a;
