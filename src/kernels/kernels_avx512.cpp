@@ -74,7 +74,7 @@ __attribute__((always_inline)) inline void k_loop(int64_t kc, Rows rows, int64_t
 }
 
 void gemm_tile(int64_t kc, const float* a, int64_t a_rs, int64_t a_cs, const float* b, int64_t ldb,
-               float* c, int64_t ldc, int mi, int nj, GemmInit init, const float* bias) {
+               float* c, int64_t ldc, int mi, int nj, GemmInit init, const float* bias, bool relu) {
   // Column masks for the two 16-wide halves.
   const __mmask16 m0 = nj >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << nj) - 1);
   const __mmask16 m1 = nj >= 32   ? __mmask16(0xFFFF)
@@ -111,6 +111,14 @@ void gemm_tile(int64_t kc, const float* a, int64_t a_rs, int64_t a_cs, const flo
 #pragma GCC unroll 12
     for (int i = 0; i < CHOP_MR; ++i) off[i] = (i < mi ? i : 0) * a_rs;
     k_loop(kc, RowsByOffset{a, off}, a_cs, b, ldb, m0, m1, two_vectors, c0, c1);
+  }
+  if (relu) {  // the relu kernel's rule: 0 where < 0 (NaN and -0 kept)
+    const __m512 zero = _mm512_setzero_ps();
+#pragma GCC unroll 12
+    for (int i = 0; i < CHOP_MR; ++i) {
+      c0[i] = _mm512_mask_mov_ps(c0[i], _mm512_cmp_ps_mask(c0[i], zero, _CMP_LT_OQ), zero);
+      c1[i] = _mm512_mask_mov_ps(c1[i], _mm512_cmp_ps_mask(c1[i], zero, _CMP_LT_OQ), zero);
+    }
   }
 #pragma GCC unroll 12
   for (int i = 0; i < CHOP_MR; ++i) {
