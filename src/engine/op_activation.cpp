@@ -16,8 +16,11 @@ class ReluOp : public Op {
   void bind_scratch(float* s) override { relu_out_ = s; }
 
   bool rows_independent() const override { return q_in_.elementwise() && q_out_.elementwise(); }
+  bool plain_relu() const override { return !q_in_.active() && !q_out_.active(); }
+  void fuse_into_producer() override { fused_ = true; }
 
   void forward(const RunContext& ctx) override {
+    if (fused_) return;  // the producer wrote relu(y) into the shared buffer
     const int64_t n = ctx.rows * size_;
     const float* x = ctx.value_data(inputs[0]);
     float* y = ctx.value_data(output);
@@ -32,7 +35,7 @@ class ReluOp : public Op {
   }
 
   void backward(const RunContext& ctx) override {
-    if (!ctx.needs_grad(inputs[0])) return;
+    if (fused_ || !ctx.needs_grad(inputs[0])) return;  // fused: the producer masks
     const float* r = q_out_.active() ? relu_out_ : ctx.value_data(output);
     ctx.kt->relu_backward(r, ctx.value_grad(output), ctx.begin_grad(inputs[0]), ctx.rows * size_,
                           false);
@@ -44,6 +47,7 @@ class ReluOp : public Op {
   std::vector<int64_t> shape_;
   OperandQuantizer q_in_, q_out_;
   float* relu_out_ = nullptr;
+  bool fused_ = false;
 };
 
 class ClampOp : public Op {

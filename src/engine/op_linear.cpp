@@ -61,6 +61,14 @@ class LinearOp : public Op {
 
   bool rows_independent() const override { return q_in_.elementwise() && q_out_.elementwise(); }
 
+  // A following ReLU runs in the GEMM's store and its mask in the bias-gradient pass: two
+  // passes over the activation and one over its gradient fewer per step (same bits).
+  bool take_relu() override {
+    if (q_out_.active()) return false;  // the ReLU would have to follow the output quantizer
+    relu_ = true;
+    return true;
+  }
+
   void forward(const RunContext& ctx) override {
     const int64_t rows = ctx.rows;
     const float* x = ctx.value_data(inputs[0]);
@@ -89,14 +97,22 @@ class LinearOp : public Op {
     g.c = y, g.ldc = out_;
     g.init = b ? GemmInit::kBiasPerColumn : GemmInit::kZero;
     g.bias = b;
+    g.relu = relu_;
     ctx.gemm(g);
     if (q_out_.active()) q_out_.apply(*ctx.kt, y, y, {rows, out_});
   }
 
   void backward(const RunContext& ctx) override {
     const int64_t rows = ctx.rows;
-    const float* gy = ctx.value_grad(output);
+    float* gy = ctx.value_grad(output);
     const float* x = q_in_.active() ? xq_ : ctx.value_data(inputs[0]);
+    if (relu_) {  // ReLU's backward (gy is the ReLU's output gradient; y its result)
+      const float* y = ctx.value_data(output);
+      if (has_bias_)
+        ctx.kt->relu_mask_column_sum(y, gy, rows, out_, ctx.param_grad(bias_offset), sums_);
+      else
+        ctx.kt->relu_backward(y, gy, gy, rows * out_, false);
+    }
     if (ctx.needs_grad(inputs[0])) {  // dx [rows, in] = g [rows, out] * Wq [out, in]
       GemmArgs g;
       g.m = rows, g.n = in_, g.k = out_;
@@ -125,7 +141,8 @@ class LinearOp : public Op {
     g.c = ctx.param_grad(weight_offset);
     g.init = GemmInit::kZero;
     ctx.gemm(g);
-    if (has_bias_) ctx.kt->column_sum(gy, rows, out_, ctx.param_grad(bias_offset), sums_, false);
+    if (has_bias_ && !relu_)
+      ctx.kt->column_sum(gy, rows, out_, ctx.param_grad(bias_offset), sums_, false);
   }
 
  private:
@@ -143,6 +160,7 @@ class LinearOp : public Op {
   bool has_bias_;
   OperandQuantizer q_in_, q_w_, q_b_, q_out_;
   bool transposed_;
+  bool relu_ = false;  // a following ReLU is fused in (take_relu)
   double* sums_ = nullptr;
   float *xq_ = nullptr, *wq_ = nullptr, *bq_ = nullptr;
   uint64_t wq_version_ = ~uint64_t{0}, bq_version_ = ~uint64_t{0};

@@ -98,6 +98,13 @@ class Op {
   /// True when the 2-D parameter `name` is kept transposed in the flat arrays (the optimizer is
   /// elementwise, so only this op and the copies to and from the graph see the layout).
   virtual bool keeps_transposed(const std::string& name) const { return false; }
+  /// ReLU fusion (Engine::compile): a plain ReLU (no quantizers) whose input only it reads may
+  /// run inside the op producing that input. take_relu() is the producer's offer: true when it
+  /// will write relu(y) itself and mask its output gradient (ReLU's backward) before using it.
+  /// The ReLU then becomes an alias of its input (fuse_into_producer()).
+  virtual bool plain_relu() const { return false; }
+  virtual bool take_relu() { return false; }
+  virtual void fuse_into_producer() {}
   /// Offset of the node's parameter `name` in the flat arrays; -1 when the node has none.
   int64_t param_offset(const std::string& name) const;
 

@@ -34,8 +34,11 @@ bool packs_a(const KernelTable& kt, const GemmArgs& g) {
 }
 // Packed B panels are contiguous: B's own rows, often a power-of-two stride apart, would map a
 // large panel onto a few L1 sets and evict each other. Not worth it for a single row panel or
-// a small B (a few KiB stay in L1 whatever their addresses).
+// a small B (a few KiB stay in L1 whatever their addresses). Nor for B that already is one
+// panel: at most nr columns whose rows are at most nr floats apart (the gradient of a 32-wide
+// layer, read by its weight gradient) — the copy would reproduce the same layout.
 bool packs_b(const KernelTable& kt, const GemmArgs& g) {
+  if (g.b_cs == 1 && g.n <= kt.nr && g.b_rs <= kt.nr) return false;
   return g.b_cs != 1 || (g.m > kt.mr && std::min(g.k, kKc) * g.n > 4096);
 }
 
@@ -50,6 +53,7 @@ struct PanelJob {
   bool b_packed;
   int64_t i0, mc, j0, nc, kc;
   GemmInit init;  // for this k block
+  bool relu;      // the last k block of a product with relu set
 };
 
 void run_tile(const PanelJob& job, int64_t ir, int64_t jr) {
@@ -64,7 +68,7 @@ void run_tile(const PanelJob& job, int64_t ir, int64_t jr) {
                       : job.init == GemmInit::kBiasPerRow  ? g.bias + i
                                                            : nullptr;
   kt.gemm_tile(job.kc, a, job.a_rs, job.a_cs, b, job.ldb, g.c + i * g.ldc + j, g.ldc, mi, nj,
-               job.init, bias);
+               job.init, bias, job.relu);
 }
 
 // Task = one nr-wide column panel over all row panels of the block.
@@ -92,6 +96,8 @@ void init_only(const GemmArgs& g) {
         std::fill(c, c + g.n, g.bias[i]);
         break;
     }
+    if (g.relu)
+      for (int64_t j = 0; j < g.n; ++j) c[j] = c[j] < 0.0f ? 0.0f : c[j];
   }
 }
 
@@ -141,7 +147,8 @@ void gemm(const KernelTable& kt, const GemmArgs& g, float* scratch, const TaskRu
                      j0,
                      nc,
                      kc,
-                     init};
+                     init,
+                     g.relu && l0 + kc == g.k};
         const int64_t n_panels = (nc + kt.nr - 1) / kt.nr;
         if (threads && threads->run && n_panels > 1)
           threads->run(threads->ctx, n_panels, &job, panel_task);

@@ -20,6 +20,7 @@ struct GemmArgs {
   int64_t ldc = 0;
   GemmInit init = GemmInit::kZero;
   const float* bias = nullptr;  // n values (kBiasPerColumn) or m values (kBiasPerRow)
+  bool relu = false;            // store relu(C): a linear layer with its ReLU fused
 };
 
 /// Runs tasks [0, n_tasks) on some threads; each task runs exactly once. Null: serially.

@@ -44,10 +44,11 @@ struct KernelTable {
   /// kc terms, with A(i, l) = a[i * a_rs + l * a_cs] (a packed panel: a_rs 1, a_cs mr) and
   /// B(l, j) = b[l * ldb + j] (a packed panel: ldb nr). Nothing outside the mi x nj corner of C,
   /// the first mi rows of A or the first nj columns of B is read or written. `bias` holds nj
-  /// (per column) or mi (per row) values for the bias inits.
+  /// (per column) or mi (per row) values for the bias inits. `relu`: store relu(C) (the relu
+  /// kernel's rule), so a linear layer followed by a ReLU writes its activation in one pass.
   void (*gemm_tile)(int64_t kc, const float* a, int64_t a_rs, int64_t a_cs, const float* b,
                     int64_t ldb, float* c, int64_t ldc, int mi, int nj, GemmInit init,
-                    const float* bias);
+                    const float* bias, bool relu);
   /// Packs rows [0, m) x columns [0, k) of A(i, l) = a[i * rs + l * cs] into ceil(m / mr)
   /// panels of k x mr (rows past m are zero).
   void (*pack_a)(const float* a, int64_t rs, int64_t cs, int64_t m, int64_t k, float* dst);
@@ -97,6 +98,10 @@ struct KernelTable {
   /// in `scratch` (cols values).
   void (*column_sum)(const float* g, int64_t rows, int64_t cols, float* out, double* scratch,
                      bool accumulate);
+  /// relu_backward in place (g = 0 where y <= 0) and column_sum of the result (out =, not +=):
+  /// the bias gradient of a linear layer whose ReLU it applied itself, in one pass.
+  void (*relu_mask_column_sum)(const float* y, float* g, int64_t rows, int64_t cols, float* out,
+                               double* scratch);
 
   // ---- optimizers (flat buffers) ------------------------------------------------------------
   void (*adam)(float* p, float* g, float* m, float* v, int64_t n, const AdamConstants& k);

@@ -24,7 +24,7 @@ inline __m256i lane_mask(int n) {
 
 template <bool kFull>
 void tile_impl(int64_t kc, const float* a, int64_t a_rs, int64_t a_cs, const float* b, int64_t ldb,
-               float* c, int64_t ldc, int mi, int nj, GemmInit init, const float* bias) {
+               float* c, int64_t ldc, int mi, int nj, GemmInit init, const float* bias, bool relu) {
   const __m256i m0 = lane_mask(nj), m1 = lane_mask(nj - 8);
   auto load0 = [&](const float* p) {
     return kFull ? _mm256_loadu_ps(p) : _mm256_maskload_ps(p, m0);
@@ -65,6 +65,14 @@ void tile_impl(int64_t kc, const float* a, int64_t a_rs, int64_t a_cs, const flo
       c1[i] = _mm256_fmadd_ps(ai, b1, c1[i]);
     }
   }
+  if (relu) {  // the relu kernel's rule: 0 where < 0 (NaN and -0 kept)
+    const __m256 zero = _mm256_setzero_ps();
+#pragma GCC unroll 6
+    for (int i = 0; i < CHOP_MR; ++i) {
+      c0[i] = _mm256_blendv_ps(c0[i], zero, _mm256_cmp_ps(c0[i], zero, _CMP_LT_OQ));
+      c1[i] = _mm256_blendv_ps(c1[i], zero, _mm256_cmp_ps(c1[i], zero, _CMP_LT_OQ));
+    }
+  }
 #pragma GCC unroll 6
   for (int i = 0; i < CHOP_MR; ++i) {
     if (i >= mi) break;
@@ -79,11 +87,11 @@ void tile_impl(int64_t kc, const float* a, int64_t a_rs, int64_t a_cs, const flo
 }
 
 void gemm_tile(int64_t kc, const float* a, int64_t a_rs, int64_t a_cs, const float* b, int64_t ldb,
-               float* c, int64_t ldc, int mi, int nj, GemmInit init, const float* bias) {
+               float* c, int64_t ldc, int mi, int nj, GemmInit init, const float* bias, bool relu) {
   if (nj == CHOP_NR)
-    tile_impl<true>(kc, a, a_rs, a_cs, b, ldb, c, ldc, mi, nj, init, bias);
+    tile_impl<true>(kc, a, a_rs, a_cs, b, ldb, c, ldc, mi, nj, init, bias, relu);
   else
-    tile_impl<false>(kc, a, a_rs, a_cs, b, ldb, c, ldc, mi, nj, init, bias);
+    tile_impl<false>(kc, a, a_rs, a_cs, b, ldb, c, ldc, mi, nj, init, bias, relu);
 }
 
 }  // namespace

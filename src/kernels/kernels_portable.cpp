@@ -15,7 +15,7 @@ namespace portable {
 namespace {
 
 void gemm_tile(int64_t kc, const float* a, int64_t a_rs, int64_t a_cs, const float* b, int64_t ldb,
-               float* c, int64_t ldc, int mi, int nj, GemmInit init, const float* bias) {
+               float* c, int64_t ldc, int mi, int nj, GemmInit init, const float* bias, bool relu) {
   float acc[CHOP_MR][CHOP_NR];
   for (int i = 0; i < mi; ++i)
     for (int j = 0; j < nj; ++j) {
@@ -38,7 +38,10 @@ void gemm_tile(int64_t kc, const float* a, int64_t a_rs, int64_t a_cs, const flo
     for (int i = 0; i < mi; ++i)
       for (int j = 0; j < nj; ++j) acc[i][j] = __builtin_fmaf(a[i * a_rs], b[j], acc[i][j]);
   for (int i = 0; i < mi; ++i)
-    for (int j = 0; j < nj; ++j) c[i * ldc + j] = acc[i][j];
+    for (int j = 0; j < nj; ++j) {
+      const float v = acc[i][j];
+      c[i * ldc + j] = relu && v < 0.0f ? 0.0f : v;  // the relu kernel's rule
+    }
 }
 
 }  // namespace

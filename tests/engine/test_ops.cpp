@@ -87,6 +87,28 @@ TEST(EngineOps, ReluFamily) {
   }
 }
 
+TEST(EngineOps, LinearWithItsReluFused) {
+  // The ReLU runs in the linear layer's GEMM store and its mask in the bias-gradient pass:
+  // with and without a bias, narrow (natural W) and wide (W^T kept) outputs.
+  for (bool bias : {true, false})
+    for (int64_t out : {7, 40}) {
+      SCOPED_TRACE(std::to_string(out) + (bias ? " with bias" : " without bias"));
+      graph::Graph g = single({12}, [&](GraphBuilder& b, const std::string& x) {
+        std::string h = b.module("fc", "linear", x,
+                                 Json{{"in_features", 12}, {"out_features", out}, {"bias", bias}});
+        return b.module("act", "relu", h);
+      });
+      expect_same_step(g, randn({33, 12}, 21), labels(33, out, 22));
+    }
+  // The linear layer's output is read by the ReLU and by an add: the ReLU stays its own op.
+  GraphBuilder b("shared", 3);
+  std::string x = b.input("x", {12});
+  std::string h = b.module("fc", "linear", x, Json{{"in_features", 12}, {"out_features", 12}});
+  std::string r = b.module("act", "relu", h);
+  graph::Graph g = b.finish(b.function("add", "add", {r, h}));
+  expect_same_step(g, randn({33, 12}, 23), labels(33, 12, 24));
+}
+
 TEST(EngineOps, ReluUnsignedQuantized) {
   graph::Graph g = single({9}, [](GraphBuilder& b, const std::string& x) {
     std::string h = b.module("fc", "linear", x, Json{{"in_features", 9}, {"out_features", 9}});

@@ -75,6 +75,11 @@ TEST(Gemm, MatchesReferenceAndIsIdenticalAcrossIsasAndThreadSplits) {
       {1, 1, 1, false, false, GemmInit::kBiasPerColumn},
       {9, 17, 0, false, false, GemmInit::kBiasPerRow},
       {300, 40, 520, false, false, GemmInit::kZero},  // rows over one block, k over two
+      // x^T g of a 32-wide layer (B read in place, full tiles of adjacent A rows), and
+      // narrower B read in place under edge tiles.
+      {64, 32, 256, true, false, GemmInit::kZero},
+      {29, 20, 50, true, false, GemmInit::kAccumulate},
+      {40, 12, 33, false, false, GemmInit::kBiasPerRow},
   };
   TaskRunner reversed;
   reversed.run = reversed_tasks;
@@ -129,6 +134,54 @@ TEST(Gemm, SumsEachElementInOrderWithFusedMultiplyAdd) {
         for (int64_t l = 0; l < k; ++l) s = std::fma(a[i * k + l], b[l * n + j], s);
         EXPECT_EQ(s, got[i * n + j]) << isa_name(isa);
       }
+  }
+}
+
+TEST(Gemm, ReluEpilogueEqualsReluAfterTheProduct) {
+  // A linear layer with its ReLU fused: the stored C is exactly relu(C) as the relu kernel
+  // writes it, on every table, with k over two blocks (only the last block applies it).
+  const std::vector<Case> cases = {{40, 45, 520, false, true, GemmInit::kBiasPerColumn},
+                                   {13, 5, 7, true, false, GemmInit::kZero},
+                                   {6, 9, 0, false, false, GemmInit::kBiasPerColumn}};
+  for (const Case& c : cases) {
+    auto a = random_floats(std::max<int64_t>(1, c.m * c.k), 12);
+    auto b = random_floats(std::max<int64_t>(1, c.k * c.n), 13);
+    const auto bias = random_floats(std::max(c.m, c.n), 14);
+    if (c.k > 0) a[0] = std::numeric_limits<float>::quiet_NaN();  // a NaN row stays NaN
+    for (Isa isa : supported_isas()) {
+      SCOPED_TRACE(isa_name(isa));
+      const KernelTable& kt = kernel_table(isa);
+      auto plain = run_gemm(kt, c, a, b, std::vector<float>(c.m * c.n), bias, nullptr);
+      std::vector<float> want(plain.size());
+      kt.relu(plain.data(), want.data(), static_cast<int64_t>(plain.size()));
+      GemmArgs g;
+      g.m = c.m, g.n = c.n, g.k = c.k, g.a = a.data();
+      g.a_rs = c.a_transposed ? 1 : c.k, g.a_cs = c.a_transposed ? c.m : 1;
+      g.b = b.data(), g.b_rs = c.b_transposed ? 1 : c.n, g.b_cs = c.b_transposed ? c.k : 1;
+      std::vector<float> got(plain.size(), 7.0f);
+      g.c = got.data(), g.ldc = c.n, g.init = c.init, g.bias = bias.data(), g.relu = true;
+      std::vector<float> scratch(static_cast<size_t>(gemm_scratch_floats(kt, c.m, c.n, c.k)));
+      gemm(kt, g, scratch.data());
+      EXPECT_EQ(0, std::memcmp(got.data(), want.data(), sizeof(float) * got.size()));
+    }
+  }
+}
+
+TEST(KernelTables, ReluMaskColumnSumIsReluBackwardThenColumnSum) {
+  const int64_t rows = 37, cols = 21;
+  auto y = random_floats(rows * cols, 15);
+  const auto g0 = random_floats(rows * cols, 16);
+  y[2] = -0.0f, y[3] = 0.0f, y[4] = std::numeric_limits<float>::quiet_NaN();
+  for (Isa isa : supported_isas()) {
+    SCOPED_TRACE(isa_name(isa));
+    const KernelTable& kt = kernel_table(isa);
+    std::vector<float> want_g(g0.size()), want_sum(cols), got_g = g0, got_sum(cols);
+    std::vector<double> scratch(cols);
+    kt.relu_backward(y.data(), g0.data(), want_g.data(), rows * cols, false);
+    kt.column_sum(want_g.data(), rows, cols, want_sum.data(), scratch.data(), false);
+    kt.relu_mask_column_sum(y.data(), got_g.data(), rows, cols, got_sum.data(), scratch.data());
+    EXPECT_EQ(0, std::memcmp(got_g.data(), want_g.data(), sizeof(float) * got_g.size()));
+    EXPECT_EQ(0, std::memcmp(got_sum.data(), want_sum.data(), sizeof(float) * cols));
   }
 }
 
