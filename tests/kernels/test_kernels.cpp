@@ -80,6 +80,12 @@ TEST(Gemm, MatchesReferenceAndIsIdenticalAcrossIsasAndThreadSplits) {
       {64, 32, 256, true, false, GemmInit::kZero},
       {29, 20, 50, true, false, GemmInit::kAccumulate},
       {40, 12, 33, false, false, GemmInit::kBiasPerRow},
+      // Edge tiles of each height class (4 and 8 rows after full 12-row panels, both A
+      // layouts), and a tall weight gradient whose row blocks end on whole panels (MNIST's 784).
+      {16, 40, 30, false, true, GemmInit::kZero},
+      {20, 33, 19, true, false, GemmInit::kBiasPerRow},
+      {3, 48, 21, false, false, GemmInit::kAccumulate},
+      {784, 40, 256, true, false, GemmInit::kZero},
   };
   TaskRunner reversed;
   reversed.run = reversed_tasks;
