@@ -94,8 +94,8 @@ void check_record_sizes(const std::string& path) {
   do {
     unz_file_info64 info{};
     char name[512] = {0};
-    if (unzGetCurrentFileInfo64(zip.get(), &info, name, sizeof(name) - 1, nullptr, 0, nullptr,
-                                0) != UNZ_OK)
+    if (unzGetCurrentFileInfo64(zip.get(), &info, name, sizeof(name) - 1, nullptr, 0, nullptr, 0) !=
+        UNZ_OK)
       throw DataError(path, "not a readable PyTorch archive (corrupt zip central directory)");
     const std::string record = "record '" + std::string(name) + "'";
     if (info.compression_method != kStored && info.compression_method != kDeflated)
@@ -289,8 +289,8 @@ void fill_from(graph::Graph& g, const std::map<std::string, at::Tensor>& loaded,
           t.copy_(it->second.to(t.dtype()));
         } catch (const c10::Error& e) {
           std::string msg = e.what_without_backtrace();
-          throw DataError(path, "tensor '" + key + "' cannot be loaded: " +
-                                    msg.substr(0, msg.find('\n')));
+          throw DataError(
+              path, "tensor '" + key + "' cannot be loaded: " + msg.substr(0, msg.find('\n')));
         }
       }
     };
