@@ -113,19 +113,16 @@ EvalResult evaluate(graph::Graph& g, const data::TensorDataset& split, int64_t b
     engine::EngineOptions o;
     o.training = false;
     o.n_threads = 0;
-    // A one-batch plan first tells how wide a row is; then the plan for the real call size.
+    // Shapes are checked at one batch; the plan holds the real call size, chosen from how wide
+    // a row is once the plan knows it (one compile per evaluation, not two).
     o.max_rows = std::min(batch_size, rows_needed);
+    o.choose_max_rows = [&](int64_t floats_per_row, bool rows_independent) {
+      return std::max(o.max_rows, engine_rows_per_forward(floats_per_row, rows_independent,
+                                                          batch_size, rows_needed));
+    };
     std::string why;
     const std::vector<int64_t> sample(split.x.sizes().begin() + 1, split.x.sizes().end());
     std::unique_ptr<engine::Engine> e = engine::Engine::compile(g, sample, o, &why);
-    if (e) {
-      const int64_t rows = engine_rows_per_forward(e->floats_per_row(), e->rows_independent(),
-                                                   batch_size, rows_needed);
-      if (rows > o.max_rows) {
-        o.max_rows = rows;
-        e = engine::Engine::compile(g, sample, o, &why);
-      }
-    }
     if (e) return evaluate(*e, split, batch_size, num_samples);
     engine::note_fallback("evaluating model " + g.model_name(), why);
   }
