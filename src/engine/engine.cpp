@@ -130,8 +130,17 @@ struct Engine::Impl {
       return;
     }
     if (in.size >= 64) {
-      for (int64_t r = 0; r < n; ++r)
+      // Wide rows (784 MNIST pixels, 49 cache lines) from a shuffled data set larger than L2:
+      // the copy waits on memory unless the next rows are already on their way, so ask for
+      // all of the row kWideAhead ahead while copying this one.
+      constexpr int64_t kWideAhead = 2;
+      for (int64_t r = 0; r < n; ++r) {
+        if (r + kWideAhead < n) {
+          const char* next = reinterpret_cast<const char*>(data + index[r + kWideAhead] * in.size);
+          for (size_t byte = 0; byte < row_bytes; byte += 64) __builtin_prefetch(next + byte);
+        }
         std::memcpy(dst + r * in.size, data + index[r] * in.size, row_bytes);
+      }
       return;
     }
     // Short rows (16 JSC features): a plain loop beats a memcpy call per row. The rows are

@@ -28,12 +28,22 @@ class BatchNormOp : public Op {
   }
 
   int64_t scratch_floats(int64_t, bool) const override {
-    return 2 * c_ + kernels::batch_norm_scratch_floats(c_);
+    return 4 * c_ + kernels::batch_norm_scratch_floats(c_);
   }
   void bind_scratch(float* s) override {
     saved_.mean = s;
     saved_.invstd = s + c_;
-    scratch_ = s + 2 * c_;
+    relu_affine_ = s + 2 * c_;  // alpha, beta: bound to saved_ once a ReLU is taken
+    if (relu_) saved_.relu_alpha = relu_affine_, saved_.relu_beta = relu_affine_ + c_;
+    scratch_ = s + 4 * c_;
+  }
+
+  // A following ReLU runs in the affine transform's store, and its mask inside the gradient
+  // sums and the input gradient (recomputed from x): the ReLU's own two passes disappear.
+  bool take_relu() override {
+    relu_ = true;
+    if (relu_affine_) saved_.relu_alpha = relu_affine_, saved_.relu_beta = relu_affine_ + c_;
+    return true;
   }
 
   void pull_state(const graph::Node& n) override {
@@ -61,7 +71,7 @@ class BatchNormOp : public Op {
     const kernels::BatchNormDims d{ctx.rows, c_, p_};
     if (!ctx.training && track_) {
       kernels::batch_norm_eval(*ctx.kt, d, x, ctx.value_data(output), w, b, running_mean_.data(),
-                               running_var_.data(), eps_, scratch_);
+                               running_var_.data(), eps_, scratch_, relu_);
       return;
     }
     if (ctx.training && d.count() <= 1)
@@ -102,6 +112,8 @@ class BatchNormOp : public Op {
   std::vector<float> running_mean_, running_var_;
   int64_t batches_tracked_ = 0;
   kernels::BatchNormSaved saved_;
+  bool relu_ = false;  // a following ReLU is fused in (take_relu)
+  float* relu_affine_ = nullptr;
   float* scratch_ = nullptr;
 };
 

@@ -48,19 +48,22 @@ void batch_norm_train(const KernelTable& kt, const BatchNormDims& d, const float
     s.alpha[i] = saved.invstd[i] * w;
     s.beta[i] = b - saved.mean[i] * s.alpha[i];
   }
-  kt.channel_affine(x, y, d.n, d.c, d.p, s.alpha, s.beta);
+  kt.channel_affine(x, y, d.n, d.c, d.p, s.alpha, s.beta, saved.relu());
+  if (saved.relu())
+    for (int64_t i = 0; i < d.c; ++i)
+      saved.relu_alpha[i] = s.alpha[i], saved.relu_beta[i] = s.beta[i];
 }
 
 void batch_norm_eval(const KernelTable& kt, const BatchNormDims& d, const float* x, float* y,
                      const float* weight, const float* bias, const float* running_mean,
-                     const float* running_var, double eps, float* scratch) {
+                     const float* running_var, double eps, float* scratch, bool relu) {
   Scratch s(scratch, d.c);
   for (int64_t i = 0; i < d.c; ++i) {
     const float invstd = 1.0f / std::sqrt(running_var[i] + static_cast<float>(eps));
     s.alpha[i] = invstd * (weight ? weight[i] : 1.0f);
     s.beta[i] = (bias ? bias[i] : 0.0f) - running_mean[i] * s.alpha[i];
   }
-  kt.channel_affine(x, y, d.n, d.c, d.p, s.alpha, s.beta);
+  kt.channel_affine(x, y, d.n, d.c, d.p, s.alpha, s.beta, relu);
 }
 
 void batch_norm_backward(const KernelTable& kt, const BatchNormDims& d, const float* x,
@@ -74,7 +77,9 @@ void batch_norm_backward(const KernelTable& kt, const BatchNormDims& d, const fl
   double* sum_dy = s.sq;  // reuse: sq is free in the backward pass
   // dot needs its own c doubles: alpha/beta floats are free here (2c floats = c doubles).
   double* dot = reinterpret_cast<double*>(s.alpha);
-  kt.channel_grad_sums(x, dy, d.n, d.c, d.p, s.sum, sum_dy, dot);
+  const float* relu_affine[2] = {saved.relu_alpha, saved.relu_beta};
+  const float* const* relu = saved.relu() ? relu_affine : nullptr;
+  kt.channel_grad_sums(x, dy, d.n, d.c, d.p, s.sum, sum_dy, dot, relu);
   if (dweight) {
     for (int64_t i = 0; i < d.c; ++i) {
       const float gw = static_cast<float>(dot[i] * static_cast<double>(saved.invstd[i]));
@@ -91,7 +96,7 @@ void batch_norm_backward(const KernelTable& kt, const BatchNormDims& d, const fl
     s.ones[i] = 1.0f;
   }
   kt.bn_input_grad(x, dy, dx, d.n, d.c, d.p, saved.mean, s.k, s.grad_mean, saved.invstd,
-                   weight ? weight : s.ones, accumulate_dx);
+                   weight ? weight : s.ones, accumulate_dx, relu);
 }
 
 }  // namespace chop::kernels

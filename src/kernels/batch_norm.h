@@ -20,6 +20,12 @@ struct BatchNormDims {
 struct BatchNormSaved {
   float* mean = nullptr;
   float* invstd = nullptr;
+  /// Set: the output goes through a ReLU inside these functions (y = relu(bn(x)), and the
+  /// backward pass takes relu's output gradient); alpha/beta (c each) keep the forward's affine
+  /// so the backward recomputes the ReLU's mask from x instead of reading y.
+  float* relu_alpha = nullptr;
+  float* relu_beta = nullptr;
+  bool relu() const { return relu_alpha != nullptr; }
 };
 
 /// Scratch floats the functions below need (alpha, beta, k, grad_mean, double sums).
@@ -35,9 +41,10 @@ void batch_norm_train(const KernelTable& kt, const BatchNormDims& d, const float
 
 /// Inference forward on running statistics, folded as runtime's eval kernel folds them:
 /// invstd = 1 / sqrt(var + (float)eps), alpha = invstd * w, beta = b - mean * alpha, in float.
+/// `relu`: store relu(y).
 void batch_norm_eval(const KernelTable& kt, const BatchNormDims& d, const float* x, float* y,
                      const float* weight, const float* bias, const float* running_mean,
-                     const float* running_var, double eps, float* scratch);
+                     const float* running_var, double eps, float* scratch, bool relu = false);
 
 /// Backward of batch_norm_train. dweight/dbias (null: not affine) are set, or added to when
 /// accumulate_params; dx (null: not needed) is set, or added to when accumulate_dx.

@@ -12,7 +12,7 @@ namespace chop::kernels {
 namespace {
 
 constexpr int64_t kKc = 256;         // k per block: an nr-wide panel of B (kKc x nr) stays in L1
-constexpr int64_t kMc = 256;         // rows per block: the packed A block stays in L2
+constexpr int64_t kMc = 256;         // rows per block (at most): the packed A block stays in L2
 constexpr int64_t kNc = 4096;        // columns per block: bounds the packed B block (L2/L3)
 constexpr int64_t kPackAPanels = 2;  // pack A when each of its panels meets this many B panels
 
@@ -24,6 +24,12 @@ int64_t round_up(int64_t v, int64_t to) {
 int64_t k_block(int64_t k) {
   const int64_t blocks = (k + kKc - 1) / kKc;
   return (k + blocks - 1) / std::max<int64_t>(1, blocks);
+}
+
+// Rows per block: kMc rounded down to whole row panels, so that only the last block of a tall
+// product ends in a partial tile (784 rows: 3 x 252 + 28, not 3 x 256 + 16 with four).
+int64_t m_block(const KernelTable& kt) {
+  return std::max<int64_t>(kt.mr, kMc / kt.mr * kt.mr);
 }
 
 // Only A with contiguous columns (mr values per k, a plain copy): transposing row-major A into
@@ -105,7 +111,7 @@ void init_only(const GemmArgs& g) {
 
 int64_t gemm_scratch_floats(const KernelTable& kt, int64_t m, int64_t n, int64_t k) {
   const int64_t kc = std::max<int64_t>(1, std::min(k_block(k), kKc));
-  const int64_t mc = round_up(std::min(m, kMc), kt.mr);
+  const int64_t mc = round_up(std::min(m, m_block(kt)), kt.mr);
   const int64_t nc = round_up(std::min(n, kNc), kt.nr);
   return kc * (mc + nc) + 16;  // + 16: room to align the B block to 64 bytes
 }
@@ -117,7 +123,8 @@ void gemm(const KernelTable& kt, const GemmArgs& g, float* scratch, const TaskRu
     return;
   }
   const int64_t kb = k_block(g.k);
-  const int64_t mc_max = round_up(std::min(g.m, kMc), kt.mr);
+  const int64_t mb = m_block(kt);
+  const int64_t mc_max = round_up(std::min(g.m, mb), kt.mr);
   float* a_packed = scratch;
   float* b_packed = scratch + ((kb * mc_max + 15) / 16 * 16);
   const bool pack_a = packs_a(kt, g), pack_b = packs_b(kt, g);
@@ -129,8 +136,8 @@ void gemm(const KernelTable& kt, const GemmArgs& g, float* scratch, const TaskRu
       if (pack_b) kt.pack_b(b_origin, g.b_rs, g.b_cs, kc, nc, b_packed);
       // The first k block starts from the requested init; later ones continue the sums.
       const GemmInit init = l0 == 0 ? g.init : GemmInit::kAccumulate;
-      for (int64_t i0 = 0; i0 < g.m; i0 += kMc) {
-        const int64_t mc = std::min(kMc, g.m - i0);
+      for (int64_t i0 = 0; i0 < g.m; i0 += mb) {
+        const int64_t mc = std::min(mb, g.m - i0);
         const float* a_origin = g.a + i0 * g.a_rs + l0 * g.a_cs;
         if (pack_a) kt.pack_a(a_origin, g.a_rs, g.a_cs, mc, kc, a_packed);
         PanelJob job{&kt,

@@ -83,17 +83,22 @@ struct KernelTable {
   /// out[c] = sum over n, p of (x - mean[c])^2 (in double).
   void (*channel_centered_square_sum)(const float* x, int64_t n, int64_t c, int64_t p,
                                       const double* mean, double* out);
-  /// sum_dy[c] = sum of dy; dot[c] = sum of (x - mean[c]) * dy (in double).
+  /// sum_dy[c] = sum of dy; dot[c] = sum of (x - mean[c]) * dy (in double). `relu` (null: none)
+  /// = {alpha, beta} of a batch norm whose output went through a ReLU: dy counts only where
+  /// x * alpha[c] + beta[c] > 0 (relu_backward's mask, recomputed from x instead of read).
   void (*channel_grad_sums)(const float* x, const float* dy, int64_t n, int64_t c, int64_t p,
-                            const double* mean, double* sum_dy, double* dot);
-  /// y = x * alpha[c] + beta[c] (two roundings, as ATen's batch-norm transform).
+                            const double* mean, double* sum_dy, double* dot,
+                            const float* const* relu);
+  /// y = x * alpha[c] + beta[c] (two roundings, as ATen's batch-norm transform); with `relu`,
+  /// relu(y) by the relu kernel's rule (a batch norm with its ReLU fused).
   void (*channel_affine)(const float* x, float* y, int64_t n, int64_t c, int64_t p,
-                         const float* alpha, const float* beta);
+                         const float* alpha, const float* beta, bool relu);
   /// Batch-norm input gradient (training), in ATen's order: dx (=|+=) ((dy - grad_mean[c]) -
-  /// (x - mean[c]) * k[c]) * invstd[c] * weight[c].
+  /// (x - mean[c]) * k[c]) * invstd[c] * weight[c], with dy masked as channel_grad_sums masks it.
   void (*bn_input_grad)(const float* x, const float* dy, float* dx, int64_t n, int64_t c, int64_t p,
                         const float* mean, const float* k, const float* grad_mean,
-                        const float* invstd, const float* weight, bool accumulate);
+                        const float* invstd, const float* weight, bool accumulate,
+                        const float* const* relu);
   /// out[j] (=|+=) sum over rows of g[r][j] (bias gradient of a linear layer), summed in double
   /// in `scratch` (cols values).
   void (*column_sum)(const float* g, int64_t rows, int64_t cols, float* out, double* scratch,

@@ -46,7 +46,9 @@ struct RowsByOffset {
   void advance(int64_t cs) { a += cs; }
 };
 
-template <class Rows>
+// kRows: the rows the loop computes (CHOP_MR, or fewer for an edge tile: a 4-row remainder of a
+// 256-row batch then costs a third of a full tile instead of all of it).
+template <int kRows, class Rows>
 __attribute__((always_inline)) inline void k_loop(int64_t kc, Rows rows, int64_t a_cs,
                                                   const float* b, int64_t ldb, __mmask16 m0,
                                                   __mmask16 m1, bool two_vectors,
@@ -56,7 +58,7 @@ __attribute__((always_inline)) inline void k_loop(int64_t kc, Rows rows, int64_t
     for (int64_t l = 0; l < kc; ++l, rows.advance(a_cs), b += ldb) {
       const __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_maskz_loadu_ps(m1, b + 16);
 #pragma GCC unroll 12
-      for (int i = 0; i < CHOP_MR; ++i) {
+      for (int i = 0; i < kRows; ++i) {
         const __m512 ai = _mm512_set1_ps(rows.at(i));
         c0[i] = _mm512_fmadd_ps(ai, b0, c0[i]);
         c1[i] = _mm512_fmadd_ps(ai, b1, c1[i]);
@@ -67,7 +69,7 @@ __attribute__((always_inline)) inline void k_loop(int64_t kc, Rows rows, int64_t
     for (int64_t l = 0; l < kc; ++l, rows.advance(a_cs), b += ldb) {
       const __m512 b0 = _mm512_maskz_loadu_ps(m0, b);
 #pragma GCC unroll 12
-      for (int i = 0; i < CHOP_MR; ++i)
+      for (int i = 0; i < kRows; ++i)
         c0[i] = _mm512_fmadd_ps(_mm512_set1_ps(rows.at(i)), b0, c0[i]);
     }
   }
@@ -102,15 +104,21 @@ void gemm_tile(int64_t kc, const float* a, int64_t a_rs, int64_t a_cs, const flo
   }
   const bool two_vectors = nj > 16;
   if (mi == CHOP_MR && a_rs == 1) {
-    k_loop(kc, RowsAdjacent{a}, a_cs, b, ldb, m0, m1, two_vectors, c0, c1);
+    k_loop<CHOP_MR>(kc, RowsAdjacent{a}, a_cs, b, ldb, m0, m1, two_vectors, c0, c1);
   } else if (mi == CHOP_MR) {
-    k_loop(kc, RowsStrided{a, a + 3 * a_rs, a + 6 * a_rs, a + 9 * a_rs, a_rs}, a_cs, b, ldb, m0, m1,
-           two_vectors, c0, c1);
+    k_loop<CHOP_MR>(kc, RowsStrided{a, a + 3 * a_rs, a + 6 * a_rs, a + 9 * a_rs, a_rs}, a_cs, b,
+                    ldb, m0, m1, two_vectors, c0, c1);
   } else {  // rows past mi read row 0 and are not stored
     int64_t off[CHOP_MR];
 #pragma GCC unroll 12
     for (int i = 0; i < CHOP_MR; ++i) off[i] = (i < mi ? i : 0) * a_rs;
-    k_loop(kc, RowsByOffset{a, off}, a_cs, b, ldb, m0, m1, two_vectors, c0, c1);
+    const RowsByOffset rows{a, off};
+    if (mi <= 4)
+      k_loop<4>(kc, rows, a_cs, b, ldb, m0, m1, two_vectors, c0, c1);
+    else if (mi <= 8)
+      k_loop<8>(kc, rows, a_cs, b, ldb, m0, m1, two_vectors, c0, c1);
+    else
+      k_loop<CHOP_MR>(kc, rows, a_cs, b, ldb, m0, m1, two_vectors, c0, c1);
   }
   if (relu) {  // the relu kernel's rule: 0 where < 0 (NaN and -0 kept)
     const __m512 zero = _mm512_setzero_ps();

@@ -229,8 +229,8 @@ SearchSummary run(const SearchSetup& s) {
       env.seed = s.seed + static_cast<uint64_t>(t.number);
       space::Candidate cand = space->build_for_trial(sampled, env.seed);
       for (auto& r : strategy.sw_runners)
-        if (r.name == "basic_train") {
-          at::AutoGradMode grad_on(true);
+        if (r.entry && r.entry->trains) {
+          at::AutoGradMode grad_on(r.entry->needs_grad);
           r.runner->run(cand.graph, env);
         }
       return std::move(cand.graph);

@@ -92,7 +92,8 @@ const config::TableDoc& metric_doc() {
       "one objective metric (a metric some configured runner produces)",
       {{"scale", "number", nullptr, true, "multiplies the metric"},
        {"direction", "string", nullptr, false,
-        "\"maximize\" or \"minimize\"; required when sum_scaled_metrics = false"}}};
+        "\"maximize\" or \"minimize\"; required when sum_scaled_metrics = false; in a summed "
+        "objective, the opposite of setup.direction negates the metric in the sum"}}};
   return doc;
 }
 
@@ -272,6 +273,19 @@ StrategyConfig parse_strategy(const Json& strategy_table, const Locate& locate) 
                                             "(multi-objective search)");
       m.direction =
           search::parse_direction(m_table.get_string("direction", "", {"maximize", "minimize"}));
+    } else if (m_table.has("direction")) {
+      // MASE adds every scaled metric as written, so lab 2's "average_bitwidth minimize" in a
+      // maximized sum rewarded wide formats. chop honours the metric's direction: opposite to
+      // the sum's, it enters the sum negated (its scale's sign flips, shown in scaled_metrics).
+      m.direction =
+          search::parse_direction(m_table.get_string("direction", "", {"maximize", "minimize"}));
+      if (m.direction != c.direction) {
+        m.scale = -m.scale;
+        log_info(m_table.locate("direction") + ": " + it.key() + " is to be " +
+                 search::to_string(m.direction) + "d in a " + search::to_string(c.direction) +
+                 "d sum: it enters the sum negated (scale " + format_double(m.scale) +
+                 "; MASE would add it as written)");
+      }
     }
     c.metrics.push_back(m);
   }

@@ -88,6 +88,31 @@ TEST(CliSearch, ByTypeReallyQuantizes) {
   EXPECT_EQ(widths, (std::set<double>{2, 4, 8}));  // MASE reports 8 for every trial here
 }
 
+// A summed objective honours each metric's direction (MASE adds them as written, which rewarded
+// wide formats in lab 2's "average_bitwidth minimize" under a maximized sum): the minimized metric
+// enters the sum negated, says so at its line, and the objective is accuracy - 0.2 x bits.
+TEST(CliSearch, SummedObjectiveNegatesAMetricOfTheOppositeDirection) {
+  testing::SearchDir d("summed_direction");
+  testing::SearchToml s;
+  s.sum_scaled_metrics = true;
+  s.n_trials = 4;
+  std::string cfg = s.text() + "average_bitwidth.direction = \"minimize\"\n";
+  auto r = testing::run_chop(d.args(d.write(cfg)));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("average_bitwidth is to be minimized in a maximized sum"),
+            std::string::npos)
+      << r.output;
+  const Json log = d.log();
+  ASSERT_EQ(log.size(), 4u);
+  for (auto& [k, row] : log.items()) {
+    const double accuracy = row["user_attrs_software_metrics"]["accuracy"].get<double>();
+    const double bits = row["user_attrs_hardware_metrics"]["average_bitwidth"].get<double>();
+    EXPECT_DOUBLE_EQ(row["user_attrs_scaled_metrics"]["average_bitwidth"].get<double>(),
+                     -0.2 * bits);
+    EXPECT_NEAR(row["value"].get<double>(), accuracy - 0.2 * bits, 1e-9);  // one objective
+  }
+}
+
 TEST(CliSearch, SameSeedSameTrials) {
   std::string first;
   for (int run = 0; run < 2; ++run) {

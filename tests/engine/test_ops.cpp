@@ -134,6 +134,25 @@ TEST(EngineOps, BatchNormTrainingAndStatistics) {
   expect_same_step(g2, randn({5, 3, 4, 4}, 19), labels(5, 48, 20));
 }
 
+TEST(EngineOps, BatchNormWithItsReluFused) {
+  // The ReLU runs in the affine store and its mask (recomputed from x) in the gradient sums and
+  // the input gradient: [N, C], [N, C, L] and [N, C, H, W], affine or not.
+  graph::Graph g1 = single({6}, [](GraphBuilder& b, const std::string& x) {
+    return b.module("act", "relu", b.module("bn", "batch_norm1d", x, Json{{"num_features", 6}}));
+  });
+  expect_same_step(g1, randn({25, 6}, 31, 2.0) + 0.5, labels(25, 6, 32));
+  graph::Graph g3 = single({4, 5}, [](GraphBuilder& b, const std::string& x) {
+    return b.module(
+        "act", "relu",
+        b.module("bn", "batch_norm1d", x, Json{{"num_features", 4}, {"affine", false}}));
+  });
+  expect_same_step(g3, randn({6, 4, 5}, 33), labels(6, 20, 34));
+  graph::Graph g2 = single({3, 4, 4}, [](GraphBuilder& b, const std::string& x) {
+    return b.module("act", "relu", b.module("bn", "batch_norm2d", x, Json{{"num_features", 3}}));
+  });
+  expect_same_step(g2, randn({5, 3, 4, 4}, 35), labels(5, 48, 36));
+}
+
 TEST(EngineOps, Conv2dAndConv1d) {
   struct C {
     int64_t k, stride, pad, dil;

@@ -80,6 +80,12 @@ TEST(Gemm, MatchesReferenceAndIsIdenticalAcrossIsasAndThreadSplits) {
       {64, 32, 256, true, false, GemmInit::kZero},
       {29, 20, 50, true, false, GemmInit::kAccumulate},
       {40, 12, 33, false, false, GemmInit::kBiasPerRow},
+      // Edge tiles of each height class (4 and 8 rows after full 12-row panels, both A
+      // layouts), and a tall weight gradient whose row blocks end on whole panels (MNIST's 784).
+      {16, 40, 30, false, true, GemmInit::kZero},
+      {20, 33, 19, true, false, GemmInit::kBiasPerRow},
+      {3, 48, 21, false, false, GemmInit::kAccumulate},
+      {784, 40, 256, true, false, GemmInit::kZero},
   };
   TaskRunner reversed;
   reversed.run = reversed_tasks;
@@ -185,6 +191,46 @@ TEST(KernelTables, ReluMaskColumnSumIsReluBackwardThenColumnSum) {
   }
 }
 
+TEST(KernelTables, BatchNormReluVariantsEqualReluThenTheUnfusedKernels) {
+  // relu(affine) in the store, and dy masked where x * alpha + beta <= 0, give what the ReLU
+  // kernels give around the plain batch-norm kernels: values, -0, NaN and exact zeros included.
+  const int64_t rows = 9, ch = 5, p = 7, n = rows * ch * p;
+  auto x = random_floats(n, 14), dy = random_floats(n, 15);
+  x[2] = std::numeric_limits<float>::quiet_NaN();
+  auto alpha = random_floats(ch, 16), beta = random_floats(ch, 17);
+  alpha[1] = 0.0f, beta[1] = 0.0f;  // the whole channel exactly 0: masked
+  alpha[3] = 0.0f, beta[3] = -0.0f;
+  const float* relu[2] = {alpha.data(), beta.data()};
+  const std::vector<float> mean = random_floats(ch, 18), k = random_floats(ch, 19),
+                           gm = random_floats(ch, 20), is = random_floats(ch, 21),
+                           w = random_floats(ch, 22);
+  std::vector<double> dmean(mean.begin(), mean.end());
+  for (Isa isa : supported_isas())
+    for (int64_t pp : {int64_t{1}, p}) {
+      SCOPED_TRACE(std::string(isa_name(isa)) + " p " + std::to_string(pp));
+      const KernelTable& kt = kernel_table(isa);
+      const int64_t r = n / (ch * pp);
+      std::vector<float> y(n), want_y(n), g(n), want_dx(n), got_dx(n);
+      kt.channel_affine(x.data(), want_y.data(), r, ch, pp, alpha.data(), beta.data(), false);
+      kt.relu(want_y.data(), want_y.data(), n);
+      kt.channel_affine(x.data(), y.data(), r, ch, pp, alpha.data(), beta.data(), true);
+      EXPECT_EQ(0, std::memcmp(y.data(), want_y.data(), sizeof(float) * n));
+      kt.relu_backward(want_y.data(), dy.data(), g.data(), n, false);
+      std::vector<double> s_want(ch), d_want(ch), s_got(ch), d_got(ch);
+      kt.channel_grad_sums(x.data(), g.data(), r, ch, pp, dmean.data(), s_want.data(),
+                           d_want.data(), nullptr);
+      kt.channel_grad_sums(x.data(), dy.data(), r, ch, pp, dmean.data(), s_got.data(), d_got.data(),
+                           relu);
+      EXPECT_EQ(0, std::memcmp(s_got.data(), s_want.data(), sizeof(double) * ch));
+      EXPECT_EQ(0, std::memcmp(d_got.data(), d_want.data(), sizeof(double) * ch));
+      kt.bn_input_grad(x.data(), g.data(), want_dx.data(), r, ch, pp, mean.data(), k.data(),
+                       gm.data(), is.data(), w.data(), false, nullptr);
+      kt.bn_input_grad(x.data(), dy.data(), got_dx.data(), r, ch, pp, mean.data(), k.data(),
+                       gm.data(), is.data(), w.data(), false, relu);
+      EXPECT_EQ(0, std::memcmp(got_dx.data(), want_dx.data(), sizeof(float) * n));
+    }
+}
+
 TEST(KernelTables, ElementwiseTablesAgreeBitForBit) {
   const int64_t n = 1037, rows = 7, ch = 13, p = 11;
   auto x = random_floats(n, 8), dy = random_floats(n, 9);
@@ -216,8 +262,21 @@ TEST(KernelTables, ElementwiseTablesAgreeBitForBit) {
     for (int64_t pp : {int64_t{1}, p}) {
       kt.channel_sum(xs.data(), rows, ch, pp, s1.data());
       kt.channel_centered_square_sum(xs.data(), rows, ch, pp, s1.data(), s2.data());
-      kt.channel_grad_sums(xs.data(), gs.data(), rows, ch, pp, s1.data(), s3.data(), s2.data());
+      kt.channel_grad_sums(xs.data(), gs.data(), rows, ch, pp, s1.data(), s3.data(), s2.data(),
+                           nullptr);
       for (int64_t c = 0; c < ch; ++c) out.push_back(static_cast<float>(s2[c] + s3[c]));
+      // The batch norm + ReLU variants (affine store with relu, masked sums and input grad).
+      const auto alpha = random_floats(ch, 12), beta = random_floats(ch, 13);
+      const float* relu[2] = {alpha.data(), beta.data()};
+      std::vector<float> ya(xs.size());
+      kt.channel_affine(xs.data(), ya.data(), rows, ch, pp, alpha.data(), beta.data(), true);
+      out.insert(out.end(), ya.begin(), ya.end());
+      kt.channel_grad_sums(xs.data(), gs.data(), rows, ch, pp, s1.data(), s3.data(), s2.data(),
+                           relu);
+      for (int64_t c = 0; c < ch; ++c) out.push_back(static_cast<float>(s2[c] + s3[c]));
+      kt.bn_input_grad(xs.data(), gs.data(), ya.data(), rows, ch, pp, alpha.data(), beta.data(),
+                       alpha.data(), beta.data(), alpha.data(), false, relu);
+      out.insert(out.end(), ya.begin(), ya.end());
     }
     std::vector<float> pm = random_floats(64, 10), g = random_floats(64, 11), m(64, 0.1f),
                        v(64, 0.2f);
