@@ -266,26 +266,22 @@ StrategyConfig parse_strategy(const Json& strategy_table, const Locate& locate) 
     if (!m_table.has("scale"))
       throw ConfigError(locate(path), "metric '" + it.key() + "' needs a scale");
     m.scale = m_table.get_double("scale", 1.0);
-    if (!c.sum_scaled_metrics) {
-      if (!m_table.has("direction"))
-        throw ConfigError(locate(path), "metric '" + it.key() +
-                                            "' needs direction = \"maximize\" or \"minimize\" "
-                                            "(multi-objective search)");
+    if (!c.sum_scaled_metrics && !m_table.has("direction"))
+      throw ConfigError(locate(path), "metric '" + it.key() +
+                                          "' needs direction = \"maximize\" or \"minimize\" "
+                                          "(multi-objective search)");
+    if (m_table.has("direction"))
       m.direction =
           search::parse_direction(m_table.get_string("direction", "", {"maximize", "minimize"}));
-    } else if (m_table.has("direction")) {
+    if (c.sum_scaled_metrics && m_table.has("direction") && m.direction != c.direction) {
       // MASE adds every scaled metric as written, so lab 2's "average_bitwidth minimize" in a
       // maximized sum rewarded wide formats. chop honours the metric's direction: opposite to
       // the sum's, it enters the sum negated (its scale's sign flips, shown in scaled_metrics).
-      m.direction =
-          search::parse_direction(m_table.get_string("direction", "", {"maximize", "minimize"}));
-      if (m.direction != c.direction) {
-        m.scale = -m.scale;
-        log_info(m_table.locate("direction") + ": " + it.key() + " is to be " +
-                 search::to_string(m.direction) + "d in a " + search::to_string(c.direction) +
-                 "d sum: it enters the sum negated (scale " + format_double(m.scale) +
-                 "; MASE would add it as written)");
-      }
+      m.scale = -m.scale;
+      log_info(m_table.locate("direction") + ": " + it.key() + " is to be " +
+               search::to_string(m.direction) + "d in a " + search::to_string(c.direction) +
+               "d sum: it enters the sum negated (scale " + format_double(m.scale) +
+               "; MASE would add it as written)");
     }
     c.metrics.push_back(m);
   }

@@ -259,12 +259,14 @@ void killed_worker_is_failed_by_heartbeat(const std::string& url) {
     waitpid(victim, nullptr, 0);
   }
   ASSERT_TRUE(victim_running) << "the victim worker never started a trial";
-  std::thread killer([&] {
+  // The killer is a process, not a thread: forking the survivors while a thread of this process
+  // starts up can hand a child a held allocator lock (seen as a hang under ASan).
+  const pid_t killer = fork();
+  if (killer == 0) {
     std::this_thread::sleep_for(std::chrono::milliseconds(150));  // the survivors are running
     kill(victim, SIGKILL);
-    int status = 0;
-    waitpid(victim, &status, 0);
-  });
+    _exit(0);
+  }
   // The survivors fill the study, then wait for the victim's trial: failed once its heartbeat
   // is older than the grace period, re-queued, and run by one of them.
   const auto codes = run_workers(2, [&](int k) {
@@ -276,7 +278,8 @@ void killed_worker_is_failed_by_heartbeat(const std::string& url) {
         },
         opts);
   });
-  killer.join();
+  waitpid(killer, nullptr, 0);
+  waitpid(victim, nullptr, 0);
   for (int c : codes) EXPECT_EQ(c, 0);
   Study s(options(url, "heartbeat", 1));
   const auto trials = s.trials();
