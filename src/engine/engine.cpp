@@ -283,23 +283,34 @@ std::unique_ptr<Engine> Engine::compile(graph::Graph& g, const std::vector<int64
   std::vector<bool> buffer_grad(plan.buffers.size(), false);
   for (const Value& v : plan.values)
     if (v.needs_grad) buffer_grad[static_cast<size_t>(v.buffer)] = true;
+  if (o.choose_max_rows) {  // as floats_per_row() and rows_independent() will say
+    int64_t row_floats = 0;
+    bool independent = true;
+    for (size_t b = 0; b < plan.buffers.size(); ++b)
+      row_floats += plan.buffers[b].row_floats * (buffer_grad[b] ? 2 : 1);
+    for (const auto& op : plan.ops) independent = independent && op->rows_independent();
+    plan.max_rows = std::max<int64_t>(1, o.choose_max_rows(row_floats, independent));
+    impl->options.max_rows = plan.max_rows;
+    impl->options.choose_max_rows = nullptr;  // it may refer to the caller's locals
+  }
+  const int64_t max_rows = plan.max_rows;
   int64_t total = 0, gemm_floats = 0;
   for (size_t b = 0; b < plan.buffers.size(); ++b)
-    total += aligned(plan.buffers[b].row_floats * o.max_rows) * (buffer_grad[b] ? 2 : 1);
+    total += aligned(plan.buffers[b].row_floats * max_rows) * (buffer_grad[b] ? 2 : 1);
   for (const auto& op : plan.ops) {
-    total += aligned(op->scratch_floats(o.max_rows, o.training));
-    gemm_floats = std::max(gemm_floats, op->gemm_scratch_floats(*impl->kt, o.max_rows));
+    total += aligned(op->scratch_floats(max_rows, o.training));
+    gemm_floats = std::max(gemm_floats, op->gemm_scratch_floats(*impl->kt, max_rows));
   }
   total += aligned(gemm_floats);
   int64_t widest_grad = 0;
   for (size_t b = 0; b < plan.buffers.size(); ++b)
     if (buffer_grad[b])
-      widest_grad = std::max(widest_grad, plan.buffers[b].row_floats * o.max_rows);
+      widest_grad = std::max(widest_grad, plan.buffers[b].row_floats * max_rows);
   total += aligned(widest_grad);
   plan.arena.allocate(total, /*zero=*/false);  // every op writes before it reads
   float* cursor = plan.arena.data();
   for (size_t b = 0; b < plan.buffers.size(); ++b) {
-    const int64_t n = aligned(plan.buffers[b].row_floats * o.max_rows);
+    const int64_t n = aligned(plan.buffers[b].row_floats * max_rows);
     plan.buffers[b].data = cursor;
     cursor += n;
     if (buffer_grad[b]) {
@@ -309,7 +320,7 @@ std::unique_ptr<Engine> Engine::compile(graph::Graph& g, const std::vector<int64
   }
   for (const auto& op : plan.ops) {
     op->bind_scratch(cursor);
-    cursor += aligned(op->scratch_floats(o.max_rows, o.training));
+    cursor += aligned(op->scratch_floats(max_rows, o.training));
   }
   plan.gemm_scratch = cursor;
   cursor += aligned(gemm_floats);

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -43,6 +44,10 @@ struct EngineOptions {
   int n_threads = 1;        // GEMM threads; 0: LibTorch's intra-op count. Results are the same.
   Isa isa = kernels::default_isa();
   OptimizerSpec optimizer;
+  /// When set, the plan holds the rows this returns (at least 1) for its floats of activation
+  /// memory per row and whether rows are independent, instead of max_rows (which then only
+  /// checks shapes): callers that size forward() calls to the cache compile once, not twice.
+  std::function<int64_t(int64_t floats_per_row, bool rows_independent)> choose_max_rows;
 };
 
 struct StepStats {

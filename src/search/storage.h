@@ -51,9 +51,10 @@ class Storage {
   /// trials of the study). With `max_trials >= 0` it writes nothing and returns number -1 when
   /// the study already holds `max_trials` trials that are neither WAITING nor retries of failed
   /// ones: check and insert are one transaction, so workers sharing a study stop at exactly
-  /// that many.
+  /// that many. `first_heartbeat`: the new trial's first heartbeat (as record_heartbeats) is
+  /// written in the same transaction, so a worker killed right after is noticed, for one commit.
   virtual FrozenTrial create_trial(int64_t study_id, const FrozenTrial& tmpl,
-                                   int64_t max_trials = -1) = 0;
+                                   int64_t max_trials = -1, bool first_heartbeat = false) = 0;
   /// Replaces the stored content of `trial` (by trial_id) in one transaction and commits.
   /// Returns false, writing nothing, if the stored trial is already finished.
   virtual bool write_trial(int64_t study_id, const FrozenTrial& trial) = 0;
@@ -85,10 +86,11 @@ class Storage {
   /// configuration at ask time (bruteforce): `tmpl` carries its params (published at once), and
   /// the new trial holds the claim on `config_key` — unless a trial that has not failed holds
   /// it: then nothing is written, the returned number is -2 and `*holder` is the holder's
-  /// number. Number -1: the study holds `max_trials` already (as create_trial).
+  /// number. Number -1: the study holds `max_trials` already (as create_trial), which also
+  /// says what `first_heartbeat` does.
   virtual FrozenTrial create_trial_claiming(int64_t study_id, const FrozenTrial& tmpl,
                                             int64_t max_trials, const std::string& config_key,
-                                            int64_t* holder) = 0;
+                                            int64_t* holder, bool first_heartbeat = false) = 0;
   /// False for storages no other process can see (in-memory): claims are then not needed.
   virtual bool shared_between_processes() const { return true; }
 

@@ -243,6 +243,7 @@ std::optional<Trial> Study::ask_impl(int horizon, bool stop_if_exhausted, int64_
     if (decided) return t;
   }
   Record* rec = nullptr;
+  bool claimed_waiting = false;
   std::shared_ptr<StudyView> view;
   {
     std::unique_lock<std::mutex> lock(mu_);
@@ -270,6 +271,7 @@ std::optional<Trial> Study::ask_impl(int horizon, bool stop_if_exhausted, int64_
         running_ours_.insert(r->t.number);
         index_state_locked(*r);
         rec = r.get();
+        claimed_waiting = true;
         break;
       }
     }
@@ -278,7 +280,9 @@ std::optional<Trial> Study::ask_impl(int horizon, bool stop_if_exhausted, int64_
       tmpl.state = TrialState::kRunning;
       tmpl.datetime_start_ms = now_ms();
       tmpl.system_attrs[kWorkerAttr] = worker_id_;
-      FrozenTrial created = storage_->create_trial(study_id_, tmpl, max_trials);
+      // The first heartbeat rides with the creation (one commit fewer per trial).
+      FrozenTrial created =
+          storage_->create_trial(study_id_, tmpl, max_trials, options_.heartbeat_interval_s > 0);
       if (created.number < 0) {  // the study holds max_trials already
         if (study_full) *study_full = true;
         return std::nullopt;
@@ -293,8 +297,10 @@ std::optional<Trial> Study::ask_impl(int horizon, bool stop_if_exhausted, int64_
       index_state_locked(*rec);
     }
   }
-  // The first heartbeat at once: a worker killed before the next interval is noticed too.
-  if (options_.heartbeat_interval_s > 0) storage_->record_heartbeats({rec->t.trial_id});
+  // The first heartbeat at once: a worker killed before the next interval is noticed too (a
+  // trial created here got it in the creating transaction).
+  if (claimed_waiting && options_.heartbeat_interval_s > 0)
+    storage_->record_heartbeats({rec->t.trial_id});
   auto ctx = std::make_shared<TrialContext>();
   ctx->study = this;
   ctx->record = rec;

@@ -49,7 +49,8 @@ std::optional<Trial> Study::ask_claiming(int horizon, bool stop_if_exhausted, in
     }
     int64_t holder = -1;
     const FrozenTrial created = storage_->create_trial_claiming(
-        study_id_, tmpl, max_trials, claim_key(config_text(tmpl)), &holder);
+        study_id_, tmpl, max_trials, claim_key(config_text(tmpl)), &holder,
+        options_.heartbeat_interval_s > 0);  // the first heartbeat in the same commit
     if (created.number == -1) {
       if (study_full) *study_full = true;
       return std::nullopt;
@@ -69,7 +70,6 @@ std::optional<Trial> Study::ask_claiming(int horizon, bool stop_if_exhausted, in
       running_ours_.insert(rec->t.number);
       index_state_locked(*rec);
     }
-    if (options_.heartbeat_interval_s > 0) storage_->record_heartbeats({rec->t.trial_id});
     auto ctx = std::make_shared<TrialContext>();
     ctx->study = this;
     ctx->record = rec;

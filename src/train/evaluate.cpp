@@ -6,99 +6,16 @@
 #include <memory>
 #include <vector>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
-
 #include "core/error.h"
 #include "engine/engine.h"
 #include "runtime/executor.h"
+#include "train/row_metrics.h"
 
 namespace chop::train {
 namespace {
 
-// exp(x) in place for x <= 0 (shifted logits), four lanes at a time: Cephes' expf (range
-// reduction by ln 2 in two parts, degree-5 polynomial; relative error ~1e-7, as libm's expf
-// within a few ulp). Inputs below -87.3 give about 0; NaN stays NaN. One libm call per logit
-// was a third of a quantization search's evaluation.
-void exp_in_place(float* x, int64_t n) {
-  int64_t i = 0;
-#if defined(__SSE2__)
-  const __m128 lo = _mm_set1_ps(-87.3365f), hi = _mm_set1_ps(88.3762626647949f);
-  const __m128 log2e = _mm_set1_ps(1.44269504088896341f), half = _mm_set1_ps(0.5f);
-  const __m128 one = _mm_set1_ps(1.0f);
-  const __m128 c1 = _mm_set1_ps(0.693359375f), c2 = _mm_set1_ps(-2.12194440e-4f);
-  const __m128 p0 = _mm_set1_ps(1.9875691500e-4f), p1 = _mm_set1_ps(1.3981999507e-3f);
-  const __m128 p2 = _mm_set1_ps(8.3334519073e-3f), p3 = _mm_set1_ps(4.1665795894e-2f);
-  const __m128 p4 = _mm_set1_ps(1.6666665459e-1f), p5 = _mm_set1_ps(5.0000001201e-1f);
-  for (; i + 4 <= n; i += 4) {
-    __m128 v = _mm_loadu_ps(x + i);
-    const __m128 is_nan = _mm_cmpunord_ps(v, v);
-    v = _mm_min_ps(_mm_max_ps(v, lo), hi);
-    // n = floor(v * log2(e) + 0.5)
-    __m128 fx = _mm_add_ps(_mm_mul_ps(v, log2e), half);
-    __m128 t = _mm_cvtepi32_ps(_mm_cvttps_epi32(fx));
-    t = _mm_sub_ps(t, _mm_and_ps(_mm_cmpgt_ps(t, fx), one));
-    v = _mm_sub_ps(_mm_sub_ps(v, _mm_mul_ps(t, c1)), _mm_mul_ps(t, c2));
-    const __m128 z = _mm_mul_ps(v, v);
-    __m128 y = _mm_add_ps(_mm_mul_ps(p0, v), p1);
-    y = _mm_add_ps(_mm_mul_ps(y, v), p2);
-    y = _mm_add_ps(_mm_mul_ps(y, v), p3);
-    y = _mm_add_ps(_mm_mul_ps(y, v), p4);
-    y = _mm_add_ps(_mm_mul_ps(y, v), p5);
-    y = _mm_add_ps(_mm_add_ps(_mm_mul_ps(y, z), v), one);
-    const __m128i exponent =
-        _mm_slli_epi32(_mm_add_epi32(_mm_cvttps_epi32(t), _mm_set1_epi32(127)), 23);
-    y = _mm_mul_ps(y, _mm_castsi128_ps(exponent));
-    _mm_storeu_ps(x + i,
-                  _mm_or_ps(_mm_andnot_ps(is_nan, y), _mm_and_ps(is_nan, _mm_loadu_ps(x + i))));
-  }
-#endif
-  for (; i < n; ++i) x[i] = std::exp(x[i]);
-}
-
-// Summed cross-entropy and argmax hits of `rows` rows of float logits [rows, classes] (in
-// double), instead of log_softmax, nll, argmax, eq and sum as separate ATen ops: on the small
-// batches of a quantization search those dominated the forward itself. false: NaN or infinite
-// logits or a label out of range; the caller then uses the ATen ops, which also produce their
-// own error for bad labels.
-bool fused_rows_metrics(const float* p, const int64_t* label, int64_t rows, int64_t classes,
-                        double& loss_sum, int64_t& correct) {
-  // logit - row maximum; every element is written below, so no zero-fill
-  std::unique_ptr<float[]> shifted(new float[static_cast<size_t>(rows * classes)]);
-  double loss = 0.0;
-  int64_t hits = 0;
-  const float* row = p;
-  for (int64_t r = 0; r < rows; ++r, row += classes) {
-    const int64_t target = label[r];
-    if (target < 0 || target >= classes) return false;
-    int64_t arg = 0;
-    for (int64_t c = 1; c < classes; ++c)
-      if (row[c] > row[arg]) arg = c;  // first maximum, as at::argmax (NaN: caught below)
-    const float m = row[arg];
-    float* out = shifted.get() + r * classes;
-    for (int64_t c = 0; c < classes; ++c) out[c] = row[c] - m;
-    loss += static_cast<double>(m) - static_cast<double>(row[target]);
-    hits += arg == target;
-  }
-  exp_in_place(shifted.get(), rows * classes);
-  double sums = 1.0;  // product of the rows' sum-of-exps (each in [1, classes]): one log per run
-  for (int64_t r = 0; r < rows; ++r) {
-    double sum = 0.0;  // terms in (0, 1], summed in double
-    for (int64_t c = 0; c < classes; ++c) sum += shifted[static_cast<size_t>(r * classes + c)];
-    if (!(sum >= 1.0) || std::isinf(sum)) return false;  // a NaN or infinite logit
-    sums *= sum;
-    if (sums > 1e200) {
-      loss += std::log(sums);
-      sums = 1.0;
-    }
-  }
-  loss_sum += loss + std::log(sums);
-  correct += hits;
-  return true;
-}
-
-// Whether fused_rows_metrics applies to these tensors (CPU float logits [B, C], int64 labels).
+// Whether fused_rows_metrics (row_metrics.h) applies to these tensors (CPU float logits [B, C],
+// int64 labels).
 bool fusable(const at::Tensor& logits, const at::Tensor& y) {
   return logits.dim() == 2 && logits.device().is_cpu() && logits.scalar_type() == at::kFloat &&
          y.dim() == 1 && y.device().is_cpu() && y.scalar_type() == at::kLong &&
@@ -196,19 +113,16 @@ EvalResult evaluate(graph::Graph& g, const data::TensorDataset& split, int64_t b
     engine::EngineOptions o;
     o.training = false;
     o.n_threads = 0;
-    // A one-batch plan first tells how wide a row is; then the plan for the real call size.
+    // Shapes are checked at one batch; the plan holds the real call size, chosen from how wide
+    // a row is once the plan knows it (one compile per evaluation, not two).
     o.max_rows = std::min(batch_size, rows_needed);
+    o.choose_max_rows = [&](int64_t floats_per_row, bool rows_independent) {
+      return std::max(o.max_rows, engine_rows_per_forward(floats_per_row, rows_independent,
+                                                          batch_size, rows_needed));
+    };
     std::string why;
     const std::vector<int64_t> sample(split.x.sizes().begin() + 1, split.x.sizes().end());
     std::unique_ptr<engine::Engine> e = engine::Engine::compile(g, sample, o, &why);
-    if (e) {
-      const int64_t rows = engine_rows_per_forward(e->floats_per_row(), e->rows_independent(),
-                                                   batch_size, rows_needed);
-      if (rows > o.max_rows) {
-        o.max_rows = rows;
-        e = engine::Engine::compile(g, sample, o, &why);
-      }
-    }
     if (e) return evaluate(*e, split, batch_size, num_samples);
     engine::note_fallback("evaluating model " + g.model_name(), why);
   }

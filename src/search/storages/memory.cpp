@@ -67,7 +67,8 @@ class InMemoryStorage : public Storage {
     return get(study_id).user_attrs;
   }
 
-  FrozenTrial create_trial(int64_t study_id, const FrozenTrial& tmpl, int64_t max_trials) override {
+  FrozenTrial create_trial(int64_t study_id, const FrozenTrial& tmpl, int64_t max_trials,
+                           bool first_heartbeat) override {
     std::lock_guard<std::mutex> lock(mu_);
     StudyData& s = get(study_id);
     if (max_trials >= 0) {
@@ -80,7 +81,9 @@ class InMemoryStorage : public Storage {
         return refused;
       }
     }
-    return create_locked(s, tmpl);
+    FrozenTrial created = create_locked(s, tmpl);
+    if (first_heartbeat) heartbeats_[created.trial_id] = std::chrono::steady_clock::now();
+    return created;
   }
 
   bool write_trial(int64_t study_id, const FrozenTrial& trial) override {
@@ -173,7 +176,8 @@ class InMemoryStorage : public Storage {
     return -1;
   }
   FrozenTrial create_trial_claiming(int64_t study_id, const FrozenTrial& tmpl, int64_t max_trials,
-                                    const std::string& config_key, int64_t* holder) override {
+                                    const std::string& config_key, int64_t* holder,
+                                    bool first_heartbeat) override {
     std::lock_guard<std::mutex> lock(mu_);
     StudyData& s = get(study_id);
     *holder = -1;
@@ -197,6 +201,7 @@ class InMemoryStorage : public Storage {
         }
     FrozenTrial created = create_locked(s, tmpl);
     s.claims[config_key] = created.trial_id;
+    if (first_heartbeat) heartbeats_[created.trial_id] = std::chrono::steady_clock::now();
     return created;
   }
   bool shared_between_processes() const override { return false; }

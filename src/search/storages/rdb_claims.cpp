@@ -49,7 +49,7 @@ int64_t RdbStorage::claim_configuration(int64_t study_id, const std::string& con
 
 FrozenTrial RdbStorage::create_trial_claiming(int64_t study_id, const FrozenTrial& tmpl,
                                               int64_t max_trials, const std::string& config_key,
-                                              int64_t* holder) {
+                                              int64_t* holder, bool first_heartbeat) {
   std::lock_guard<std::mutex> lock(mu_);
   FrozenTrial t;
   WrittenRows rows;
@@ -62,6 +62,7 @@ FrozenTrial RdbStorage::create_trial_claiming(int64_t study_id, const FrozenTria
     if (commit_uncertain) {
       if (auto found = find_created_locked(study_id, tmpl)) {
         t = *found;
+        if (first_heartbeat) beat_locked(t.trial_id);
         txn.commit();
         return;
       }
@@ -93,6 +94,7 @@ FrozenTrial RdbStorage::create_trial_claiming(int64_t study_id, const FrozenTria
     st->bind_text(2, config_key);
     st->bind_int(3, t.trial_id);
     st->run();
+    if (first_heartbeat) beat_locked(t.trial_id);
     txn.commit();
     fresh = true;
   });

@@ -29,20 +29,21 @@ std::vector<int64_t> stale_running_trials(sql::Connection& conn, int64_t study_i
 
 }  // namespace
 
+void RdbStorage::beat_locked(int64_t trial_id) {
+  const std::string now = conn_->server_now_sql();
+  auto& st = conn_->prepare(
+      conn_->intern("INSERT INTO trial_heartbeats (trial_id, heartbeat) VALUES (?, " + now +
+                    ") ON CONFLICT (trial_id) DO UPDATE SET heartbeat = " + now));
+  st.bind_int(1, trial_id);
+  st.run();
+}
+
 void RdbStorage::record_heartbeats(const std::vector<int64_t>& trial_ids) {
   if (trial_ids.empty()) return;
   std::lock_guard<std::mutex> lock(mu_);
-  const std::string now = conn_->server_now_sql();
-  const char* sql =
-      conn_->intern("INSERT INTO trial_heartbeats (trial_id, heartbeat) VALUES (?, " + now +
-                    ") ON CONFLICT (trial_id) DO UPDATE SET heartbeat = " + now);
   conn_->run_transaction([&](bool) {
     WriteTxn txn(*conn_);
-    for (const int64_t id : trial_ids) {
-      auto& st = conn_->prepare(sql);
-      st.bind_int(1, id);
-      st.run();
-    }
+    for (const int64_t id : trial_ids) beat_locked(id);
     txn.commit();
   });
 }

@@ -257,7 +257,7 @@ int64_t RdbStorage::counted_trials_locked(int64_t study_id) {
 }
 
 FrozenTrial RdbStorage::create_trial(int64_t study_id, const FrozenTrial& tmpl,
-                                     int64_t max_trials) {
+                                     int64_t max_trials, bool first_heartbeat) {
   std::lock_guard<std::mutex> lock(mu_);
   FrozenTrial t;
   WrittenRows rows;
@@ -269,6 +269,7 @@ FrozenTrial RdbStorage::create_trial(int64_t study_id, const FrozenTrial& tmpl,
     if (commit_uncertain) {
       if (auto found = find_created_locked(study_id, tmpl)) {
         t = *found;
+        if (first_heartbeat) beat_locked(t.trial_id);
         txn.commit();
         return;
       }
@@ -281,6 +282,7 @@ FrozenTrial RdbStorage::create_trial(int64_t study_id, const FrozenTrial& tmpl,
       }
     }
     t = create_locked(study_id, tmpl, rows);
+    if (first_heartbeat) beat_locked(t.trial_id);
     txn.commit();
     fresh = true;
   });

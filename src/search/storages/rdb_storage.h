@@ -40,7 +40,8 @@ class RdbStorage : public Storage {
   void set_study_user_attr(int64_t id, const std::string& key, const Json& v) override;
   Json study_user_attrs(int64_t id) override;
 
-  FrozenTrial create_trial(int64_t study_id, const FrozenTrial& tmpl, int64_t max_trials) override;
+  FrozenTrial create_trial(int64_t study_id, const FrozenTrial& tmpl, int64_t max_trials,
+                           bool first_heartbeat) override;
   bool write_trial(int64_t study_id, const FrozenTrial& trial) override;
   bool claim_waiting_trial(int64_t study_id, int64_t trial_id, int64_t start_ms,
                            const Json& system_attrs) override;
@@ -55,7 +56,8 @@ class RdbStorage : public Storage {
   int64_t claim_configuration(int64_t study_id, const std::string& config_key,
                               int64_t trial_id) override;
   FrozenTrial create_trial_claiming(int64_t study_id, const FrozenTrial& tmpl, int64_t max_trials,
-                                    const std::string& config_key, int64_t* holder) override;
+                                    const std::string& config_key, int64_t* holder,
+                                    bool first_heartbeat) override;
 
   // rdb_study_admin.cpp
   std::vector<StudySummary> study_summaries() override;
@@ -110,6 +112,8 @@ class RdbStorage : public Storage {
   void log_change(int64_t study_id, int64_t trial_id);
   void lock_study(int64_t study_id);
   FrozenTrial create_locked(int64_t study_id, const FrozenTrial& tmpl, WrittenRows& rows);
+  /// Upserts the trial's heartbeat (server clock) inside the open write transaction.
+  void beat_locked(int64_t trial_id);
   std::optional<FrozenTrial> find_created_locked(int64_t study_id, const FrozenTrial& tmpl);
   /// Trials that count against max_trials (not WAITING, not retries of failed ones).
   int64_t counted_trials_locked(int64_t study_id);
