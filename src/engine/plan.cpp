@@ -6,9 +6,32 @@
 #include <cstring>
 #include <new>
 
+#include <sys/mman.h>
+
 namespace chop::engine {
 
 namespace {
+
+// Blocks of 1 MiB and more (an evaluation's arena, a training plan's) are mapped with their
+// pages populated in one call: the first forward of a fresh plan otherwise takes one page fault
+// per 4 KiB page it writes (~370 for a PTQ trial's 1.5 MiB arena, ~1.5 ms inside a search's
+// first trial here). Smaller blocks come from the heap. Both are page or cache-line aligned.
+constexpr size_t kMappedBytes = size_t{1} << 20;
+
+float* new_block(size_t bytes) {
+  if (bytes < kMappedBytes) return static_cast<float*>(std::aligned_alloc(64, bytes));
+  void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE,
+                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+  return p == MAP_FAILED ? nullptr : static_cast<float*>(p);
+}
+
+void release_block(float* p, size_t bytes) {
+  if (!p) return;
+  if (bytes < kMappedBytes)
+    std::free(p);
+  else
+    munmap(p, bytes);
+}
 
 // The per-thread pool of released blocks (see AlignedFloats): the two largest are kept.
 struct BlockPool {
@@ -18,7 +41,7 @@ struct BlockPool {
   };
   Block blocks[2];
   ~BlockPool() {
-    for (Block& b : blocks) std::free(b.p);
+    for (Block& b : blocks) release_block(b.p, b.bytes);
   }
   float* take(size_t bytes) {
     for (Block& b : blocks)
@@ -34,10 +57,10 @@ struct BlockPool {
     for (Block& b : blocks)
       if (!b.p || b.bytes < slot->bytes) slot = &b;
     if (slot->p && slot->bytes >= bytes) {
-      std::free(p);
+      release_block(p, bytes);
       return;
     }
-    std::free(slot->p);
+    release_block(slot->p, slot->bytes);
     *slot = Block{p, bytes};
   }
 };
@@ -58,9 +81,10 @@ void AlignedFloats::allocate(int64_t n, bool zero) {
   const size_t bytes =
       (static_cast<size_t>(std::max<int64_t>(n, 1)) * sizeof(float) + 4095) / 4096 * 4096;
   float* p = block_pool().take(bytes);
-  if (!p) p = static_cast<float*>(std::aligned_alloc(64, bytes));
+  const bool fresh_mapping = !p && bytes >= kMappedBytes;  // zero already
+  if (!p) p = new_block(bytes);
   if (!p) throw std::bad_alloc();
-  if (zero) std::memset(p, 0, bytes);
+  if (zero && !fresh_mapping) std::memset(p, 0, bytes);
   data_ = std::unique_ptr<float, Free>(p, Free{bytes});
   size_ = n;
 }
