@@ -19,6 +19,7 @@ PKGS=(
   zlib1g-dev
   libssl-dev      # core: SHA-256 of checkpoints a study was searched with (libcrypto)
   libonnx-dev     # interop: ONNX protobuf model, checker, shape inference
+  libminizip-dev  # interop: sizes each record of a PyTorch zip before LibTorch allocates it
   # tests
   libgtest-dev
   libgmock-dev

@@ -5,6 +5,7 @@
 
 #include <caffe2/serialize/inline_container.h>
 #include <torch/csrc/jit/serialization/pickle.h>
+#include <unzip.h>
 
 #include <cctype>
 #include <cstring>
@@ -59,6 +60,62 @@ class ZipReader {
   bool open_ = false;
 };
 
+/// An archive's central directory read with minizip (a second, independent zip reader), to
+/// size every record before LibTorch's getRecord allocates what the directory declares: a
+/// crafted directory can declare 4 GiB in a 200-byte file. Closed on scope exit.
+class ZipDirectory {
+ public:
+  explicit ZipDirectory(const std::string& path) : zip_(unzOpen64(path.c_str())) {}
+  ~ZipDirectory() {
+    if (zip_) unzClose(zip_);
+  }
+  ZipDirectory(const ZipDirectory&) = delete;
+  ZipDirectory& operator=(const ZipDirectory&) = delete;
+  unzFile get() const { return zip_; }
+
+ private:
+  unzFile zip_;
+};
+
+/// Refuses a record whose declared size cannot be true of this file or does not fit the memory
+/// budget. torch.save stores records uncompressed, so a stored record holds exactly its
+/// compressed bytes, all inside the file; a deflated one (other writers) inflates at most
+/// ~1032:1, deflate's limit.
+void check_record_sizes(const std::string& path) {
+  constexpr uint64_t kDeflateMaxRatio = 1032;
+  constexpr int kStored = 0;
+  constexpr int kDeflated = 8;
+  std::error_code ec;
+  const uint64_t file_bytes = std::filesystem::file_size(path, ec);
+  if (ec) throw DataError(path, "cannot read its size: " + ec.message());
+  ZipDirectory zip(path);
+  if (!zip.get() || unzGoToFirstFile(zip.get()) != UNZ_OK)
+    throw DataError(path, "not a readable PyTorch archive (corrupt zip central directory)");
+  do {
+    unz_file_info64 info{};
+    char name[512] = {0};
+    if (unzGetCurrentFileInfo64(zip.get(), &info, name, sizeof(name) - 1, nullptr, 0, nullptr, 0) !=
+        UNZ_OK)
+      throw DataError(path, "not a readable PyTorch archive (corrupt zip central directory)");
+    const std::string record = "record '" + std::string(name) + "'";
+    if (info.compression_method != kStored && info.compression_method != kDeflated)
+      throw DataError(path, record + " uses zip compression method " +
+                                std::to_string(info.compression_method) +
+                                ", which torch.save never writes");
+    if (info.compressed_size > file_bytes)
+      throw DataError(path, record + " declares " + std::to_string(info.compressed_size) +
+                                " bytes in a file of " + std::to_string(file_bytes) +
+                                " (truncated or corrupt archive)");
+    const bool stored = info.compression_method == kStored;
+    if ((stored && info.uncompressed_size != info.compressed_size) ||
+        (!stored && info.uncompressed_size / kDeflateMaxRatio > info.compressed_size))
+      throw DataError(path, record + " declares " + std::to_string(info.uncompressed_size) +
+                                " bytes from " + std::to_string(info.compressed_size) +
+                                " stored (corrupt archive)");
+    check_file_memory(path, info.uncompressed_size, record);
+  } while (unzGoToNextFile(zip.get()) == UNZ_OK);
+}
+
 /// Refuses, with a DataError, every archive LibTorch's PyTorchStreamReader constructor would
 /// throw on. That constructor leaks its open zip reader when it throws (it never runs its own
 /// destructor), so chop only constructs it on archives it accepts: a readable zip whose first
@@ -70,6 +127,7 @@ void check_torch_zip(const std::string& path) {
     throw DataError(path, "not a readable PyTorch archive (truncated or corrupt zip)");
   if (mz_zip_reader_get_num_files(zip.archive()) == 0)
     throw DataError(path, "an empty zip archive: not written by torch.save");
+  check_record_sizes(path);
   char first[512] = {0};
   if (mz_zip_reader_get_filename(zip.archive(), 0, first, sizeof(first)) == 0)
     throw DataError(path, "not a readable PyTorch archive (unreadable record name)");
@@ -231,8 +289,8 @@ void fill_from(graph::Graph& g, const std::map<std::string, at::Tensor>& loaded,
           t.copy_(it->second.to(t.dtype()));
         } catch (const c10::Error& e) {
           std::string msg = e.what_without_backtrace();
-          throw DataError(path, "tensor '" + key + "' cannot be loaded: " +
-                                    msg.substr(0, msg.find('\n')));
+          throw DataError(
+              path, "tensor '" + key + "' cannot be loaded: " + msg.substr(0, msg.find('\n')));
         }
       }
     };

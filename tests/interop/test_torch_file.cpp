@@ -193,6 +193,47 @@ TEST(TorchFile, ArchivesLibTorchCannotOpenAreRefusedBeforeItsReader) {
             std::string::npos);
 }
 
+// A zip's central directory declares each record's size, and LibTorch's getRecord allocates it
+// before reading a byte. A directory that declares more than the file can hold is refused first,
+// naming the record (the fuzzer found 4 GiB declared in a few-KiB file).
+TEST(TorchFile, RecordsDeclaringMoreThanTheFileHoldsAreRefusedBeforeAllocating) {
+  const std::string dir = ::testing::TempDir();
+  const std::string good = read_file(fixture("jet_mlp_state.pt"));
+  auto put_u32 = [](std::string& s, size_t at, uint32_t v) {
+    for (int i = 0; i < 4; ++i) s[at + i] = static_cast<char>((v >> (8 * i)) & 0xffu);
+  };
+  // The central-directory entry of data.pkl: signature PK\1\2, sizes at +20 (compressed) and
+  // +24 (uncompressed), the name at +46.
+  size_t entry = std::string::npos;
+  for (size_t at = good.find("PK\x01\x02"); at != std::string::npos;
+       at = good.find("PK\x01\x02", at + 4))
+    if (good.compare(at + 46, 22, "jet_mlp_state/data.pkl") == 0) {
+      entry = at;
+      break;
+    }
+  ASSERT_NE(entry, std::string::npos);
+  auto error_of = [&](const std::string& name, size_t offset, uint32_t value) {
+    std::string bytes = good;
+    put_u32(bytes, entry + offset, value);
+    const std::string path = dir + "/" + name;
+    write_file_atomic(path, bytes);
+    try {
+      interop::read_torch_state_dict(path, TorchLoadType::kAuto);
+    } catch (const DataError& e) {
+      const std::string msg = e.what();
+      EXPECT_NE(msg.find(path), std::string::npos) << msg;
+      EXPECT_NE(msg.find("data.pkl"), std::string::npos) << msg;
+      return msg;
+    }
+    return std::string("<no error>");
+  };
+  EXPECT_NE(error_of("huge_uncompressed.pt", 24, 0xffffffffu).find("declares 4294967295 bytes"),
+            std::string::npos);
+  // The unaltered file still loads: the check refuses only what cannot be true.
+  write_file_atomic(dir + "/good.pt", good);
+  EXPECT_NO_THROW(interop::read_torch_state_dict(dir + "/good.pt", TorchLoadType::kAuto));
+}
+
 // A pickle can build a list that holds itself; shared_ptr would never free it. Returned: refused.
 // Built and dropped: unlinked when the reader ends (the sanitizer stage's LeakSanitizer checks).
 TEST(TorchFile, SelfReferentialPicklesAreRefusedOrFreed) {
