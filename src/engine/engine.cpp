@@ -118,7 +118,25 @@ struct Engine::Impl {
     return ctx;
   }
 
-  void load_input(const float* data, const int64_t* index, int64_t n) {
+  // load_input, and in a training pass the same rows into the packed x^T (Plan::input_t).
+  void load_training_input(const float* data, const int64_t* index, int64_t n) {
+    load_input(data, index, n, plan.input_t.data());
+    plan.input_t_rows = plan.input_t.data() ? n : 0;
+  }
+
+  // Copies the batch into the input buffer; with `packed_t`, each row also goes into gemm()'s
+  // packed x^T, read back from the copy just written (in L1), so the weight gradient's packing
+  // pass does not read all of x again from further away.
+  void load_input(const float* data, const int64_t* index, int64_t n, float* packed_t = nullptr) {
+    plan.input_t_rows = 0;
+    if (gather_rows(data, index, n, packed_t) || !packed_t) return;
+    const Value& in = plan.values[static_cast<size_t>(plan.input_value)];
+    const float* x = plan.buffers[static_cast<size_t>(in.buffer)].data;
+    kernels::pack_a_columns(*kt, x, in.size, in.size, n, 0, n, packed_t);
+  }
+
+  // True when it also filled packed_t (row by row, while each row is in L1).
+  bool gather_rows(const float* data, const int64_t* index, int64_t n, float* packed_t) {
     if (n <= 0 || n > plan.max_rows)
       throw InternalError("engine: batch of " + std::to_string(n) + " rows, plan holds " +
                           std::to_string(plan.max_rows));
@@ -127,21 +145,29 @@ struct Engine::Impl {
     const size_t row_bytes = sizeof(float) * static_cast<size_t>(in.size);
     if (!index) {
       std::memcpy(dst, data, row_bytes * static_cast<size_t>(n));
-      return;
+      return false;
     }
     if (in.size >= 64) {
       // Wide rows (784 MNIST pixels, 49 cache lines) from a shuffled data set larger than L2:
       // the copy waits on memory unless the next rows are already on their way, so ask for
       // all of the row kWideAhead ahead while copying this one.
       constexpr int64_t kWideAhead = 2;
+      constexpr int64_t kPackRows = 8;
       for (int64_t r = 0; r < n; ++r) {
         if (r + kWideAhead < n) {
           const char* next = reinterpret_cast<const char*>(data + index[r + kWideAhead] * in.size);
           for (size_t byte = 0; byte < row_bytes; byte += 64) __builtin_prefetch(next + byte);
         }
         std::memcpy(dst + r * in.size, data + index[r] * in.size, row_bytes);
+        // Every kPackRows rows (in L1 now), their part of each packed panel: whole lines.
+        const int64_t done = r + 1;
+        if (packed_t && (done % kPackRows == 0 || done == n)) {
+          const int64_t first = (done - 1) / kPackRows * kPackRows;
+          kernels::pack_a_columns(*kt, dst + first * in.size, in.size, in.size, n, first,
+                                  done - first, packed_t);
+        }
       }
-      return;
+      return true;
     }
     // Short rows (16 JSC features): a plain loop beats a memcpy call per row. The rows are
     // shuffled over a data set larger than L2, so each is a cache miss: ask for the row eight
@@ -152,7 +178,7 @@ struct Engine::Impl {
         if (r + kAhead < n) __builtin_prefetch(data + index[r + kAhead] * 16);
         std::memcpy(dst + r * 16, data + index[r] * 16, 16 * sizeof(float));
       }
-      return;
+      return false;
     }
     for (int64_t r = 0; r < n; ++r) {
       if (r + kAhead < n) __builtin_prefetch(data + index[r + kAhead] * in.size);
@@ -160,6 +186,7 @@ struct Engine::Impl {
       float* out = dst + r * in.size;
       for (int64_t j = 0; j < in.size; ++j) out[j] = src[j];
     }
+    return false;
   }
 };
 
@@ -325,6 +352,19 @@ std::unique_ptr<Engine> Engine::compile(graph::Graph& g, const std::vector<int64
   plan.gemm_scratch = cursor;
   cursor += aligned(gemm_floats);
   plan.grad_scratch = cursor;
+  if (o.training) {  // gather the batch into the packed x^T an op would make of it
+    const int in_buffer = plan.values[static_cast<size_t>(plan.input_value)].buffer;
+    for (const auto& op : plan.ops)
+      if (!op->inputs.empty() &&
+          plan.values[static_cast<size_t>(op->inputs[0])].buffer == in_buffer &&
+          op->packs_input_transposed(*impl->kt)) {
+        plan.input_t.allocate(
+            kernels::packed_a_floats(
+                *impl->kt, plan.values[static_cast<size_t>(plan.input_value)].size, o.max_rows),
+            /*zero=*/false);
+        break;
+      }
+  }
   plan.param_data.allocate(plan.n_param_floats);
   if (o.training) {
     plan.param_grad.allocate(plan.n_param_floats);
@@ -380,7 +420,7 @@ StepStats Engine::forward_backward(const float* data, const int64_t* index, cons
   Impl& m = *impl_;
   Plan& plan = m.plan;
   CHOP_ASSERT(m.options.training, "engine: forward_backward on an inference plan");
-  m.load_input(data, index, n);
+  m.load_training_input(data, index, n);
   m.last_rows = n;
   plan.rows = n;
   // Gradient accumulation: this pass's parameter gradients go to a fresh buffer, then are added

@@ -25,6 +25,12 @@ class LinearOp : public Op {
         // own [out, in] shape.
         transposed_(q_w_.elementwise() && out >= 32) {}
 
+  // The weight gradient x^T g packs x^T (gemm packs A when several column panels reuse it);
+  // without an input quantizer, that is the batch itself, packed by the gather instead.
+  bool packs_input_transposed(const KernelTable& kt) const override {
+    return transposed_ && !q_in_.active() && in_ >= 2 * kt.mr && out_ >= 2 * kt.nr;
+  }
+
   bool keeps_transposed(const std::string& name) const override {
     return name == "weight" && transposed_;
   }
@@ -130,6 +136,8 @@ class LinearOp : public Op {
     if (transposed_) {
       g.m = in_, g.n = out_, g.k = rows;
       g.a = x, g.a_rs = 1, g.a_cs = in_;
+      if (ctx.plan->input_t_rows == rows && reads_network_input(ctx))
+        g.a_packed = ctx.plan->input_t.data();
       g.b = gy, g.b_rs = out_, g.b_cs = 1;
       g.ldc = out_;
     } else {
@@ -146,6 +154,12 @@ class LinearOp : public Op {
   }
 
  private:
+  bool reads_network_input(const RunContext& ctx) const {
+    const Plan& plan = *ctx.plan;
+    return !q_in_.active() && plan.values[static_cast<size_t>(inputs[0])].buffer ==
+                                  plan.values[static_cast<size_t>(plan.input_value)].buffer;
+  }
+
   const float* weight(const RunContext& ctx) {
     const float* w = ctx.param(weight_offset);
     if (!q_w_.active()) return w;

@@ -103,6 +103,10 @@ class Op {
   /// will write relu(y) itself and mask its output gradient (ReLU's backward) before using it.
   /// The ReLU then becomes an alias of its input (fuse_into_producer()).
   virtual bool plain_relu() const { return false; }
+  /// True when the op, reading the network's input unchanged as input 0, would pack that input's
+  /// transpose for a product of its backward pass (a linear layer's weight gradient x^T g): the
+  /// training batch is then gathered straight into those panels too (Plan::input_t).
+  virtual bool packs_input_transposed(const KernelTable& kt) const { return false; }
   virtual bool take_relu() { return false; }
   virtual void fuse_into_producer() {}
   /// Offset of the node's parameter `name` in the flat arrays; -1 when the node has none.
@@ -149,6 +153,11 @@ struct Plan {
   float* grad_scratch = nullptr;         // a second gradient's contribution (begin_grad)
   int64_t rows = 0;                      // rows of the pass in progress
   AlignedFloats arena;                   // activations, gradients, scratch
+  /// The training batch as gemm()'s packed A for x^T (input rows x batch rows), written by the
+  /// gather when an op packs_input_transposed(); input_t_rows: the rows it holds now (0: none,
+  /// e.g. after an inference pass).
+  AlignedFloats input_t;
+  int64_t input_t_rows = 0;
   float* gemm_scratch = nullptr;
 };
 

@@ -109,6 +109,40 @@ void init_only(const GemmArgs& g) {
 
 }  // namespace
 
+// A packed whole (GemmArgs::a_packed) is the sequence of the blocks gemm() packs, k blocks
+// outermost: block (l0, i0) starts at l0 * round_up(m, mr) + i0 * kc (every row block but the
+// last is whole panels), panel p of it at p * mr * kc, and A(i, l) sits at (l - l0) * mr + i % mr
+// in its panel. So A(i, l) = l0 * M' + (i - i % mr) * kc + (l - l0) * mr + i % mr.
+int64_t packed_a_floats(const KernelTable& kt, int64_t m, int64_t k) {
+  return round_up(m, kt.mr) * k;
+}
+
+void pack_a_columns(const KernelTable& kt, const float* columns, int64_t ld, int64_t m, int64_t k,
+                    int64_t l, int64_t count, float* packed) {
+  const int64_t mr = kt.mr, kb = k_block(k), m_padded = round_up(m, mr);
+  while (count > 0) {  // the columns of one k block at a time
+    const int64_t l0 = l / kb * kb, kc = std::min(kb, k - l0);
+    const int64_t here = std::min(count, l0 + kc - l);
+    float* dst = packed + l0 * m_padded + (l - l0) * mr;
+    // Panel by panel: `here` columns of a panel are here * mr consecutive floats (whole cache
+    // lines for four columns of twelve), so the scattered writes fill lines, not parts of them.
+    for (int64_t i = 0; i < m; i += mr, dst += mr * kc) {
+      const int64_t rows = std::min(mr, m - i);
+      float* d = dst;
+      for (int64_t c = 0; c < here; ++c, d += mr) {
+        const float* src = columns + c * ld + i;
+        if (rows == 12) {
+          std::memcpy(d, src, sizeof(float) * 12);
+        } else {
+          std::memcpy(d, src, sizeof(float) * static_cast<size_t>(rows));
+          std::fill(d + rows, d + mr, 0.0f);
+        }
+      }
+    }
+    columns += here * ld, l += here, count -= here;
+  }
+}
+
 int64_t gemm_scratch_floats(const KernelTable& kt, int64_t m, int64_t n, int64_t k) {
   const int64_t kc = std::max<int64_t>(1, std::min(k_block(k), kKc));
   const int64_t mc = round_up(std::min(m, m_block(kt)), kt.mr);
@@ -127,7 +161,9 @@ void gemm(const KernelTable& kt, const GemmArgs& g, float* scratch, const TaskRu
   const int64_t mc_max = round_up(std::min(g.m, mb), kt.mr);
   float* a_packed = scratch;
   float* b_packed = scratch + ((kb * mc_max + 15) / 16 * 16);
-  const bool pack_a = packs_a(kt, g), pack_b = packs_b(kt, g);
+  const bool a_prepacked = g.a_packed != nullptr;
+  const bool pack_a = !a_prepacked && packs_a(kt, g), pack_b = packs_b(kt, g);
+  const int64_t m_padded = round_up(g.m, kt.mr);
   for (int64_t j0 = 0; j0 < g.n; j0 += kNc) {
     const int64_t nc = std::min(kNc, g.n - j0);
     for (int64_t l0 = 0; l0 < g.k; l0 += kb) {
@@ -138,14 +174,16 @@ void gemm(const KernelTable& kt, const GemmArgs& g, float* scratch, const TaskRu
       const GemmInit init = l0 == 0 ? g.init : GemmInit::kAccumulate;
       for (int64_t i0 = 0; i0 < g.m; i0 += mb) {
         const int64_t mc = std::min(mb, g.m - i0);
-        const float* a_origin = g.a + i0 * g.a_rs + l0 * g.a_cs;
+        const float* a_origin =
+            a_prepacked ? g.a_packed + l0 * m_padded + i0 * kc : g.a + i0 * g.a_rs + l0 * g.a_cs;
         if (pack_a) kt.pack_a(a_origin, g.a_rs, g.a_cs, mc, kc, a_packed);
+        const bool a_is_packed = pack_a || a_prepacked;
         PanelJob job{&kt,
                      &g,
                      pack_a ? a_packed : a_origin,
-                     pack_a ? 1 : g.a_rs,
-                     pack_a ? kt.mr : g.a_cs,
-                     pack_a,
+                     a_is_packed ? 1 : g.a_rs,
+                     a_is_packed ? kt.mr : g.a_cs,
+                     a_is_packed,
                      pack_b ? b_packed : b_origin,
                      pack_b ? kt.nr : g.b_rs,
                      pack_b,

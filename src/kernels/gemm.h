@@ -21,6 +21,9 @@ struct GemmArgs {
   GemmInit init = GemmInit::kZero;
   const float* bias = nullptr;  // n values (kBiasPerColumn) or m values (kBiasPerRow)
   bool relu = false;            // store relu(C): a linear layer with its ReLU fused
+  /// All of A (m x k) already packed as gemm() packs it (pack_a_columns): no packing pass. Null:
+  /// A is read through a / a_rs / a_cs and packed when that pays.
+  const float* a_packed = nullptr;
 };
 
 /// Runs tasks [0, n_tasks) on some threads; each task runs exactly once. Null: serially.
@@ -32,6 +35,15 @@ struct TaskRunner {
 
 /// Floats of scratch gemm() needs for any product up to these sizes (packed blocks of A and B).
 int64_t gemm_scratch_floats(const KernelTable& kt, int64_t m, int64_t n, int64_t k);
+
+/// Floats of a packed copy of a whole m x k A (for GemmArgs::a_packed): round_up(m, mr) * k.
+int64_t packed_a_floats(const KernelTable& kt, int64_t m, int64_t k);
+/// Writes columns [l, l + count) of an m x k A (column c: m contiguous values at columns + c * ld,
+/// one batch row of x for the x^T of a weight gradient) where gemm() reads them in a packed copy
+/// of the whole of A, with the rows past m of the last panel zero. Filling every column gives
+/// what gemm() would pack.
+void pack_a_columns(const KernelTable& kt, const float* columns, int64_t ld, int64_t m, int64_t k,
+                    int64_t l, int64_t count, float* packed);
 
 /// C = A * B as `g.init` says. `scratch` holds gemm_scratch_floats() floats (64-byte aligned
 /// for speed). k == 0 gives the init value (zero, bias or C unchanged).

@@ -173,6 +173,42 @@ TEST(Gemm, ReluEpilogueEqualsReluAfterTheProduct) {
   }
 }
 
+TEST(Gemm, PrepackedAEqualsPackingInsideTheProduct) {
+  // x^T of a weight gradient packed column by column (one batch row at a time, in groups that
+  // cross k blocks: k = 600 is three blocks of 200) gives C bit for bit as gemm()'s own packing,
+  // on every table, with m off the tile height and a partial last block.
+  for (const Case& c : {Case{784, 256, 256, true, false, GemmInit::kZero},
+                        Case{263, 70, 600, true, false, GemmInit::kAccumulate},
+                        Case{30, 33, 5, true, false, GemmInit::kZero}}) {
+    const auto a = random_floats(c.m * c.k, 21);  // x [k rows][m]: A = x^T, columns contiguous
+    const auto b = random_floats(c.k * c.n, 22);
+    const auto c0 = random_floats(c.m * c.n, 23);
+    for (Isa isa : supported_isas()) {
+      SCOPED_TRACE(isa_name(isa));
+      const KernelTable& kt = kernel_table(isa);
+      const auto want = run_gemm(kt, c, a, b, c0, {}, nullptr);
+      std::vector<float> packed(static_cast<size_t>(packed_a_floats(kt, c.m, c.k)), 7.0f);
+      for (int64_t l = 0; l < c.k; l += 7)
+        pack_a_columns(kt, a.data() + l * c.m, c.m, c.m, c.k, l, std::min<int64_t>(7, c.k - l),
+                       packed.data());
+      GemmArgs g;
+      g.m = c.m, g.n = c.n, g.k = c.k, g.a = a.data(), g.a_rs = 1, g.a_cs = c.m;
+      g.a_packed = packed.data();
+      g.b = b.data(), g.b_rs = c.n, g.b_cs = 1;
+      std::vector<float> got = c0;
+      g.c = got.data(), g.ldc = c.n, g.init = c.init;
+      std::vector<float> scratch(static_cast<size_t>(gemm_scratch_floats(kt, c.m, c.n, c.k)));
+      gemm(kt, g, scratch.data());
+      EXPECT_EQ(0, std::memcmp(got.data(), want.data(), sizeof(float) * got.size()));
+      // The padding rows of the last panel are zero, as gemm()'s packing leaves them.
+      const int64_t pad = (c.m + kt.mr - 1) / kt.mr * kt.mr - c.m;
+      if (pad > 0) {
+        EXPECT_EQ(0.0f, packed[static_cast<size_t>(packed_a_floats(kt, c.m, c.k) - 1)]);
+      }
+    }
+  }
+}
+
 TEST(KernelTables, ReluMaskColumnSumIsReluBackwardThenColumnSum) {
   const int64_t rows = 37, cols = 21;
   auto y = random_floats(rows * cols, 15);
