@@ -160,36 +160,38 @@ TEST(TorchFile, BadFilesAreDataErrorsNamingTheFile) {
   }
 }
 
+// Writes `bytes` as dir/name and loads it: the DataError's message (which must name the file),
+// or "<no error>".
+std::string load_error(const std::string& name, const std::string& bytes) {
+  const std::string path = ::testing::TempDir() + "/" + name;
+  write_file_atomic(path, bytes);
+  try {
+    interop::read_torch_state_dict(path, TorchLoadType::kAuto);
+  } catch (const DataError& e) {
+    const std::string msg = e.what();
+    EXPECT_NE(msg.find(path), std::string::npos) << msg;
+    return msg;
+  }
+  return "<no error>";
+}
+
 // Archives LibTorch's reader constructor would throw on (and leak its zip reader on) are refused
 // by chop first, each with a message naming the file and what is wrong.
 TEST(TorchFile, ArchivesLibTorchCannotOpenAreRefusedBeforeItsReader) {
-  const std::string dir = ::testing::TempDir();
   const std::string good = read_file(fixture("jet_mlp_state.pt"));
   auto replace_all = [](std::string s, const std::string& from, const std::string& to) {
     for (size_t at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size()))
       s.replace(at, from.size(), to);
     return s;
   };
-  auto error_of = [&](const std::string& name, const std::string& bytes) {
-    const std::string path = dir + "/" + name;
-    write_file_atomic(path, bytes);
-    try {
-      interop::read_torch_state_dict(path, TorchLoadType::kAuto);
-    } catch (const DataError& e) {
-      const std::string msg = e.what();
-      EXPECT_NE(msg.find(path), std::string::npos) << msg;
-      return msg;
-    }
-    return std::string("<no error>");
-  };
   // Record names are not checksummed: rename the version record in both zip headers.
-  EXPECT_NE(error_of("no_version.pt", replace_all(good, "/version", "/versioX"))
+  EXPECT_NE(load_error("no_version.pt", replace_all(good, "/version", "/versioX"))
                 .find("without a version record"),
             std::string::npos);
   // The fuzzer's finding: the version record's bytes no longer match their checksum.
   const std::string finding = read_file(std::string(CHOP_SOURCE_DIR) +
                                         "/fuzz/corpus/torch_file/finding_corrupt_version_record");
-  EXPECT_NE(error_of("bad_version.pt", finding).find("version record is unreadable"),
+  EXPECT_NE(load_error("bad_version.pt", finding).find("version record is unreadable"),
             std::string::npos);
 }
 
@@ -212,23 +214,12 @@ TEST(TorchFile, RecordsDeclaringMoreThanTheFileHoldsAreRefusedBeforeAllocating) 
       break;
     }
   ASSERT_NE(entry, std::string::npos);
-  auto error_of = [&](const std::string& name, size_t offset, uint32_t value) {
-    std::string bytes = good;
-    put_u32(bytes, entry + offset, value);
-    const std::string path = dir + "/" + name;
-    write_file_atomic(path, bytes);
-    try {
-      interop::read_torch_state_dict(path, TorchLoadType::kAuto);
-    } catch (const DataError& e) {
-      const std::string msg = e.what();
-      EXPECT_NE(msg.find(path), std::string::npos) << msg;
-      EXPECT_NE(msg.find("data.pkl"), std::string::npos) << msg;
-      return msg;
-    }
-    return std::string("<no error>");
-  };
-  EXPECT_NE(error_of("huge_uncompressed.pt", 24, 0xffffffffu).find("declares 4294967295 bytes"),
-            std::string::npos);
+  std::string huge = good;
+  put_u32(huge, entry + 24, 0xffffffffu);
+  const std::string msg = load_error("huge_uncompressed.pt", huge);
+  EXPECT_NE(msg.find("record 'jet_mlp_state/data.pkl' declares 4294967295 bytes"),
+            std::string::npos)
+      << msg;
   // The unaltered file still loads: the check refuses only what cannot be true.
   write_file_atomic(dir + "/good.pt", good);
   EXPECT_NO_THROW(interop::read_torch_state_dict(dir + "/good.pt", TorchLoadType::kAuto));
