@@ -107,6 +107,24 @@ void init_only(const GemmArgs& g) {
   }
 }
 
+// mr floats, for the tile heights of the kernel tables: a copy of a size known at compile time
+// is a few vector moves; one of a size known only at run time is a call to memcpy.
+inline void copy_panel_column(float* d, const float* src, int64_t mr) {
+  switch (mr) {
+    case 4:
+      std::memcpy(d, src, sizeof(float) * 4);
+      break;
+    case 6:
+      std::memcpy(d, src, sizeof(float) * 6);
+      break;
+    case 12:
+      std::memcpy(d, src, sizeof(float) * 12);
+      break;
+    default:
+      std::memcpy(d, src, sizeof(float) * static_cast<size_t>(mr));
+  }
+}
+
 }  // namespace
 
 // A packed whole (GemmArgs::a_packed) is the sequence of the blocks gemm() packs, k blocks
@@ -131,8 +149,8 @@ void pack_a_columns(const KernelTable& kt, const float* columns, int64_t ld, int
       float* d = dst;
       for (int64_t c = 0; c < here; ++c, d += mr) {
         const float* src = columns + c * ld + i;
-        if (rows == 12) {
-          std::memcpy(d, src, sizeof(float) * 12);
+        if (rows == mr) {  // a whole panel's column: a fixed-size copy, not a memcpy call
+          copy_panel_column(d, src, mr);
         } else {
           std::memcpy(d, src, sizeof(float) * static_cast<size_t>(rows));
           std::fill(d + rows, d + mr, 0.0f);
