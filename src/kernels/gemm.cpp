@@ -15,6 +15,9 @@ constexpr int64_t kKc = 256;         // k per block: an nr-wide panel of B (kKc 
 constexpr int64_t kMc = 256;         // rows per block (at most): the packed A block stays in L2
 constexpr int64_t kNc = 4096;        // columns per block: bounds the packed B block (L2/L3)
 constexpr int64_t kPackAPanels = 2;  // pack A when each of its panels meets this many B panels
+// A block of A or B up to this many floats (64 KiB: 256 x 64) is read in place: the small
+// layers' weight gradients (jsc-s: 256 x 16..64) spent more on the copy than the tiles gain.
+constexpr int64_t kSmallOperandFloats = 16384;
 
 int64_t round_up(int64_t v, int64_t to) {
   return (v + to - 1) / to * to;
@@ -36,7 +39,7 @@ int64_t m_block(const KernelTable& kt) {
 // panels costs more than reading its rows in place saves (measured on the MNIST products).
 bool packs_a(const KernelTable& kt, const GemmArgs& g) {
   return g.a_rs == 1 && (std::min(g.n, kNc) + kt.nr - 1) / kt.nr >= kPackAPanels &&
-         g.m >= 2 * kt.mr;
+         g.m >= 2 * kt.mr && std::min(g.m, kMc) * std::min(g.k, kKc) > kSmallOperandFloats;
 }
 // Packed B panels are contiguous: B's own rows, often a power-of-two stride apart, would map a
 // large panel onto a few L1 sets and evict each other. Not worth it for a single row panel or
@@ -45,7 +48,7 @@ bool packs_a(const KernelTable& kt, const GemmArgs& g) {
 // layer, read by its weight gradient) — the copy would reproduce the same layout.
 bool packs_b(const KernelTable& kt, const GemmArgs& g) {
   if (g.b_cs == 1 && g.n <= kt.nr && g.b_rs <= kt.nr) return false;
-  return g.b_cs != 1 || (g.m > kt.mr && std::min(g.k, kKc) * g.n > 4096);
+  return g.b_cs != 1 || (g.m > kt.mr && std::min(g.k, kKc) * std::min(g.n, kNc) > kSmallOperandFloats);
 }
 
 struct PanelJob {
