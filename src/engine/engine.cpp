@@ -457,12 +457,30 @@ StepStats Engine::forward_backward(const float* data, const int64_t* index, cons
 
 const float* Engine::forward(const float* data, const int64_t* index, int64_t n) {
   Impl& m = *impl_;
-  m.load_input(data, index, n);
-  m.plan.rows = n;
+  Plan& plan = m.plan;
+  Buffer& in = plan.buffers[static_cast<size_t>(plan.values[static_cast<size_t>(plan.input_value)].buffer)];
+  float* const own = in.data;
+  if (index) {
+    m.load_input(data, index, n);
+  } else {
+    // Contiguous rows are read where the caller holds them (no copy into the arena): no op
+    // writes into its input's buffer (outputs get their own or alias a producer's, never the
+    // network input's), and no kernel needs aligned rows. The arena's block is back on return.
+    if (n <= 0 || n > plan.max_rows)
+      throw InternalError("engine: batch of " + std::to_string(n) + " rows, plan holds " +
+                          std::to_string(plan.max_rows));
+    plan.input_t_rows = 0;
+    in.data = const_cast<float*>(data);
+  }
+  struct Restore {
+    Buffer& b;
+    float* own;
+    ~Restore() { b.data = own; }
+  } restore{in, own};
+  plan.rows = n;
   RunContext ctx = m.context(n, /*training=*/false);
-  for (const auto& op : m.plan.ops) op->forward(ctx);
-  return m.plan
-      .buffers[static_cast<size_t>(m.plan.values[static_cast<size_t>(m.plan.logits_value)].buffer)]
+  for (const auto& op : plan.ops) op->forward(ctx);
+  return plan.buffers[static_cast<size_t>(plan.values[static_cast<size_t>(plan.logits_value)].buffer)]
       .data;
 }
 

@@ -6,7 +6,7 @@
 #include "core/error.h"
 #include "runners/runner.h"
 #include "runtime/fixed_point.h"
-#include "train/evaluate.h"
+#include "train/eval_prefix.h"
 
 namespace chop::runners {
 namespace {
@@ -26,7 +26,9 @@ class BasicEvaluation : public Runner {
                                    : split_ == "test_dataloader" ? env.data->test
                                                                  : env.data->val;
     if (bit_exact_) return run_bit_exact(g, d, env.batch_size);
-    auto r = train::evaluate(g, d, env.batch_size, num_samples_, env.device);
+    // The candidates of a search usually share their leading nodes (a PTQ space that leaves
+    // them unquantized): their activations are computed once (same numbers, bit for bit).
+    auto r = train::evaluate_with_prefix(g, d, env.batch_size, num_samples_, env.device, prefix_);
     return Json{{"loss", r.loss}, {"accuracy", r.accuracy}};
   }
 
@@ -67,6 +69,7 @@ class BasicEvaluation : public Runner {
   std::string split_;
   bool bit_exact_;
   runtime::BitExactOptions options_;
+  train::PrefixCache prefix_;
 };
 
 }  // namespace

@@ -104,28 +104,36 @@ EvalResult evaluate(engine::Engine& e, const data::TensorDataset& split, int64_t
           static_cast<double>(correct) / static_cast<double>(rows_needed), rows_needed};
 }
 
+std::unique_ptr<engine::Engine> compile_for_evaluation(graph::Graph& g,
+                                                      const data::TensorDataset& split,
+                                                      int64_t batch_size, int64_t num_samples,
+                                                      const at::Device& device, std::string* why) {
+  const int64_t n_batches = evaluation_batches(g.model_name(), split, batch_size, num_samples);
+  if (!(device.is_cpu() && split.x.device().is_cpu() && split.x.scalar_type() == at::kFloat &&
+        split.y.scalar_type() == at::kLong && engine::engine_enabled()))
+    return nullptr;
+  const int64_t rows_needed = std::min(split.size(), n_batches * batch_size);
+  engine::EngineOptions o;
+  o.training = false;
+  o.n_threads = 0;
+  // Shapes are checked at one batch; the plan holds the real call size, chosen from how wide
+  // a row is once the plan knows it (one compile per evaluation, not two).
+  o.max_rows = std::min(batch_size, rows_needed);
+  o.choose_max_rows = [&](int64_t floats_per_row, bool rows_independent) {
+    return std::max(o.max_rows, engine_rows_per_forward(floats_per_row, rows_independent,
+                                                        batch_size, rows_needed));
+  };
+  const std::vector<int64_t> sample(split.x.sizes().begin() + 1, split.x.sizes().end());
+  return engine::Engine::compile(g, sample, o, why);
+}
+
 EvalResult evaluate(graph::Graph& g, const data::TensorDataset& split, int64_t batch_size,
                     int64_t num_samples, const at::Device& device) {
-  const int64_t n_batches = evaluation_batches(g.model_name(), split, batch_size, num_samples);
-  if (device.is_cpu() && split.x.device().is_cpu() && split.x.scalar_type() == at::kFloat &&
-      split.y.scalar_type() == at::kLong && engine::engine_enabled()) {
-    const int64_t rows_needed = std::min(split.size(), n_batches * batch_size);
-    engine::EngineOptions o;
-    o.training = false;
-    o.n_threads = 0;
-    // Shapes are checked at one batch; the plan holds the real call size, chosen from how wide
-    // a row is once the plan knows it (one compile per evaluation, not two).
-    o.max_rows = std::min(batch_size, rows_needed);
-    o.choose_max_rows = [&](int64_t floats_per_row, bool rows_independent) {
-      return std::max(o.max_rows, engine_rows_per_forward(floats_per_row, rows_independent,
-                                                          batch_size, rows_needed));
-    };
-    std::string why;
-    const std::vector<int64_t> sample(split.x.sizes().begin() + 1, split.x.sizes().end());
-    std::unique_ptr<engine::Engine> e = engine::Engine::compile(g, sample, o, &why);
-    if (e) return evaluate(*e, split, batch_size, num_samples);
-    engine::note_fallback("evaluating model " + g.model_name(), why);
-  }
+  std::string why;
+  if (std::unique_ptr<engine::Engine> e =
+          compile_for_evaluation(g, split, batch_size, num_samples, device, &why))
+    return evaluate(*e, split, batch_size, num_samples);
+  if (!why.empty()) engine::note_fallback("evaluating model " + g.model_name(), why);
   return evaluate_in_forwards(g, split, batch_size, num_samples, device, 0);
 }
 

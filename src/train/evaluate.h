@@ -4,6 +4,9 @@
 
 #include <ATen/ATen.h>
 
+#include <memory>
+#include <string>
+
 #include "data/dataset.h"
 #include "graph/graph.h"
 
@@ -32,6 +35,13 @@ EvalResult evaluate(graph::Graph& g, const data::TensorDataset& split, int64_t b
 /// otherwise): logits and metrics are the same either way.
 EvalResult evaluate(engine::Engine& e, const data::TensorDataset& split, int64_t batch_size,
                     int64_t num_samples = -1);
+
+/// The inference engine evaluate() runs `g` on for this split (null, with `why` set when the
+/// engine cannot take the graph, or left empty when the data or device keep it off the engine).
+std::unique_ptr<engine::Engine> compile_for_evaluation(graph::Graph& g,
+                                                      const data::TensorDataset& split,
+                                                      int64_t batch_size, int64_t num_samples,
+                                                      const at::Device& device, std::string* why);
 
 /// evaluate() on the LibTorch path with at most `max_batches_per_forward` batches per forward pass
 /// (0: as many as evaluate() chooses). Metrics are summed batch by batch either way; for graphs

@@ -5,6 +5,7 @@
 #include <ATen/Parallel.h>
 #include <gtest/gtest.h>
 
+#include "core/error.h"
 #include "engine_test_util.h"
 #include "graph/builder.h"
 #include "models/zoo.h"
@@ -219,6 +220,41 @@ TEST(EngineModels, QuantizedJscTrainsLikeLibTorch) {
     quantize_node(g, act,
                   Json{{"name", "integer"}, {"data_in_width", 8}, {"data_in_frac_width", 4}});
   expect_equivalent(engine_train(g, d, 200, 64, adam()), torch_train(g, d, 200, 64, adam()));
+}
+
+// forward() reads contiguous rows where the caller holds them (no copy into the plan): the
+// logits are those of the gathering path, the caller's rows stay as they were, and the plan's
+// own input buffer serves the next gathered call again.
+TEST(EngineModels, ForwardOnContiguousRowsReadsThemInPlaceWithTheGatheredLogits) {
+  at::set_num_threads(1);
+  Data d = dataset({16}, 300, 5, 8);
+  graph::Graph g = zoo("jsc-toy", 16, 5);
+  quantize_node(g, "seq_blocks_2", integer_linear(8, 4, 8, 5, 8, 5));
+  EngineOptions o;
+  o.training = false;
+  o.max_rows = 128;
+  std::string why;
+  std::unique_ptr<Engine> e = Engine::compile(g, {16}, o, &why);
+  ASSERT_TRUE(e) << why;
+  const at::Tensor x = d.x.contiguous();
+  const at::Tensor before = x.clone();
+  std::vector<int64_t> index(128);
+  for (size_t r = 0; r < index.size(); ++r) index[r] = static_cast<int64_t>(r);
+  for (int64_t begin : {0, 100, 172, 299}) {
+    SCOPED_TRACE(begin);
+    const int64_t n = std::min<int64_t>(128, 300 - begin);
+    const float* rows = x.data_ptr<float>() + begin * 16;
+    const float* a = e->forward(rows, nullptr, n);
+    const std::vector<float> in_place(a, a + n * 5);
+    const float* b = e->forward(rows, index.data(), n);
+    const std::vector<float> gathered(b, b + n * 5);
+    EXPECT_EQ(in_place, gathered);
+    const at::Tensor ref = runtime::forward(g, x.narrow(0, begin, n));
+    EXPECT_LT(rel_err(at::from_blob(const_cast<float*>(in_place.data()), {n, 5}, at::kFloat), ref),
+              1e-5);
+  }
+  EXPECT_TRUE(at::equal(x, before));
+  EXPECT_THROW(e->forward(x.data_ptr<float>(), nullptr, 129), InternalError);
 }
 
 TEST(EngineModels, BitIdenticalForAnyThreadCountAndInstructionSet) {
