@@ -176,3 +176,67 @@ TEST(StudyClaims, BruteforceWorkersOnOneStudyFileNeverShareAConfiguration) {
   EXPECT_EQ(configs.size(), 16u);
   EXPECT_EQ(study.n_trials(), 16u);
 }
+
+// A running trial's parameters are written before it finishes only when another process runs
+// trials of the study (their samplers then see them); a lone search writes them with the
+// finished trial, one write transaction fewer per trial. Read here through a second
+// connection, as another process would.
+TEST(StudyPublish, ALoneSearchWritesParamsOnlyWithTheFinishedTrial) {
+  const std::string db = claims_db("publish_lone");
+  StudyOptions o;
+  o.name = "lone";
+  o.directions = {Direction::kMinimize};
+  o.storage = open_sqlite_storage(db);
+  o.sampler = make_sampler("random", Json::object(), 3);
+  Study study(o);
+  auto reader = open_sqlite_storage(db);
+  const int64_t id = *reader->study_id_from_name("lone");
+  std::vector<size_t> stored_params;
+  OptimizeOptions oo;
+  oo.n_trials = 3;
+  study.optimize(
+      [&](Trial& t) {
+        const double x = t.suggest_float("x", 0, 1);
+        t.set_user_attr("evaluating", true);
+        int64_t cursor = 0;
+        for (const auto& s : reader->changed_trials(id, cursor))
+          if (s.number == t.number()) stored_params.push_back(s.params.size());
+        return std::vector<double>{x};
+      },
+      oo);
+  EXPECT_EQ(stored_params, (std::vector<size_t>{0, 0, 0}));
+  for (const auto& t : study.trials()) EXPECT_EQ(t.params.size(), 1u) << t.number;
+}
+
+TEST(StudyPublish, ParamsArePublishedWhileAnotherProcessRunsATrial) {
+  const std::string db = claims_db("publish_shared");
+  auto options = [&db](uint64_t seed) {
+    StudyOptions o;
+    o.name = "shared";
+    o.directions = {Direction::kMinimize};
+    o.load_if_exists = true;
+    o.storage = open_sqlite_storage(db);  // its own connection, as another process would
+    o.sampler = make_sampler("random", Json::object(), seed);
+    return o;
+  };
+  Study other(options(1));
+  Trial running = other.ask();  // left RUNNING: another worker is busy
+  running.suggest_float("x", 0, 1);
+  Study study(options(2));
+  auto reader = open_sqlite_storage(db);
+  const int64_t id = *reader->study_id_from_name("shared");
+  std::vector<size_t> stored_params;
+  OptimizeOptions oo;
+  oo.n_trials = 2;
+  study.optimize(
+      [&](Trial& t) {
+        const double x = t.suggest_float("x", 0, 1);
+        t.set_user_attr("evaluating", true);
+        int64_t cursor = 0;
+        for (const auto& s : reader->changed_trials(id, cursor))
+          if (s.number == t.number()) stored_params.push_back(s.params.size());
+        return std::vector<double>{x};
+      },
+      oo);
+  EXPECT_EQ(stored_params, (std::vector<size_t>{1, 1}));
+}
