@@ -3,15 +3,10 @@
 
 #include <ATen/Parallel.h>
 
-#include <atomic>
 #include <cmath>
-#include <cstdlib>
 #include <cstring>
-#include <mutex>
-#include <set>
 
 #include "core/error.h"
-#include "core/log.h"
 #include "engine/ops.h"
 #include "graph/ops.h"
 #include "kernels/cross_entropy.h"
@@ -331,8 +326,7 @@ std::unique_ptr<Engine> Engine::compile(graph::Graph& g, const std::vector<int64
   total += aligned(gemm_floats);
   int64_t widest_grad = 0;
   for (size_t b = 0; b < plan.buffers.size(); ++b)
-    if (buffer_grad[b])
-      widest_grad = std::max(widest_grad, plan.buffers[b].row_floats * max_rows);
+    if (buffer_grad[b]) widest_grad = std::max(widest_grad, plan.buffers[b].row_floats * max_rows);
   total += aligned(widest_grad);
   plan.arena.allocate(total, /*zero=*/false);  // every op writes before it reads
   float* cursor = plan.arena.data();
@@ -458,7 +452,8 @@ StepStats Engine::forward_backward(const float* data, const int64_t* index, cons
 const float* Engine::forward(const float* data, const int64_t* index, int64_t n) {
   Impl& m = *impl_;
   Plan& plan = m.plan;
-  Buffer& in = plan.buffers[static_cast<size_t>(plan.values[static_cast<size_t>(plan.input_value)].buffer)];
+  Buffer& in =
+      plan.buffers[static_cast<size_t>(plan.values[static_cast<size_t>(plan.input_value)].buffer)];
   float* const own = in.data;
   if (index) {
     m.load_input(data, index, n);
@@ -480,7 +475,8 @@ const float* Engine::forward(const float* data, const int64_t* index, int64_t n)
   plan.rows = n;
   RunContext ctx = m.context(n, /*training=*/false);
   for (const auto& op : plan.ops) op->forward(ctx);
-  return plan.buffers[static_cast<size_t>(plan.values[static_cast<size_t>(plan.logits_value)].buffer)]
+  return plan
+      .buffers[static_cast<size_t>(plan.values[static_cast<size_t>(plan.logits_value)].buffer)]
       .data;
 }
 
@@ -584,32 +580,6 @@ at::Tensor Engine::input_grad() const {
   CHOP_ASSERT(g, "engine: compiled without input_grad");
   return at::from_blob(const_cast<float*>(g), with_rows(impl_->last_rows, in.shape), at::kFloat)
       .clone();
-}
-
-namespace {
-std::atomic<bool>& engine_switch() {
-  static std::atomic<bool> on{[] {
-    const char* v = std::getenv("CHOP_ENGINE");
-    return !v || (std::string(v) != "0" && std::string(v) != "off");
-  }()};
-  return on;
-}
-}  // namespace
-
-bool engine_enabled() {
-  return engine_switch().load();
-}
-
-void set_engine_enabled(bool on) {
-  engine_switch().store(on);
-}
-
-void note_fallback(const std::string& what, const std::string& why_not) {
-  static std::mutex mu;
-  static std::set<std::string> said;
-  std::lock_guard<std::mutex> lock(mu);
-  if (!said.insert(what + "\n" + why_not).second) return;
-  log_info(what + " runs on the LibTorch path, not the fused engine: " + why_not);
 }
 
 }  // namespace chop::engine
