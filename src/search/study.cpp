@@ -179,7 +179,7 @@ void Study::sync_locked() {
   ingest_locked(storage_->changed_trials(study_id_, sync_cursor_));
 }
 
-void Study::ingest_locked(std::vector<FrozenTrial>&& changed, int64_t own_number) {
+void Study::ingest_locked(std::vector<FrozenTrial>&& changed) {
   bool any_finished = false;
   for (auto& t : changed) {
     while (static_cast<int64_t>(records_.size()) <= t.number) {
@@ -191,10 +191,7 @@ void Study::ingest_locked(std::vector<FrozenTrial>&& changed, int64_t own_number
       records_.push_back(std::move(rec));
     }
     Record& rec = *records_[static_cast<size_t>(t.number)];
-    // (Our own new trial is RUNNING too: counting it made every lone search publish each
-    // trial's params in a write transaction of its own.)
-    if (!rec.ours && t.number != own_number && t.state == TrialState::kRunning)
-      others_active_ = true;
+    if (!rec.ours && t.state == TrialState::kRunning) others_active_ = true;
     // Our own in-flight trials and finished trials are authoritative in memory.
     if (rec.ours && !is_finished(rec.t.state) && rec.t.trial_id == t.trial_id) continue;
     if (is_finished(rec.t.state) && rec.t.trial_id == t.trial_id) continue;
@@ -291,9 +288,7 @@ std::optional<Trial> Study::ask_impl(int horizon, bool stop_if_exhausted, int64_
         return std::nullopt;
       }
       // Our own write is not read back from the storage (the storage may skip it): index it here.
-      ingest_locked({created}, created.number);
-      // Ours before the sync re-reads it: otherwise it counts as another process's trial.
-      records_[static_cast<size_t>(created.number)]->ours = true;
+      ingest_locked({created});
       sync_locked();  // brings in trials other processes created meanwhile
       rec = records_[static_cast<size_t>(created.number)].get();
       rec->t = created;

@@ -161,9 +161,7 @@ class Study {
  private:
   std::shared_ptr<StudyView> build_view(int64_t number, int horizon);
   std::shared_ptr<StudyView> build_live_view(int64_t exclude_number);
-  /// Indexes trials read from (or written to) the storage. `own_number`: a trial this Study has
-  /// just created, not yet marked ours, which must not count as another process's.
-  void ingest_locked(std::vector<FrozenTrial>&& changed, int64_t own_number = -1);
+  void ingest_locked(std::vector<FrozenTrial>&& changed);
   void sync_locked();
   void index_state_locked(const Record& rec);
   void write_locked(Record& rec);

@@ -59,9 +59,7 @@ std::optional<Trial> Study::ask_claiming(int horizon, bool stop_if_exhausted, in
     Record* rec = nullptr;
     {
       std::lock_guard<std::mutex> lock(mu_);
-      ingest_locked({created}, created.number);
-      // Ours before the sync re-reads it: otherwise it counts as another process's trial.
-      records_[static_cast<size_t>(created.number)]->ours = true;
+      ingest_locked({created});
       sync_locked();
       rec = records_[static_cast<size_t>(created.number)].get();
       rec->t = created;
