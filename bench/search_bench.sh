@@ -97,7 +97,7 @@ fill() {
 }
 
 # chop_search_stats DIR: prints "loop_s n_trials n_reused best_accuracy span_s" from a search run.
-# loop_s: chop's own "Search finished: ..., X s", the whole optimize() call (ms precision), as
+# loop_s: chop's own "Search finished: ..., X s", the whole optimize() call (0.1 ms precision since 2026-12-05), as
 # the peer's search_s wraps study.optimize: every ask, sampler, trial, commit and results save.
 # span_s: first trial start to last trial end from log.json (ms timestamps), for reference.
 chop_search_stats() {

@@ -199,7 +199,8 @@ int run_search(ActionContext& ctx) {
             << (s.exhausted ? " (search space exhausted)" : "")
             << (s.timed_out ? " (timeout reached)" : "")
             << (s.study_full && !s.exhausted ? " (the study holds its n_trials)" : "") << ", "
-            << format_double(std::round(s.elapsed_s * 1000) / 1000) << " s\n";
+            // 0.1 ms: a 20-trial PTQ loop takes ~16 ms, so ms steps hid 6 % changes in benches.
+            << format_double(std::round(s.elapsed_s * 1e4) / 1e4) << " s\n";
   if (summary.best.empty()) {
     if (!summary.report_line.empty()) std::cout << summary.report_line << "\n";
     throw RunError("no trial completed (" + std::to_string(s.n_pruned) + " pruned, " +
