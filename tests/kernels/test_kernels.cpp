@@ -74,7 +74,13 @@ TEST(Gemm, MatchesReferenceAndIsIdenticalAcrossIsasAndThreadSplits) {
       {33, 70, 3, true, true, GemmInit::kBiasPerRow},
       {1, 1, 1, false, false, GemmInit::kBiasPerColumn},
       {9, 17, 0, false, false, GemmInit::kBiasPerRow},
-      {300, 40, 520, false, false, GemmInit::kZero},  // rows over one block, k over two
+      {300, 40, 520, false, false,
+       GemmInit::kZero},                             // rows over one block, A in place: one k block
+      {300, 40, 520, true, false, GemmInit::kZero},  // A packed: k over two blocks
+      // A in place, k over two blocks (1100 -> 2 x 550); k of 1024 in one block, with the
+      // columns over two blocks (n_block keeps the packed B block within kKc x kNc).
+      {9, 50, 1100, false, true, GemmInit::kAccumulate},
+      {7, 1040, 1024, false, true, GemmInit::kBiasPerColumn},
       // x^T g of a 32-wide layer (B read in place, full tiles of adjacent A rows), and
       // narrower B read in place under edge tiles.
       {64, 32, 256, true, false, GemmInit::kZero},
@@ -145,8 +151,11 @@ TEST(Gemm, SumsEachElementInOrderWithFusedMultiplyAdd) {
 
 TEST(Gemm, ReluEpilogueEqualsReluAfterTheProduct) {
   // A linear layer with its ReLU fused: the stored C is exactly relu(C) as the relu kernel
-  // writes it, on every table, with k over two blocks (only the last block applies it).
+  // writes it, on every table, with k over several blocks (only the last block applies it): A
+  // packed (k blocks of at most 256) and A read in place (at most 1024).
   const std::vector<Case> cases = {{40, 45, 520, false, true, GemmInit::kBiasPerColumn},
+                                   {80, 70, 520, true, true, GemmInit::kBiasPerColumn},
+                                   {8, 21, 1100, false, true, GemmInit::kBiasPerColumn},
                                    {13, 5, 7, true, false, GemmInit::kZero},
                                    {6, 9, 0, false, false, GemmInit::kBiasPerColumn}};
   for (const Case& c : cases) {
@@ -204,6 +213,39 @@ TEST(Gemm, PrepackedAEqualsPackingInsideTheProduct) {
       const int64_t pad = (c.m + kt.mr - 1) / kt.mr * kt.mr - c.m;
       if (pad > 0) {
         EXPECT_EQ(0.0f, packed[static_cast<size_t>(packed_a_floats(kt, c.m, c.k) - 1)]);
+      }
+    }
+  }
+}
+
+TEST(Gemm, ScratchSizedForTheLargestProductHoldsEverySmallerOne) {
+  // The engine sizes scratch once for its largest batch; a smaller last batch must fit in it.
+  // k blocks are not monotonic in k (1100 -> 2 x 550, 1024 -> 1 x 1024), so the bound is
+  // checked with a guard past its end, A in place and A packed, k at and under the largest.
+  for (Isa isa : supported_isas()) {
+    SCOPED_TRACE(isa_name(isa));
+    const KernelTable& kt = kernel_table(isa);
+    for (const Case& big : {Case{40, 300, 1100, false, true, GemmInit::kZero},
+                            Case{300, 70, 1100, true, false, GemmInit::kZero}}) {
+      const int64_t floats = gemm_scratch_floats(kt, big.m, big.n, big.k);
+      for (const int64_t k : {int64_t{1100}, int64_t{1024}, int64_t{1000}, int64_t{300}}) {
+        Case c = big;
+        c.k = k;
+        SCOPED_TRACE(std::to_string(c.m) + "x" + std::to_string(c.n) + "x" + std::to_string(k));
+        const auto a = random_floats(c.m * c.k, 31), b = random_floats(c.k * c.n, 32);
+        const std::vector<float> c0(static_cast<size_t>(c.m * c.n));
+        const auto want = run_gemm(kt, c, a, b, c0, {}, nullptr);
+        std::vector<float> scratch(static_cast<size_t>(floats + 64), -3.0f);
+        GemmArgs g;
+        g.m = c.m, g.n = c.n, g.k = c.k, g.a = a.data();
+        g.a_rs = c.a_transposed ? 1 : c.k, g.a_cs = c.a_transposed ? c.m : 1;
+        g.b = b.data(), g.b_rs = c.b_transposed ? 1 : c.n, g.b_cs = c.b_transposed ? c.k : 1;
+        std::vector<float> got = c0;
+        g.c = got.data(), g.ldc = c.n, g.init = c.init;
+        gemm(kt, g, scratch.data());
+        EXPECT_EQ(0, std::memcmp(got.data(), want.data(), sizeof(float) * got.size()));
+        for (int64_t i = floats; i < floats + 64; ++i)
+          ASSERT_EQ(-3.0f, scratch[static_cast<size_t>(i)]) << "written past the bound at " << i;
       }
     }
   }
