@@ -1,6 +1,8 @@
 // The hw runners (average_bitwidth, flops, bitops, model_size, latency, ebops, luts, dsps, bram,
 // bops): each reports its registry row's metrics from passes::hardware_metrics, with the options
 // of the pass behind them, checked when the search config is parsed.
+#include <mutex>
+
 #include "core/error.h"
 #include "passes/analysis/hardware_metrics.h"
 #include "passes/registry.h"
@@ -26,7 +28,7 @@ class Hardware : public Runner {
       // validation batches (wrapping around a short split).
       const int64_t batch = std::min<int64_t>(env.batch_size, data->val.size());
       const int64_t n_batches = std::max<int64_t>(1, data->val.size() / batch);
-      ctx.dummy_input = data->val.x.narrow(0, 0, batch);
+      ctx.dummy_input = first_batch(data->val.x, batch);
       ctx.input_batch = [data, batch, n_batches](int64_t i) {
         return data->val.x.narrow(0, (i % n_batches) * batch, batch);
       };
@@ -35,6 +37,20 @@ class Hardware : public Runner {
   }
 
  private:
+  // The first `batch` rows of x, as a view made once per split and batch size: every trial
+  // asks for the same one, and ATen's narrow dispatch cost more than the metric here.
+  at::Tensor first_batch(const at::Tensor& x, int64_t batch) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!first_.defined() || first_of_.data_ptr() != x.data_ptr() ||
+        first_of_.sizes() != x.sizes() || first_.size(0) != batch) {
+      first_of_ = x;  // held, so no other tensor can take its address
+      first_ = x.narrow(0, 0, batch);
+    }
+    return first_;
+  }
+
+  std::mutex mu_;
+  at::Tensor first_of_, first_;
   std::vector<std::string> metrics_;
   passes::HardwareMetricOptions options_;
   passes::PassContext ctx_;

@@ -43,9 +43,17 @@ bool same_tensors(const graph::NamedTensors& a, const graph::NamedTensors& b) {
   for (size_t i = 0; i < a.size(); ++i) {
     const at::Tensor &x = a[i].second, &y = b[i].second;
     if (a[i].first != b[i].first || x.defined() != y.defined()) return false;
-    if (x.defined() && (x.scalar_type() != y.scalar_type() || x.sizes() != y.sizes() ||
-                        x.device() != y.device() || !at::equal(x, y)))
+    if (!x.defined()) continue;
+    if (x.scalar_type() != y.scalar_type() || x.sizes() != y.sizes() || x.device() != y.device())
       return false;
+    // Same bits give the same activations: a byte comparison where both are plain CPU
+    // memory (at::equal's dispatch cost more than the comparison itself), at::equal elsewhere.
+    if (x.device().is_cpu() && x.is_contiguous() && y.is_contiguous() && !x.is_quantized() &&
+        !y.is_quantized()) {
+      if (std::memcmp(x.data_ptr(), y.data_ptr(), x.nbytes()) != 0) return false;
+    } else if (!at::equal(x, y)) {
+      return false;
+    }
   }
   return true;
 }
@@ -56,28 +64,51 @@ bool same_node(const graph::Node& a, const graph::Node& b) {
          same_tensors(a.params, b.params) && same_tensors(a.buffers, b.buffers);
 }
 
+// The prefix's engine and graph, kept while a tensor of its output is alive (see below).
+struct PrefixRun {
+  graph::Graph graph;
+  std::unique_ptr<engine::Engine> engine;
+};
+
 // The prefix's last value for rows [0, rows) of x, on the engine; undefined when it cannot.
+// When the whole split fits one call within kOneCallBytes of activations, the result is the
+// engine's own output buffer (held through the tensor's deleter): no second 1 MiB block, no
+// copy, and the page faults of writing a fresh one (the first trial's largest cost in a PTQ
+// search) are gone — an arena that large is mapped pre-populated. Otherwise 4096 rows per call
+// are copied out.
 at::Tensor prefix_activations(const graph::Graph& g, size_t len, const at::Tensor& x,
                               int64_t rows) {
-  graph::Graph p(g.model_name());
+  auto run = std::make_shared<PrefixRun>(PrefixRun{graph::Graph(g.model_name()), nullptr});
+  graph::Graph& p = run->graph;
   for (size_t i = 0; i <= len; ++i) p.append(g.nodes()[i]);
   if (p.find("output")) return {};
   p.append(graph::output_node(g.nodes()[len].name));
+  constexpr int64_t kOneCallBytes = int64_t{64} << 20;
   engine::EngineOptions o;
   o.training = false;
   o.n_threads = 0;
   o.max_rows = std::min<int64_t>(rows, 4096);
+  o.choose_max_rows = [&](int64_t floats_per_row, bool /*rows_independent: checked by caller*/) {
+    const int64_t bytes_per_row = std::max<int64_t>(1, floats_per_row) * int64_t{sizeof(float)};
+    return rows <= kOneCallBytes / bytes_per_row ? rows : o.max_rows;
+  };
   const std::vector<int64_t> sample(x.sizes().begin() + 1, x.sizes().end());
   std::string why;
-  std::unique_ptr<engine::Engine> e = engine::Engine::compile(p, sample, o, &why);
-  if (!e) return {};
-  const int64_t width = e->n_classes(), per_row = e->sample_size();
-  at::Tensor act = at::empty({rows, width}, at::kFloat);
+  run->engine = engine::Engine::compile(p, sample, o, &why);
+  if (!run->engine) return {};
+  engine::Engine& e = *run->engine;
+  const int64_t width = e.n_classes(), per_row = e.sample_size();
   const float* xp = x.data_ptr<float>();
+  if (e.max_rows() >= rows) {
+    float* y = const_cast<float*>(e.forward(xp, nullptr, rows));
+    return at::from_blob(
+        y, {rows, width}, [run](void*) mutable { run.reset(); }, at::kFloat);
+  }
+  at::Tensor act = at::empty({rows, width}, at::kFloat);
   float* out = act.data_ptr<float>();
-  for (int64_t begin = 0; begin < rows; begin += e->max_rows()) {
-    const int64_t take = std::min(e->max_rows(), rows - begin);
-    const float* y = e->forward(xp + begin * per_row, nullptr, take);
+  for (int64_t begin = 0; begin < rows; begin += e.max_rows()) {
+    const int64_t take = std::min(e.max_rows(), rows - begin);
+    const float* y = e.forward(xp + begin * per_row, nullptr, take);
     std::memcpy(out + begin * width, y, sizeof(float) * static_cast<size_t>(take * width));
   }
   return act;
@@ -113,9 +144,16 @@ EvalResult evaluate_with_prefix(graph::Graph& g, const data::TensorDataset& spli
   if (num_samples > 0) n_batches = std::min(n_batches, (num_samples + batch_size - 1) / batch_size);
   const int64_t rows = std::min(split.size(), n_batches * batch_size);
 
-  at::Tensor act;
+  at::Tensor act, labels;
   {
     std::lock_guard<std::mutex> lock(cache.mu_);
+    // The labels' first `rows`, as a view made once (ATen's narrow dispatch is not free).
+    if (!cache.y_.defined() || cache.y_.data_ptr() != split.y.data_ptr() ||
+        cache.y_.sizes() != split.y.sizes() || cache.y_rows_.size(0) != rows) {
+      cache.y_ = split.y;
+      cache.y_rows_ = split.y.narrow(0, 0, rows);
+    }
+    labels = cache.y_rows_;
     bool hit = cache.act_.defined() && cache.x_.data_ptr() == split.x.data_ptr() &&
                cache.x_.sizes() == split.x.sizes() && cache.rows_ == rows &&
                cache.nodes_.size() == len;
@@ -142,7 +180,7 @@ EvalResult evaluate_with_prefix(graph::Graph& g, const data::TensorDataset& spli
   // The rest on the engine, as evaluate() would run the whole graph; where the engine cannot
   // take it, the whole graph goes the way evaluate() sends it.
   graph::Graph tail = tail_graph(g, len);
-  const data::TensorDataset cached{act, split.y.narrow(0, 0, rows)};
+  const data::TensorDataset cached{act, labels};
   std::string why;
   std::unique_ptr<engine::Engine> e =
       compile_for_evaluation(tail, cached, batch_size, num_samples, device, &why);

@@ -30,6 +30,7 @@ class PrefixCache {
   at::Tensor x_;  // the split's rows it was computed on (held: no other data reuses the address)
   int64_t rows_ = 0;
   at::Tensor act_;                  // [rows_, floats of the prefix's last value]
+  at::Tensor y_, y_rows_;           // the labels last seen (held) and their first rows
   int64_t hits_ = 0, fills_ = 0;
 };
 

@@ -95,20 +95,28 @@ __attribute__((target("avx2"))) inline __m256 column8(const float* q, int64_t cl
 
 // Rows in groups of eight (one per lane) while eight remain: each row's max (first maximum),
 // argmax and sum of exps in double, classes in order; the per-row terms in `maxes`, `args`,
-// `sums` (8 each) for the caller to chain in row order.
+// `sums` (8 each) for the caller to chain in row order. Up to kHeldColumns classes, each column
+// is gathered once and kept for both passes (the gathers were half of this function's time).
+constexpr int64_t kHeldColumns = 16;
+
 __attribute__((target("avx2"))) void rows8(const float* q, int64_t classes, float* maxes,
                                            int32_t* args, double* sums) {
-  __m256 m = column8(q, classes, 0);
+  __m256 held[kHeldColumns];
+  const bool hold = classes <= kHeldColumns;
+  if (hold)
+    for (int64_t c = 0; c < classes; ++c) held[c] = column8(q, classes, c);
+  auto column = [&](int64_t c) { return hold ? held[c] : column8(q, classes, c); };
+  __m256 m = column(0);
   __m256 arg = _mm256_setzero_ps();  // int32 lanes, blended as floats
   for (int64_t c = 1; c < classes; ++c) {
-    const __m256 v = column8(q, classes, c);
+    const __m256 v = column(c);
     const __m256 gt = _mm256_cmp_ps(v, m, _CMP_GT_OS);
     m = _mm256_blendv_ps(m, v, gt);
     arg = _mm256_blendv_ps(arg, _mm256_castsi256_ps(_mm256_set1_epi32(static_cast<int>(c))), gt);
   }
   __m256d sum0 = _mm256_setzero_pd(), sum1 = _mm256_setzero_pd();
   for (int64_t c = 0; c < classes; ++c) {
-    const __m256 e = exp8(_mm256_sub_ps(column8(q, classes, c), m));
+    const __m256 e = exp8(_mm256_sub_ps(column(c), m));
     sum0 = _mm256_add_pd(sum0, _mm256_cvtps_pd(_mm256_castps256_ps128(e)));
     sum1 = _mm256_add_pd(sum1, _mm256_cvtps_pd(_mm256_extractf128_ps(e, 1)));
   }

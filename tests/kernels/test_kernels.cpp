@@ -92,6 +92,12 @@ TEST(Gemm, MatchesReferenceAndIsIdenticalAcrossIsasAndThreadSplits) {
       {20, 33, 19, true, false, GemmInit::kBiasPerRow},
       {3, 48, 21, false, false, GemmInit::kAccumulate},
       {784, 40, 256, true, false, GemmInit::kZero},
+      // Narrow outputs (the AVX2 table's half-width tile, nj <= 8): jsc-tiny's 5-class head
+      // over many row panels, and both sides of the 8-column boundary.
+      {250, 5, 16, false, true, GemmInit::kBiasPerColumn},
+      {50, 8, 16, false, true, GemmInit::kBiasPerColumn},
+      {50, 9, 16, false, true, GemmInit::kBiasPerColumn},
+      {31, 24, 10, false, false, GemmInit::kAccumulate},
   };
   TaskRunner reversed;
   reversed.run = reversed_tasks;
@@ -157,6 +163,7 @@ TEST(Gemm, ReluEpilogueEqualsReluAfterTheProduct) {
                                    {80, 70, 520, true, true, GemmInit::kBiasPerColumn},
                                    {8, 21, 1100, false, true, GemmInit::kBiasPerColumn},
                                    {13, 5, 7, true, false, GemmInit::kZero},
+                                   {250, 5, 16, false, true, GemmInit::kBiasPerColumn},
                                    {6, 9, 0, false, false, GemmInit::kBiasPerColumn}};
   for (const Case& c : cases) {
     auto a = random_floats(std::max<int64_t>(1, c.m * c.k), 12);
