@@ -210,18 +210,20 @@ void Study::ingest_locked(std::vector<FrozenTrial>&& changed) {
 
 void Study::write_locked(Record& rec) {
   rec.t.system_attrs["chop:heartbeat_ms"] = now_ms();
-  if (!storage_->write_trial(study_id_, rec.t)) {
-    // Another worker finished (e.g. failed as stale) this trial: adopt the stored state.
-    int64_t cursor = 0;
-    for (auto& t : storage_->changed_trials(study_id_, cursor))
-      if (t.number == rec.t.number) rec.t = t;
-    index_state_locked(rec);
-    running_ours_.erase(rec.t.number);
-    cv_.notify_all();
-    throw TrialFinishedElsewhere("trial " + std::to_string(rec.t.number) + " of study '" +
-                                 options_.name + "' was finished by another worker (" +
-                                 to_string(rec.t.state) + ")");
-  }
+  if (!storage_->write_trial(study_id_, rec.t)) adopt_finished_elsewhere_locked(rec);
+}
+
+void Study::adopt_finished_elsewhere_locked(Record& rec) {
+  // Another worker finished (e.g. failed as stale) this trial: adopt the stored state.
+  int64_t cursor = 0;
+  for (auto& t : storage_->changed_trials(study_id_, cursor))
+    if (t.number == rec.t.number) rec.t = t;
+  index_state_locked(rec);
+  running_ours_.erase(rec.t.number);
+  cv_.notify_all();
+  throw TrialFinishedElsewhere("trial " + std::to_string(rec.t.number) + " of study '" +
+                               options_.name + "' was finished by another worker (" +
+                               to_string(rec.t.state) + ")");
 }
 
 // ---------------------------------------------------------------------------------------------

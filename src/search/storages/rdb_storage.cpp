@@ -283,11 +283,33 @@ FrozenTrial RdbStorage::create_trial(int64_t study_id, const FrozenTrial& tmpl,
     }
     t = create_locked(study_id, tmpl, rows);
     if (first_heartbeat) beat_locked(t.trial_id);
+    note_version_locked();
     txn.commit();
     fresh = true;
   });
   if (fresh) remember(t, std::move(rows));
   return t;
+}
+
+bool RdbStorage::update_trial_locked(int64_t study_id, const FrozenTrial& t, WrittenRows& rows) {
+  // A finished trial is never changed again; the state check is part of the UPDATE, so a
+  // worker finishing a trial and another failing it as stale cannot both win.
+  sql::Statement& st = conn_->prepare(
+      "UPDATE trials SET state = ?, datetime_start = ?, datetime_complete = ? "
+      "WHERE trial_id = ? AND state IN ('RUNNING', 'WAITING')");
+  st.bind_text(1, to_string(t.state));
+  bind_datetime(st, 2, t.datetime_start_ms);
+  bind_datetime(st, 3, t.datetime_complete_ms);
+  st.bind_int(4, t.trial_id);
+  if (st.run() == 0) return false;
+  rows = write_children(t, true);
+  log_change(study_id, t.trial_id);
+  return true;
+}
+
+void RdbStorage::note_version_locked() {
+  recent_version_ = conn_->data_version();
+  recent_version_at_ = std::chrono::steady_clock::now();
 }
 
 bool RdbStorage::write_trial(int64_t study_id, const FrozenTrial& t) {
@@ -297,17 +319,9 @@ bool RdbStorage::write_trial(int64_t study_id, const FrozenTrial& t) {
   conn_->run_transaction([&](bool commit_uncertain) {
     written = false;
     WriteTxn txn(*conn_);
-    // A finished trial is never changed again; the state check is part of the UPDATE, so a
-    // worker finishing a trial and another failing it as stale cannot both win.
-    sql::Statement* st = &conn_->prepare(
-        "UPDATE trials SET state = ?, datetime_start = ?, datetime_complete = ? "
-        "WHERE trial_id = ? AND state IN ('RUNNING', 'WAITING')");
-    st->bind_text(1, to_string(t.state));
-    bind_datetime(*st, 2, t.datetime_start_ms);
-    bind_datetime(*st, 3, t.datetime_complete_ms);
-    st->bind_int(4, t.trial_id);
-    if (st->run() == 0) {
-      st = &conn_->prepare("SELECT state, datetime_complete FROM trials WHERE trial_id = ?");
+    if (!update_trial_locked(study_id, t, rows)) {
+      sql::Statement* st =
+          &conn_->prepare("SELECT state, datetime_complete FROM trials WHERE trial_id = ?");
       st->bind_int(1, t.trial_id);
       if (!st->next_row())
         throw DataError(conn_->target(),
@@ -318,8 +332,6 @@ bool RdbStorage::write_trial(int64_t study_id, const FrozenTrial& t) {
       st->reset();
       return;  // WriteTxn rolls back
     }
-    rows = write_children(t, true);
-    log_change(study_id, t.trial_id);
     txn.commit();
     written = true;
   });
@@ -372,6 +384,8 @@ void RdbStorage::log_change(int64_t study_id, int64_t trial_id) {
   st.bind_int(1, study_id);
   st.bind_int(2, trial_id);
   const int64_t seq = st.run_insert();
+  // A version noted before this entry cannot vouch for it: others' entries may precede it.
+  recent_version_.reset();
   StudySync& sync = sync_[study_id];
   sync.own_seq = std::max<int64_t>(sync.own_seq, seq);
 }
@@ -382,8 +396,13 @@ std::vector<FrozenTrial> RdbStorage::changed_trials(int64_t study_id, int64_t& c
   // With one reader of this study on this connection and no commit by any other connection
   // since its last read, every change since `cursor` is one this reader wrote itself and
   // already holds in memory: skip the read (most of a lone search's storage time).
+  std::optional<int64_t> recent;
+  if (recent_version_ &&
+      std::chrono::steady_clock::now() - recent_version_at_ < std::chrono::milliseconds(5))
+    recent = recent_version_;
+  recent_version_.reset();
   if (cursor > 0 && sync.readers == 1 && sync.data_version >= 0) {
-    const std::optional<int64_t> version = conn_->data_version();
+    const std::optional<int64_t> version = recent ? recent : conn_->data_version();
     if (version && *version == sync.data_version) {
       cursor = std::max(cursor, sync.own_seq);
       return {};
