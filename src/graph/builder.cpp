@@ -80,7 +80,7 @@ std::string GraphBuilder::function(const std::string& name, const std::string& m
   return name;
 }
 
-Graph GraphBuilder::finish(const std::string& result) {
+Node output_node(const std::string& result) {
   Node n;
   n.name = "output";
   n.op = FxOp::kOutput;
@@ -88,7 +88,11 @@ Graph GraphBuilder::finish(const std::string& result) {
   n.mase_op = "output";
   n.mase_type = "output";
   n.inputs = {result};
-  graph_.append(std::move(n));
+  return n;
+}
+
+Graph GraphBuilder::finish(const std::string& result) {
+  graph_.append(output_node(result));
   graph_.set_requires_grad(true);
   return std::move(graph_);
 }

@@ -9,6 +9,10 @@
 
 namespace chop::graph {
 
+/// The graph's closing "output" node returning `result`, as torch.fx names it. Every producer of
+/// graphs (builder, ONNX import, sub-graphs cut for caching) uses this one definition.
+Node output_node(const std::string& result);
+
 class GraphBuilder {
  public:
   GraphBuilder(std::string model_name, uint64_t seed);

@@ -13,6 +13,7 @@
 #include "core/limits.h"
 #include "core/log.h"
 #include "core/strings.h"
+#include "graph/builder.h"
 #include "graph/verify.h"
 #include "interop/onnx_import_internal.h"
 #include "passes/transforms/quantize.h"
@@ -280,12 +281,7 @@ graph::Graph Importer::assemble(int output_producer) {
     for (int i : p.inputs) p.node.inputs.push_back(name_of(i));
     g.append(std::move(p.node));
   }
-  graph::Node out;
-  out.name = out.target = "output";
-  out.op = graph::FxOp::kOutput;
-  out.mase_op = out.mase_type = "output";
-  out.inputs = {name_of(output_producer)};
-  g.append(std::move(out));
+  g.append(graph::output_node(name_of(output_producer)));
   return g;
 }
 

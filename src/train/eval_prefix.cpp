@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "engine/engine.h"
+#include "graph/builder.h"
 #include "runtime/executor.h"
 
 namespace chop::train {
@@ -55,24 +56,13 @@ bool same_node(const graph::Node& a, const graph::Node& b) {
          same_tensors(a.params, b.params) && same_tensors(a.buffers, b.buffers);
 }
 
-graph::Node output_node(const std::string& result) {
-  graph::Node n;
-  n.name = "output";
-  n.op = graph::FxOp::kOutput;
-  n.target = "output";
-  n.mase_op = "output";
-  n.mase_type = "output";
-  n.inputs = {result};
-  return n;
-}
-
 // The prefix's last value for rows [0, rows) of x, on the engine; undefined when it cannot.
 at::Tensor prefix_activations(const graph::Graph& g, size_t len, const at::Tensor& x,
                               int64_t rows) {
   graph::Graph p(g.model_name());
   for (size_t i = 0; i <= len; ++i) p.append(g.nodes()[i]);
   if (p.find("output")) return {};
-  p.append(output_node(g.nodes()[len].name));
+  p.append(graph::output_node(g.nodes()[len].name));
   engine::EngineOptions o;
   o.training = false;
   o.n_threads = 0;
@@ -116,8 +106,8 @@ EvalResult evaluate_with_prefix(graph::Graph& g, const data::TensorDataset& spli
   const size_t len = prefix_length(g);
   if (len == 0 || batch_size <= 0 || split.size() == 0 || !device.is_cpu() ||
       !split.x.device().is_cpu() || split.x.scalar_type() != at::kFloat || split.x.dim() != 2 ||
-      !split.x.is_contiguous() || split.y.scalar_type() != at::kLong ||
-      !engine::engine_enabled() || !runtime::rows_independent_in_inference(g))
+      !split.x.is_contiguous() || split.y.scalar_type() != at::kLong || !engine::engine_enabled() ||
+      !runtime::rows_independent_in_inference(g))
     return evaluate(g, split, batch_size, num_samples, device);
   int64_t n_batches = data::num_batches(split.size(), batch_size);
   if (num_samples > 0) n_batches = std::min(n_batches, (num_samples + batch_size - 1) / batch_size);
