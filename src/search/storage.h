@@ -73,8 +73,12 @@ class Storage {
   /// same parameters unless it has been retried `max_retry` times already (Optuna's
   /// RetryFailedTrialCallback: system attrs failed_trial, retry_history). Returns what this call
   /// wrote, as stored now: each failed trial (FAIL) followed by its retry (WAITING) if any.
+  /// `none_running_seen`: the caller's reads of the study through this storage, with its own
+  /// writes since, show no RUNNING trial; a storage that can tell that nothing else was
+  /// committed since then may answer without reading (there is nothing to fail).
   virtual std::vector<FrozenTrial> fail_stale_trials(int64_t study_id, double grace_s,
-                                                     int max_retry) = 0;
+                                                     int max_retry,
+                                                     bool none_running_seen = false) = 0;
 
   /// Claims configuration `config_key` (a digest of its parameter values) of the study for
   /// trial `trial_id`, so that workers sharing the study evaluate each configuration once.

@@ -106,8 +106,16 @@ void Study::enqueue_retry_locked(const FrozenTrial& failed) {
 void Study::fail_stale_heartbeats() {
   const double grace =
       options_.grace_period_s > 0 ? options_.grace_period_s : 2 * options_.heartbeat_interval_s;
+  bool none_running = false;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    none_running = running_ours_.empty() &&
+                   std::none_of(unfinished_.begin(), unfinished_.end(), [&](int64_t k) {
+                     return records_[static_cast<size_t>(k)]->t.state == TrialState::kRunning;
+                   });
+  }
   std::vector<FrozenTrial> changed =
-      storage_->fail_stale_trials(study_id_, grace, options_.retry_failed);
+      storage_->fail_stale_trials(study_id_, grace, options_.retry_failed, none_running);
   if (changed.empty()) return;
   for (const FrozenTrial& t : changed)
     if (t.state == TrialState::kFail)

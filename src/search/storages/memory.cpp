@@ -143,8 +143,8 @@ class InMemoryStorage : public Storage {
     for (int64_t id : trial_ids) heartbeats_[id] = now;
   }
 
-  std::vector<FrozenTrial> fail_stale_trials(int64_t study_id, double grace_s,
-                                             int max_retry) override {
+  std::vector<FrozenTrial> fail_stale_trials(int64_t study_id, double grace_s, int max_retry,
+                                             bool /*none_running_seen*/ = false) override {
     std::lock_guard<std::mutex> lock(mu_);
     StudyData& s = get(study_id);
     const auto now = std::chrono::steady_clock::now();

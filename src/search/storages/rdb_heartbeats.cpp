@@ -56,9 +56,15 @@ void RdbStorage::record_heartbeats(const std::vector<int64_t>& trial_ids) {
 }
 
 std::vector<FrozenTrial> RdbStorage::fail_stale_trials(int64_t study_id, double grace_s,
-                                                       int max_retry) {
+                                                       int max_retry, bool none_running_seen) {
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<FrozenTrial> failed;
+  // Nothing RUNNING at our last read and nothing committed by others up to milliseconds ago
+  // (our last transaction): a trial RUNNING now started since, so its heartbeat is younger
+  // than any grace period. (A lone search asks this way every trial: no read at all.)
+  if (none_running_seen && grace_s * 1000 > 2.0 * kRecentVersionFresh.count() &&
+      unchanged_since_read(study_id))
+    return failed;
   // Every ask scans, and almost every scan finds nothing: look in a read snapshot first, so such
   // a scan takes no write lock and commits nothing (it was one of a trial's ~5 write
   // transactions). What it finds is checked again under the write lock below.

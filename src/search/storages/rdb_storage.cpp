@@ -312,6 +312,19 @@ void RdbStorage::note_version_locked() {
   recent_version_at_ = std::chrono::steady_clock::now();
 }
 
+std::optional<int64_t> RdbStorage::recent_version() const {
+  if (recent_version_ &&
+      std::chrono::steady_clock::now() - recent_version_at_ < kRecentVersionFresh)
+    return recent_version_;
+  return std::nullopt;
+}
+
+bool RdbStorage::unchanged_since_read(int64_t study_id) {
+  const StudySync& sync = sync_[study_id];
+  const std::optional<int64_t> recent = recent_version();
+  return sync.readers == 1 && sync.data_version >= 0 && recent && *recent == sync.data_version;
+}
+
 bool RdbStorage::write_trial(int64_t study_id, const FrozenTrial& t) {
   std::lock_guard<std::mutex> lock(mu_);
   bool written = false;
@@ -319,22 +332,23 @@ bool RdbStorage::write_trial(int64_t study_id, const FrozenTrial& t) {
   conn_->run_transaction([&](bool commit_uncertain) {
     written = false;
     WriteTxn txn(*conn_);
-    if (!update_trial_locked(study_id, t, rows)) {
-      sql::Statement* st =
-          &conn_->prepare("SELECT state, datetime_complete FROM trials WHERE trial_id = ?");
-      st->bind_int(1, t.trial_id);
-      if (!st->next_row())
-        throw DataError(conn_->target(),
-                        "trial " + std::to_string(t.number) + " vanished from the database");
-      // Our own finishing write whose COMMIT got no answer did commit.
-      written = commit_uncertain && parse_trial_state(st->column_text(0)) == t.state &&
-                parse_datetime(st->column_text(1)) == t.datetime_complete_ms;
-      st->reset();
-      return;  // WriteTxn rolls back
+    if (update_trial_locked(study_id, t, rows)) {
+      note_version_locked();  // the next ask's stale-trial scan and sync may need no read
+      txn.commit();
+      written = true;
+      return;
     }
-    txn.commit();
-    written = true;
-  });
+    sql::Statement& st =
+        conn_->prepare("SELECT state, datetime_complete FROM trials WHERE trial_id = ?");
+    st.bind_int(1, t.trial_id);
+    if (!st.next_row())
+      throw DataError(conn_->target(),
+                      "trial " + std::to_string(t.number) + " vanished from the database");
+    // Our own finishing write whose COMMIT got no answer did commit.
+    written = commit_uncertain && parse_trial_state(st.column_text(0)) == t.state &&
+              parse_datetime(st.column_text(1)) == t.datetime_complete_ms;
+    st.reset();
+  });  // unless committed, WriteTxn rolls back
   if (written) remember(t, std::move(rows));
   return written;
 }
@@ -396,10 +410,7 @@ std::vector<FrozenTrial> RdbStorage::changed_trials(int64_t study_id, int64_t& c
   // With one reader of this study on this connection and no commit by any other connection
   // since its last read, every change since `cursor` is one this reader wrote itself and
   // already holds in memory: skip the read (most of a lone search's storage time).
-  std::optional<int64_t> recent;
-  if (recent_version_ &&
-      std::chrono::steady_clock::now() - recent_version_at_ < std::chrono::milliseconds(5))
-    recent = recent_version_;
+  const std::optional<int64_t> recent = recent_version();
   recent_version_.reset();
   if (cursor > 0 && sync.readers == 1 && sync.data_version >= 0) {
     const std::optional<int64_t> version = recent ? recent : conn_->data_version();
