@@ -59,11 +59,16 @@ std::vector<FrozenTrial> RdbStorage::fail_stale_trials(int64_t study_id, double 
                                                        int max_retry, bool none_running_seen) {
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<FrozenTrial> failed;
-  // Nothing RUNNING at our last read and nothing committed by others up to milliseconds ago
-  // (our last transaction): a trial RUNNING now started since, so its heartbeat is younger
-  // than any grace period. (A lone search asks this way every trial: no read at all.)
-  if (none_running_seen && grace_s * 1000 > 2.0 * kRecentVersionFresh.count() &&
-      unchanged_since_read(study_id))
+  // Nothing RUNNING at our last read, and nothing committed by others up to our last finishing
+  // write, milliseconds ago: a trial RUNNING now started since, so its heartbeat is younger
+  // than any grace period. (A lone search asks this way every trial: no scan.)
+  const std::optional<int64_t> finished = finished_version_;
+  const bool finished_fresh =
+      std::chrono::steady_clock::now() - finished_version_at_ < kRecentVersionFresh;
+  finished_version_.reset();
+  const StudySync& sync = sync_[study_id];
+  if (none_running_seen && finished && finished_fresh && grace_s > 0.1 &&
+      sync.readers == 1 && sync.data_version >= 0 && *finished == sync.data_version)
     return failed;
   // Every ask scans, and almost every scan finds nothing: look in a read snapshot first, so such
   // a scan takes no write lock and commits nothing (it was one of a trial's ~5 write

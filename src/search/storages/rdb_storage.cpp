@@ -319,11 +319,6 @@ std::optional<int64_t> RdbStorage::recent_version() const {
   return std::nullopt;
 }
 
-bool RdbStorage::unchanged_since_read(int64_t study_id) {
-  const StudySync& sync = sync_[study_id];
-  const std::optional<int64_t> recent = recent_version();
-  return sync.readers == 1 && sync.data_version >= 0 && recent && *recent == sync.data_version;
-}
 
 bool RdbStorage::write_trial(int64_t study_id, const FrozenTrial& t) {
   std::lock_guard<std::mutex> lock(mu_);
@@ -333,7 +328,10 @@ bool RdbStorage::write_trial(int64_t study_id, const FrozenTrial& t) {
     written = false;
     WriteTxn txn(*conn_);
     if (update_trial_locked(study_id, t, rows)) {
-      note_version_locked();  // the next ask's stale-trial scan and sync may need no read
+      note_version_locked();  // the next ask's stale-trial scan may need no read
+      finished_version_ = recent_version_;
+      finished_version_at_ = recent_version_at_;
+      recent_version_.reset();
       txn.commit();
       written = true;
       return;
@@ -400,6 +398,7 @@ void RdbStorage::log_change(int64_t study_id, int64_t trial_id) {
   const int64_t seq = st.run_insert();
   // A version noted before this entry cannot vouch for it: others' entries may precede it.
   recent_version_.reset();
+  finished_version_.reset();
   StudySync& sync = sync_[study_id];
   sync.own_seq = std::max<int64_t>(sync.own_seq, seq);
 }

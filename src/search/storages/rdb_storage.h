@@ -120,9 +120,6 @@ class RdbStorage : public Storage {
   void note_version_locked();
   /// recent_version_ if it is fresh enough to stand for "now" (else nullopt).
   std::optional<int64_t> recent_version() const;
-  /// True when no other connection has committed since this connection's last read of the
-  /// study, as of recent_version_ (one reader of the study on this connection only).
-  bool unchanged_since_read(int64_t study_id);
   /// Upserts the trial's heartbeat (server clock) inside the open write transaction.
   void beat_locked(int64_t trial_id);
   std::optional<FrozenTrial> find_created_locked(int64_t study_id, const FrozenTrial& tmpl);
@@ -155,14 +152,18 @@ class RdbStorage : public Storage {
   // Multi-row INSERTs by (head, rows): their interned SQL (the connection caches statements by it).
   std::map<std::pair<const char*, size_t>, const char*> multi_sql_;
   std::map<std::string, Distribution> dist_cache_;
-  // The data version read inside this connection's latest stale-trial scan, creation or trial
-  // write (after its change-log entry; any later entry of ours drops it), and when: the sync
-  // and stale-trial scan the Study runs right after take it instead of read transactions of
-  // their own (a lone search's 3 per trial). Used by one sync, and only within milliseconds (it
-  // is the state as of that transaction).
-  static constexpr std::chrono::milliseconds kRecentVersionFresh{5};
+  // The data version read inside this connection's latest stale-trial scan or creation (after
+  // its change-log entry; any later entry of ours drops it), and when: the sync the Study runs
+  // right after either takes it instead of a read transaction of its own. Used by one sync, and
+  // only within milliseconds (it is the state as of that transaction).
+  static constexpr std::chrono::milliseconds kRecentVersionFresh{2};
   std::optional<int64_t> recent_version_;
   std::chrono::steady_clock::time_point recent_version_at_;
+  // The same, read inside the latest finishing write, for the next ask's stale-trial scan only
+  // (fail_stale_trials' none_running_seen). Never for a sync: a reader that knows another
+  // worker committed after our write (a joined thread, a pipe) must see that commit.
+  std::optional<int64_t> finished_version_;
+  std::chrono::steady_clock::time_point finished_version_at_;
 };
 
 }  // namespace rdb
