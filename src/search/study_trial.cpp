@@ -171,8 +171,8 @@ void Study::claim_config(TrialContext& ctx) {
       std::lock_guard<std::mutex> lock(mu_);
       const bool publish = ctx.params_unpublished;
       if (publish) rec.t.system_attrs["chop:heartbeat_ms"] = now_ms();
-      holder = storage_->claim_configuration(study_id_, key, rec.t.trial_id,
-                                             publish ? &rec.t : nullptr);
+      holder =
+          storage_->claim_configuration(study_id_, key, rec.t.trial_id, publish ? &rec.t : nullptr);
       if (holder == Storage::kClaimTrialFinished) adopt_finished_elsewhere_locked(rec);
       ctx.params_unpublished = false;
     }

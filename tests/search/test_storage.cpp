@@ -270,12 +270,12 @@ TEST(RdbValues, DatetimesRoundTripWithAnyNumberOfFractionDigits) {
 TEST(RdbValues, NaiveDatetimesCountCalendarDaysWithoutTimeZones) {
   // Heartbeat ages are differences of two texts of one clock, read as if UTC.
   EXPECT_EQ(rdb::naive_datetime_ms("1970-01-01 00:00:01.5"), 1500);
-  EXPECT_EQ(rdb::naive_datetime_ms("2024-03-01 00:00:00") -
-                rdb::naive_datetime_ms("2024-02-28 00:00:00"),
-            2 * 86400000);  // a leap year
-  EXPECT_EQ(rdb::naive_datetime_ms("2100-03-01 00:00:00") -
-                rdb::naive_datetime_ms("2100-02-28 00:00:00"),
-            86400000);  // a century that is not
+  EXPECT_EQ(
+      rdb::naive_datetime_ms("2024-03-01 00:00:00") - rdb::naive_datetime_ms("2024-02-28 00:00:00"),
+      2 * 86400000);  // a leap year
+  EXPECT_EQ(
+      rdb::naive_datetime_ms("2100-03-01 00:00:00") - rdb::naive_datetime_ms("2100-02-28 00:00:00"),
+      86400000);  // a century that is not
   for (const int64_t ms : {int64_t{951782400000}, int64_t{1700000000123}, int64_t{4102444799999}}) {
     const auto secs = static_cast<std::time_t>(ms / 1000);
     std::tm tm{};

@@ -8,8 +8,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <csignal>
 #include <chrono>
+#include <csignal>
 #include <filesystem>
 #include <set>
 #include <thread>
@@ -205,8 +205,7 @@ TEST(StudyClaims, ClaimStoresTheTrialInItsCommitUnlessFinished) {
     failed.state = TrialState::kFail;
     ASSERT_TRUE(storage->write_trial(id, failed));
     t.params["w"] = 3;
-    EXPECT_EQ(storage->claim_configuration(id, "k2", t.trial_id, &t),
-              Storage::kClaimTrialFinished);
+    EXPECT_EQ(storage->claim_configuration(id, "k2", t.trial_id, &t), Storage::kClaimTrialFinished);
     cursor = 0;
     stored = reader->changed_trials(id, cursor);
     EXPECT_EQ(stored[0].state, TrialState::kFail);
@@ -231,7 +230,7 @@ TEST(StudyClaims, ParamsRideWithTheClaimNotWithTheNextAttribute) {
   study.optimize(
       [&](Trial& t) {
         const double x = t.suggest_float("x", 0, 1);
-        t.set_user_attr("first", 1);  // the claim: its commit stores x
+        t.set_user_attr("first", 1);            // the claim: its commit stores x
         auto reader = open_sqlite_storage(db);  // as another process would
         int64_t cursor = 0;
         const auto stored = reader->changed_trials(*reader->study_id_from_name("lone"), cursor);

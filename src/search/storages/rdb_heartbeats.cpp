@@ -67,8 +67,8 @@ std::vector<FrozenTrial> RdbStorage::fail_stale_trials(int64_t study_id, double 
       std::chrono::steady_clock::now() - finished_version_at_ < kRecentVersionFresh;
   finished_version_.reset();
   const StudySync& sync = sync_[study_id];
-  if (none_running_seen && finished && finished_fresh && grace_s > 0.1 &&
-      sync.readers == 1 && sync.data_version >= 0 && *finished == sync.data_version)
+  if (none_running_seen && finished && finished_fresh && grace_s > 0.1 && sync.readers == 1 &&
+      sync.data_version >= 0 && *finished == sync.data_version)
     return failed;
   // Every ask scans, and almost every scan finds nothing: look in a read snapshot first, so such
   // a scan takes no write lock and commits nothing (it was one of a trial's ~5 write

@@ -256,8 +256,8 @@ int64_t RdbStorage::counted_trials_locked(int64_t study_id) {
   return n;
 }
 
-FrozenTrial RdbStorage::create_trial(int64_t study_id, const FrozenTrial& tmpl,
-                                     int64_t max_trials, bool first_heartbeat) {
+FrozenTrial RdbStorage::create_trial(int64_t study_id, const FrozenTrial& tmpl, int64_t max_trials,
+                                     bool first_heartbeat) {
   std::lock_guard<std::mutex> lock(mu_);
   FrozenTrial t;
   WrittenRows rows;
@@ -318,7 +318,6 @@ std::optional<int64_t> RdbStorage::recent_version() const {
     return recent_version_;
   return std::nullopt;
 }
-
 
 bool RdbStorage::write_trial(int64_t study_id, const FrozenTrial& t) {
   std::lock_guard<std::mutex> lock(mu_);

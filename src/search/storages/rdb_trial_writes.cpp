@@ -101,15 +101,14 @@ RdbStorage::WrittenRows RdbStorage::write_children(const FrozenTrial& t, bool re
     if (o != old.values.end() && same_number(o->second, t.values[k])) continue;
     changed_values.push_back(objective);
   }
-  for_each_insert("INSERT INTO trial_values (trial_id, objective, value, value_type) VALUES ",
-                  "(?, ?, ?, ?)",
-                  " ON CONFLICT (trial_id, objective) DO UPDATE SET value = excluded.value, "
-                  "value_type = excluded.value_type",
-                  changed_values.size(), [&](sql::Statement& st, int col, size_t i) {
-                    const int64_t objective = changed_values[i];
-                    bind_number(st, col, t.trial_id, objective,
-                                t.values[static_cast<size_t>(objective)]);
-                  });
+  for_each_insert(
+      "INSERT INTO trial_values (trial_id, objective, value, value_type) VALUES ", "(?, ?, ?, ?)",
+      " ON CONFLICT (trial_id, objective) DO UPDATE SET value = excluded.value, "
+      "value_type = excluded.value_type",
+      changed_values.size(), [&](sql::Statement& st, int col, size_t i) {
+        const int64_t objective = changed_values[i];
+        bind_number(st, col, t.trial_id, objective, t.values[static_cast<size_t>(objective)]);
+      });
   delete_missing(*conn_, "DELETE FROM trial_values WHERE trial_id = ? AND objective = ?",
                  t.trial_id, old.values,
                  [&](int64_t k) { return k < static_cast<int64_t>(t.values.size()); });
