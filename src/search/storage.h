@@ -73,15 +73,24 @@ class Storage {
   /// same parameters unless it has been retried `max_retry` times already (Optuna's
   /// RetryFailedTrialCallback: system attrs failed_trial, retry_history). Returns what this call
   /// wrote, as stored now: each failed trial (FAIL) followed by its retry (WAITING) if any.
+  /// `none_running_seen`: the caller's reads of the study through this storage, with its own
+  /// writes since, show no RUNNING trial; a storage that can tell that nothing else was
+  /// committed since then may answer without reading (there is nothing to fail).
   virtual std::vector<FrozenTrial> fail_stale_trials(int64_t study_id, double grace_s,
-                                                     int max_retry) = 0;
+                                                     int max_retry,
+                                                     bool none_running_seen = false) = 0;
 
   /// Claims configuration `config_key` (a digest of its parameter values) of the study for
   /// trial `trial_id`, so that workers sharing the study evaluate each configuration once.
   /// Returns -1 when this trial holds the claim now (it was free, already this trial's, or its
   /// holder ended FAIL), else the number of the trial that holds it.
+  /// `trial` (the claiming trial as it stands), when given, is written first in the same
+  /// transaction, as write_trial: its parameters are stored before it is evaluated (so a killed
+  /// worker's retry re-runs the same configuration) for no commit of their own. If the stored
+  /// trial is finished already, nothing is written and kClaimTrialFinished is returned.
   virtual int64_t claim_configuration(int64_t study_id, const std::string& config_key,
-                                      int64_t trial_id) = 0;
+                                      int64_t trial_id, const FrozenTrial* trial = nullptr) = 0;
+  static constexpr int64_t kClaimTrialFinished = -3;
   /// create_trial and claim_configuration in one transaction, for samplers that choose the whole
   /// configuration at ask time (bruteforce): `tmpl` carries its params (published at once), and
   /// the new trial holds the claim on `config_key` — unless a trial that has not failed holds

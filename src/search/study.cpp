@@ -106,8 +106,16 @@ void Study::enqueue_retry_locked(const FrozenTrial& failed) {
 void Study::fail_stale_heartbeats() {
   const double grace =
       options_.grace_period_s > 0 ? options_.grace_period_s : 2 * options_.heartbeat_interval_s;
+  bool none_running = false;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    none_running = running_ours_.empty() &&
+                   std::none_of(unfinished_.begin(), unfinished_.end(), [&](int64_t k) {
+                     return records_[static_cast<size_t>(k)]->t.state == TrialState::kRunning;
+                   });
+  }
   std::vector<FrozenTrial> changed =
-      storage_->fail_stale_trials(study_id_, grace, options_.retry_failed);
+      storage_->fail_stale_trials(study_id_, grace, options_.retry_failed, none_running);
   if (changed.empty()) return;
   for (const FrozenTrial& t : changed)
     if (t.state == TrialState::kFail)
@@ -210,18 +218,20 @@ void Study::ingest_locked(std::vector<FrozenTrial>&& changed) {
 
 void Study::write_locked(Record& rec) {
   rec.t.system_attrs["chop:heartbeat_ms"] = now_ms();
-  if (!storage_->write_trial(study_id_, rec.t)) {
-    // Another worker finished (e.g. failed as stale) this trial: adopt the stored state.
-    int64_t cursor = 0;
-    for (auto& t : storage_->changed_trials(study_id_, cursor))
-      if (t.number == rec.t.number) rec.t = t;
-    index_state_locked(rec);
-    running_ours_.erase(rec.t.number);
-    cv_.notify_all();
-    throw TrialFinishedElsewhere("trial " + std::to_string(rec.t.number) + " of study '" +
-                                 options_.name + "' was finished by another worker (" +
-                                 to_string(rec.t.state) + ")");
-  }
+  if (!storage_->write_trial(study_id_, rec.t)) adopt_finished_elsewhere_locked(rec);
+}
+
+void Study::adopt_finished_elsewhere_locked(Record& rec) {
+  // Another worker finished (e.g. failed as stale) this trial: adopt the stored state.
+  int64_t cursor = 0;
+  for (auto& t : storage_->changed_trials(study_id_, cursor))
+    if (t.number == rec.t.number) rec.t = t;
+  index_state_locked(rec);
+  running_ours_.erase(rec.t.number);
+  cv_.notify_all();
+  throw TrialFinishedElsewhere("trial " + std::to_string(rec.t.number) + " of study '" +
+                               options_.name + "' was finished by another worker (" +
+                               to_string(rec.t.state) + ")");
 }
 
 // ---------------------------------------------------------------------------------------------

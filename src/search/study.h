@@ -165,6 +165,9 @@ class Study {
   void sync_locked();
   void index_state_locked(const Record& rec);
   void write_locked(Record& rec);
+  /// A write found `rec` finished by another worker: adopts the stored trial and throws
+  /// TrialFinishedElsewhere.
+  [[noreturn]] void adopt_finished_elsewhere_locked(Record& rec);
   FrozenTrial finish(TrialContext& ctx, TrialState state, std::vector<double> values,
                      std::optional<int64_t> reused_from);
   void check_duplicate(TrialContext& ctx);

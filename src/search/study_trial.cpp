@@ -163,7 +163,19 @@ void Study::claim_config(TrialContext& ctx) {
   const std::string key = claim_key(config);
   double wait_s = 0.05;
   for (;;) {
-    const int64_t holder = storage_->claim_configuration(study_id_, key, rec.t.trial_id);
+    int64_t holder = -1;
+    {
+      // The trial's suggested params go with the claim, in its commit: stored before the
+      // evaluation starts (a killed worker's retry needs them; other workers' samplers see
+      // them), for no write of their own (set_attr_for then has nothing to publish).
+      std::lock_guard<std::mutex> lock(mu_);
+      const bool publish = ctx.params_unpublished;
+      if (publish) rec.t.system_attrs["chop:heartbeat_ms"] = now_ms();
+      holder =
+          storage_->claim_configuration(study_id_, key, rec.t.trial_id, publish ? &rec.t : nullptr);
+      if (holder == Storage::kClaimTrialFinished) adopt_finished_elsewhere_locked(rec);
+      ctx.params_unpublished = false;
+    }
     if (holder < 0) return;
     log_debug("trial " + std::to_string(ctx.number) + " waits for trial " + std::to_string(holder) +
               ", which evaluates the same configuration");

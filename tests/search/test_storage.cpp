@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <ctime>
 #include <filesystem>
 #include <set>
 #include <thread>
@@ -264,6 +265,33 @@ TEST(RdbValues, DatetimesRoundTripWithAnyNumberOfFractionDigits) {
   EXPECT_EQ(rdb::parse_datetime(nullptr), 0);
   EXPECT_EQ(rdb::parse_datetime("not a date"), 0);
   EXPECT_EQ(rdb::format_datetime(0), "");
+}
+
+TEST(RdbValues, NaiveDatetimesCountCalendarDaysWithoutTimeZones) {
+  // Heartbeat ages are differences of two texts of one clock, read as if UTC.
+  EXPECT_EQ(rdb::naive_datetime_ms("1970-01-01 00:00:01.5"), 1500);
+  EXPECT_EQ(
+      rdb::naive_datetime_ms("2024-03-01 00:00:00") - rdb::naive_datetime_ms("2024-02-28 00:00:00"),
+      2 * 86400000);  // a leap year
+  EXPECT_EQ(
+      rdb::naive_datetime_ms("2100-03-01 00:00:00") - rdb::naive_datetime_ms("2100-02-28 00:00:00"),
+      86400000);  // a century that is not
+  for (const int64_t ms : {int64_t{951782400000}, int64_t{1700000000123}, int64_t{4102444799999}}) {
+    const auto secs = static_cast<std::time_t>(ms / 1000);
+    std::tm tm{};
+    gmtime_r(&secs, &tm);
+    char text[64];
+    std::snprintf(text, sizeof text, "%04d-%02d-%02d %02d:%02d:%02d.%03d", tm.tm_year + 1900,
+                  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                  static_cast<int>(ms % 1000));
+    EXPECT_EQ(rdb::naive_datetime_ms(text), ms) << text;
+  }
+  EXPECT_EQ(rdb::naive_datetime_ms(nullptr), 0);
+  EXPECT_EQ(rdb::naive_datetime_ms("not a date"), 0);
+  // format_datetime reuses a second's text for the next call in that second, and only then.
+  const int64_t base = 1700000000000;
+  for (const int64_t ms : {base + 999, base + 1, base + 1000, base + 999})
+    EXPECT_EQ(rdb::parse_datetime(rdb::format_datetime(ms).c_str()), ms);
 }
 
 TEST(RdbValues, NonFiniteValuesTravelAsValueTypes) {

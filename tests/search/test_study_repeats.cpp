@@ -2,11 +2,14 @@
 // values or indices: even a study continued with a reordered choice list (which chop's search
 // refuses; the engine must not depend on that) reuses only the trial that evaluated the same
 // values. Enumerating samplers in a shared study create each trial holding its configuration's
-// claim, so workers never evaluate — or even start — the same configuration twice.
+// claim, so workers never evaluate — or even start — the same configuration twice. A trial's
+// params are stored in its claim's commit (a killed search's retry re-runs them).
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <csignal>
 #include <filesystem>
 #include <set>
 #include <thread>
@@ -175,4 +178,130 @@ TEST(StudyClaims, BruteforceWorkersOnOneStudyFileNeverShareAConfiguration) {
   }
   EXPECT_EQ(configs.size(), 16u);
   EXPECT_EQ(study.n_trials(), 16u);
+}
+
+TEST(StudyClaims, ClaimStoresTheTrialInItsCommitUnlessFinished) {
+  const std::string db = claims_db("claim_writes");
+  for (auto storage : {make_in_memory_storage(), open_sqlite_storage(db)}) {
+    const int64_t id = storage->create_or_load_study("s", {Direction::kMinimize}, true);
+    FrozenTrial t;
+    t.state = TrialState::kRunning;
+    t = storage->create_trial(id, t);
+    t.params["w"] = 2;
+    t.distributions.emplace("w", Distribution::make_int(0, 3));
+    t.user_attrs["u"] = "x";
+    EXPECT_EQ(storage->claim_configuration(id, "k1", t.trial_id, &t), -1);
+    // Another connection (another process) sees the params the claim committed.
+    auto reader = storage->shared_between_processes() ? open_sqlite_storage(db) : storage;
+    int64_t cursor = 0;
+    auto stored = reader->changed_trials(id, cursor);
+    ASSERT_EQ(stored.size(), 1u);
+    EXPECT_EQ(stored[0].params, t.params);
+    EXPECT_EQ(stored[0].user_attrs, t.user_attrs);
+    EXPECT_EQ(stored[0].state, TrialState::kRunning);
+    // A trial finished meanwhile (failed as stale by another worker) is neither rewritten nor
+    // given the claim.
+    FrozenTrial failed = t;
+    failed.state = TrialState::kFail;
+    ASSERT_TRUE(storage->write_trial(id, failed));
+    t.params["w"] = 3;
+    EXPECT_EQ(storage->claim_configuration(id, "k2", t.trial_id, &t), Storage::kClaimTrialFinished);
+    cursor = 0;
+    stored = reader->changed_trials(id, cursor);
+    EXPECT_EQ(stored[0].state, TrialState::kFail);
+    EXPECT_EQ(stored[0].params.at("w"), 2.0);
+    FrozenTrial other;
+    other.state = TrialState::kRunning;
+    other = storage->create_trial(id, other);
+    EXPECT_EQ(storage->claim_configuration(id, "k2", other.trial_id), -1);  // k2 was left free
+  }
+}
+
+TEST(StudyClaims, ParamsRideWithTheClaimNotWithTheNextAttribute) {
+  const std::string db = claims_db("claim_commit");
+  StudyOptions o;
+  o.name = "lone";
+  o.directions = {Direction::kMinimize};
+  o.storage = open_sqlite_storage(db);
+  o.sampler = make_sampler("random", Json::object(), 3);
+  Study study(o);
+  OptimizeOptions oo;
+  oo.n_trials = 2;
+  study.optimize(
+      [&](Trial& t) {
+        const double x = t.suggest_float("x", 0, 1);
+        t.set_user_attr("first", 1);            // the claim: its commit stores x
+        auto reader = open_sqlite_storage(db);  // as another process would
+        int64_t cursor = 0;
+        const auto stored = reader->changed_trials(*reader->study_id_from_name("lone"), cursor);
+        EXPECT_EQ(static_cast<int64_t>(stored.size()), t.number() + 1);
+        const FrozenTrial& seen = stored.back();
+        EXPECT_EQ(seen.params.at("x"), x);
+        // The attribute set after the claim waits for the finishing commit: a lone search
+        // commits a trial's creation, its claim with the params, and its end (3 writes).
+        EXPECT_FALSE(seen.user_attrs.contains("first"));
+        return std::vector<double>{x};
+      },
+      oo);
+  EXPECT_EQ(study.trials({TrialState::kComplete}).size(), 2u);
+}
+
+TEST(StudyClaims, KilledLoneSearchRetriesTheSameParams) {
+  const std::string db = claims_db("killed_lone");
+  auto opts = [&] {
+    StudyOptions o;
+    o.name = "lone";
+    o.directions = {Direction::kMinimize};
+    o.storage = open_sqlite_storage(db);
+    o.sampler = make_sampler("tpe", Json::object(), 5);
+    o.retry_failed = 1;
+    return o;
+  };
+  int evaluating[2];
+  ASSERT_EQ(pipe(evaluating), 0);
+  const pid_t child = fork();
+  if (child == 0) {
+    close(evaluating[0]);
+    try {
+      Study s(opts());
+      OptimizeOptions oo;
+      oo.n_trials = 1;
+      s.optimize(
+          [&](Trial& t) {
+            t.suggest_float("x", -1, 1);
+            t.suggest_int("k", 1, 64);
+            t.set_user_attr("evaluating", true);  // claimed: evaluation starts
+            if (write(evaluating[1], "e", 1) != 1) _exit(1);
+            std::this_thread::sleep_for(std::chrono::seconds(60));
+            return std::vector<double>{0.0};
+          },
+          oo);
+    } catch (...) {
+    }
+    _exit(0);
+  }
+  close(evaluating[1]);
+  char c = 0;
+  const bool started = read(evaluating[0], &c, 1) == 1;
+  close(evaluating[0]);
+  kill(child, SIGKILL);
+  waitpid(child, nullptr, 0);
+  ASSERT_TRUE(started) << "the search never started evaluating";
+  // Resuming fails the dead process's trial and re-queues it; the retry runs its params.
+  Study s(opts());
+  OptimizeOptions oo;
+  oo.n_trials = 1;
+  s.optimize(
+      [](Trial& t) {
+        const double x = t.suggest_float("x", -1, 1);
+        return std::vector<double>{x + static_cast<double>(t.suggest_int("k", 1, 64))};
+      },
+      oo);
+  const auto trials = s.trials();
+  ASSERT_EQ(trials.size(), 2u);
+  EXPECT_EQ(trials[0].state, TrialState::kFail);
+  ASSERT_EQ(trials[0].params.size(), 2u);
+  EXPECT_EQ(trials[1].state, TrialState::kComplete);
+  EXPECT_EQ(trials[1].params, trials[0].params);
+  EXPECT_EQ(trials[1].system_attrs.value("failed_trial", int64_t{-1}), 0);
 }

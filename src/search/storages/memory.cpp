@@ -88,6 +88,9 @@ class InMemoryStorage : public Storage {
 
   bool write_trial(int64_t study_id, const FrozenTrial& trial) override {
     std::lock_guard<std::mutex> lock(mu_);
+    return write_locked(study_id, trial);
+  }
+  bool write_locked(int64_t study_id, const FrozenTrial& trial) {
     StudyData& s = get(study_id);
     CHOP_ASSERT(trial.number >= 0 && trial.number < static_cast<int64_t>(s.trials.size()),
                 "write_trial: unknown trial");
@@ -140,8 +143,8 @@ class InMemoryStorage : public Storage {
     for (int64_t id : trial_ids) heartbeats_[id] = now;
   }
 
-  std::vector<FrozenTrial> fail_stale_trials(int64_t study_id, double grace_s,
-                                             int max_retry) override {
+  std::vector<FrozenTrial> fail_stale_trials(int64_t study_id, double grace_s, int max_retry,
+                                             bool /*none_running_seen*/ = false) override {
     std::lock_guard<std::mutex> lock(mu_);
     StudyData& s = get(study_id);
     const auto now = std::chrono::steady_clock::now();
@@ -161,9 +164,10 @@ class InMemoryStorage : public Storage {
     return failed;
   }
 
-  int64_t claim_configuration(int64_t study_id, const std::string& config_key,
-                              int64_t trial_id) override {
+  int64_t claim_configuration(int64_t study_id, const std::string& config_key, int64_t trial_id,
+                              const FrozenTrial* trial = nullptr) override {
     std::lock_guard<std::mutex> lock(mu_);
+    if (trial && !write_locked(study_id, *trial)) return kClaimTrialFinished;
     StudyData& s = get(study_id);
     auto [it, fresh] = s.claims.emplace(config_key, trial_id);
     if (fresh || it->second == trial_id) return -1;

@@ -6,12 +6,23 @@
 namespace chop::search::rdb {
 
 int64_t RdbStorage::claim_configuration(int64_t study_id, const std::string& config_key,
-                                        int64_t trial_id) {
+                                        int64_t trial_id, const FrozenTrial* trial) {
   std::lock_guard<std::mutex> lock(mu_);
   int64_t holder = -1;
-  conn_->run_transaction([&](bool) {  // idempotent: claiming twice finds the claim ours
+  WrittenRows rows;
+  bool wrote_trial = false;
+  // Idempotent: claiming twice finds the claim ours, and rewriting a running trial is a no-op.
+  conn_->run_transaction([&](bool) {
     holder = -1;
+    wrote_trial = false;
     WriteTxn txn(*conn_);
+    if (trial) {
+      if (!update_trial_locked(study_id, *trial, rows)) {
+        holder = kClaimTrialFinished;
+        return;  // WriteTxn rolls back
+      }
+      wrote_trial = true;
+    }
     sql::Statement* st = &conn_->prepare(
         "INSERT INTO chop_config_claims (study_id, config_key, trial_id) VALUES (?, ?, ?) "
         "ON CONFLICT (study_id, config_key) DO NOTHING");
@@ -44,6 +55,7 @@ int64_t RdbStorage::claim_configuration(int64_t study_id, const std::string& con
     st->reset();
     txn.commit();
   });
+  if (wrote_trial) remember(*trial, std::move(rows));
   return holder;
 }
 

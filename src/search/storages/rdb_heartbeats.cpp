@@ -1,6 +1,8 @@
 // Heartbeats and stale trials in Optuna's trial_heartbeats table, by the database's clock (as
 // Optuna: written and judged by the server's clock, so workers' clocks never
 // matter); see rdb_storage.h and stale_trials.h.
+#include <utility>
+
 #include "search/storages/rdb_storage.h"
 #include "search/storages/rdb_values.h"
 #include "search/storages/stale_trials.h"
@@ -9,21 +11,26 @@ namespace chop::search::rdb {
 namespace {
 
 // Ids of the study's RUNNING trials whose last heartbeat is older than the grace period, judged
-// in milliseconds by the server's clock (whatever text form each writer used).
+// in milliseconds by the server's clock. Almost every scan finds no RUNNING trial with a
+// heartbeat: the clock is read only when one exists, and both texts are read as one naive clock
+// (naive_datetime_ms: no time-zone lookup).
 std::vector<int64_t> stale_running_trials(sql::Connection& conn, int64_t study_id, double grace_s) {
-  sql::Statement* st = &conn.prepare(conn.intern(std::string("SELECT ") + conn.server_now_sql()));
-  st->next_row();
-  const int64_t server_now_ms = parse_datetime(st->column_text(0));
-  st->reset();
-  st = &conn.prepare(
+  sql::Statement* st = &conn.prepare(
       "SELECT t.trial_id, h.heartbeat FROM trials t JOIN trial_heartbeats h "
       "ON h.trial_id = t.trial_id WHERE t.study_id = ? AND t.state = 'RUNNING'");
   st->bind_int(1, study_id);
-  std::vector<int64_t> stale;
-  const auto grace_ms = static_cast<int64_t>(grace_s * 1000);
+  std::vector<std::pair<int64_t, int64_t>> beats;  // trial id, last heartbeat
   while (st->next_row())
-    if (server_now_ms - parse_datetime(st->column_text(1)) > grace_ms)
-      stale.push_back(st->column_int(0));
+    beats.emplace_back(st->column_int(0), naive_datetime_ms(st->column_text(1)));
+  std::vector<int64_t> stale;
+  if (beats.empty()) return stale;
+  st = &conn.prepare(conn.intern(std::string("SELECT ") + conn.server_now_sql()));
+  st->next_row();
+  const int64_t server_now_ms = naive_datetime_ms(st->column_text(0));
+  st->reset();
+  const auto grace_ms = static_cast<int64_t>(grace_s * 1000);
+  for (const auto& [id, beat_ms] : beats)
+    if (server_now_ms - beat_ms > grace_ms) stale.push_back(id);
   return stale;
 }
 
@@ -49,9 +56,20 @@ void RdbStorage::record_heartbeats(const std::vector<int64_t>& trial_ids) {
 }
 
 std::vector<FrozenTrial> RdbStorage::fail_stale_trials(int64_t study_id, double grace_s,
-                                                       int max_retry) {
+                                                       int max_retry, bool none_running_seen) {
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<FrozenTrial> failed;
+  // Nothing RUNNING at our last read, and nothing committed by others up to our last finishing
+  // write, milliseconds ago: a trial RUNNING now started since, so its heartbeat is younger
+  // than any grace period. (A lone search asks this way every trial: no scan.)
+  const std::optional<int64_t> finished = finished_version_;
+  const bool finished_fresh =
+      std::chrono::steady_clock::now() - finished_version_at_ < kRecentVersionFresh;
+  finished_version_.reset();
+  const StudySync& sync = sync_[study_id];
+  if (none_running_seen && finished && finished_fresh && grace_s > 0.1 && sync.readers == 1 &&
+      sync.data_version >= 0 && *finished == sync.data_version)
+    return failed;
   // Every ask scans, and almost every scan finds nothing: look in a read snapshot first, so such
   // a scan takes no write lock and commits nothing (it was one of a trial's ~5 write
   // transactions). What it finds is checked again under the write lock below.
@@ -59,6 +77,7 @@ std::vector<FrozenTrial> RdbStorage::fail_stale_trials(int64_t study_id, double 
   conn_->run_transaction([&](bool) {
     ReadTxn txn(*conn_);
     any_stale = !stale_running_trials(*conn_, study_id, grace_s).empty();
+    note_version_locked();  // the Study's sync that follows needs no read of its own
     txn.commit();
   });
   if (!any_stale) return failed;

@@ -256,8 +256,8 @@ int64_t RdbStorage::counted_trials_locked(int64_t study_id) {
   return n;
 }
 
-FrozenTrial RdbStorage::create_trial(int64_t study_id, const FrozenTrial& tmpl,
-                                     int64_t max_trials, bool first_heartbeat) {
+FrozenTrial RdbStorage::create_trial(int64_t study_id, const FrozenTrial& tmpl, int64_t max_trials,
+                                     bool first_heartbeat) {
   std::lock_guard<std::mutex> lock(mu_);
   FrozenTrial t;
   WrittenRows rows;
@@ -283,11 +283,40 @@ FrozenTrial RdbStorage::create_trial(int64_t study_id, const FrozenTrial& tmpl,
     }
     t = create_locked(study_id, tmpl, rows);
     if (first_heartbeat) beat_locked(t.trial_id);
+    note_version_locked();
     txn.commit();
     fresh = true;
   });
   if (fresh) remember(t, std::move(rows));
   return t;
+}
+
+bool RdbStorage::update_trial_locked(int64_t study_id, const FrozenTrial& t, WrittenRows& rows) {
+  // A finished trial is never changed again; the state check is part of the UPDATE, so a
+  // worker finishing a trial and another failing it as stale cannot both win.
+  sql::Statement& st = conn_->prepare(
+      "UPDATE trials SET state = ?, datetime_start = ?, datetime_complete = ? "
+      "WHERE trial_id = ? AND state IN ('RUNNING', 'WAITING')");
+  st.bind_text(1, to_string(t.state));
+  bind_datetime(st, 2, t.datetime_start_ms);
+  bind_datetime(st, 3, t.datetime_complete_ms);
+  st.bind_int(4, t.trial_id);
+  if (st.run() == 0) return false;
+  rows = write_children(t, true);
+  log_change(study_id, t.trial_id);
+  return true;
+}
+
+void RdbStorage::note_version_locked() {
+  recent_version_ = conn_->data_version();
+  recent_version_at_ = std::chrono::steady_clock::now();
+}
+
+std::optional<int64_t> RdbStorage::recent_version() const {
+  if (recent_version_ &&
+      std::chrono::steady_clock::now() - recent_version_at_ < kRecentVersionFresh)
+    return recent_version_;
+  return std::nullopt;
 }
 
 bool RdbStorage::write_trial(int64_t study_id, const FrozenTrial& t) {
@@ -297,32 +326,26 @@ bool RdbStorage::write_trial(int64_t study_id, const FrozenTrial& t) {
   conn_->run_transaction([&](bool commit_uncertain) {
     written = false;
     WriteTxn txn(*conn_);
-    // A finished trial is never changed again; the state check is part of the UPDATE, so a
-    // worker finishing a trial and another failing it as stale cannot both win.
-    sql::Statement* st = &conn_->prepare(
-        "UPDATE trials SET state = ?, datetime_start = ?, datetime_complete = ? "
-        "WHERE trial_id = ? AND state IN ('RUNNING', 'WAITING')");
-    st->bind_text(1, to_string(t.state));
-    bind_datetime(*st, 2, t.datetime_start_ms);
-    bind_datetime(*st, 3, t.datetime_complete_ms);
-    st->bind_int(4, t.trial_id);
-    if (st->run() == 0) {
-      st = &conn_->prepare("SELECT state, datetime_complete FROM trials WHERE trial_id = ?");
-      st->bind_int(1, t.trial_id);
-      if (!st->next_row())
-        throw DataError(conn_->target(),
-                        "trial " + std::to_string(t.number) + " vanished from the database");
-      // Our own finishing write whose COMMIT got no answer did commit.
-      written = commit_uncertain && parse_trial_state(st->column_text(0)) == t.state &&
-                parse_datetime(st->column_text(1)) == t.datetime_complete_ms;
-      st->reset();
-      return;  // WriteTxn rolls back
+    if (update_trial_locked(study_id, t, rows)) {
+      note_version_locked();  // the next ask's stale-trial scan may need no read
+      finished_version_ = recent_version_;
+      finished_version_at_ = recent_version_at_;
+      recent_version_.reset();
+      txn.commit();
+      written = true;
+      return;
     }
-    rows = write_children(t, true);
-    log_change(study_id, t.trial_id);
-    txn.commit();
-    written = true;
-  });
+    sql::Statement& st =
+        conn_->prepare("SELECT state, datetime_complete FROM trials WHERE trial_id = ?");
+    st.bind_int(1, t.trial_id);
+    if (!st.next_row())
+      throw DataError(conn_->target(),
+                      "trial " + std::to_string(t.number) + " vanished from the database");
+    // Our own finishing write whose COMMIT got no answer did commit.
+    written = commit_uncertain && parse_trial_state(st.column_text(0)) == t.state &&
+              parse_datetime(st.column_text(1)) == t.datetime_complete_ms;
+    st.reset();
+  });  // unless committed, WriteTxn rolls back
   if (written) remember(t, std::move(rows));
   return written;
 }
@@ -372,6 +395,9 @@ void RdbStorage::log_change(int64_t study_id, int64_t trial_id) {
   st.bind_int(1, study_id);
   st.bind_int(2, trial_id);
   const int64_t seq = st.run_insert();
+  // A version noted before this entry cannot vouch for it: others' entries may precede it.
+  recent_version_.reset();
+  finished_version_.reset();
   StudySync& sync = sync_[study_id];
   sync.own_seq = std::max<int64_t>(sync.own_seq, seq);
 }
@@ -382,8 +408,10 @@ std::vector<FrozenTrial> RdbStorage::changed_trials(int64_t study_id, int64_t& c
   // With one reader of this study on this connection and no commit by any other connection
   // since its last read, every change since `cursor` is one this reader wrote itself and
   // already holds in memory: skip the read (most of a lone search's storage time).
+  const std::optional<int64_t> recent = recent_version();
+  recent_version_.reset();
   if (cursor > 0 && sync.readers == 1 && sync.data_version >= 0) {
-    const std::optional<int64_t> version = conn_->data_version();
+    const std::optional<int64_t> version = recent ? recent : conn_->data_version();
     if (version && *version == sync.data_version) {
       cursor = std::max(cursor, sync.own_seq);
       return {};

@@ -5,6 +5,7 @@
 // chop_trial_changes (rdb_trial_reads.cpp). One write transaction per call.
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -49,12 +50,12 @@ class RdbStorage : public Storage {
 
   // rdb_heartbeats.cpp
   void record_heartbeats(const std::vector<int64_t>& trial_ids) override;
-  std::vector<FrozenTrial> fail_stale_trials(int64_t study_id, double grace_s,
-                                             int max_retry) override;
+  std::vector<FrozenTrial> fail_stale_trials(int64_t study_id, double grace_s, int max_retry,
+                                             bool none_running_seen = false) override;
 
   // rdb_claims.cpp
-  int64_t claim_configuration(int64_t study_id, const std::string& config_key,
-                              int64_t trial_id) override;
+  int64_t claim_configuration(int64_t study_id, const std::string& config_key, int64_t trial_id,
+                              const FrozenTrial* trial = nullptr) override;
   FrozenTrial create_trial_claiming(int64_t study_id, const FrozenTrial& tmpl, int64_t max_trials,
                                     const std::string& config_key, int64_t* holder,
                                     bool first_heartbeat) override;
@@ -112,6 +113,13 @@ class RdbStorage : public Storage {
   void log_change(int64_t study_id, int64_t trial_id);
   void lock_study(int64_t study_id);
   FrozenTrial create_locked(int64_t study_id, const FrozenTrial& tmpl, WrittenRows& rows);
+  /// write_trial's body inside the open write transaction: false (nothing written) when the
+  /// stored trial is finished; else `rows` are for remember() once committed.
+  bool update_trial_locked(int64_t study_id, const FrozenTrial& t, WrittenRows& rows);
+  /// Notes the data version inside the open transaction (see recent_version_).
+  void note_version_locked();
+  /// recent_version_ if it is fresh enough to stand for "now" (else nullopt).
+  std::optional<int64_t> recent_version() const;
   /// Upserts the trial's heartbeat (server clock) inside the open write transaction.
   void beat_locked(int64_t trial_id);
   std::optional<FrozenTrial> find_created_locked(int64_t study_id, const FrozenTrial& tmpl);
@@ -144,6 +152,18 @@ class RdbStorage : public Storage {
   // Multi-row INSERTs by (head, rows): their interned SQL (the connection caches statements by it).
   std::map<std::pair<const char*, size_t>, const char*> multi_sql_;
   std::map<std::string, Distribution> dist_cache_;
+  // The data version read inside this connection's latest stale-trial scan or creation (after
+  // its change-log entry; any later entry of ours drops it), and when: the sync the Study runs
+  // right after either takes it instead of a read transaction of its own. Used by one sync, and
+  // only within milliseconds (it is the state as of that transaction).
+  static constexpr std::chrono::milliseconds kRecentVersionFresh{2};
+  std::optional<int64_t> recent_version_;
+  std::chrono::steady_clock::time_point recent_version_at_;
+  // The same, read inside the latest finishing write, for the next ask's stale-trial scan only
+  // (fail_stale_trials' none_running_seen). Never for a sync: a reader that knows another
+  // worker committed after our write (a joined thread, a pipe) must see that commit.
+  std::optional<int64_t> finished_version_;
+  std::chrono::steady_clock::time_point finished_version_at_;
 };
 
 }  // namespace rdb

@@ -16,6 +16,17 @@ bool same_number(double a, double b) {
   return a == b || (std::isnan(a) && std::isnan(b));
 }
 
+// Binds (trial_id, key, value, value_type) from column `col`: the value is NULL unless finite.
+void bind_number(sql::Statement& st, int col, int64_t trial_id, int64_t key, double v) {
+  st.bind_int(col, trial_id);
+  st.bind_int(col + 1, key);
+  if (std::isfinite(v))
+    st.bind_double(col + 2, v);
+  else
+    st.bind_null(col + 2);
+  st.bind_text(col + 3, value_type(v));
+}
+
 // Deletes the rows of `written` whose key is not kept (by the table's key column).
 template <typename Map, typename Keep>
 void delete_missing(sql::Connection& conn, const char* sql, int64_t trial_id, const Map& written,
@@ -82,17 +93,22 @@ RdbStorage::WrittenRows RdbStorage::write_children(const FrozenTrial& t, bool re
   delete_missing(*conn_, "DELETE FROM trial_params WHERE trial_id = ? AND param_name = ?",
                  t.trial_id, old.params,
                  [&](const std::string& k) { return t.params.count(k) > 0; });
+  std::vector<int64_t> changed_values;  // objectives
   for (size_t k = 0; k < t.values.size(); ++k) {
     const auto objective = static_cast<int64_t>(k);
     now.values[objective] = t.values[k];
     auto o = old.values.find(objective);
     if (o != old.values.end() && same_number(o->second, t.values[k])) continue;
-    write_number(
-        "INSERT INTO trial_values (trial_id, objective, value, value_type) VALUES (?, ?, ?, ?) "
-        "ON CONFLICT (trial_id, objective) DO UPDATE SET value = excluded.value, "
-        "value_type = excluded.value_type",
-        t.trial_id, objective, t.values[k]);
+    changed_values.push_back(objective);
   }
+  for_each_insert(
+      "INSERT INTO trial_values (trial_id, objective, value, value_type) VALUES ", "(?, ?, ?, ?)",
+      " ON CONFLICT (trial_id, objective) DO UPDATE SET value = excluded.value, "
+      "value_type = excluded.value_type",
+      changed_values.size(), [&](sql::Statement& st, int col, size_t i) {
+        const int64_t objective = changed_values[i];
+        bind_number(st, col, t.trial_id, objective, t.values[static_cast<size_t>(objective)]);
+      });
   delete_missing(*conn_, "DELETE FROM trial_values WHERE trial_id = ? AND objective = ?",
                  t.trial_id, old.values,
                  [&](int64_t k) { return k < static_cast<int64_t>(t.values.size()); });
@@ -151,13 +167,7 @@ void RdbStorage::for_each_insert(const char* head, const char* row, const char* 
 
 void RdbStorage::write_number(const char* sql, int64_t trial_id, int64_t key, double v) {
   auto& st = conn_->prepare(sql);
-  st.bind_int(1, trial_id);
-  st.bind_int(2, key);
-  if (std::isfinite(v))
-    st.bind_double(3, v);
-  else
-    st.bind_null(3);
-  st.bind_text(4, value_type(v));
+  bind_number(st, 1, trial_id, key, v);
   st.run();
 }
 

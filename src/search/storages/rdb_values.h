@@ -12,6 +12,9 @@ namespace chop::search::rdb {
 std::string format_datetime(int64_t ms);
 /// Inverse of format_datetime; any number of fraction digits ("…:03.123" too); 0 for null/bad.
 int64_t parse_datetime(const char* text);
+/// The same text read as if it were UTC (no time-zone lookup): for the difference between two
+/// datetimes of one clock (heartbeats), which no DST change can then skew; 0 for null/bad.
+int64_t naive_datetime_ms(const char* text);
 
 /// "FINITE", "INF_POS", "INF_NEG" or "NAN".
 const char* value_type(double v);
