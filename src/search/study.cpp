@@ -222,11 +222,16 @@ void Study::write_locked(Record& rec) {
 }
 
 void Study::adopt_finished_elsewhere_locked(Record& rec) {
-  // Another worker finished (e.g. failed as stale) this trial: adopt the stored state.
+  // Another worker finished (e.g. failed as stale) this trial: adopt the stored state. The read
+  // covers the whole study, and everything in it is taken in: the storage now counts the study
+  // as read up to here, so a later sync from the old cursor would skip the other trials.
   int64_t cursor = 0;
-  for (auto& t : storage_->changed_trials(study_id_, cursor))
+  std::vector<FrozenTrial> all = storage_->changed_trials(study_id_, cursor);
+  for (const auto& t : all)
     if (t.number == rec.t.number) rec.t = t;
   index_state_locked(rec);
+  ingest_locked(std::move(all));
+  sync_cursor_ = std::max(sync_cursor_, cursor);
   running_ours_.erase(rec.t.number);
   cv_.notify_all();
   throw TrialFinishedElsewhere("trial " + std::to_string(rec.t.number) + " of study '" +

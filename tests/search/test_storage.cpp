@@ -208,6 +208,29 @@ TEST(SqliteStorage, SharedConnectionAndSecondConnectionBothSeeNewTrials) {
   EXPECT_EQ(b.trials({TrialState::kComplete}).size(), 7u);
 }
 
+// A write that finds its trial failed by another worker reads the whole study to adopt the
+// stored trial. Everything that read brought in must be taken in too: the next sync skips its
+// read when the file has not changed since the last one, so it would miss other workers' trials.
+TEST(SqliteStorage, TrialFinishedElsewhereKeepsOtherWorkersTrialsInView) {
+  const std::string path = temp_db("finished_elsewhere");
+  StudyOptions oa = sqlite_opts(path, "elsewhere", 1);
+  oa.heartbeat_interval_s = 30.0;  // beats when its trial starts, then not for 30 s
+  Study a(oa);
+  Trial t = a.ask();
+  t.suggest_float("x", -3, 3);
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  StudyOptions ob = sqlite_opts(path, "elsewhere", 2);
+  ob.heartbeat_interval_s = 0.1;
+  ob.grace_period_s = 0.2;  // a's trial, silent for 0.4 s, counts as its worker's death
+  Study b(ob);
+  b.optimize(objective, n(2));
+  ASSERT_EQ(b.trial(t.number()).state, TrialState::kFail);
+  EXPECT_THROW(a.tell(t.number(), {1.0}), RunError);
+  EXPECT_EQ(a.trial(t.number()).state, TrialState::kFail);
+  EXPECT_EQ(a.trials({TrialState::kComplete}).size(), 2u);
+  EXPECT_EQ(a.n_trials(), 3u);
+}
+
 TEST(SqliteStorage, OptunaReadsTheStudyFile) {
   if (std::system("/usr/bin/python3 -c 'import optuna' >/dev/null 2>&1") != 0)
     GTEST_SKIP() << "python3-optuna not installed";
