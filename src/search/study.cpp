@@ -166,9 +166,20 @@ std::string Study::config_text(const FrozenTrial& t) const {
   return (options_.config_of ? options_.config_of(t) : t.params_json()).dump();
 }
 
+std::optional<size_t> Study::config_size(const FrozenTrial& t) const {
+  if (!options_.config_of) return t.params.size();
+  if (options_.config_size_of) return options_.config_size_of(t);
+  return std::nullopt;
+}
+
 void Study::index_finished_config_locked(Record& rec) {
-  rec.config_text = config_text(rec.t);
+  const Json config = options_.config_of ? options_.config_of(rec.t) : rec.t.params_json();
+  rec.config_text = config.dump();  // the bytes config_text(rec.t) gives
   finished_configs_.emplace(stable_hash(rec.config_text), rec.t.number);
+  if (!config.is_object()) return;
+  const std::optional<size_t> n = config_size(rec.t);
+  CHOP_ASSERT(!n || *n == config.size(), "StudyOptions::config_size_of disagrees with config_of");
+  finished_config_sizes_.insert(config.size());
 }
 
 void Study::index_state_locked(const Record& rec) {

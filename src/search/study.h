@@ -13,6 +13,7 @@
 #include <set>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "search/distribution.h"
@@ -40,6 +41,11 @@ struct StudyOptions {
   /// parameters' external values (FrozenTrial::params_json). A search whose parameters are
   /// indices into choice lists maps them to the choices here.
   std::function<Json(const FrozenTrial&)> config_of;
+  /// How many members config_of(t) has (it is an object), or nullopt when that is not known
+  /// without building it. A trial mid-suggest builds its configuration text only when a
+  /// finished trial's configuration has as many members (equal texts need equal counts). Null
+  /// with config_of set: always built; null without config_of: the parameter count.
+  std::function<std::optional<size_t>(const FrozenTrial&)> config_size_of;
   /// On load, RUNNING trials owned by a dead process on this host are marked FAIL; RUNNING
   /// trials of other hosts are failed when their last write is older than this (0: never).
   double stale_running_after_s = 0.0;
@@ -173,6 +179,8 @@ class Study {
   void check_duplicate(TrialContext& ctx);
   /// The canonical text of config_of(t) (what repeats and claims compare).
   std::string config_text(const FrozenTrial& t) const;
+  /// config_of(t)'s member count when known cheaply (StudyOptions::config_size_of).
+  std::optional<size_t> config_size(const FrozenTrial& t) const;
   void index_finished_config_locked(Record& rec);
   void claim_config(TrialContext& ctx);
   void resume_fail_stale();
@@ -210,6 +218,8 @@ class Study {
   int64_t sync_cursor_ = 0;
   // hash of config_text -> numbers of finished COMPLETE/PRUNED trials with that configuration
   std::unordered_multimap<uint64_t, int64_t> finished_configs_;
+  // member counts of those configurations that are objects (see StudyOptions::config_size_of)
+  std::unordered_set<size_t> finished_config_sizes_;
   std::set<int64_t> running_ours_;
   std::set<int64_t> unfinished_;              // numbers of RUNNING/WAITING trials (any process)
   std::set<int64_t> waiting_;                 // numbers of enqueued trials not yet claimed

@@ -37,6 +37,10 @@ struct TrialContext {
   bool params_unpublished = false;
   /// The configuration was claimed (or needs no claim) since the last suggest.
   bool config_settled = false;
+  /// config_text of the trial as check_duplicate last built it, valid until a param or
+  /// attribute changes (claim_config's key then needs no second build).
+  std::string config_text;
+  bool config_text_valid = false;
 };
 
 /// A write found the trial finished by another worker (e.g. failed as stale while this worker

@@ -110,6 +110,7 @@ double Study::suggest_for(TrialContext& ctx, const std::string& name, const Dist
     rec.t.distributions.emplace(name, dist);
     ctx.params_unpublished = true;
     ctx.config_settled = false;
+    ctx.config_text_valid = false;
   }
   if (ctx.reuse_duplicates) check_duplicate(ctx);
   return v;
@@ -119,14 +120,29 @@ void Study::check_duplicate(TrialContext& ctx) {
   Record& rec = *static_cast<Record*>(ctx.record);
   std::unique_lock<std::mutex> lock(mu_);
   // Matched on the configuration's values (config_of), so a study whose choice lists were
-  // reordered can never answer a trial with another configuration's result.
-  const std::string text = config_text(rec.t);
-  const uint64_t h = stable_hash(text);
+  // reordered can never answer a trial with another configuration's result. The text is built
+  // only when something could match it: this runs after every suggest, and mid-suggest the
+  // configuration has fewer members than any finished one.
+  const std::optional<size_t> n_members = config_size(rec.t);
+  std::string text;
+  bool have_text = false;
+  auto our_text = [&]() -> const std::string& {
+    if (!have_text) {
+      text = config_text(rec.t);
+      have_text = true;
+      ctx.config_text = text;  // claim_config's key, unless a param or attribute changes first
+      ctx.config_text_valid = true;
+    }
+    return text;
+  };
   for (;;) {
-    auto range = finished_configs_.equal_range(h);
-    for (auto it = range.first; it != range.second; ++it) {
-      const Record& other = *records_[static_cast<size_t>(it->second)];
-      if (other.config_text == text) throw DuplicateConfiguration(other.t.number);
+    if (!n_members || finished_config_sizes_.count(*n_members)) {
+      const std::string& ours = our_text();
+      auto range = finished_configs_.equal_range(stable_hash(ours));
+      for (auto it = range.first; it != range.second; ++it) {
+        const Record& other = *records_[static_cast<size_t>(it->second)];
+        if (other.config_text == ours) throw DuplicateConfiguration(other.t.number);
+      }
     }
     // An earlier trial of ours with the same configuration is still running: wait for its
     // result rather than evaluating twice (only earlier numbers, so waits cannot form a cycle).
@@ -134,7 +150,7 @@ void Study::check_duplicate(TrialContext& ctx) {
     for (int64_t k : running_ours_) {
       if (k >= ctx.number) break;
       const Record& r = *records_[static_cast<size_t>(k)];
-      if (r.t.params.size() == rec.t.params.size() && config_text(r.t) == text) {
+      if (r.t.params.size() == rec.t.params.size() && config_text(r.t) == our_text()) {
         running = &r;
         break;
       }
@@ -158,7 +174,7 @@ void Study::claim_config(TrialContext& ctx) {
   std::string config;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    config = config_text(rec.t);
+    config = ctx.config_text_valid ? ctx.config_text : config_text(rec.t);
   }
   const std::string key = claim_key(config);
   double wait_s = 0.05;
@@ -233,6 +249,7 @@ void Study::set_attr_for(TrialContext& ctx, bool user, const std::string& key, c
   Record& rec = *static_cast<Record*>(ctx.record);
   std::lock_guard<std::mutex> lock(mu_);
   (user ? rec.t.user_attrs : rec.t.system_attrs)[key] = value;
+  ctx.config_text_valid = false;  // config_of may read attributes
   // Others' samplers see this trial's params from here on (a lone process writes nothing).
   if (ctx.params_unpublished && others_active_) {
     ctx.params_unpublished = false;

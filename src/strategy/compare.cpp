@@ -121,6 +121,7 @@ SearchSummary run_comparison(const SearchSetup& s) {
       so.seed = seed;
       so.load_if_exists = true;  // checked above: new, or made for this search
       so.config_of = config_values(*space, strategy.categorical);
+      so.config_size_of = config_value_count;
       search::Study study(so);
       study.declare_search_space(declared);
       record_definition(*storage, so.name, definition);

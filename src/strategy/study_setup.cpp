@@ -118,6 +118,12 @@ std::function<Json(const search::FrozenTrial&)> config_values(const space::Graph
   };
 }
 
+std::optional<size_t> config_value_count(const search::FrozenTrial& t) {
+  auto recorded = t.system_attrs.find(kConfigAttr);
+  if (recorded != t.system_attrs.end() && recorded->is_object()) return recorded->size();
+  return t.params.size();  // one member per parameter
+}
+
 void record_study_attrs(search::Storage& storage, const std::string& study_name,
                         const StrategyConfig& strategy, const space::GraphSpace& space) {
   const auto id = storage.study_id_from_name(study_name);

@@ -33,6 +33,9 @@ inline constexpr const char* kConfigAttr = "chop:config";
 std::function<Json(const search::FrozenTrial&)> config_values(const space::GraphSpace& space,
                                                               bool categorical);
 
+/// How many members config_values(...)(t) has (search::StudyOptions::config_size_of).
+std::optional<size_t> config_value_count(const search::FrozenTrial& t);
+
 /// Study user attributes for reports: "chop:objective_names" (the metric names, or the sum)
 /// and, for index-encoded choices, "chop:param_choices" ({param: [choices]}).
 void record_study_attrs(search::Storage& storage, const std::string& study_name,

@@ -305,3 +305,72 @@ TEST(StudyClaims, KilledLoneSearchRetriesTheSameParams) {
   EXPECT_EQ(trials[1].params, trials[0].params);
   EXPECT_EQ(trials[1].system_attrs.value("failed_trial", int64_t{-1}), 0);
 }
+
+// check_duplicate builds a trial's configuration text only when a finished configuration has as
+// many members (StudyOptions::config_size_of). These pin down that the shortcut never changes
+// which trials are repeats.
+TEST(StudyRepeats, MidSuggestRepeatOfAShorterConfigurationIsStillFound) {
+  // Trial 0 suggests only "a"; trial 1's first suggest gives it the same one-member
+  // configuration, so it is trial 0's repeat before it suggests "b" (as before the shortcut).
+  StudyOptions o;
+  o.directions = {Direction::kMaximize};
+  o.sampler = make_sampler("bruteforce", Json::object(), 0);
+  Study s(o);
+  s.enqueue_trial({{"a", 1}});
+  s.enqueue_trial({{"a", 1}, {"b", 0}});
+  int evaluations = 0;
+  OptimizeOptions oo;
+  oo.n_trials = 2;
+  s.optimize(
+      [&](Trial& t) {
+        const auto a = t.suggest_int("a", 0, 1);
+        if (t.number() == 1) t.suggest_int("b", 0, 1);
+        ++evaluations;
+        return std::vector<double>{static_cast<double>(a)};
+      },
+      oo);
+  EXPECT_EQ(evaluations, 1);
+  const FrozenTrial t1 = s.trial(1);
+  ASSERT_TRUE(t1.system_attrs.contains("reused_from")) << t1.system_attrs.dump();
+  EXPECT_EQ(t1.system_attrs["reused_from"].get<int64_t>(), 0);
+  EXPECT_EQ(t1.params.count("b"), 0u);
+}
+
+TEST(StudyRepeats, SameMemberCountOtherValuesIsEvaluated) {
+  // With and without a config_size_of: equal counts build the text, and the text decides.
+  for (const bool with_size : {false, true}) {
+    StudyOptions o = index_encoded(make_in_memory_storage(), {2, 4, 8});
+    if (with_size) o.config_size_of = [](const FrozenTrial& t) { return t.params.size(); };
+    Study s(o);
+    s.enqueue_trial({{"w", 0}, {"v", 1}});
+    s.enqueue_trial({{"w", 1}, {"v", 1}});
+    s.enqueue_trial({{"w", 0}, {"v", 1}});
+    std::vector<int64_t> evaluated;
+    OptimizeOptions oo;
+    oo.n_trials = 3;
+    s.optimize(
+        [&](Trial& t) {
+          const auto w = t.suggest_int("w", 0, 2);
+          t.suggest_int("v", 0, 2);
+          evaluated.push_back(t.number());
+          return std::vector<double>{static_cast<double>(w)};
+        },
+        oo);
+    EXPECT_EQ(evaluated, (std::vector<int64_t>{0, 1})) << with_size;
+    EXPECT_EQ(s.trial(2).system_attrs.value("reused_from", int64_t{-1}), 0) << with_size;
+  }
+}
+
+TEST(StudyRepeats, ConfigSizeOfThatDisagreesWithConfigOfIsABug) {
+  StudyOptions o = index_encoded(make_in_memory_storage(), {2, 4, 8});
+  o.config_size_of = [](const FrozenTrial& t) { return t.params.size() + 1; };
+  Study s(o);
+  OptimizeOptions oo;
+  oo.n_trials = 1;
+  EXPECT_THROW(s.optimize(
+                   [](Trial& t) {
+                     return std::vector<double>{static_cast<double>(t.suggest_int("w", 0, 2))};
+                   },
+                   oo),
+               InternalError);
+}
