@@ -80,17 +80,16 @@ __attribute__((target("avx2"))) inline __m256 exp8(__m256 x) {
   y = _mm256_add_ps(_mm256_mul_ps(y, v), p4);
   y = _mm256_add_ps(_mm256_mul_ps(y, v), p5);
   y = _mm256_add_ps(_mm256_add_ps(_mm256_mul_ps(y, z), v), one);
-  const __m256i exponent = _mm256_slli_epi32(
-      _mm256_add_epi32(_mm256_cvttps_epi32(t), _mm256_set1_epi32(127)), 23);
+  const __m256i exponent =
+      _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvttps_epi32(t), _mm256_set1_epi32(127)), 23);
   y = _mm256_mul_ps(y, _mm256_castsi256_ps(exponent));
   return _mm256_or_ps(_mm256_andnot_ps(is_nan, y), _mm256_and_ps(is_nan, x));
 }
 
-__attribute__((target("avx2"))) inline __m256 column8(const float* q, int64_t classes,
-                                                      int64_t c) {
+__attribute__((target("avx2"))) inline __m256 column8(const float* q, int64_t classes, int64_t c) {
   return _mm256_set_ps(q[7 * classes + c], q[6 * classes + c], q[5 * classes + c],
-                       q[4 * classes + c], q[3 * classes + c], q[2 * classes + c],
-                       q[classes + c], q[c]);
+                       q[4 * classes + c], q[3 * classes + c], q[2 * classes + c], q[classes + c],
+                       q[c]);
 }
 
 // Rows in groups of eight (one per lane) while eight remain: each row's max (first maximum),
@@ -99,24 +98,32 @@ __attribute__((target("avx2"))) inline __m256 column8(const float* q, int64_t cl
 // is gathered once and kept for both passes (the gathers were half of this function's time).
 constexpr int64_t kHeldColumns = 16;
 
+// A function, not a lambda in rows8: clang does not give a lambda its enclosing function's
+// target("avx2"), and then refuses its __m256 return.
+__attribute__((target("avx2"))) inline __m256 held_or_gathered(const __m256* held, const float* q,
+                                                               int64_t classes, int64_t c) {
+  return held ? held[c] : column8(q, classes, c);
+}
+
 __attribute__((target("avx2"))) void rows8(const float* q, int64_t classes, float* maxes,
                                            int32_t* args, double* sums) {
-  __m256 held[kHeldColumns];
-  const bool hold = classes <= kHeldColumns;
-  if (hold)
-    for (int64_t c = 0; c < classes; ++c) held[c] = column8(q, classes, c);
-  auto column = [&](int64_t c) { return hold ? held[c] : column8(q, classes, c); };
-  __m256 m = column(0);
+  __m256 held_columns[kHeldColumns];
+  const __m256* held = nullptr;  // null: gather each column where it is used
+  if (classes <= kHeldColumns) {
+    for (int64_t c = 0; c < classes; ++c) held_columns[c] = column8(q, classes, c);
+    held = held_columns;
+  }
+  __m256 m = held_or_gathered(held, q, classes, 0);
   __m256 arg = _mm256_setzero_ps();  // int32 lanes, blended as floats
   for (int64_t c = 1; c < classes; ++c) {
-    const __m256 v = column(c);
+    const __m256 v = held_or_gathered(held, q, classes, c);
     const __m256 gt = _mm256_cmp_ps(v, m, _CMP_GT_OS);
     m = _mm256_blendv_ps(m, v, gt);
     arg = _mm256_blendv_ps(arg, _mm256_castsi256_ps(_mm256_set1_epi32(static_cast<int>(c))), gt);
   }
   __m256d sum0 = _mm256_setzero_pd(), sum1 = _mm256_setzero_pd();
   for (int64_t c = 0; c < classes; ++c) {
-    const __m256 e = exp8(_mm256_sub_ps(column(c), m));
+    const __m256 e = exp8(_mm256_sub_ps(held_or_gathered(held, q, classes, c), m));
     sum0 = _mm256_add_pd(sum0, _mm256_cvtps_pd(_mm256_castps256_ps128(e)));
     sum1 = _mm256_add_pd(sum1, _mm256_cvtps_pd(_mm256_extractf128_ps(e, 1)));
   }
