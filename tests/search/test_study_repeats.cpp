@@ -5,22 +5,21 @@
 // claim, so workers never evaluate — or even start — the same configuration twice. A trial's
 // params are stored in its claim's commit (a killed search's retry re-runs them).
 #include <gtest/gtest.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <chrono>
-#include <csignal>
 #include <filesystem>
 #include <set>
 #include <thread>
 #include <vector>
 
+#include "common/forked_worker.h"
 #include "common/fresh_db.h"
 #include "search/sampler_registry.h"
 #include "search/study.h"
 
 using namespace chop;
 using namespace chop::search;
+using chop::testing::ForkedWorker;
 
 namespace {
 
@@ -257,35 +256,23 @@ TEST(StudyClaims, KilledLoneSearchRetriesTheSameParams) {
     o.retry_failed = 1;
     return o;
   };
-  int evaluating[2];
-  ASSERT_EQ(pipe(evaluating), 0);
-  const pid_t child = fork();
-  if (child == 0) {
-    close(evaluating[0]);
-    try {
-      Study s(opts());
-      OptimizeOptions oo;
-      oo.n_trials = 1;
-      s.optimize(
-          [&](Trial& t) {
-            t.suggest_float("x", -1, 1);
-            t.suggest_int("k", 1, 64);
-            t.set_user_attr("evaluating", true);  // claimed: evaluation starts
-            if (write(evaluating[1], "e", 1) != 1) _exit(1);
-            std::this_thread::sleep_for(std::chrono::seconds(60));
-            return std::vector<double>{0.0};
-          },
-          oo);
-    } catch (...) {
-    }
-    _exit(0);
-  }
-  close(evaluating[1]);
-  char c = 0;
-  const bool started = read(evaluating[0], &c, 1) == 1;
-  close(evaluating[0]);
-  kill(child, SIGKILL);
-  waitpid(child, nullptr, 0);
+  ForkedWorker worker([&](const ForkedWorker::Reached& evaluating) {
+    Study s(opts());
+    OptimizeOptions oo;
+    oo.n_trials = 1;
+    s.optimize(
+        [&](Trial& t) {
+          t.suggest_float("x", -1, 1);
+          t.suggest_int("k", 1, 64);
+          t.set_user_attr("evaluating", true);  // claimed: evaluation starts
+          evaluating();
+          std::this_thread::sleep_for(std::chrono::seconds(60));
+          return std::vector<double>{0.0};
+        },
+        oo);
+  });
+  const bool started = worker.wait_reached();
+  worker.kill_and_reap();
   ASSERT_TRUE(started) << "the search never started evaluating";
   // Resuming fails the dead process's trial and re-queues it; the retry runs its params.
   Study s(opts());
