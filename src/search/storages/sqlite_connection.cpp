@@ -10,6 +10,7 @@
 #include <unordered_map>
 
 #include "core/error.h"
+#include "search/storages/sqlite_wal_vfs.h"
 
 namespace chop::search::sql {
 namespace {
@@ -114,7 +115,7 @@ class SqliteConnection : public Connection {
   SqliteConnection(const std::string& path, int busy_timeout_ms) : path_(path) {
     const int rc = sqlite3_open_v2(
         path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
-        nullptr);
+        wal_frame_vfs_name());
     if (rc != SQLITE_OK) {
       std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
       if (db_) sqlite3_close(db_);
