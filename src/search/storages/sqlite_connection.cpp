@@ -10,6 +10,7 @@
 #include <unordered_map>
 
 #include "core/error.h"
+#include "search/storages/sqlite_wal_vfs.h"
 
 namespace chop::search::sql {
 namespace {
@@ -17,7 +18,10 @@ namespace {
 // Optuna 3.x's tables as SQLAlchemy creates them in SQLite (schema 12), plus chop_trial_changes,
 // an append-only change log that lets each process re-read only what others changed. It is never
 // deleted from, so its rowid (seq) only grows without AUTOINCREMENT (which would rewrite
-// sqlite_sequence on every commit).
+// sqlite_sequence on every commit). Each b-tree a commit touches is one more WAL frame, so in
+// new files the log has no (study_id, seq) index (a re-read scans the entries after its cursor
+// by seq, all studies', which are the new ones) and the claims are one WITHOUT ROWID b-tree;
+// files made before keep theirs (CREATE ... IF NOT EXISTS), and both read the same.
 const char* kSchema = R"SQL(
 CREATE TABLE IF NOT EXISTS studies (study_id INTEGER NOT NULL, study_name VARCHAR(512) NOT NULL,
   PRIMARY KEY (study_id));
@@ -63,11 +67,10 @@ CREATE TABLE IF NOT EXISTS alembic_version (version_num VARCHAR(32) NOT NULL,
   CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num));
 CREATE TABLE IF NOT EXISTS chop_trial_changes (seq INTEGER PRIMARY KEY,
   study_id INTEGER NOT NULL, trial_id INTEGER NOT NULL);
-CREATE INDEX IF NOT EXISTS chop_ix_changes_study ON chop_trial_changes (study_id, seq);
 CREATE INDEX IF NOT EXISTS chop_ix_trials_study ON trials (study_id, number);
 CREATE TABLE IF NOT EXISTS chop_config_claims (study_id INTEGER NOT NULL,
   config_key VARCHAR(64) NOT NULL, trial_id INTEGER NOT NULL,
-  PRIMARY KEY (study_id, config_key));
+  PRIMARY KEY (study_id, config_key)) WITHOUT ROWID;
 )SQL";
 
 class SqliteConnection;
@@ -114,7 +117,7 @@ class SqliteConnection : public Connection {
   SqliteConnection(const std::string& path, int busy_timeout_ms) : path_(path) {
     const int rc = sqlite3_open_v2(
         path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
-        nullptr);
+        wal_frame_vfs_name());
     if (rc != SQLITE_OK) {
       std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
       if (db_) sqlite3_close(db_);

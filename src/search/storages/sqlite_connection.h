@@ -1,5 +1,6 @@
-// SQLite implementation of sql::Connection: WAL journal, busy timeout, 1 KiB pages for new
-// files, Optuna 3.x's SQLite table types, and PRAGMA data_version as the change signal.
+// SQLite implementation of sql::Connection: WAL journal (frames written whole, sqlite_wal_vfs.h),
+// busy timeout, 1 KiB pages for new files, Optuna 3.x's SQLite table types, and
+// PRAGMA data_version as the change signal.
 #pragma once
 
 #include <memory>
