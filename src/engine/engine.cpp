@@ -87,6 +87,25 @@ void fuse_relus(Plan& plan) {
   }
 }
 
+// EngineOptions::class_major_logits: the one op computing into the logits' buffer writes them
+// class-major, when every other op on that buffer only passes it through (the output alias, a
+// fused ReLU) and no other op reads it.
+void choose_class_major_logits(Plan& plan) {
+  auto buffer_of = [&](int v) { return plan.values[static_cast<size_t>(v)].buffer; };
+  const int logits = buffer_of(plan.logits_value);
+  if (logits == buffer_of(plan.input_value)) return;
+  Op* producer = nullptr;
+  for (const auto& op : plan.ops) {
+    const bool on = buffer_of(op->output) == logits;
+    for (int in : op->inputs)
+      if (buffer_of(in) == logits && !(on && op->passes_layout())) return;  // another reader
+    if (!on || op->passes_layout()) continue;
+    if (producer) return;  // two ops write into it
+    producer = op.get();
+  }
+  if (producer && producer->write_class_major()) plan.logits_class_major = true;
+}
+
 }  // namespace
 
 struct Engine::Impl {
@@ -300,6 +319,7 @@ std::unique_ptr<Engine> Engine::compile(graph::Graph& g, const std::vector<int64
   if (plan.values[static_cast<size_t>(plan.logits_value)].shape.size() != 1)
     return fail("the output is not one row of class scores per sample");
   fuse_relus(plan);
+  if (!o.training && o.class_major_logits) choose_class_major_logits(plan);
 
   // One arena: activations (and gradients where needed), op scratch, GEMM scratch.
   std::vector<bool> buffer_grad(plan.buffers.size(), false);
@@ -518,6 +538,9 @@ void Engine::step(double lr) {
   ++m.params_version;
 }
 
+bool Engine::logits_class_major() const {
+  return impl_->plan.logits_class_major;
+}
 int64_t Engine::sample_size() const {
   return impl_->plan.values[static_cast<size_t>(impl_->plan.input_value)].size;
 }

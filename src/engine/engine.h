@@ -44,6 +44,11 @@ struct EngineOptions {
   int n_threads = 1;        // GEMM threads; 0: LibTorch's intra-op count. Results are the same.
   Isa isa = kernels::default_isa();
   OptimizerSpec optimizer;
+  /// Inference: the op computing the logits may write them class-major (logit (r, c) at
+  /// c * n + r for a forward() of n rows), when it offers to and nothing else reads them:
+  /// Engine::logits_class_major() says whether it does. For metrics that read a class of
+  /// several rows at once (train/row_metrics.h) — a narrow head's output then needs no gather.
+  bool class_major_logits = false;
   /// When set, the plan holds the rows this returns (at least 1) for its floats of activation
   /// memory per row and whether rows are independent, instead of max_rows (which then only
   /// checks shapes): callers that size forward() calls to the cache compile once, not twice.
@@ -83,10 +88,12 @@ class Engine {
   /// One optimizer update with learning rate `lr` (MASE's step counter for Adam's bias
   /// correction counts these calls).
   void step(double lr);
-  /// Inference (batch norm on running statistics) on n rows; returns logits [n, n_classes()],
-  /// valid until the next call.
+  /// Inference (batch norm on running statistics) on n rows; returns logits [n, n_classes()]
+  /// (class-major, [n_classes(), n], when logits_class_major()), valid until the next call.
   const float* forward(const float* data, const int64_t* index, int64_t n);
 
+  /// Whether forward() returns the logits class-major (EngineOptions::class_major_logits).
+  bool logits_class_major() const;
   int64_t sample_size() const;
   int64_t n_classes() const;
   int64_t max_rows() const;

@@ -18,6 +18,7 @@ class ReluOp : public Op {
   bool rows_independent() const override { return q_in_.elementwise() && q_out_.elementwise(); }
   bool plain_relu() const override { return !q_in_.active() && !q_out_.active(); }
   void fuse_into_producer() override { fused_ = true; }
+  bool passes_layout() const override { return fused_; }
 
   void forward(const RunContext& ctx) override {
     if (fused_) return;  // the producer wrote relu(y) into the shared buffer

@@ -38,7 +38,8 @@ class LinearOp : public Op {
   int64_t gemm_scratch_floats(const KernelTable& kt, int64_t rows) const override {
     return std::max({kernels::gemm_scratch_floats(kt, rows, out_, in_),
                      kernels::gemm_scratch_floats(kt, rows, in_, out_),
-                     kernels::gemm_scratch_floats(kt, out_, in_, rows)});
+                     kernels::gemm_scratch_floats(kt, out_, in_, rows),
+                     kernels::gemm_scratch_floats(kt, out_, rows, in_)});
   }
   int64_t scratch_floats(int64_t rows, bool training) const override {
     int64_t n = 2 * out_;  // column sums in double
@@ -75,10 +76,21 @@ class LinearOp : public Op {
     return true;
   }
 
+  // Class-major output (inference logits): y^T = Q_w(W) Q_in(x)^T. Any output quantizer that
+  // does not span values (its blocks would follow the layout) applies the same either way.
+  bool write_class_major() override {
+    if (!q_out_.elementwise()) return false;
+    class_major_ = true;
+    return true;
+  }
+
   void forward(const RunContext& ctx) override {
     const int64_t rows = ctx.rows;
     const float* x = ctx.value_data(inputs[0]);
-    if (q_in_.active()) {
+    // Class-major, the product packs x^T anyway: an integer input quantizer runs in that copy.
+    const kernels::IntQuant x_quant = q_in_.native() ? q_in_.int_quant() : kernels::IntQuant{};
+    const bool quantize_in_pack = class_major_ && q_in_.native();
+    if (q_in_.active() && !quantize_in_pack) {
       q_in_.apply(*ctx.kt, x, xq_, {rows, in_});
       x = xq_;
     }
@@ -94,6 +106,25 @@ class LinearOp : public Op {
     }
     float* y = ctx.value_data(output);
     GemmArgs g;
+    if (class_major_) {
+      // y^T [out, rows] = Wq [out, in] xq^T [in, rows]: each element is the same bias + products
+      // summed over k in order (the tile's FMA takes its two factors either way round), so the
+      // same bits as y; a narrow head gets full-width tiles over the rows instead of masked ones.
+      g.m = out_, g.n = rows, g.k = in_;
+      if (transposed_)
+        g.a = w, g.a_rs = 1, g.a_cs = out_;  // A = W, stored as W^T
+      else
+        g.a = w, g.a_rs = in_, g.a_cs = 1;
+      g.b = x, g.b_rs = 1, g.b_cs = in_;
+      if (quantize_in_pack) g.b_quant = &x_quant;
+      g.c = y, g.ldc = rows;
+      g.init = b ? GemmInit::kBiasPerRow : GemmInit::kZero;
+      g.bias = b;
+      g.relu = relu_;
+      ctx.gemm(g);
+      if (q_out_.active()) q_out_.apply(*ctx.kt, y, y, {out_, rows});
+      return;
+    }
     g.m = rows, g.n = out_, g.k = in_;
     g.a = x, g.a_rs = in_, g.a_cs = 1;
     if (transposed_)
@@ -174,7 +205,8 @@ class LinearOp : public Op {
   bool has_bias_;
   OperandQuantizer q_in_, q_w_, q_b_, q_out_;
   bool transposed_;
-  bool relu_ = false;  // a following ReLU is fused in (take_relu)
+  bool relu_ = false;         // a following ReLU is fused in (take_relu)
+  bool class_major_ = false;  // forward() writes y^T (write_class_major)
   double* sums_ = nullptr;
   float *xq_ = nullptr, *wq_ = nullptr, *bq_ = nullptr;
   uint64_t wq_version_ = ~uint64_t{0}, bq_version_ = ~uint64_t{0};

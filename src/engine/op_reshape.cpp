@@ -10,6 +10,7 @@ class AliasOp : public Op {
  public:
   void forward(const RunContext&) override {}
   void backward(const RunContext&) override {}
+  bool passes_layout() const override { return true; }
 };
 
 class AddOp : public Op {

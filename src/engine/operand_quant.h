@@ -27,6 +27,8 @@ class OperandQuantizer {
 
   bool active() const { return mode_ != Mode::kNone; }
   bool native() const { return mode_ == Mode::kInteger; }
+  /// The integer quantizer's constants (native() only), for kernels that apply it on the way.
+  kernels::IntQuant int_quant() const { return {scale_, inv_scale_, lo_, hi_}; }
   /// True when each output element depends only on the same input element (not the block
   /// families, whose blocks span several values).
   bool elementwise() const;

@@ -109,6 +109,12 @@ class Op {
   virtual bool packs_input_transposed(const KernelTable& kt) const { return false; }
   virtual bool take_relu() { return false; }
   virtual void fuse_into_producer() {}
+  /// Class-major logits (EngineOptions::class_major_logits): true when the op writes nothing and
+  /// its output is its input (an alias, a fused ReLU), so the layout passes through it.
+  virtual bool passes_layout() const { return false; }
+  /// The producer's offer to write its [rows, n] output class-major (y(r, c) at c * rows + r) in
+  /// inference; true when it will.
+  virtual bool write_class_major() { return false; }
   /// Offset of the node's parameter `name` in the flat arrays; -1 when the node has none.
   int64_t param_offset(const std::string& name) const;
 
@@ -145,6 +151,7 @@ struct Plan {
   std::vector<ParamSlot> params;
   int input_value = -1;
   int logits_value = -1;
+  bool logits_class_major = false;  // forward() writes logit (r, c) at c * rows + r
   int64_t max_rows = 0;
   int64_t n_param_floats = 0;
   AlignedFloats param_data, param_grad;  // flat, in ParamSlot order

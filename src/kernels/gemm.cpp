@@ -194,7 +194,7 @@ void gemm(const KernelTable& kt, const GemmArgs& g, float* scratch, const TaskRu
     return;
   }
   const bool a_prepacked = g.a_packed != nullptr;
-  const bool pack_a = !a_prepacked && packs_a(kt, g), pack_b = packs_b(kt, g);
+  const bool pack_a = !a_prepacked && packs_a(kt, g), pack_b = g.b_quant || packs_b(kt, g);
   // Packed A (here or by pack_a_columns, whose layout assumes kKc) keeps kKc-deep blocks.
   const int64_t kb = k_block(g.k, pack_a || a_prepacked ? kKc : kKcInPlaceA);
   const int64_t nb = n_block(kt, kb);
@@ -208,7 +208,7 @@ void gemm(const KernelTable& kt, const GemmArgs& g, float* scratch, const TaskRu
     for (int64_t l0 = 0; l0 < g.k; l0 += kb) {
       const int64_t kc = std::min(kb, g.k - l0);
       const float* b_origin = g.b + l0 * g.b_rs + j0 * g.b_cs;
-      if (pack_b) kt.pack_b(b_origin, g.b_rs, g.b_cs, kc, nc, b_packed);
+      if (pack_b) kt.pack_b_quantized(b_origin, g.b_rs, g.b_cs, kc, nc, b_packed, g.b_quant);
       // The first k block starts from the requested init; later ones continue the sums.
       const GemmInit init = l0 == 0 ? g.init : GemmInit::kAccumulate;
       for (int64_t i0 = 0; i0 < g.m; i0 += mb) {

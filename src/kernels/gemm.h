@@ -24,6 +24,10 @@ struct GemmArgs {
   /// All of A (m x k) already packed as gemm() packs it (pack_a_columns): no packing pass. Null:
   /// A is read through a / a_rs / a_cs and packed when that pays.
   const float* a_packed = nullptr;
+  /// B's values pass through this integer quantizer as they are packed (B is then always
+  /// packed, each block once, before the rows that use it): a linear layer's input quantizer
+  /// without a pass of its own. Null: B as it is.
+  const IntQuant* b_quant = nullptr;
 };
 
 /// Runs tasks [0, n_tasks) on some threads; each task runs exactly once. Null: serially.

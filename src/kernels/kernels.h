@@ -36,6 +36,11 @@ struct SgdConstants {
   float neg_lr;
 };
 
+/// MASE's integer quantizer's constants (KernelTable::quantize_int's arguments).
+struct IntQuant {
+  float scale, inv_scale, lo, hi;
+};
+
 struct KernelTable {
   Isa isa;
   int mr, nr;  // GEMM tile: mr rows x nr columns of C
@@ -54,6 +59,10 @@ struct KernelTable {
   void (*pack_a)(const float* a, int64_t rs, int64_t cs, int64_t m, int64_t k, float* dst);
   /// Packs B(l, j) = b[l * rs + j * cs], k x n, into ceil(n / nr) panels of k x nr.
   void (*pack_b)(const float* b, int64_t rs, int64_t cs, int64_t k, int64_t n, float* dst);
+  /// pack_b with each value passed through quantize_int(q) on the way (null q: pack_b): a
+  /// linear layer's input quantizer fused into the copy its product makes anyway.
+  void (*pack_b_quantized)(const float* b, int64_t rs, int64_t cs, int64_t k, int64_t n, float* dst,
+                           const IntQuant* q);
 
   // ---- elementwise (x and y may alias where noted) -----------------------------------------
   /// MASE's integer quantizer: clamp(round_half_even(x * scale), lo, hi) * inv_scale (x == y ok).

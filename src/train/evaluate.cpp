@@ -43,10 +43,15 @@ int64_t batches_per_forward(const graph::Graph& g, const data::TensorDataset& sp
 }
 
 // Adds one batch's loss and hits: the fused pass, or ATen's ops (NaN logits, bad labels).
-void add_batch_metrics(const float* logits, const int64_t* labels, int64_t rows, int64_t classes,
-                       double& loss_sum, int64_t& correct) {
-  if (fused_rows_metrics(logits, labels, rows, classes, loss_sum, correct)) return;
-  const at::Tensor l = at::from_blob(const_cast<float*>(logits), {rows, classes}, at::kFloat);
+// Class-major logits (ld > 0): logit (r, c) at logits[c * ld + r].
+void add_batch_metrics(const float* logits, int64_t ld, const int64_t* labels, int64_t rows,
+                       int64_t classes, double& loss_sum, int64_t& correct) {
+  if (ld > 0 ? fused_class_major_metrics(logits, ld, labels, rows, classes, loss_sum, correct)
+             : fused_rows_metrics(logits, labels, rows, classes, loss_sum, correct))
+    return;
+  const at::Tensor l =
+      ld > 0 ? at::from_blob(const_cast<float*>(logits), {rows, classes}, {1, ld}, at::kFloat)
+             : at::from_blob(const_cast<float*>(logits), {rows, classes}, at::kFloat);
   const at::Tensor y = at::from_blob(const_cast<int64_t*>(labels), {rows}, at::kLong);
   loss_sum += at::cross_entropy_loss(l, y, {}, at::Reduction::Sum).item<double>();
   correct += l.argmax(1).eq(y).sum().item<int64_t>();
@@ -99,7 +104,11 @@ EvalResult evaluate(engine::Engine& e, const data::TensorDataset& split, int64_t
     // Summed batch by batch, whatever the rows per call: the same numbers as evaluate_in_forwards.
     for (int64_t off = 0; off < take; off += batch_size) {
       const int64_t len = std::min(batch_size, take - off);
-      add_batch_metrics(logits + off * classes, yp + begin + off, len, classes, loss_sum, correct);
+      if (e.logits_class_major())
+        add_batch_metrics(logits + off, take, yp + begin + off, len, classes, loss_sum, correct);
+      else
+        add_batch_metrics(logits + off * classes, 0, yp + begin + off, len, classes, loss_sum,
+                          correct);
     }
     begin += take;
   }
@@ -119,6 +128,7 @@ std::unique_ptr<engine::Engine> compile_for_evaluation(graph::Graph& g,
   engine::EngineOptions o;
   o.training = false;
   o.n_threads = 0;
+  o.class_major_logits = true;  // evaluate(Engine&) reads either layout
   // Shapes are checked at one batch; the plan holds the real call size, chosen from how wide
   // a row is once the plan knows it (one compile per evaluation, not two).
   o.max_rows = std::min(batch_size, rows_needed);

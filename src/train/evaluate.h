@@ -38,6 +38,7 @@ EvalResult evaluate(engine::Engine& e, const data::TensorDataset& split, int64_t
 
 /// The inference engine evaluate() runs `g` on for this split (null, with `why` set when the
 /// engine cannot take the graph, or left empty when the data or device keep it off the engine).
+/// Its logits may be class-major (Engine::logits_class_major): evaluate(Engine&) reads both.
 std::unique_ptr<engine::Engine> compile_for_evaluation(graph::Graph& g,
                                                       const data::TensorDataset& split,
                                                       int64_t batch_size, int64_t num_samples,

@@ -17,6 +17,12 @@
 namespace chop::train {
 namespace {
 
+// Logit (r, c) of strided logits is p[r * rs + c * cs]: {classes, 1} row-major, {1, ld}
+// class-major (an engine's output, see fused_class_major_metrics).
+struct Strides {
+  int64_t rs, cs;
+};
+
 #if defined(__SSE2__)
 // exp(x) for x <= 0 (shifted logits), four lanes: Cephes' expf (range reduction by ln 2 in two
 // parts, degree-5 polynomial; relative error ~1e-7, as libm's expf within a few ulp). Inputs
@@ -51,27 +57,32 @@ inline __m128 exp4(__m128 x) {
   return _mm_or_ps(_mm_andnot_ps(is_nan, y), _mm_and_ps(is_nan, x));
 }
 
-// Column `c` of four consecutive rows of `classes` logits: lane j = row j.
-inline __m128 column4(const float* rows4, int64_t classes, int64_t c) {
-  return _mm_set_ps(rows4[3 * classes + c], rows4[2 * classes + c], rows4[classes + c], rows4[c]);
+// Column `c` of four consecutive rows from q (row r's logits): lane j = row r + j. A plain load
+// where the rows are adjacent (class-major logits), a gather of four otherwise.
+inline __m128 column4(const float* q, Strides s, int64_t c) {
+  const float* p = q + c * s.cs;
+  if (s.rs == 1) return _mm_loadu_ps(p);
+  return _mm_set_ps(p[3 * s.rs], p[2 * s.rs], p[s.rs], p[0]);
 }
 #endif
 
 #if defined(CHOP_ROW_METRICS_AVX2)
-// exp4 on eight lanes (AVX2 without FMA: the very same per-lane operations, so the same bits).
+// exp4 on eight lanes for x <= 0 or NaN (AVX2 without FMA: the same per-lane operations, so
+// the same bits), in fewer of them: the upper clamp is left out (a no-op for x <= 0, and NaN
+// became the lower bound at the max already, as in exp4), and floor is one rounding
+// instruction instead of exp4's truncate-and-correct (the same value: fx lies in [-126, 1]).
 __attribute__((target("avx2"))) inline __m256 exp8(__m256 x) {
-  const __m256 lo = _mm256_set1_ps(-87.3365f), hi = _mm256_set1_ps(88.3762626647949f);
+  const __m256 lo = _mm256_set1_ps(-87.3365f);
   const __m256 log2e = _mm256_set1_ps(1.44269504088896341f), half = _mm256_set1_ps(0.5f);
-  const __m256 one = _mm256_set1_ps(1.0f);
   const __m256 c1 = _mm256_set1_ps(0.693359375f), c2 = _mm256_set1_ps(-2.12194440e-4f);
   const __m256 p0 = _mm256_set1_ps(1.9875691500e-4f), p1 = _mm256_set1_ps(1.3981999507e-3f);
   const __m256 p2 = _mm256_set1_ps(8.3334519073e-3f), p3 = _mm256_set1_ps(4.1665795894e-2f);
   const __m256 p4 = _mm256_set1_ps(1.6666665459e-1f), p5 = _mm256_set1_ps(5.0000001201e-1f);
+  const __m256 one = _mm256_set1_ps(1.0f);
   const __m256 is_nan = _mm256_cmp_ps(x, x, _CMP_UNORD_Q);
-  __m256 v = _mm256_min_ps(_mm256_max_ps(x, lo), hi);
+  __m256 v = _mm256_max_ps(x, lo);
   const __m256 fx = _mm256_add_ps(_mm256_mul_ps(v, log2e), half);
-  __m256 t = _mm256_cvtepi32_ps(_mm256_cvttps_epi32(fx));
-  t = _mm256_sub_ps(t, _mm256_and_ps(_mm256_cmp_ps(t, fx, _CMP_GT_OS), one));
+  const __m256 t = _mm256_floor_ps(fx);
   v = _mm256_sub_ps(_mm256_sub_ps(v, _mm256_mul_ps(t, c1)), _mm256_mul_ps(t, c2));
   const __m256 z = _mm256_mul_ps(v, v);
   __m256 y = _mm256_add_ps(_mm256_mul_ps(p0, v), p1);
@@ -86,10 +97,11 @@ __attribute__((target("avx2"))) inline __m256 exp8(__m256 x) {
   return _mm256_or_ps(_mm256_andnot_ps(is_nan, y), _mm256_and_ps(is_nan, x));
 }
 
-__attribute__((target("avx2"))) inline __m256 column8(const float* q, int64_t classes, int64_t c) {
-  return _mm256_set_ps(q[7 * classes + c], q[6 * classes + c], q[5 * classes + c],
-                       q[4 * classes + c], q[3 * classes + c], q[2 * classes + c], q[classes + c],
-                       q[c]);
+__attribute__((target("avx2"))) inline __m256 column8(const float* q, Strides s, int64_t c) {
+  const float* p = q + c * s.cs;
+  if (s.rs == 1) return _mm256_loadu_ps(p);
+  return _mm256_set_ps(p[7 * s.rs], p[6 * s.rs], p[5 * s.rs], p[4 * s.rs], p[3 * s.rs], p[2 * s.rs],
+                       p[s.rs], p[0]);
 }
 
 // Rows in groups of eight (one per lane) while eight remain: each row's max (first maximum),
@@ -101,29 +113,29 @@ constexpr int64_t kHeldColumns = 16;
 // A function, not a lambda in rows8: clang does not give a lambda its enclosing function's
 // target("avx2"), and then refuses its __m256 return.
 __attribute__((target("avx2"))) inline __m256 held_or_gathered(const __m256* held, const float* q,
-                                                               int64_t classes, int64_t c) {
-  return held ? held[c] : column8(q, classes, c);
+                                                               Strides s, int64_t c) {
+  return held ? held[c] : column8(q, s, c);
 }
 
-__attribute__((target("avx2"))) void rows8(const float* q, int64_t classes, float* maxes,
+__attribute__((target("avx2"))) void rows8(const float* q, Strides s, int64_t classes, float* maxes,
                                            int32_t* args, double* sums) {
   __m256 held_columns[kHeldColumns];
   const __m256* held = nullptr;  // null: gather each column where it is used
   if (classes <= kHeldColumns) {
-    for (int64_t c = 0; c < classes; ++c) held_columns[c] = column8(q, classes, c);
+    for (int64_t c = 0; c < classes; ++c) held_columns[c] = column8(q, s, c);
     held = held_columns;
   }
-  __m256 m = held_or_gathered(held, q, classes, 0);
+  __m256 m = held_or_gathered(held, q, s, 0);
   __m256 arg = _mm256_setzero_ps();  // int32 lanes, blended as floats
   for (int64_t c = 1; c < classes; ++c) {
-    const __m256 v = held_or_gathered(held, q, classes, c);
+    const __m256 v = held_or_gathered(held, q, s, c);
     const __m256 gt = _mm256_cmp_ps(v, m, _CMP_GT_OS);
     m = _mm256_blendv_ps(m, v, gt);
     arg = _mm256_blendv_ps(arg, _mm256_castsi256_ps(_mm256_set1_epi32(static_cast<int>(c))), gt);
   }
   __m256d sum0 = _mm256_setzero_pd(), sum1 = _mm256_setzero_pd();
   for (int64_t c = 0; c < classes; ++c) {
-    const __m256 e = exp8(_mm256_sub_ps(held_or_gathered(held, q, classes, c), m));
+    const __m256 e = exp8(_mm256_sub_ps(held_or_gathered(held, q, s, c), m));
     sum0 = _mm256_add_pd(sum0, _mm256_cvtps_pd(_mm256_castps256_ps128(e)));
     sum1 = _mm256_add_pd(sum1, _mm256_cvtps_pd(_mm256_extractf128_ps(e, 1)));
   }
@@ -177,25 +189,25 @@ struct SumsChain {
   }
 };
 
-}  // namespace
-
-bool rows_metrics_reference(const float* p, const int64_t* label, int64_t rows, int64_t classes,
-                            double& loss_sum, int64_t& correct) {
+// The reference over strided logits (see Strides): one row at a time, then one exp pass over
+// the shifted values in row-major order, as rows_metrics_reference is specified.
+bool reference(const float* p, Strides s, const int64_t* label, int64_t rows, int64_t classes,
+               double& loss_sum, int64_t& correct) {
   // logit - row maximum; every element is written below, so no zero-fill
   std::unique_ptr<float[]> shifted(new float[static_cast<size_t>(rows * classes)]);
   double loss = 0.0;
   int64_t hits = 0;
-  const float* row = p;
-  for (int64_t r = 0; r < rows; ++r, row += classes) {
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* row = p + r * s.rs;
     const int64_t target = label[r];
     if (target < 0 || target >= classes) return false;
     int64_t arg = 0;
     for (int64_t c = 1; c < classes; ++c)
-      if (row[c] > row[arg]) arg = c;  // first maximum, as at::argmax (NaN: caught below)
-    const float m = row[arg];
+      if (row[c * s.cs] > row[arg * s.cs]) arg = c;  // first maximum, as at::argmax (NaN: below)
+    const float m = row[arg * s.cs];
     float* out = shifted.get() + r * classes;
-    for (int64_t c = 0; c < classes; ++c) out[c] = row[c] - m;
-    loss += static_cast<double>(m) - static_cast<double>(row[target]);
+    for (int64_t c = 0; c < classes; ++c) out[c] = row[c * s.cs] - m;
+    loss += static_cast<double>(m) - static_cast<double>(row[target * s.cs]);
     hits += arg == target;
   }
   exp_in_place(shifted.get(), rows * classes);
@@ -215,10 +227,10 @@ bool rows_metrics_reference(const float* p, const int64_t* label, int64_t rows, 
   return true;
 }
 
-bool fused_rows_metrics(const float* p, const int64_t* label, int64_t rows, int64_t classes,
-                        double& loss_sum, int64_t& correct) {
+bool fused(const float* p, Strides s, const int64_t* label, int64_t rows, int64_t classes,
+           double& loss_sum, int64_t& correct) {
 #if !defined(__SSE2__)
-  return rows_metrics_reference(p, label, rows, classes, loss_sum, correct);
+  return reference(p, s, label, rows, classes, loss_sum, correct);
 #else
   for (int64_t r = 0; r < rows; ++r)
     if (label[r] < 0 || label[r] >= classes) return false;
@@ -233,14 +245,14 @@ bool fused_rows_metrics(const float* p, const int64_t* label, int64_t rows, int6
   if (has_avx2()) {
     // Groups of eight from row 0 also lie wholly in the exp4 part (multiples of four).
     for (; r + 8 <= rows; r += 8) {
-      const float* q = p + r * classes;
+      const float* q = p + r * s.rs;
       float max8[8];
       int32_t arg8[8];
       double sum8[8];
-      rows8(q, classes, max8, arg8, sum8);
+      rows8(q, s, classes, max8, arg8, sum8);
       for (int j = 0; j < 8; ++j) {
         const int64_t target = label[r + j];
-        diffs += static_cast<double>(max8[j]) - static_cast<double>(q[j * classes + target]);
+        diffs += static_cast<double>(max8[j]) - static_cast<double>(q[j * s.rs + target * s.cs]);
         hits += arg8[j] == target;
         if (!chain.add(sum8[j])) return false;
       }
@@ -248,12 +260,12 @@ bool fused_rows_metrics(const float* p, const int64_t* label, int64_t rows, int6
   }
 #endif
   for (; r + 4 <= rows; r += 4) {
-    const float* q = p + r * classes;
+    const float* q = p + r * s.rs;
     // Argmax per lane, first maximum as the reference (a NaN never compares greater).
-    __m128 m = column4(q, classes, 0);
+    __m128 m = column4(q, s, 0);
     __m128i arg = _mm_setzero_si128();
     for (int64_t c = 1; c < classes; ++c) {
-      const __m128 v = column4(q, classes, c);
+      const __m128 v = column4(q, s, c);
       const __m128 gt = _mm_cmpgt_ps(v, m);
       m = _mm_or_ps(_mm_and_ps(gt, v), _mm_andnot_ps(gt, m));
       const __m128i gti = _mm_castps_si128(gt);
@@ -263,7 +275,7 @@ bool fused_rows_metrics(const float* p, const int64_t* label, int64_t rows, int6
     // Each lane's sum of exps in double, classes in order, as the reference.
     __m128d sum01 = _mm_setzero_pd(), sum23 = _mm_setzero_pd();
     for (int64_t c = 0; c < classes; ++c) {
-      const __m128 e = exp4(_mm_sub_ps(column4(q, classes, c), m));
+      const __m128 e = exp4(_mm_sub_ps(column4(q, s, c), m));
       sum01 = _mm_add_pd(sum01, _mm_cvtps_pd(e));
       sum23 = _mm_add_pd(sum23, _mm_cvtps_pd(_mm_movehl_ps(e, e)));
     }
@@ -276,21 +288,22 @@ bool fused_rows_metrics(const float* p, const int64_t* label, int64_t rows, int6
     _mm_store_pd(sum4 + 2, sum23);
     for (int j = 0; j < 4; ++j) {
       const int64_t target = label[r + j];
-      diffs += static_cast<double>(max4[j]) - static_cast<double>(q[j * classes + target]);
+      diffs += static_cast<double>(max4[j]) - static_cast<double>(q[j * s.rs + target * s.cs]);
       hits += arg4[j] == target;
       if (!chain.add(sum4[j])) return false;
     }
   }
   for (; r < rows; ++r) {  // the last rows % 4, one at a time
-    const float* row = p + r * classes;
+    const float* row = p + r * s.rs;
     const int64_t target = label[r];
     int64_t arg = 0;
     for (int64_t c = 1; c < classes; ++c)
-      if (row[c] > row[arg]) arg = c;
-    const float m = row[arg];
+      if (row[c * s.cs] > row[arg * s.cs]) arg = c;
+    const float m = row[arg * s.cs];
     double sum = 0.0;
-    for (int64_t c = 0; c < classes; ++c) sum += exp_at(row[c] - m, r * classes + c, n_lanes);
-    diffs += static_cast<double>(m) - static_cast<double>(row[target]);
+    for (int64_t c = 0; c < classes; ++c)
+      sum += exp_at(row[c * s.cs] - m, r * classes + c, n_lanes);
+    diffs += static_cast<double>(m) - static_cast<double>(row[target * s.cs]);
     hits += arg == target;
     if (!chain.add(sum)) return false;
   }
@@ -300,6 +313,23 @@ bool fused_rows_metrics(const float* p, const int64_t* label, int64_t rows, int6
   correct += hits;
   return true;
 #endif
+}
+
+}  // namespace
+
+bool rows_metrics_reference(const float* p, const int64_t* label, int64_t rows, int64_t classes,
+                            double& loss_sum, int64_t& correct) {
+  return reference(p, Strides{classes, 1}, label, rows, classes, loss_sum, correct);
+}
+
+bool fused_rows_metrics(const float* p, const int64_t* label, int64_t rows, int64_t classes,
+                        double& loss_sum, int64_t& correct) {
+  return fused(p, Strides{classes, 1}, label, rows, classes, loss_sum, correct);
+}
+
+bool fused_class_major_metrics(const float* p, int64_t ld, const int64_t* label, int64_t rows,
+                               int64_t classes, double& loss_sum, int64_t& correct) {
+  return fused(p, Strides{1, ld}, label, rows, classes, loss_sum, correct);
 }
 
 }  // namespace chop::train

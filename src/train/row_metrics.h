@@ -14,6 +14,12 @@ namespace chop::train {
 bool fused_rows_metrics(const float* logits, const int64_t* label, int64_t rows, int64_t classes,
                         double& loss_sum, int64_t& correct);
 
+/// fused_rows_metrics over class-major logits: logit (r, c) at p[c * ld + r] (an engine's
+/// output with Engine::logits_class_major(); ld >= rows). Eight rows are one plain load per
+/// class instead of a gather; bit-identical to rows_metrics_reference on the row-major copy.
+bool fused_class_major_metrics(const float* p, int64_t ld, const int64_t* label, int64_t rows,
+                               int64_t classes, double& loss_sum, int64_t& correct);
+
 /// The same, one row at a time: what fused_rows_metrics must equal bit for bit (tests), and its
 /// path on a CPU without SSE2.
 bool rows_metrics_reference(const float* logits, const int64_t* label, int64_t rows,

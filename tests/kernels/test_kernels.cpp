@@ -1,7 +1,7 @@
 // The shared CPU kernel tables: the GEMM against a double-precision reference for shapes that hit
 // every tile edge, every init mode and strided operands; bit-identical results across
 // instruction sets and across any split of the work over threads; elementwise kernels equal
-// across instruction sets.
+// across instruction sets; the integer quantizer fused into B's packing equals it run first.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -9,6 +9,7 @@
 #include <cstring>
 #include <limits>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "kernels/gemm.h"
@@ -406,6 +407,87 @@ TEST(KernelTables, IntegerQuantizerRoundsHalfToEvenAndKeepsNan) {
   EXPECT_EQ(y[3], 7.0f / 16);  // clamped
   EXPECT_EQ(y[4], -8.0f / 16);
   EXPECT_TRUE(std::isnan(y[5]));
+}
+
+// Values that stress the integer quantizer: ties at every scale, signed zeros, huge, infinite, NaN.
+std::vector<float> quantizer_inputs(int64_t n, uint64_t seed) {
+  std::vector<float> v = random_floats(n, seed);
+  const float special[] = {0.0f,
+                           -0.0f,
+                           0.03125f,
+                           -0.09375f,
+                           1e30f,
+                           -1e30f,
+                           std::numeric_limits<float>::infinity(),
+                           std::numeric_limits<float>::quiet_NaN(),
+                           7.5f / 16,
+                           -8.5f / 16};
+  for (size_t i = 0; i < v.size(); i += 3) v[i] = special[(i / 3) % 10];
+  return v;
+}
+
+TEST(KernelTables, PackBQuantizedEqualsQuantizeThenPackBitForBit) {
+  const IntQuant q{16.0f, 1.0f / 16, -8.0f, 7.0f};
+  for (Isa isa : supported_isas()) {
+    const KernelTable& kt = kernel_table(isa);
+    for (int64_t k : {1, 3, 8, 16, 17, 33})
+      for (int64_t n : {1, 5, 16, 17, 40, 64})
+        for (bool transposed : {false, true}) {  // B = x^T (columns contiguous) or rows contiguous
+          SCOPED_TRACE(std::string(isa_name(isa)) + " k " + std::to_string(k) + " n " +
+                       std::to_string(n) + (transposed ? " B^T" : ""));
+          const int64_t rs = transposed ? 1 : n, cs = transposed ? k : 1;
+          const std::vector<float> b = quantizer_inputs(k * n, static_cast<uint64_t>(k * 100 + n));
+          std::vector<float> bq(b.size());
+          kt.quantize_int(b.data(), bq.data(), k * n, q.scale, q.inv_scale, q.lo, q.hi);
+          const size_t packed = static_cast<size_t>(k * ((n + kt.nr - 1) / kt.nr) * kt.nr);
+          std::vector<float> want(packed, 1.0f), got(packed, 2.0f), plain(packed, 3.0f),
+              unquantized(packed, 4.0f);
+          kt.pack_b(bq.data(), rs, cs, k, n, want.data());
+          kt.pack_b_quantized(b.data(), rs, cs, k, n, got.data(), &q);
+          EXPECT_EQ(std::memcmp(want.data(), got.data(), packed * sizeof(float)), 0);
+          // Without a quantizer: pack_b itself, whose values are B's own.
+          kt.pack_b(b.data(), rs, cs, k, n, plain.data());
+          kt.pack_b_quantized(b.data(), rs, cs, k, n, unquantized.data(), nullptr);
+          EXPECT_EQ(std::memcmp(plain.data(), unquantized.data(), packed * sizeof(float)), 0);
+          for (int64_t l = 0; l < k; ++l)
+            for (int64_t j = 0; j < n; ++j) {
+              const float p =
+                  plain[static_cast<size_t>((j / kt.nr) * k * kt.nr + l * kt.nr + j % kt.nr)];
+              const float s = b[static_cast<size_t>(l * rs + j * cs)];
+              ASSERT_TRUE(std::memcmp(&p, &s, sizeof p) == 0) << l << "," << j;
+            }
+        }
+  }
+}
+
+TEST(Gemm, QuantizingBInItsPackingEqualsQuantizingFirst) {
+  const IntQuant q{8.0f, 1.0f / 8, -128.0f, 127.0f};
+  for (Isa isa : supported_isas()) {
+    const KernelTable& kt = kernel_table(isa);
+    // A 5-class head over a batch, as a class-major linear computes it: C [out, rows].
+    for (int64_t rows : {1, 16, 37, 300})
+      for (int64_t in : {3, 16, 19}) {
+        const int64_t out = 5;
+        const std::vector<float> w = random_floats(out * in, 1), x = random_floats(rows * in, 2);
+        const std::vector<float> bias = random_floats(out, 3);
+        std::vector<float> xq(x.size());
+        kt.quantize_int(x.data(), xq.data(), rows * in, q.scale, q.inv_scale, q.lo, q.hi);
+        std::vector<float> want(static_cast<size_t>(out * rows)), got(want.size());
+        std::vector<float> scratch(static_cast<size_t>(gemm_scratch_floats(kt, out, rows, in)));
+        GemmArgs g;
+        g.m = out, g.n = rows, g.k = in;
+        g.a = w.data(), g.a_rs = in, g.a_cs = 1;
+        g.b = xq.data(), g.b_rs = 1, g.b_cs = in;
+        g.c = want.data(), g.ldc = rows;
+        g.init = GemmInit::kBiasPerRow, g.bias = bias.data();
+        g.relu = true;
+        gemm(kt, g, scratch.data());
+        g.b = x.data(), g.b_quant = &q, g.c = got.data();
+        gemm(kt, g, scratch.data());
+        EXPECT_EQ(std::memcmp(want.data(), got.data(), want.size() * sizeof(float)), 0)
+            << isa_name(isa) << " rows " << rows << " in " << in;
+      }
+  }
 }
 
 }  // namespace

@@ -1,6 +1,6 @@
 // fused_rows_metrics (rows in SIMD lanes) against the one-row-at-a-time reference: the same
 // loss bits and hits for every row count and class count, ties, overflowing products, and the
-// same refusals (NaN, infinite logits, bad labels).
+// same refusals (NaN, infinite logits, bad labels); the class-major variant likewise.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -56,6 +56,55 @@ TEST(RowMetrics, FusedEqualsReferenceBitForBit) {
         const Outcome o = run(true, x, y, classes);
         EXPECT_TRUE(o.ok);
       }
+}
+
+// The class-major copy of row-major logits x, with `pad` unused floats after each class's rows.
+std::vector<float> class_major(const std::vector<float>& x, int64_t rows, int64_t classes,
+                               int64_t pad) {
+  std::vector<float> t(static_cast<size_t>(classes * (rows + pad)), -123.0f);
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t c = 0; c < classes; ++c)
+      t[static_cast<size_t>(c * (rows + pad) + r)] = x[static_cast<size_t>(r * classes + c)];
+  return t;
+}
+
+void expect_class_major_same(const std::vector<float>& x, const std::vector<int64_t>& y,
+                             int64_t classes, int64_t pad) {
+  const auto rows = static_cast<int64_t>(y.size());
+  const std::vector<float> t = class_major(x, rows, classes, pad);
+  Outcome a, b = run(false, x, y, classes);
+  a.ok = fused_class_major_metrics(t.data(), rows + pad, y.data(), rows, classes, a.loss, a.hits);
+  ASSERT_EQ(a.ok, b.ok) << "rows " << rows << " classes " << classes;
+  EXPECT_EQ(std::memcmp(&a.loss, &b.loss, sizeof(double)), 0)
+      << "rows " << rows << " classes " << classes << ": " << a.loss << " vs " << b.loss;
+  EXPECT_EQ(a.hits, b.hits);
+}
+
+TEST(RowMetrics, ClassMajorEqualsReferenceBitForBit) {
+  std::mt19937 gen(11);
+  std::normal_distribution<float> logit(0.0f, 4.0f);
+  std::uniform_int_distribution<int> coarse(-2, 2);
+  for (int64_t classes = 1; classes <= 20; ++classes)
+    for (int64_t rows = 0; rows <= 37; ++rows)
+      for (int ties = 0; ties < 2; ++ties) {
+        std::vector<float> x(static_cast<size_t>(rows * classes));
+        std::vector<int64_t> y(static_cast<size_t>(rows));
+        for (auto& v : x) v = ties ? static_cast<float>(coarse(gen)) : logit(gen);
+        for (auto& t : y) t = std::uniform_int_distribution<int64_t>(0, classes - 1)(gen);
+        for (int64_t pad : {0, 3}) expect_class_major_same(x, y, classes, pad);
+      }
+  // Long runs (the sums' product passes 1e200) and refusals, as the row-major path.
+  std::vector<float> x(static_cast<size_t>(2051 * 5), 0.5f);
+  std::vector<int64_t> y(2051);
+  for (size_t r = 0; r < y.size(); ++r) y[r] = static_cast<int64_t>(r % 5);
+  expect_class_major_same(x, y, 5, 1);
+  x[5 * 1000 + 2] = std::numeric_limits<float>::quiet_NaN();
+  expect_class_major_same(x, y, 5, 0);
+  const std::vector<float> t = class_major(x, 2051, 5, 0);
+  Outcome o;
+  EXPECT_FALSE(fused_class_major_metrics(t.data(), 2051, y.data(), 2051, 5, o.loss, o.hits));
+  EXPECT_EQ(o.loss, 0.25);
+  EXPECT_EQ(o.hits, 3);
 }
 
 TEST(RowMetrics, LongRunsThatOverflowTheSumsProductMatch) {
