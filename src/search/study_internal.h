@@ -4,6 +4,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "core/error.h"
@@ -41,6 +42,9 @@ struct TrialContext {
   /// attribute changes (claim_config's key then needs no second build).
   std::string config_text;
   bool config_text_valid = false;
+  /// Trial::set_repeat_by_return: a repeated configuration is recorded in repeat_of, not thrown.
+  bool repeat_by_return = false;
+  std::optional<int64_t> repeat_of;
 };
 
 /// A write found the trial finished by another worker (e.g. failed as stale while this worker

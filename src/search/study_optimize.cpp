@@ -251,6 +251,7 @@ FrozenTrial Study::run_objective(Trial& trial, const Objective& objective,
     if (!opts.catch_exceptions) throw;
     return done;
   }
+  if (ctx.repeat_of) return finish(ctx, TrialState::kComplete, {}, *ctx.repeat_of);
   return tell_impl(ctx, TrialState::kComplete, values);
 }
 

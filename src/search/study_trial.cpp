@@ -72,11 +72,26 @@ const std::map<std::string, double>& Trial::params() const {
   return static_cast<Study::Record*>(ctx_->record)->t.params;
 }
 
+void Trial::set_repeat_by_return(bool on) {
+  ctx_->repeat_by_return = on;
+}
+std::optional<int64_t> Trial::repeat_of() const {
+  return ctx_->repeat_of;
+}
+
+namespace {
+// A trial found to repeat a finished configuration goes no further (set_repeat_by_return).
+void throw_if_repeat(const TrialContext& ctx) {
+  if (ctx.repeat_of) throw DuplicateConfiguration(*ctx.repeat_of);
+}
+}  // namespace
+
 double Study::suggest_for(TrialContext& ctx, const std::string& name, const Distribution& dist) {
   Record& rec = *static_cast<Record*>(ctx.record);
   if (ctx.finished)
     throw UserError("trial " + std::to_string(ctx.number) + " is finished; cannot suggest '" +
                     name + "'");
+  throw_if_repeat(ctx);
   {
     auto it = rec.t.params.find(name);
     if (it != rec.t.params.end()) {
@@ -141,7 +156,10 @@ void Study::check_duplicate(TrialContext& ctx) {
       auto range = finished_configs_.equal_range(stable_hash(ours));
       for (auto it = range.first; it != range.second; ++it) {
         const Record& other = *records_[static_cast<size_t>(it->second)];
-        if (other.config_text == ours) throw DuplicateConfiguration(other.t.number);
+        if (other.config_text != ours) continue;
+        if (!ctx.repeat_by_return) throw DuplicateConfiguration(other.t.number);
+        ctx.repeat_of = other.t.number;
+        return;
       }
     }
     // An earlier trial of ours with the same configuration is still running: wait for its
@@ -219,6 +237,7 @@ void Study::claim_config(TrialContext& ctx) {
 void Study::report_for(TrialContext& ctx, int64_t step, double value) {
   Record& rec = *static_cast<Record*>(ctx.record);
   if (step < 0) throw UserError("report: step must be >= 0, got " + std::to_string(step));
+  throw_if_repeat(ctx);
   claim_config(ctx);
   std::lock_guard<std::mutex> lock(mu_);
   if (rec.t.intermediate_values.count(step)) {
@@ -232,6 +251,7 @@ void Study::report_for(TrialContext& ctx, int64_t step, double value) {
 }
 
 bool Study::should_prune_for(TrialContext& ctx) {
+  throw_if_repeat(ctx);
   claim_config(ctx);
   Record& rec = *static_cast<Record*>(ctx.record);
   auto view = build_live_view(ctx.number);
@@ -245,6 +265,7 @@ bool Study::should_prune_for(TrialContext& ctx) {
 }
 
 void Study::set_attr_for(TrialContext& ctx, bool user, const std::string& key, const Json& value) {
+  throw_if_repeat(ctx);
   claim_config(ctx);
   Record& rec = *static_cast<Record*>(ctx.record);
   std::lock_guard<std::mutex> lock(mu_);

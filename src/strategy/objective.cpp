@@ -21,6 +21,7 @@ search::Objective make_objective(const ObjectiveInputs& in) {
   // concurrently.
   return [in](search::Trial& trial) -> std::vector<double> {
     const StrategyConfig& strategy = *in.strategy;
+    trial.set_repeat_by_return(true);  // a repeat ends here, without an exception per repeat
     std::map<std::string, Json> sampled;
     for (const auto& p : in.space->params()) {
       if (strategy.categorical) {
@@ -30,6 +31,7 @@ search::Objective make_objective(const ObjectiveInputs& in) {
         sampled[p.key] = p.choices[static_cast<size_t>(idx)];
       }
     }
+    if (trial.repeat_of()) return {};  // the study reuses the earlier trial's result
     // Recorded before anything is evaluated (this also claims the configuration in a shared
     // study): repeats are matched on these values, never on indices (study_setup.h).
     Json config = Json::object();

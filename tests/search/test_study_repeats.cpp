@@ -3,13 +3,16 @@
 // refuses; the engine must not depend on that) reuses only the trial that evaluated the same
 // values. Enumerating samplers in a shared study create each trial holding its configuration's
 // claim, so workers never evaluate — or even start — the same configuration twice. A trial's
-// params are stored in its claim's commit (a killed search's retry re-runs them).
+// params are stored in its claim's commit (a killed search's retry re-runs them). A repeat
+// signalled by return value (Trial::set_repeat_by_return) gives the same study as the exception.
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <set>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "common/forked_worker.h"
@@ -360,4 +363,91 @@ TEST(StudyRepeats, ConfigSizeOfThatDisagreesWithConfigOfIsABug) {
                    },
                    oo),
                InternalError);
+}
+
+namespace {
+
+// What a study of `n` trials over a 4-configuration space keeps: each trial's number, params,
+// state, values and reuse attribute, and the configurations the objective evaluated.
+struct RepeatRun {
+  std::vector<
+      std::tuple<int64_t, std::map<std::string, double>, TrialState, std::vector<double>, Json>>
+      trials;
+  std::vector<std::pair<int64_t, int64_t>> evaluated;
+  int64_t n_reused = 0;
+};
+
+RepeatRun run_small_space(bool by_return) {
+  StudyOptions o;
+  o.directions = {Direction::kMaximize};
+  o.storage = make_in_memory_storage();
+  o.sampler = make_sampler("tpe", Json{{"n_startup_trials", 3}}, 7);
+  Study study(o);
+  RepeatRun run;
+  auto objective = [&](Trial& t) -> std::vector<double> {
+    t.set_repeat_by_return(by_return);
+    const int64_t a = t.suggest_int("a", 0, 1), b = t.suggest_int("b", 0, 1);
+    if (t.repeat_of()) return {};
+    run.evaluated.emplace_back(a, b);
+    t.set_user_attr("sum", a + b);
+    return {static_cast<double>(a * 2 + b)};
+  };
+  OptimizeOptions oo;
+  oo.n_trials = 12;
+  run.n_reused = study.optimize(objective, oo).n_reused;
+  for (const auto& t : study.trials())
+    run.trials.emplace_back(t.number, t.params, t.state, t.values,
+                            t.system_attrs.value("reused_from", Json(nullptr)));
+  return run;
+}
+
+}  // namespace
+
+// Trial::set_repeat_by_return (chop's objective): a repeat ends by a return value, not an
+// exception, and the study comes out exactly as with the exception.
+TEST(StudyRepeats, RepeatByReturnGivesTheSameStudyAsTheException) {
+  const RepeatRun thrown = run_small_space(false), returned = run_small_space(true);
+  EXPECT_GT(thrown.n_reused, 0);
+  EXPECT_EQ(thrown.n_reused, returned.n_reused);
+  EXPECT_EQ(thrown.evaluated, returned.evaluated);
+  EXPECT_EQ(thrown.trials, returned.trials);
+  EXPECT_LE(returned.evaluated.size(), 4u);  // each configuration evaluated once
+}
+
+// An objective that goes on after repeat_of() is stopped at its next call to the trial, and the
+// trial still reuses the earlier result (its own values are never recorded).
+TEST(StudyRepeats, RepeatByReturnStopsAnObjectiveThatGoesOn) {
+  StudyOptions o;
+  o.directions = {Direction::kMaximize};
+  o.storage = make_in_memory_storage();
+  o.sampler = make_sampler("random", Json::object(), 0);
+  Study study(o);
+  int calls = 0, attrs_refused = 0;
+  study.optimize(
+      [&](Trial& t) -> std::vector<double> {
+        t.set_repeat_by_return(true);
+        t.suggest_int("a", 0, 0);
+        ++calls;
+        try {
+          t.set_user_attr("x", 1);
+        } catch (const DuplicateConfiguration&) {
+          ++attrs_refused;
+          throw;
+        }
+        return {1.0};
+      },
+      [] {
+        OptimizeOptions oo;
+        oo.n_trials = 3;
+        return oo;
+      }());
+  const auto trials = study.trials();
+  ASSERT_EQ(trials.size(), 3u);
+  EXPECT_EQ(calls, 3);
+  EXPECT_EQ(attrs_refused, 2);
+  for (size_t i = 1; i < 3; ++i) {
+    EXPECT_EQ(trials[i].state, TrialState::kComplete);
+    EXPECT_EQ(trials[i].system_attrs.value("reused_from", Json(-1)), 0);
+    EXPECT_EQ(trials[i].values, std::vector<double>{1.0});
+  }
 }

@@ -25,17 +25,18 @@ namespace {
 // clamp. A config written by hand with such widths is almost always a typo, so it is refused
 // here (imported QONNX/QDQ models, whose scales can legitimately give such formats, do not go
 // through this table).
-void check_fixed_point_ranges(const quant::NodeQuantConfig& cfg, const std::string& where,
-                              const graph::Node& n) {
+// `where_key` is located only for the error: every search candidate runs this per node.
+void check_fixed_point_ranges(const quant::NodeQuantConfig& cfg, const PassContext& ctx,
+                              const std::string& where_key, const graph::Node& n) {
   for (const auto* q : {&cfg.data_in, &cfg.weight, &cfg.bias, &cfg.data_out}) {
     if (!*q || (*q)->family != quant::QuantFamily::kInteger || !(*q)->frac_width) continue;
     const int width = (*q)->width, frac = *(*q)->frac_width;
     if (frac < 0 || frac > width)
-      throw ConfigError(where, "node " + n.name + " (" + n.mase_op + "): '" + (*q)->operand +
-                                   "_frac_width' = " + std::to_string(frac) +
-                                   " must be between 0 and '" + (*q)->operand + "_width' (" +
-                                   std::to_string(width) +
-                                   "): the fraction bits are part of the width");
+      throw ConfigError(ctx.locate(where_key),
+                        "node " + n.name + " (" + n.mase_op + "): '" + (*q)->operand +
+                            "_frac_width' = " + std::to_string(frac) + " must be between 0 and '" +
+                            (*q)->operand + "_width' (" + std::to_string(width) +
+                            "): the fraction bits are part of the width");
   }
 }
 
@@ -70,9 +71,17 @@ Tables check_tables(const graph::Graph& g, const Json& table, const PassContext&
     throw ConfigError(ctx.locate("by"), "by = \"" + t.by + "\" is not supported" +
                                             did_you_mean(t.by, bys) +
                                             "; expected \"type\", \"name\" or \"regex_name\"");
-  std::vector<std::string> node_names, ops;
-  for (const auto& n : g.nodes()) node_names.push_back(n.name);
-  for (const auto& s : graph::op_table()) ops.push_back(s.mase_op);
+  // The name lists only feed error messages; a search builds a candidate per trial.
+  auto node_names = [&g] {
+    std::vector<std::string> out;
+    for (const auto& n : g.nodes()) out.push_back(n.name);
+    return out;
+  };
+  auto ops = [] {
+    std::vector<std::string> out;
+    for (const auto& s : graph::op_table()) out.push_back(s.mase_op);
+    return out;
+  };
   for (auto it = table.begin(); it != table.end(); ++it) {
     const std::string& k = it.key();
     if (std::find(kScalarKeys.begin(), kScalarKeys.end(), k) != kScalarKeys.end()) continue;
@@ -91,7 +100,7 @@ Tables check_tables(const graph::Graph& g, const Json& table, const PassContext&
     if (t.by == "type") {
       if (!graph::find_op(k))
         throw ConfigError(ctx.locate(k), "by = \"type\" but '" + k + "' is not a mase_op" +
-                                             did_you_mean(k, ops) + "; quantizable ops are " +
+                                             did_you_mean(k, ops()) + "; quantizable ops are " +
                                              list_of(quant::quantizable_ops()));
       if (!quant::is_quantizable_op(k))
         log_warning(ctx.locate(k) + ": op '" + k + "' is never quantized (quantizable: " +
@@ -99,8 +108,8 @@ Tables check_tables(const graph::Graph& g, const Json& table, const PassContext&
     } else if (t.by == "name") {
       if (!g.find(k))
         throw ConfigError(ctx.locate(k), "by = \"name\" but the graph has no node '" + k + "'" +
-                                             did_you_mean(k, node_names) +
-                                             "; nodes are: " + list_of(node_names));
+                                             did_you_mean(k, node_names()) +
+                                             "; nodes are: " + list_of(node_names()));
     } else {
       try {
         std::regex re(k);
@@ -111,10 +120,12 @@ Tables check_tables(const graph::Graph& g, const Json& table, const PassContext&
     }
     t.keys.push_back(k);
   }
-  // regex_name takes the first matching pattern in file order (toml++ sorts keys).
-  std::stable_sort(t.keys.begin(), t.keys.end(), [&](const auto& a, const auto& b) {
-    return position(ctx, a) < position(ctx, b);
-  });
+  // regex_name takes the first matching pattern in file order (toml++ sorts keys). By type or
+  // name a node matches at most one key, so their order does not matter (and is not looked up).
+  if (t.by == "regex_name")
+    std::stable_sort(t.keys.begin(), t.keys.end(), [&](const auto& a, const auto& b) {
+      return position(ctx, a) < position(ctx, b);
+    });
   return t;
 }
 
@@ -154,7 +165,7 @@ QuantizeSummary quantize_graph(graph::Graph& g, const Json& quant_table, PassCon
                                           "leaves such nodes unquantized)");
     std::string where = ctx.locate(where_key) + ", node " + n.name + " (" + n.mase_op + ")";
     quant::NodeQuantConfig cfg = quant::parse_node_quant_config(*config, n.mase_op, where);
-    check_fixed_point_ranges(cfg, ctx.locate(where_key), n);
+    check_fixed_point_ranges(cfg, ctx, where_key, n);
     if (!cfg.quantized() && !cfg.bypass) continue;  // name = "NA"
     n.quant = make_node_quant(cfg, *config, ctx.seed * 1000003ULL + index, n.mase_op);
     update_quant_metadata(n, cfg);
