@@ -120,8 +120,7 @@ SearchSummary run_comparison(const SearchSetup& s) {
       so.pruner = search::make_pruner(strategy.pruner, strategy.pruner_options);
       so.seed = seed;
       so.load_if_exists = true;  // checked above: new, or made for this search
-      so.config_of = config_values(*space, strategy.categorical);
-      so.config_size_of = config_value_count;
+      set_config_matching(so, *space, strategy.categorical);
       search::Study study(so);
       study.declare_search_space(declared);
       record_definition(*storage, so.name, definition);

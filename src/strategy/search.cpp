@@ -125,8 +125,7 @@ SearchSummary run(const SearchSetup& s) {
   if (!choice.note.empty()) print(choice.note);
   so.name = choice.name;
   so.load_if_exists = true;  // choose_study decided: this name is new or made for this search
-  so.config_of = config_values(*space, strategy.categorical);
-  so.config_size_of = config_value_count;
+  set_config_matching(so, *space, strategy.categorical);
   search::Study study(so);
   study.declare_search_space(declared);
   record_definition(*so.storage, so.name, definition);

@@ -92,6 +92,8 @@ search::ParamSpace declared_space(const space::GraphSpace& space, bool categoric
   return declared;
 }
 
+namespace {
+
 std::function<Json(const search::FrozenTrial&)> config_values(const space::GraphSpace& space,
                                                               bool categorical) {
   std::map<std::string, std::vector<Json>> choices;
@@ -122,6 +124,14 @@ std::optional<size_t> config_value_count(const search::FrozenTrial& t) {
   auto recorded = t.system_attrs.find(kConfigAttr);
   if (recorded != t.system_attrs.end() && recorded->is_object()) return recorded->size();
   return t.params.size();  // one member per parameter
+}
+
+}  // namespace
+
+void set_config_matching(search::StudyOptions& so, const space::GraphSpace& space,
+                         bool categorical) {
+  so.config_of = config_values(space, categorical);
+  so.config_size_of = config_value_count;
 }
 
 void record_study_attrs(search::Storage& storage, const std::string& study_name,

@@ -26,15 +26,13 @@ search::ParamSpace declared_space(const space::GraphSpace& space, bool categoric
 /// Trial system attribute: {param: value} of the configuration the trial evaluates.
 inline constexpr const char* kConfigAttr = "chop:config";
 
-/// The configuration a trial stands for, {param: choice value}: what the study matches repeats
-/// and claims on (search::StudyOptions::config_of). The trial's recorded kConfigAttr when it
-/// has one; else index-encoded parameters are mapped through the space's choice lists (an index
-/// outside them matches nothing).
-std::function<Json(const search::FrozenTrial&)> config_values(const space::GraphSpace& space,
-                                                              bool categorical);
-
-/// How many members config_values(...)(t) has (search::StudyOptions::config_size_of).
-std::optional<size_t> config_value_count(const search::FrozenTrial& t);
+/// Sets what the study matches repeats and claims on: config_of, the configuration a trial
+/// stands for ({param: choice value}: the trial's recorded kConfigAttr when it has one; else
+/// index-encoded parameters mapped through the space's choice lists, an index outside them
+/// matching nothing), and config_size_of, how many members that configuration has. One
+/// function sets both so the two cannot drift apart (the study asserts they agree).
+void set_config_matching(search::StudyOptions& so, const space::GraphSpace& space,
+                         bool categorical);
 
 /// Study user attributes for reports: "chop:objective_names" (the metric names, or the sum)
 /// and, for index-encoded choices, "chop:param_choices" ({param: [choices]}).
