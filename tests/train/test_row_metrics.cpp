@@ -40,18 +40,26 @@ void expect_same(const std::vector<float>& x, const std::vector<int64_t>& y, int
   EXPECT_EQ(a.hits, b.hits);
 }
 
+// Random logits (normal, or small integers for many ties) and labels for `rows` rows.
+void random_case(std::mt19937& gen, int64_t rows, int64_t classes, bool ties, std::vector<float>& x,
+                 std::vector<int64_t>& y) {
+  std::normal_distribution<float> logit(0.0f, 4.0f);
+  std::uniform_int_distribution<int> coarse(-2, 2);
+  x.resize(static_cast<size_t>(rows * classes));
+  y.resize(static_cast<size_t>(rows));
+  for (auto& v : x) v = ties ? static_cast<float>(coarse(gen)) : logit(gen);
+  for (auto& t : y) t = std::uniform_int_distribution<int64_t>(0, classes - 1)(gen);
+}
+
 TEST(RowMetrics, FusedEqualsReferenceBitForBit) {
   std::mt19937 gen(7);
-  std::normal_distribution<float> logit(0.0f, 4.0f);
-  std::uniform_int_distribution<int> coarse(-2, 2);  // small integers: many ties
   // 16 and 17: both sides of the AVX2 path's held columns (kHeldColumns); 20 gathers twice.
   for (int64_t classes : {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 16, 17, 20})
     for (int64_t rows = 0; rows <= 37; ++rows)
       for (int ties = 0; ties < 2; ++ties) {
-        std::vector<float> x(static_cast<size_t>(rows * classes));
-        std::vector<int64_t> y(static_cast<size_t>(rows));
-        for (auto& v : x) v = ties ? static_cast<float>(coarse(gen)) : logit(gen);
-        for (auto& t : y) t = std::uniform_int_distribution<int64_t>(0, classes - 1)(gen);
+        std::vector<float> x;
+        std::vector<int64_t> y;
+        random_case(gen, rows, classes, ties, x, y);
         expect_same(x, y, classes);
         const Outcome o = run(true, x, y, classes);
         EXPECT_TRUE(o.ok);
@@ -82,15 +90,12 @@ void expect_class_major_same(const std::vector<float>& x, const std::vector<int6
 
 TEST(RowMetrics, ClassMajorEqualsReferenceBitForBit) {
   std::mt19937 gen(11);
-  std::normal_distribution<float> logit(0.0f, 4.0f);
-  std::uniform_int_distribution<int> coarse(-2, 2);
   for (int64_t classes = 1; classes <= 20; ++classes)
     for (int64_t rows = 0; rows <= 37; ++rows)
       for (int ties = 0; ties < 2; ++ties) {
-        std::vector<float> x(static_cast<size_t>(rows * classes));
-        std::vector<int64_t> y(static_cast<size_t>(rows));
-        for (auto& v : x) v = ties ? static_cast<float>(coarse(gen)) : logit(gen);
-        for (auto& t : y) t = std::uniform_int_distribution<int64_t>(0, classes - 1)(gen);
+        std::vector<float> x;
+        std::vector<int64_t> y;
+        random_case(gen, rows, classes, ties, x, y);
         for (int64_t pad : {0, 3}) expect_class_major_same(x, y, classes, pad);
       }
   // Long runs (the sums' product passes 1e200) and refusals, as the row-major path.
@@ -128,8 +133,8 @@ TEST(RowMetrics, RefusesNaNInfinityAndBadLabelsAddingNothing) {
   std::vector<float> x(static_cast<size_t>(rows * classes), 1.0f);
   std::vector<int64_t> y(static_cast<size_t>(rows), 1);
   for (int64_t r : {0, 5, 8}) {
-    for (float bad : {std::numeric_limits<float>::quiet_NaN(),
-                      std::numeric_limits<float>::infinity()}) {
+    for (float bad :
+         {std::numeric_limits<float>::quiet_NaN(), std::numeric_limits<float>::infinity()}) {
       auto xb = x;
       xb[static_cast<size_t>(r * classes + 2)] = bad;
       const Outcome o = run(true, xb, y, classes);
