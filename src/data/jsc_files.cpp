@@ -57,11 +57,20 @@ struct HdfRow {
 /// layouts; for chunked ones, every chunk stored without its filters holds a full chunk, the
 /// chunk fits the memory budget, and LZF's decoded size (h5py's third parameter, which chop's
 /// filter decodes to exactly) is the chunk's size.
-void check_storage_sizes(const std::string& path, hid_t dset, hsize_t n_rows, size_t row_bytes,
-                         hsize_t stored) {
+void check_storage_sizes(const std::string& path, hid_t file, hid_t dset, hsize_t n_rows,
+                         size_t row_bytes, hsize_t stored) {
   const auto corrupt = [&](const std::string& what) {
     return DataError(path, "'t_allpar_new' " + what + ": truncated or corrupt file");
   };
+  // libhdf5 allocates a filtered chunk's buffer at the size the chunk index declares before it
+  // reads a byte (a 2 GiB malloc from a 5 KiB file: a fuzz finding), so no stored extent may
+  // reach past the end of the file; the total bounds every chunk when they are too many to
+  // check one by one.
+  hsize_t file_bytes = 0;
+  if (H5Fget_filesize(file, &file_bytes) < 0) throw corrupt("is in a file of unreadable size");
+  if (stored > file_bytes)
+    throw corrupt("stores " + std::to_string(stored) + " bytes of data in a file of " +
+                  std::to_string(file_bytes));
   H5Id dcpl(H5Dget_create_plist(dset), H5Pclose);
   const H5D_layout_t layout = dcpl.ok() ? H5Pget_layout(dcpl.get()) : H5D_LAYOUT_ERROR;
   if (layout == H5D_LAYOUT_ERROR) throw corrupt("has an unreadable storage layout");
@@ -110,6 +119,10 @@ void check_storage_sizes(const std::string& path, hid_t dset, hsize_t n_rows, si
     haddr_t addr = 0;
     if (H5Dget_chunk_info(dset, space.get(), i, &offset, &filter_mask, &addr, &size) < 0)
       throw corrupt("has an unreadable chunk index");
+    if (addr == HADDR_UNDEF || addr > file_bytes || size > file_bytes - addr)
+      throw corrupt("stores a chunk of " + std::to_string(size) + " bytes at row " +
+                    std::to_string(offset) + " past the end of the " + std::to_string(file_bytes) +
+                    "-byte file");
     const bool raw = (filter_mask & all_filters_skipped) == all_filters_skipped;
     if (raw && size != *chunk_bytes)
       throw corrupt("stores a chunk of " + std::to_string(size) + " bytes at row " +
@@ -191,7 +204,7 @@ Table read_hdf5_checked(const std::string& path, bool metadata_only) {
     throw DataError(path, "'t_allpar_new' declares " + std::to_string(n_rows) +
                               " rows but stores " + std::to_string(stored) +
                               " bytes of data: truncated or corrupt");
-  check_storage_sizes(path, dset.get(), n_rows, row_bytes, stored);
+  check_storage_sizes(path, file.get(), dset.get(), n_rows, row_bytes, stored);
   if (metadata_only) return Table{};
 
   // Memory type: only the 21 members we need, matched by name (HDF5 converts types).

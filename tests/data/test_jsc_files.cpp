@@ -150,6 +150,33 @@ TEST(JscHdf5, ChunkSizesLibhdf5TrustsAreCheckedFirst) {
       << msg;
 }
 
+// libhdf5 allocates a filtered chunk's buffer at the size its index declares (a 2 GiB malloc
+// from this 5 KiB file, an LZF chunk declared 2^31 + 175 bytes long: a fuzz finding), so stored
+// extents are checked against the file's size before any row is read.
+TEST(JscHdf5, StoredDataPastTheEndOfTheFileIsRefusedBeforeReading) {
+  const std::string corpus = std::string(CHOP_SOURCE_DIR) + "/fuzz/corpus/hdf5/";
+  std::string msg = error_of<DataError>(
+      [&] { jsc::read_file(corpus + "finding_filtered_chunk_past_the_end_of_the_file"); });
+  EXPECT_NE(msg.find("finding_filtered_chunk_past_the_end_of_the_file: 't_allpar_new' stores "
+                     "2147484064 bytes of data in a file of 5160: truncated or corrupt file"),
+            std::string::npos)
+      << msg;
+  // One chunk moved to 60 bytes before the end: the total fits, the chunk's extent does not.
+  // In lzf_9_rows (9 rows, 4-row LZF chunks), the chunk index holds chunk 1's address (4906,
+  // 8 bytes little-endian) at byte 2728.
+  std::string bytes = chop::read_file(corpus + "lzf_9_rows");
+  ASSERT_EQ(bytes.size(), 5160u);
+  ASSERT_EQ(bytes.substr(2728, 8), std::string("\x2a\x13\0\0\0\0\0\0", 8));
+  bytes.replace(2728, 8, std::string("\xec\x13\0\0\0\0\0\0", 8));  // 5100
+  ScratchDir dir;
+  testing::write_bytes(dir / "moved.h5", bytes);
+  msg = error_of<DataError>([&] { jsc::read_file(dir / "moved.h5"); });
+  EXPECT_NE(msg.find("'t_allpar_new' stores a chunk of 175 bytes at row 4 past the end of the "
+                     "5160-byte file"),
+            std::string::npos)
+      << msg;
+}
+
 TEST(JscHdf5, ReadsLzfCompressedChunks) {
   ScratchDir dir;
   FileSpec spec;
